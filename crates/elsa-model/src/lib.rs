@@ -1,0 +1,18 @@
+//! Wire and domain types of Elsa 3, with serde exactly as Elsa writes and reads them.
+//!
+//! This crate does no I/O. Names on the wire are camelCase; enums are strings.
+
+pub mod bookmark;
+pub mod definition;
+pub mod instance;
+pub mod journal;
+pub mod status;
+
+pub use bookmark::Bookmark;
+pub use definition::{VersionOptions, WorkflowDefinition};
+pub use instance::{Incident, WorkflowInstance, WorkflowState};
+pub use journal::{ActivityExecutionRecord, WorkflowExecutionLogRecord};
+pub use status::{WorkflowStatus, WorkflowSubStatus};
+
+/// Timestamps are UTC and serialise as ISO-8601 with an offset, as .NET's `DateTimeOffset` does.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

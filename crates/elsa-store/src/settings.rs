@@ -1,0 +1,188 @@
+//! What the store needs to open a database: the provider and typed connection settings.
+//!
+//! The text forms (Npgsql keyword strings, `postgres://` URLs, `Data Source=` strings) are parsed
+//! into these types by [`crate::connection_string`]; this module turns them into sqlx options.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The two databases elsa-rs runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Provider {
+    Sqlite,
+    PostgreSql,
+}
+
+impl Provider {
+    /// The name Elsa uses, as printed in `Using PostgreSql provider for Management (...)`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "Sqlite",
+            Self::PostgreSql => "PostgreSql",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// TLS mode of a PostgreSQL connection (libpq and Npgsql ≥ 6 semantics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SslMode {
+    Disable,
+    Allow,
+    #[default]
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+/// A PostgreSQL connection, as parsed from an Npgsql-style string or a URL.
+#[derive(Clone, PartialEq)]
+pub struct PgSettings {
+    pub host: String,
+    pub port: u16,
+    pub database: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub ssl_mode: SslMode,
+    pub trust_server_certificate: bool,
+    pub root_certificate: Option<PathBuf>,
+    pub search_path: Option<String>,
+    pub application_name: Option<String>,
+    /// `Pooling=false` means one connection, never kept idle.
+    pub pooling: bool,
+    pub min_pool_size: u32,
+    pub max_pool_size: u32,
+    /// `Timeout`: how long to wait for a connection.
+    pub connect_timeout: Duration,
+    /// `Command Timeout`: sent as `statement_timeout`; zero means none.
+    pub command_timeout: Option<Duration>,
+}
+
+/// A SQLite database, as parsed from a `Data Source=` string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqliteSettings {
+    /// The file, or `:memory:`.
+    pub filename: String,
+    pub mode: SqliteMode,
+    pub shared_cache: bool,
+    pub busy_timeout: Duration,
+}
+
+/// Microsoft.Data.Sqlite's `Mode=` keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteMode {
+    #[default]
+    ReadWriteCreate,
+    ReadWrite,
+    ReadOnly,
+    Memory,
+}
+
+/// A database the store can open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DbSettings {
+    Sqlite(SqliteSettings),
+    PostgreSql(PgSettings),
+}
+
+impl DbSettings {
+    pub fn provider(&self) -> Provider {
+        match self {
+            Self::Sqlite(_) => Provider::Sqlite,
+            Self::PostgreSql(_) => Provider::PostgreSql,
+        }
+    }
+}
+
+impl Default for PgSettings {
+    fn default() -> Self {
+        Self {
+            host: "localhost".into(),
+            port: 5432,
+            database: None,
+            username: None,
+            password: None,
+            ssl_mode: SslMode::Prefer,
+            trust_server_certificate: false,
+            root_certificate: None,
+            search_path: None,
+            application_name: None,
+            pooling: true,
+            min_pool_size: 0,
+            max_pool_size: 100,
+            connect_timeout: Duration::from_secs(15),
+            command_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+impl Default for SqliteSettings {
+    fn default() -> Self {
+        Self {
+            filename: "data/elsa.db".into(),
+            mode: SqliteMode::ReadWriteCreate,
+            shared_cache: false,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Prints the connection with the password masked, in Npgsql keyword form:
+/// `Host=postgres;Database=elsa_workflows;Username=elsa_user;Password=***`.
+impl fmt::Display for PgSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Host={}", self.host)?;
+        if self.port != 5432 {
+            write!(f, ";Port={}", self.port)?;
+        }
+        if let Some(db) = &self.database {
+            write!(f, ";Database={db}")?;
+        }
+        if let Some(user) = &self.username {
+            write!(f, ";Username={user}")?;
+        }
+        if self.password.is_some() {
+            f.write_str(";Password=***")?;
+        }
+        Ok(())
+    }
+}
+
+/// Never prints the password, so a stray `{:?}` cannot leak it into a log.
+impl fmt::Debug for PgSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database", &self.database)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("ssl_mode", &self.ssl_mode)
+            .field("pooling", &self.pooling)
+            .field("min_pool_size", &self.min_pool_size)
+            .field("max_pool_size", &self.max_pool_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for SqliteSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Data Source={}", self.filename)
+    }
+}
+
+impl fmt::Display for DbSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(s) => s.fmt(f),
+            Self::PostgreSql(p) => p.fmt(f),
+        }
+    }
+}
