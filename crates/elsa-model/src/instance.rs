@@ -129,3 +129,24 @@ pub struct ExceptionState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inner_exception: Option<Box<ExceptionState>>,
 }
+
+/// The list view of an instance (Elsa's `WorkflowInstanceSummary`): no state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowInstanceSummary {
+    pub id: String,
+    pub definition_id: String,
+    pub definition_version_id: String,
+    pub version: i32,
+    pub status: WorkflowStatus,
+    pub sub_status: WorkflowSubStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub incident_count: i32,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Timestamp>,
+}

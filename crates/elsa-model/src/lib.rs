@@ -10,7 +10,7 @@ pub mod status;
 
 pub use bookmark::Bookmark;
 pub use definition::{VersionOptions, WorkflowDefinition};
-pub use instance::{Incident, WorkflowInstance, WorkflowState};
+pub use instance::{Incident, WorkflowInstance, WorkflowInstanceSummary, WorkflowState};
 pub use journal::{ActivityExecutionRecord, WorkflowExecutionLogRecord};
 pub use status::{WorkflowStatus, WorkflowSubStatus};
 

@@ -1,6 +1,25 @@
 //! Persistence: the stores elsa-rs needs, on SQLite and on PostgreSQL.
+//!
+//! One code path serves both databases: SQL is written once with `$n` placeholders and run
+//! through [`with_pool!`], which compiles the same body for each backend. Documents Elsa keeps
+//! as JSON (definitions, workflow state) live in a `data` column beside the indexed columns the
+//! API filters and sorts on.
 
 pub mod connection_string;
+pub mod definitions;
+mod error;
+pub mod instances;
+pub mod migrate;
+pub mod pool;
+mod query;
 pub mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
 
+pub use definitions::{DefinitionFilter, DefinitionOrder, DefinitionStore};
+pub use error::{Result, StoreError};
+pub use instances::{InstanceCommit, InstanceFilter, InstanceOrder, InstanceStore};
+pub use migrate::Module;
+pub use pool::Database;
+pub use query::{Page, PageRequest};
 pub use settings::{DbSettings, PgSettings, Provider, SqliteMode, SqliteSettings, SslMode};

@@ -1,0 +1,216 @@
+//! Workflow definitions (module Management): every version of every definition.
+
+use crate::query::{Arg, Conditions, Page, PageRequest, bind_args, contains_pattern};
+use crate::{Database, Result, with_pool};
+use elsa_model::{VersionOptions, WorkflowDefinition};
+use sqlx::AssertSqlSafe;
+use sqlx::types::Json;
+
+/// Filters of the definition list (`GET /workflow-definitions`).
+#[derive(Debug, Clone, Default)]
+pub struct DefinitionFilter {
+    pub version_options: Option<VersionOptions>,
+    pub definition_ids: Option<Vec<String>>,
+    pub ids: Option<Vec<String>>,
+    pub search_term: Option<String>,
+    pub is_system: Option<bool>,
+    pub order_by: DefinitionOrder,
+    pub descending: bool,
+    pub page: Option<PageRequest>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DefinitionOrder {
+    #[default]
+    Name,
+    Created,
+    Version,
+}
+
+/// Stores definitions. Versioning rules (which version is latest or published) belong to the
+/// runtime; this store writes what it is given, several versions in one transaction.
+#[derive(Clone, Debug)]
+pub struct DefinitionStore {
+    db: Database,
+}
+
+const COLUMNS: &str = "id, definition_id, version, name, description, is_latest, is_published, is_readonly, is_system, tool_version, materializer_name, created_at, data";
+
+impl DefinitionStore {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// Inserts or replaces the given versions atomically. The flags of the stored rows are
+    /// cleared first, so the "one latest, one published per definition" indexes hold at every
+    /// statement whatever order the versions come in; a save that would leave two latest or
+    /// two published versions fails as a whole.
+    pub async fn save(&self, versions: &[WorkflowDefinition]) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO \"Elsa_WorkflowDefinitions\" ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (id) DO UPDATE SET version = excluded.version, name = excluded.name, description = excluded.description, \
+             is_latest = excluded.is_latest, is_published = excluded.is_published, is_readonly = excluded.is_readonly, \
+             is_system = excluded.is_system, tool_version = excluded.tool_version, data = excluded.data"
+        );
+        with_pool!(&self.db, write, |p| {
+            let mut tx = p.begin().await?;
+            for d in versions {
+                sqlx::query("UPDATE \"Elsa_WorkflowDefinitions\" SET is_latest = $1, is_published = $1 WHERE id = $2")
+                    .bind(false)
+                    .bind(&d.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for d in versions {
+                sqlx::query(AssertSqlSafe(sql.as_str()))
+                    .bind(&d.id)
+                    .bind(&d.definition_id)
+                    .bind(d.version)
+                    .bind(&d.name)
+                    .bind(&d.description)
+                    .bind(d.is_latest)
+                    .bind(d.is_published)
+                    .bind(d.is_readonly)
+                    .bind(d.is_system)
+                    .bind(&d.tool_version)
+                    .bind("Json")
+                    .bind(d.created_at)
+                    .bind(Json(d))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// One version by its id.
+    pub async fn get(&self, id: &str) -> Result<Option<WorkflowDefinition>> {
+        let row: Option<(Json<WorkflowDefinition>,)> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as("SELECT data FROM \"Elsa_WorkflowDefinitions\" WHERE id = $1")
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.map(|(Json(d),)| d))
+    }
+
+    /// The highest version of `definition_id` that `options` selects.
+    pub async fn find(
+        &self,
+        definition_id: &str,
+        options: VersionOptions,
+    ) -> Result<Option<WorkflowDefinition>> {
+        let page = self
+            .list(&DefinitionFilter {
+                version_options: Some(options),
+                definition_ids: Some(vec![definition_id.to_string()]),
+                order_by: DefinitionOrder::Version,
+                descending: true,
+                page: Some(PageRequest {
+                    page: 0,
+                    page_size: 1,
+                }),
+                ..Default::default()
+            })
+            .await?;
+        Ok(page.items.into_iter().next())
+    }
+
+    /// Every version of a definition, highest first.
+    pub async fn versions(&self, definition_id: &str) -> Result<Vec<WorkflowDefinition>> {
+        Ok(self
+            .list(&DefinitionFilter {
+                version_options: Some(VersionOptions::AllVersions),
+                definition_ids: Some(vec![definition_id.to_string()]),
+                order_by: DefinitionOrder::Version,
+                descending: true,
+                ..Default::default()
+            })
+            .await?
+            .items)
+    }
+
+    pub async fn list(&self, filter: &DefinitionFilter) -> Result<Page<WorkflowDefinition>> {
+        let c = conditions(filter);
+        let order = match filter.order_by {
+            DefinitionOrder::Name => "name",
+            DefinitionOrder::Created => "created_at",
+            DefinitionOrder::Version => "version",
+        };
+        let dir = if filter.descending { "DESC" } else { "ASC" };
+        let where_sql = c.where_sql();
+        let list_sql = format!(
+            "SELECT data FROM \"Elsa_WorkflowDefinitions\"{where_sql} ORDER BY {order} {dir}, id{}",
+            PageRequest::limit_sql(filter.page)
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM \"Elsa_WorkflowDefinitions\"{where_sql}");
+        let (rows, total): (Vec<(Json<WorkflowDefinition>,)>, i64) =
+            with_pool!(&self.db, read, |p| {
+                let rows = bind_args!(sqlx::query_as(AssertSqlSafe(list_sql)), &c.args)
+                    .fetch_all(p)
+                    .await?;
+                let total = bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), &c.args)
+                    .fetch_one(p)
+                    .await?;
+                (rows, total)
+            });
+        Ok(Page {
+            items: rows.into_iter().map(|(Json(d),)| d).collect(),
+            total_count: total,
+        })
+    }
+
+    /// Deletes every version of a definition; returns how many rows went.
+    pub async fn delete_definition(&self, definition_id: &str) -> Result<u64> {
+        let done = with_pool!(&self.db, write, |p| {
+            sqlx::query("DELETE FROM \"Elsa_WorkflowDefinitions\" WHERE definition_id = $1")
+                .bind(definition_id)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(done)
+    }
+}
+
+fn conditions(f: &DefinitionFilter) -> Conditions {
+    let mut c = Conditions::default();
+    match f.version_options.unwrap_or(VersionOptions::AllVersions) {
+        VersionOptions::Latest => c.push("is_latest = ?", [Arg::Bool(true)]),
+        VersionOptions::Published => c.push("is_published = ?", [Arg::Bool(true)]),
+        VersionOptions::LatestOrPublished => c.push(
+            "(is_latest = ? OR is_published = ?)",
+            [Arg::Bool(true), Arg::Bool(true)],
+        ),
+        VersionOptions::LatestAndPublished => c.push(
+            "(is_latest = ? AND is_published = ?)",
+            [Arg::Bool(true), Arg::Bool(true)],
+        ),
+        VersionOptions::Draft => c.push("is_published = ?", [Arg::Bool(false)]),
+        VersionOptions::AllVersions => {}
+        VersionOptions::Specific(v) => c.push("version = ?", [Arg::Int(v.into())]),
+    }
+    if let Some(ids) = &f.definition_ids {
+        c.push_in("definition_id", ids);
+    }
+    if let Some(ids) = &f.ids {
+        c.push_in("id", ids);
+    }
+    if let Some(system) = f.is_system {
+        c.push("is_system = ?", [Arg::Bool(system)]);
+    }
+    if let Some(term) = f
+        .search_term
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = contains_pattern(term);
+        c.push(
+            "(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(description) LIKE ? ESCAPE '\\' OR LOWER(id) LIKE ? ESCAPE '\\' OR LOWER(definition_id) LIKE ? ESCAPE '\\')",
+            std::iter::repeat_n(Arg::Text(pattern), 4),
+        );
+    }
+    c
+}

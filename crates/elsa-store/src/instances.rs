@@ -1,0 +1,397 @@
+//! Workflow instances and everything written with them (module Runtime): bookmarks, the
+//! journal and activity execution records.
+//!
+//! Every change to an instance is one transaction guarded by the row's `version`: a writer
+//! states the version it read, and loses with [`StoreError::Conflict`] if another writer got
+//! there first. Bookmarks, journal and records of that change commit or roll back with it.
+
+use crate::query::{Arg, Conditions, Page, PageRequest, bind_args, contains_pattern};
+use crate::{Database, Result, StoreError, with_pool};
+use elsa_model::{
+    ActivityExecutionRecord, Bookmark, WorkflowExecutionLogRecord, WorkflowInstance,
+    WorkflowInstanceSummary, WorkflowStatus, WorkflowSubStatus,
+};
+use sqlx::AssertSqlSafe;
+use sqlx::types::Json;
+
+/// One atomic change to an instance.
+#[derive(Debug, Clone, Copy)]
+pub struct InstanceCommit<'a> {
+    pub instance: &'a WorkflowInstance,
+    /// The version this writer read; `None` creates the instance.
+    pub expected_version: Option<i64>,
+    /// The instance's complete set of bookmarks after this change.
+    pub bookmarks: &'a [Bookmark],
+    /// Journal records appended by this change.
+    pub journal: &'a [WorkflowExecutionLogRecord],
+    /// Activity execution records created or updated by this change.
+    pub activity_records: &'a [ActivityExecutionRecord],
+}
+
+/// Filters of the instance list (`POST /workflow-instances`).
+#[derive(Debug, Clone, Default)]
+pub struct InstanceFilter {
+    pub search_term: Option<String>,
+    pub definition_ids: Option<Vec<String>>,
+    pub correlation_id: Option<String>,
+    pub name: Option<String>,
+    pub version: Option<i32>,
+    pub statuses: Option<Vec<WorkflowStatus>>,
+    pub sub_statuses: Option<Vec<WorkflowSubStatus>>,
+    pub has_incidents: Option<bool>,
+    pub order_by: InstanceOrder,
+    pub descending: bool,
+    pub page: Option<PageRequest>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InstanceOrder {
+    #[default]
+    Created,
+    UpdatedAt,
+    Finished,
+    Name,
+}
+
+#[derive(Clone, Debug)]
+pub struct InstanceStore {
+    db: Database,
+}
+
+const SUMMARY_COLUMNS: &str = "id, definition_id, definition_version_id, definition_version, status, sub_status, correlation_id, name, incident_count, created_at, updated_at, finished_at";
+
+type SummaryRow = (
+    String,
+    String,
+    String,
+    i32,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i32,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
+impl InstanceStore {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// Writes one change atomically; returns the instance's new version.
+    pub async fn commit(&self, c: InstanceCommit<'_>) -> Result<i64> {
+        let i = c.instance;
+        let new_version = c.expected_version.map_or(1, |v| v + 1);
+        with_pool!(&self.db, write, |p| {
+            let mut tx = p.begin().await?;
+            let written = match c.expected_version {
+                None => sqlx::query(
+                    "INSERT INTO \"Elsa_WorkflowInstances\" (id, definition_id, definition_version_id, definition_version, \
+                     parent_workflow_instance_id, status, sub_status, correlation_id, name, incident_count, is_system, \
+                     is_executing, created_at, updated_at, finished_at, version, data) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                )
+                .bind(&i.id)
+                .bind(&i.definition_id)
+                .bind(&i.definition_version_id)
+                .bind(i.version)
+                .bind(&i.parent_workflow_instance_id)
+                .bind(i.status.as_str())
+                .bind(i.sub_status.as_str())
+                .bind(&i.correlation_id)
+                .bind(&i.name)
+                .bind(i.incident_count)
+                .bind(i.is_system)
+                .bind(i.is_executing)
+                .bind(i.created_at)
+                .bind(i.updated_at)
+                .bind(i.finished_at)
+                .bind(new_version)
+                .bind(Json(i))
+                .execute(&mut *tx)
+                .await?,
+                Some(expected) => sqlx::query(
+                    "UPDATE \"Elsa_WorkflowInstances\" SET status = $1, sub_status = $2, correlation_id = $3, name = $4, \
+                     incident_count = $5, is_executing = $6, updated_at = $7, finished_at = $8, version = $9, data = $10 \
+                     WHERE id = $11 AND version = $12",
+                )
+                .bind(i.status.as_str())
+                .bind(i.sub_status.as_str())
+                .bind(&i.correlation_id)
+                .bind(&i.name)
+                .bind(i.incident_count)
+                .bind(i.is_executing)
+                .bind(i.updated_at)
+                .bind(i.finished_at)
+                .bind(new_version)
+                .bind(Json(i))
+                .bind(&i.id)
+                .bind(expected)
+                .execute(&mut *tx)
+                .await?,
+            };
+            if written.rows_affected() == 0 {
+                return Err(StoreError::Conflict {
+                    id: i.id.clone(),
+                    expected: c.expected_version.unwrap_or(0),
+                });
+            }
+            sqlx::query("DELETE FROM \"Elsa_Bookmarks\" WHERE workflow_instance_id = $1")
+                .bind(&i.id)
+                .execute(&mut *tx)
+                .await?;
+            for b in c.bookmarks {
+                sqlx::query(
+                    "INSERT INTO \"Elsa_Bookmarks\" (id, workflow_instance_id, correlation_id, name, hash, activity_id, \
+                     activity_node_id, activity_instance_id, created_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&b.id)
+                .bind(&i.id)
+                .bind(&i.correlation_id)
+                .bind(&b.name)
+                .bind(&b.hash)
+                .bind(&b.activity_id)
+                .bind(&b.activity_node_id)
+                .bind(&b.activity_instance_id)
+                .bind(b.created_at)
+                .bind(Json(b))
+                .execute(&mut *tx)
+                .await?;
+            }
+            for r in c.journal {
+                sqlx::query(
+                    "INSERT INTO \"Elsa_WorkflowExecutionLogRecords\" (id, workflow_instance_id, sequence, \"timestamp\", \
+                     activity_id, activity_node_id, activity_type, event_name, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&r.id)
+                .bind(&r.workflow_instance_id)
+                .bind(r.sequence)
+                .bind(r.timestamp)
+                .bind(&r.activity_id)
+                .bind(&r.activity_node_id)
+                .bind(&r.activity_type)
+                .bind(&r.event_name)
+                .bind(Json(r))
+                .execute(&mut *tx)
+                .await?;
+            }
+            for r in c.activity_records {
+                sqlx::query(
+                    "INSERT INTO \"Elsa_ActivityExecutionRecords\" (id, workflow_instance_id, activity_id, activity_node_id, \
+                     activity_type, activity_name, status, has_bookmarks, started_at, completed_at, data) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, has_bookmarks = excluded.has_bookmarks, \
+                     completed_at = excluded.completed_at, data = excluded.data",
+                )
+                .bind(&r.id)
+                .bind(&r.workflow_instance_id)
+                .bind(&r.activity_id)
+                .bind(&r.activity_node_id)
+                .bind(&r.activity_type)
+                .bind(&r.activity_name)
+                .bind(&r.status)
+                .bind(r.has_bookmarks)
+                .bind(r.started_at)
+                .bind(r.completed_at)
+                .bind(Json(r))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(new_version)
+    }
+
+    /// An instance with its current version.
+    pub async fn get(&self, id: &str) -> Result<Option<(WorkflowInstance, i64)>> {
+        let row: Option<(Json<WorkflowInstance>, i64)> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as("SELECT data, version FROM \"Elsa_WorkflowInstances\" WHERE id = $1")
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.map(|(Json(i), v)| (i, v)))
+    }
+
+    pub async fn list(&self, filter: &InstanceFilter) -> Result<Page<WorkflowInstanceSummary>> {
+        let c = conditions(filter);
+        let order = match filter.order_by {
+            InstanceOrder::Created => "created_at",
+            InstanceOrder::UpdatedAt => "updated_at",
+            InstanceOrder::Finished => "finished_at",
+            InstanceOrder::Name => "name",
+        };
+        let dir = if filter.descending { "DESC" } else { "ASC" };
+        let where_sql = c.where_sql();
+        let list_sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM \"Elsa_WorkflowInstances\"{where_sql} ORDER BY {order} {dir}, id{}",
+            PageRequest::limit_sql(filter.page)
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM \"Elsa_WorkflowInstances\"{where_sql}");
+        let (rows, total): (Vec<SummaryRow>, i64) = with_pool!(&self.db, read, |p| {
+            let rows = bind_args!(sqlx::query_as(AssertSqlSafe(list_sql)), &c.args)
+                .fetch_all(p)
+                .await?;
+            let total = bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), &c.args)
+                .fetch_one(p)
+                .await?;
+            (rows, total)
+        });
+        let items = rows.into_iter().map(summary).collect::<Result<_>>()?;
+        Ok(Page {
+            items,
+            total_count: total,
+        })
+    }
+
+    /// The instance's current bookmarks.
+    pub async fn bookmarks(&self, instance_id: &str) -> Result<Vec<Bookmark>> {
+        let rows: Vec<(Json<Bookmark>,)> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as("SELECT data FROM \"Elsa_Bookmarks\" WHERE workflow_instance_id = $1 ORDER BY created_at, id")
+                .bind(instance_id)
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows.into_iter().map(|(Json(b),)| b).collect())
+    }
+
+    /// A slice of the instance's journal in sequence order, and its total length.
+    pub async fn journal(
+        &self,
+        instance_id: &str,
+        skip: i64,
+        take: i64,
+    ) -> Result<Page<WorkflowExecutionLogRecord>> {
+        let (rows, total): (Vec<(Json<WorkflowExecutionLogRecord>,)>, i64) = with_pool!(
+            &self.db,
+            read,
+            |p| {
+                let rows = sqlx::query_as(
+                    "SELECT data FROM \"Elsa_WorkflowExecutionLogRecords\" WHERE workflow_instance_id = $1 \
+                     ORDER BY sequence LIMIT $2 OFFSET $3",
+                )
+                .bind(instance_id)
+                .bind(take)
+                .bind(skip)
+                .fetch_all(p)
+                .await?;
+                let total = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM \"Elsa_WorkflowExecutionLogRecords\" WHERE workflow_instance_id = $1",
+                )
+                .bind(instance_id)
+                .fetch_one(p)
+                .await?;
+                (rows, total)
+            }
+        );
+        Ok(Page {
+            items: rows.into_iter().map(|(Json(r),)| r).collect(),
+            total_count: total,
+        })
+    }
+
+    /// The instance's activity execution records, in the order they started.
+    pub async fn activity_records(
+        &self,
+        instance_id: &str,
+    ) -> Result<Vec<ActivityExecutionRecord>> {
+        let rows: Vec<(Json<ActivityExecutionRecord>,)> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as(
+                "SELECT data FROM \"Elsa_ActivityExecutionRecords\" WHERE workflow_instance_id = $1 ORDER BY started_at, id",
+            )
+            .bind(instance_id)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(Json(r),)| r).collect())
+    }
+
+    /// Deletes an instance with its bookmarks, journal and records; false if it did not exist.
+    pub async fn delete(&self, id: &str) -> Result<bool> {
+        let deleted = with_pool!(&self.db, write, |p| {
+            let mut tx = p.begin().await?;
+            for table in [
+                "Elsa_Bookmarks",
+                "Elsa_WorkflowExecutionLogRecords",
+                "Elsa_ActivityExecutionRecords",
+            ] {
+                let sql = format!("DELETE FROM \"{table}\" WHERE workflow_instance_id = $1");
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let n = sqlx::query("DELETE FROM \"Elsa_WorkflowInstances\" WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            n
+        });
+        Ok(deleted > 0)
+    }
+}
+
+fn summary(r: SummaryRow) -> Result<WorkflowInstanceSummary> {
+    let corrupt = |e: String| StoreError::Corrupt(serde::de::Error::custom(e));
+    Ok(WorkflowInstanceSummary {
+        id: r.0,
+        definition_id: r.1,
+        definition_version_id: r.2,
+        version: r.3,
+        status: r.4.parse().map_err(corrupt)?,
+        sub_status: r.5.parse().map_err(corrupt)?,
+        correlation_id: r.6,
+        name: r.7,
+        incident_count: r.8,
+        created_at: r.9,
+        updated_at: r.10,
+        finished_at: r.11,
+    })
+}
+
+fn conditions(f: &InstanceFilter) -> Conditions {
+    let mut c = Conditions::default();
+    if let Some(ids) = &f.definition_ids {
+        c.push_in("definition_id", ids);
+    }
+    if let Some(id) = &f.correlation_id {
+        c.push("correlation_id = ?", [Arg::Text(id.clone())]);
+    }
+    if let Some(name) = &f.name {
+        c.push("name = ?", [Arg::Text(name.clone())]);
+    }
+    if let Some(v) = f.version {
+        c.push("definition_version = ?", [Arg::Int(v.into())]);
+    }
+    if let Some(statuses) = &f.statuses {
+        let names: Vec<String> = statuses.iter().map(|s| s.as_str().to_string()).collect();
+        c.push_in("status", &names);
+    }
+    if let Some(subs) = &f.sub_statuses {
+        let names: Vec<String> = subs.iter().map(|s| s.as_str().to_string()).collect();
+        c.push_in("sub_status", &names);
+    }
+    match f.has_incidents {
+        Some(true) => c.push("incident_count > ?", [Arg::Int(0)]),
+        Some(false) => c.push("incident_count = ?", [Arg::Int(0)]),
+        None => {}
+    }
+    if let Some(term) = f
+        .search_term
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = contains_pattern(term);
+        c.push(
+            "(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(id) LIKE ? ESCAPE '\\' OR LOWER(definition_id) LIKE ? ESCAPE '\\' \
+             OR LOWER(definition_version_id) LIKE ? ESCAPE '\\' OR LOWER(correlation_id) LIKE ? ESCAPE '\\')",
+            std::iter::repeat_n(Arg::Text(pattern), 5),
+        );
+    }
+    c
+}

@@ -1,0 +1,186 @@
+//! Opening a database: sqlx pools built from [`DbSettings`].
+//!
+//! SQLite gets one *writer* connection and a small pool of readers: WAL lets readers run beside
+//! the writer, and a single writer never meets `SQLITE_BUSY` on a lock upgrade.
+
+use crate::Result;
+use crate::settings::{DbSettings, PgSettings, SqliteMode, SqliteSettings, SslMode};
+use sqlx::ConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::path::Path;
+
+/// An open database of either kind.
+#[derive(Clone, Debug)]
+pub enum Database {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// Runs the same code against whichever pool a [`Database`] holds. The body is compiled once
+/// per backend, so SQL written with `$n` placeholders serves both.
+#[macro_export]
+macro_rules! with_pool {
+    ($db:expr, read, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::pool::Database::Sqlite { read: $pool, .. } => $body,
+            $crate::pool::Database::Postgres($pool) => $body,
+        }
+    };
+    ($db:expr, write, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::pool::Database::Sqlite { write: $pool, .. } => $body,
+            $crate::pool::Database::Postgres($pool) => $body,
+        }
+    };
+}
+
+impl Database {
+    /// Opens pools for the settings. SQLite files and their folder are created when the mode
+    /// allows it. Connections are made lazily for PostgreSQL so a server can start (and report
+    /// not-ready) while the database is still coming up.
+    pub async fn connect(settings: &DbSettings) -> Result<Self> {
+        match settings {
+            DbSettings::Sqlite(s) => Self::connect_sqlite(s).await,
+            DbSettings::PostgreSql(p) => {
+                Ok(Self::Postgres(pg_pool(p).connect_lazy_with(pg_options(p))))
+            }
+        }
+    }
+
+    async fn connect_sqlite(s: &SqliteSettings) -> Result<Self> {
+        let memory = s.filename == ":memory:" || s.mode == SqliteMode::Memory;
+        if !memory && s.mode == SqliteMode::ReadWriteCreate {
+            if let Some(dir) = Path::new(&s.filename)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|e| sqlx::Error::Io(e))?;
+            }
+        }
+        let base = sqlite_options(s);
+        if memory {
+            // A private in-memory database lives in one connection: share it for reads and writes.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(base)
+                .await?;
+            return Ok(Self::Sqlite {
+                read: pool.clone(),
+                write: pool,
+            });
+        }
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(base.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(base.read_only(true).create_if_missing(false))
+            .await?;
+        Ok(Self::Sqlite { read, write })
+    }
+
+    /// `SELECT 1`: is the database reachable?
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, read, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Self::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+fn sqlite_options(s: &SqliteSettings) -> SqliteConnectOptions {
+    let memory = s.filename == ":memory:" || s.mode == SqliteMode::Memory;
+    let opts = if memory {
+        SqliteConnectOptions::new().in_memory(true)
+    } else {
+        SqliteConnectOptions::new()
+            .filename(&s.filename)
+            .journal_mode(SqliteJournalMode::Wal)
+    };
+    opts.create_if_missing(s.mode == SqliteMode::ReadWriteCreate)
+        .read_only(s.mode == SqliteMode::ReadOnly)
+        .shared_cache(s.shared_cache)
+        .busy_timeout(s.busy_timeout)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .disable_statement_logging()
+}
+
+fn pg_pool(p: &PgSettings) -> PgPoolOptions {
+    let (min, max) = if p.pooling {
+        (p.min_pool_size, p.max_pool_size.max(1))
+    } else {
+        (0, 1)
+    };
+    PgPoolOptions::new()
+        .min_connections(min.min(max))
+        .max_connections(max)
+        .acquire_timeout(p.connect_timeout)
+}
+
+/// sqlx connection options for the settings (also used for the migrator's own connection).
+pub fn pg_options(p: &PgSettings) -> PgConnectOptions {
+    let mut o = PgConnectOptions::new_without_pgpass()
+        .host(&p.host)
+        .port(p.port)
+        .ssl_mode(pg_ssl_mode(p))
+        .disable_statement_logging();
+    if let Some(db) = &p.database {
+        o = o.database(db);
+    }
+    if let Some(user) = &p.username {
+        o = o.username(user);
+    }
+    if let Some(pw) = &p.password {
+        o = o.password(pw);
+    }
+    if let Some(cert) = &p.root_certificate {
+        o = o.ssl_root_cert(cert);
+    }
+    if let Some(app) = &p.application_name {
+        o = o.application_name(app);
+    }
+    let mut server_options: Vec<(&str, String)> = Vec::new();
+    if let Some(path) = &p.search_path {
+        server_options.push(("search_path", path.clone()));
+    }
+    if let Some(t) = p.command_timeout.filter(|t| !t.is_zero()) {
+        server_options.push(("statement_timeout", format!("{}ms", t.as_millis())));
+    }
+    if !server_options.is_empty() {
+        o = o.options(server_options);
+    }
+    o
+}
+
+fn pg_ssl_mode(p: &PgSettings) -> PgSslMode {
+    match p.ssl_mode {
+        SslMode::Disable => PgSslMode::Disable,
+        SslMode::Allow => PgSslMode::Allow,
+        SslMode::Prefer => PgSslMode::Prefer,
+        SslMode::Require => PgSslMode::Require,
+        // Trust Server Certificate=true means: encrypt, but do not validate the certificate.
+        SslMode::VerifyCa if p.trust_server_certificate => PgSslMode::Require,
+        SslMode::VerifyFull if p.trust_server_certificate => PgSslMode::Require,
+        SslMode::VerifyCa => PgSslMode::VerifyCa,
+        SslMode::VerifyFull => PgSslMode::VerifyFull,
+    }
+}

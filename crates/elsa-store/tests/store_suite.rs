@@ -1,0 +1,426 @@
+//! One suite, run against SQLite and PostgreSQL: both implementations must behave the same.
+
+use chrono::{TimeZone, Utc};
+use elsa_model::{
+    Bookmark, VersionOptions, WorkflowDefinition, WorkflowExecutionLogRecord, WorkflowInstance,
+    WorkflowState, WorkflowStatus, WorkflowSubStatus,
+};
+use elsa_store::migrate::{self, Module};
+use elsa_store::testing::TestPg;
+use elsa_store::{
+    Database, DbSettings, DefinitionFilter, DefinitionStore, InstanceCommit, InstanceFilter,
+    InstanceStore, PageRequest, SqliteSettings, StoreError,
+};
+use serde_json::json;
+
+async fn suite(settings: DbSettings) {
+    let db = Database::connect(&settings).await.expect("connect");
+    schema(&settings, &db).await;
+    definitions(&db).await;
+    instances(&db).await;
+    db.close().await;
+}
+
+async fn schema(settings: &DbSettings, db: &Database) {
+    for module in Module::ALL {
+        assert_eq!(
+            migrate::pending(db, module).await.unwrap(),
+            ["20261128000000_InitialCreate"]
+        );
+        assert!(matches!(
+            migrate::ensure_current(db, module).await,
+            Err(StoreError::SchemaBehind { pending: 1, .. })
+        ));
+        let mut seen = Vec::new();
+        let applied = migrate::migrate(settings, db, module, &mut |id| seen.push(id.to_string()))
+            .await
+            .unwrap();
+        assert_eq!(applied, seen);
+        assert!(migrate::pending(db, module).await.unwrap().is_empty());
+        // A second run finds nothing to do.
+        let again = migrate::migrate(settings, db, module, &mut |_| {})
+            .await
+            .unwrap();
+        assert!(again.is_empty());
+    }
+}
+
+fn definition(id: &str, definition_id: &str, version: i32, name: &str) -> WorkflowDefinition {
+    WorkflowDefinition {
+        id: id.into(),
+        definition_id: definition_id.into(),
+        name: Some(name.into()),
+        description: Some("A 50% test_case".into()),
+        created_at: Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, version as u32)
+            .unwrap(),
+        version,
+        tool_version: None,
+        variables: vec![],
+        inputs: vec![],
+        outputs: vec![],
+        outcomes: vec![],
+        custom_properties: Default::default(),
+        is_readonly: false,
+        is_system: false,
+        is_latest: true,
+        is_published: false,
+        options: Default::default(),
+        root: json!({"type": "Elsa.Sequence", "activities": [], "metadata": {"designer": {"x": 1}}}),
+    }
+}
+
+async fn definitions(db: &Database) {
+    let store = DefinitionStore::new(db.clone());
+    let mut v1 = definition("v1", "d1", 1, "Order intake");
+    v1.is_published = true;
+    store.save(std::slice::from_ref(&v1)).await.unwrap();
+    assert_eq!(store.get("v1").await.unwrap(), Some(v1.clone()));
+
+    // A new draft on top of a published version: both flags move in one save.
+    let mut old = v1.clone();
+    old.is_latest = false;
+    let v2 = definition("v2", "d1", 2, "Order intake");
+    store.save(&[v2.clone(), old.clone()]).await.unwrap();
+    assert_eq!(
+        store
+            .find("d1", VersionOptions::Latest)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "v2"
+    );
+    assert_eq!(
+        store
+            .find("d1", VersionOptions::Published)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "v1"
+    );
+    assert_eq!(
+        store
+            .find("d1", VersionOptions::Specific(2))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "v2"
+    );
+    assert!(
+        store
+            .find("d1", VersionOptions::LatestAndPublished)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .find("nope", VersionOptions::Latest)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .versions("d1")
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.version)
+            .collect::<Vec<_>>(),
+        [2, 1]
+    );
+
+    // A second latest version of the same definition violates the invariant.
+    let clash = definition("v3", "d1", 3, "x");
+    assert!(store.save(&[clash]).await.is_err());
+
+    store
+        .save(&[definition("w1", "d2", 1, "Billing")])
+        .await
+        .unwrap();
+    let latest = store
+        .list(&DefinitionFilter {
+            version_options: Some(VersionOptions::Latest),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(latest.total_count, 2);
+    assert_eq!(
+        latest
+            .items
+            .iter()
+            .map(|d| d.id.as_str())
+            .collect::<Vec<_>>(),
+        ["w1", "v2"]
+    );
+
+    let page = store
+        .list(&DefinitionFilter {
+            page: Some(PageRequest {
+                page: 1,
+                page_size: 1,
+            }),
+            descending: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total_count, 3);
+    assert_eq!(page.items.len(), 1);
+
+    let search = |term: &str| DefinitionFilter {
+        search_term: Some(term.into()),
+        version_options: Some(VersionOptions::Latest),
+        ..Default::default()
+    };
+    assert_eq!(store.list(&search("BILL")).await.unwrap().total_count, 1);
+    assert_eq!(store.list(&search("50%")).await.unwrap().total_count, 2);
+    assert_eq!(store.list(&search("5_%")).await.unwrap().total_count, 0);
+
+    assert_eq!(store.delete_definition("d1").await.unwrap(), 2);
+    assert!(store.get("v1").await.unwrap().is_none());
+}
+
+fn state(id: &str, sub: WorkflowSubStatus, second: u32) -> WorkflowState {
+    let at = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, second).unwrap();
+    WorkflowState {
+        id: id.into(),
+        definition_id: "d1".into(),
+        definition_version_id: "v1".into(),
+        definition_version: 1,
+        parent_workflow_instance_id: None,
+        correlation_id: Some(format!("corr-{id}")),
+        name: None,
+        status: sub.status(),
+        sub_status: sub,
+        is_executing: false,
+        is_system: false,
+        bookmarks: vec![],
+        incidents: vec![],
+        completion_callbacks: vec![],
+        activity_execution_contexts: vec![
+            json!({"id": "ctx", "properties": {"Variables": {"v": 3}}}),
+        ],
+        scheduled_activities: vec![],
+        execution_log_sequence: 0,
+        input: Default::default(),
+        output: Default::default(),
+        properties: Default::default(),
+        created_at: at,
+        updated_at: at,
+        finished_at: None,
+    }
+}
+
+fn bookmark(id: &str, instance: &str) -> Bookmark {
+    Bookmark {
+        id: id.into(),
+        name: "Elsa.Event".into(),
+        hash: "ABC".into(),
+        payload: json!({"eventName": "Approved"}),
+        activity_id: "Event1".into(),
+        activity_node_id: "Workflow1:Event1".into(),
+        activity_instance_id: format!("ctx-{instance}"),
+        created_at: Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap(),
+        auto_burn: true,
+        callback_method_name: None,
+        auto_complete: true,
+        metadata: None,
+    }
+}
+
+fn log(instance: &str, sequence: i64) -> WorkflowExecutionLogRecord {
+    WorkflowExecutionLogRecord {
+        id: format!("{instance}-log-{sequence}"),
+        workflow_definition_id: "d1".into(),
+        workflow_definition_version_id: "v1".into(),
+        workflow_instance_id: instance.into(),
+        workflow_version: 1,
+        activity_instance_id: "ctx".into(),
+        parent_activity_instance_id: None,
+        activity_id: "WriteLine1".into(),
+        activity_type: "Elsa.WriteLine".into(),
+        activity_type_version: 1,
+        activity_name: None,
+        activity_node_id: "Workflow1:WriteLine1".into(),
+        timestamp: Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap(),
+        sequence,
+        event_name: Some("Started".into()),
+        message: None,
+        source: None,
+        payload: None,
+    }
+}
+
+async fn instances(db: &Database) {
+    let store = InstanceStore::new(db.clone());
+    let suspended =
+        WorkflowInstance::from_state(state("i1", WorkflowSubStatus::Suspended, 1), false);
+    let v = store
+        .commit(InstanceCommit {
+            instance: &suspended,
+            expected_version: None,
+            bookmarks: &[bookmark("b1", "i1")],
+            journal: &[log("i1", 0), log("i1", 1)],
+            activity_records: &[],
+        })
+        .await
+        .unwrap();
+    assert_eq!(v, 1);
+    assert_eq!(store.get("i1").await.unwrap(), Some((suspended.clone(), 1)));
+    assert_eq!(store.bookmarks("i1").await.unwrap().len(), 1);
+
+    // Creating the same instance twice fails and leaves the first write intact.
+    let dup = store
+        .commit(InstanceCommit {
+            instance: &suspended,
+            expected_version: None,
+            bookmarks: &[bookmark("b9", "i1")],
+            journal: &[],
+            activity_records: &[],
+        })
+        .await;
+    assert!(dup.is_err());
+    assert_eq!(store.bookmarks("i1").await.unwrap()[0].id, "b1");
+
+    // Resume: the winner moves the version on; a stale writer is refused and changes nothing.
+    let mut finished = suspended.clone();
+    finished.status = WorkflowStatus::Finished;
+    finished.sub_status = WorkflowSubStatus::Finished;
+    let commit = InstanceCommit {
+        instance: &finished,
+        expected_version: Some(1),
+        bookmarks: &[],
+        journal: &[log("i1", 2)],
+        activity_records: &[],
+    };
+    assert_eq!(store.commit(commit).await.unwrap(), 2);
+    let stale = store.commit(commit).await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { expected: 1, .. })),
+        "{stale:?}"
+    );
+    assert_eq!(store.get("i1").await.unwrap().unwrap().1, 2);
+    assert!(store.bookmarks("i1").await.unwrap().is_empty());
+    let journal = store.journal("i1", 1, 10).await.unwrap();
+    assert_eq!(journal.total_count, 3);
+    assert_eq!(
+        journal.items.iter().map(|r| r.sequence).collect::<Vec<_>>(),
+        [1, 2]
+    );
+
+    let running = WorkflowInstance::from_state(state("i2", WorkflowSubStatus::Executing, 2), false);
+    store
+        .commit(InstanceCommit {
+            instance: &running,
+            expected_version: None,
+            bookmarks: &[],
+            journal: &[],
+            activity_records: &[],
+        })
+        .await
+        .unwrap();
+    let newest_first = store
+        .list(&InstanceFilter {
+            descending: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        newest_first
+            .items
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect::<Vec<_>>(),
+        ["i2", "i1"]
+    );
+    let finished_only = store
+        .list(&InstanceFilter {
+            statuses: Some(vec![WorkflowStatus::Finished]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(finished_only.total_count, 1);
+    assert_eq!(
+        finished_only.items[0].sub_status,
+        WorkflowSubStatus::Finished
+    );
+    let by_term = store
+        .list(&InstanceFilter {
+            search_term: Some("CORR-I2".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_term.items.len(), 1);
+
+    assert!(store.delete("i1").await.unwrap());
+    assert!(!store.delete("i1").await.unwrap());
+    assert_eq!(store.journal("i1", 0, 10).await.unwrap().total_count, 0);
+}
+
+#[tokio::test]
+async fn sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nested").join("elsa.db");
+    suite(DbSettings::Sqlite(SqliteSettings {
+        filename: file.to_string_lossy().into_owned(),
+        ..Default::default()
+    }))
+    .await;
+    assert!(file.exists(), "the SQLite file and its folder are created");
+}
+
+#[tokio::test]
+async fn sqlite_in_memory() {
+    suite(DbSettings::Sqlite(SqliteSettings {
+        filename: ":memory:".into(),
+        ..Default::default()
+    }))
+    .await;
+}
+
+#[tokio::test]
+async fn postgres() {
+    let pg = TestPg::new().await;
+    suite(DbSettings::PostgreSql(pg.settings.clone())).await;
+}
+
+/// Four migrators at once against one database: all succeed, each migration is applied once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_concurrent_migrators() {
+    let pg = TestPg::new().await;
+    let settings = DbSettings::PostgreSql(pg.settings.clone());
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let settings = settings.clone();
+        tasks.push(tokio::spawn(async move {
+            let db = Database::connect(&settings).await.unwrap();
+            let mut applied = 0;
+            for module in Module::ALL {
+                applied += migrate::migrate(&settings, &db, module, &mut |_| {})
+                    .await
+                    .unwrap()
+                    .len();
+            }
+            db.close().await;
+            applied
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    assert_eq!(total, 2, "each module's one migration ran exactly once");
+    let rows = pg
+        .admin_query(r#"SELECT "MigrationId" FROM "__EFMigrationsHistory_Management" UNION ALL SELECT "MigrationId" FROM "__EFMigrationsHistory_Runtime""#)
+        .await;
+    assert_eq!(rows.len(), 2);
+}
