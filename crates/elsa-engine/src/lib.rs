@@ -1,1 +1,62 @@
+//! The Elsa 3 execution engine: reads Elsa workflow JSON and runs it, deterministically and
+//! without I/O.
+//!
+//! # How a run works
+//!
+//! 1. **Load** ([`Engine::load`]): the definition's `root` JSON is wrapped in the implicit
+//!    `Elsa.Workflow` activity (`Workflow1`, declaring the definition variables) and parsed into
+//!    a [`Workflow`] — an arena of activity nodes. Each activity's `type` (full or short name) is
+//!    looked up in the [`ActivityRegistry`], whose descriptors list the inputs (type, default,
+//!    wrapped or raw), outputs and ports, and build the activity from its JSON. Wrapped inputs
+//!    become expressions: literals are converted to the input type, JavaScript is compiled
+//!    (syntax-checked). Anything wrong is a [`LoadError`]; a loaded `Workflow` is immutable,
+//!    `Send + Sync` and meant to be cached.
+//! 2. **Run** ([`Engine::start`]): a run (Elsa's "burst") owns a FIFO queue of work items.
+//!    It enqueues the workflow activity, then repeatedly dequeues an item, creates an activity
+//!    execution context for it (declaring the activity's variables), journals `Started`,
+//!    evaluates the wrapped inputs into the context's `activityState` and executes the activity.
+//!    Activities act through their context: an action completes (`Done` or other outcomes); a
+//!    container schedules children — queued with a completion callback to their owner — and
+//!    completes from that callback (Sequence: next child; Flowchart: follow the connections
+//!    whose port is an outcome, with implicit joins and dead-path skipping; If: one branch).
+//!    Completing journals `Completed` with `{"Outcomes": [...]}` and calls the owner back
+//!    synchronously.
+//! 3. **Faults**: an error in an activity or script (thrown error, time or memory limit) never
+//!    panics: the context becomes `Faulted`, an incident is recorded and — the FaultStrategy —
+//!    the workflow ends `Finished/Faulted`.
+//! 4. **Result** ([`RunResult`]): when the queue is empty the workflow is `Finished` if its
+//!    root completed, else `Suspended`. The result carries Elsa's `WorkflowState` (root context
+//!    with the persisted variables in `properties.Variables`), the journal records, one
+//!    activity execution record per context, and the lines `WriteLine` produced — the caller
+//!    prints and persists them.
+//!
+//! Time and ids come from the caller ([`Clock`], [`IdGenerator`]): with [`FixedClock`] and
+//! [`SequentialIds`] a run is reproducible byte for byte. JavaScript runs on a per-thread
+//! QuickJS runtime with time, memory and stack limits (see [`EngineOptions`]).
 
+mod activities;
+mod activity_context;
+mod clock;
+mod context;
+mod engine;
+mod error;
+mod execution;
+mod expressions;
+mod json;
+mod loader;
+mod registry;
+mod scheduler;
+mod state;
+mod values;
+mod variables;
+mod workflow;
+
+pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock};
+pub use engine::{Engine, EngineOptions, RunResult, StartRequest};
+pub use error::{Fault, LoadError};
+pub use registry::{
+    ActivityDescriptor, ActivityKind, ActivityRegistry, DefaultValue, InputDescriptor,
+    OutputDescriptor, PortDescriptor, PortType,
+};
+pub use values::ValueType;
+pub use workflow::Workflow;

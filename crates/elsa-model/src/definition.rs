@@ -114,10 +114,55 @@ mod tests {
 
     #[test]
     fn version_options_parse_and_filter() {
-        assert_eq!("latestorpublished".parse::<VersionOptions>().unwrap(), VersionOptions::LatestOrPublished);
-        assert_eq!("3".parse::<VersionOptions>().unwrap(), VersionOptions::Specific(3));
+        assert_eq!(
+            "latestorpublished".parse::<VersionOptions>().unwrap(),
+            VersionOptions::LatestOrPublished
+        );
+        assert_eq!(
+            "3".parse::<VersionOptions>().unwrap(),
+            VersionOptions::Specific(3)
+        );
         assert!("newest".parse::<VersionOptions>().is_err());
         assert!(VersionOptions::Draft.matches(true, false, 1));
         assert!(!VersionOptions::LatestAndPublished.matches(true, false, 1));
+    }
+}
+
+/// A definition as a client sends it to be saved (`WorkflowDefinitionModel` on input): the
+/// server decides ids, version and flags, so every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WorkflowDefinitionInput {
+    pub id: Option<String>,
+    pub definition_id: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub tool_version: Option<String>,
+    pub variables: Option<Vec<Value>>,
+    pub inputs: Option<Vec<Value>>,
+    pub outputs: Option<Vec<Value>>,
+    pub outcomes: Option<Vec<String>>,
+    pub custom_properties: Option<Map<String, Value>>,
+    pub options: Option<Map<String, Value>>,
+    pub is_readonly: Option<bool>,
+    pub is_system: Option<bool>,
+    pub root: Option<Value>,
+    /// The short form `{"activities": [...]}` without a root: run as a sequence.
+    pub activities: Option<Vec<Value>>,
+}
+
+impl WorkflowDefinitionInput {
+    /// The root activity: `root` if given, else the top-level `activities` as an `Elsa.Sequence`,
+    /// else an empty `Elsa.Sequence` (what Elsa stores for a definition without a root).
+    pub fn root_activity(&self) -> Value {
+        if let Some(root) = self.root.clone().filter(|r| !r.is_null()) {
+            return root;
+        }
+        serde_json::json!({
+            "type": "Elsa.Sequence",
+            "version": 1,
+            "id": "Sequence1",
+            "activities": self.activities.clone().unwrap_or_default(),
+        })
     }
 }

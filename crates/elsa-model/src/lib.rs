@@ -9,7 +9,7 @@ pub mod journal;
 pub mod status;
 
 pub use bookmark::Bookmark;
-pub use definition::{VersionOptions, WorkflowDefinition};
+pub use definition::{VersionOptions, WorkflowDefinition, WorkflowDefinitionInput};
 pub use instance::{Incident, WorkflowInstance, WorkflowInstanceSummary, WorkflowState};
 pub use journal::{ActivityExecutionRecord, WorkflowExecutionLogRecord};
 pub use status::{WorkflowStatus, WorkflowSubStatus};

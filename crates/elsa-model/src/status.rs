@@ -73,9 +73,18 @@ mod tests {
 
     #[test]
     fn sub_status_maps_to_status_and_parses_case_insensitively() {
-        assert_eq!(WorkflowSubStatus::Faulted.status(), WorkflowStatus::Finished);
-        assert_eq!(WorkflowSubStatus::Suspended.status(), WorkflowStatus::Running);
-        assert_eq!("finished".parse::<WorkflowSubStatus>().unwrap(), WorkflowSubStatus::Finished);
+        assert_eq!(
+            WorkflowSubStatus::Faulted.status(),
+            WorkflowStatus::Finished
+        );
+        assert_eq!(
+            WorkflowSubStatus::Suspended.status(),
+            WorkflowStatus::Running
+        );
+        assert_eq!(
+            "finished".parse::<WorkflowSubStatus>().unwrap(),
+            WorkflowSubStatus::Finished
+        );
         assert!("Done".parse::<WorkflowStatus>().is_err());
     }
 }

@@ -1,1 +1,66 @@
+//! Drives the engine: keeps definitions and their versions, starts instances, and commits each
+//! run's outcome in one store transaction.
+//!
+//! The runtime is where side effects happen on the engine's behalf (WriteLine output goes to
+//! the console sink here), and where the engine's deterministic inputs — clock and ids — are
+//! supplied.
 
+mod definitions;
+mod error;
+mod execution;
+
+pub use definitions::SaveOutcome;
+pub use error::RuntimeError;
+pub use execution::{ExecuteRequest, ExecuteOutcome};
+
+use elsa_engine::{Clock, Engine, IdGenerator, Workflow};
+use elsa_store::{Database, DefinitionStore, InstanceStore};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Where WriteLine text goes (the server's stdout; a buffer in tests).
+pub type ConsoleSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The workflow runtime of one server process.
+pub struct Runtime {
+    engine: Engine,
+    definitions: DefinitionStore,
+    instances: InstanceStore,
+    clock: Arc<dyn Clock + Send + Sync>,
+    ids: Arc<dyn IdGenerator + Send + Sync>,
+    console: ConsoleSink,
+    /// Loaded workflows of published versions, by version id. Published versions never change
+    /// (saving over one creates a new version), so entries never go stale.
+    loaded: Mutex<HashMap<String, Arc<Workflow>>>,
+}
+
+impl Runtime {
+    pub fn new(
+        engine: Engine,
+        management: Database,
+        runtime: Database,
+        clock: Arc<dyn Clock + Send + Sync>,
+        ids: Arc<dyn IdGenerator + Send + Sync>,
+        console: ConsoleSink,
+    ) -> Self {
+        Self {
+            engine,
+            definitions: DefinitionStore::new(management),
+            instances: InstanceStore::new(runtime),
+            clock,
+            ids,
+            console,
+            loaded: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Read access to stored definitions.
+    pub fn definitions(&self) -> &DefinitionStore {
+        &self.definitions
+    }
+
+    /// Read access to stored instances.
+    pub fn instances(&self) -> &InstanceStore {
+        &self.instances
+    }
+}

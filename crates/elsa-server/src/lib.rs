@@ -1,1 +1,10 @@
+//! The `elsa-server` binary's pieces: configuration, the commands, and the wiring between the
+//! layers. Business logic lives in the crates below; this crate only assembles them.
 
+pub mod api_key;
+pub mod cli;
+pub mod config;
+pub mod databases;
+pub mod logging;
+pub mod migrate;
+pub mod serve;

@@ -1,1 +1,72 @@
-fn main() {}
+use clap::Parser;
+use elsa_server::cli::{Cli, Command, ConfigCommand};
+use elsa_server::databases::ModuleDatabases;
+use elsa_server::{config, logging, migrate, serve};
+use std::collections::HashMap;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let content_root = match cli
+        .content_root
+        .clone()
+        .map_or_else(std::env::current_dir, Ok)
+    {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("cannot determine the content root: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let loaded = match config::load(&content_root, &env, &cli.overrides()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(Command::Config {
+        command: ConfigCommand::Check,
+    }) = &cli.command
+    {
+        print!("{}", config::render_check(&loaded));
+        return ExitCode::SUCCESS;
+    }
+
+    logging::init(&loaded.settings.log_level.value);
+    for notice in &loaded.notices {
+        notice.log();
+    }
+    for line in loaded.provider_log_lines() {
+        tracing::info!("{line}");
+    }
+
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let databases = ModuleDatabases::open(&loaded.settings).await?;
+        match cli.command {
+            Some(Command::Migrate { module, check }) => {
+                let code = migrate::run(&databases, module, check).await;
+                databases.close().await;
+                code
+            }
+            _ => serve::run(loaded.settings, databases).await.map(|()| 0),
+        }
+    });
+    match result {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

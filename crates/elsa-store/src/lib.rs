@@ -5,6 +5,7 @@
 //! as JSON (definitions, workflow state) live in a `data` column beside the indexed columns the
 //! API filters and sorts on.
 
+mod api_keys;
 pub mod connection_string;
 pub mod definitions;
 mod error;
@@ -16,6 +17,7 @@ pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use api_keys::ApiKeyStore;
 pub use definitions::{DefinitionFilter, DefinitionOrder, DefinitionStore};
 pub use error::{Result, StoreError};
 pub use instances::{InstanceCommit, InstanceFilter, InstanceOrder, InstanceStore};

@@ -17,3 +17,11 @@ CREATE TABLE "Elsa_WorkflowDefinitions" (
 CREATE INDEX "IX_WorkflowDefinitions_Name" ON "Elsa_WorkflowDefinitions" (name);
 CREATE UNIQUE INDEX "UX_WorkflowDefinitions_Latest" ON "Elsa_WorkflowDefinitions" (definition_id) WHERE is_latest = 1;
 CREATE UNIQUE INDEX "UX_WorkflowDefinitions_Published" ON "Elsa_WorkflowDefinitions" (definition_id) WHERE is_published = 1;
+
+-- API keys: only a SHA-256 hash is stored, never the key.
+CREATE TABLE "Elsa_ApiKeys" (
+    id         TEXT        NOT NULL PRIMARY KEY,
+    name       TEXT        NOT NULL,
+    key_hash   TEXT        NOT NULL,
+    created_at TEXT        NOT NULL
+);

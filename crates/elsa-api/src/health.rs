@@ -1,0 +1,53 @@
+//! Kubernetes probes: `/health/live` (the process answers) and `/health/ready` (every module's
+//! database answers and its schema is current).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use elsa_store::{migrate, Database, Module};
+use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// What readiness looks at.
+pub struct Health {
+    pub databases: Vec<(Module, Database)>,
+    /// Cleared when shutdown begins, so the load balancer stops sending traffic first.
+    pub accepting: AtomicBool,
+}
+
+pub async fn live() -> impl IntoResponse {
+    Json(json!({"status": "Healthy"}))
+}
+
+pub async fn ready(State(health): State<Arc<Health>>) -> impl IntoResponse {
+    if !health.accepting.load(Ordering::Relaxed) {
+        return unhealthy(json!({"server": "shutting down"}));
+    }
+    let mut entries = serde_json::Map::new();
+    let mut ok = true;
+    for (module, db) in &health.databases {
+        let status = match db.ping().await {
+            Err(e) => format!("database unreachable: {e}"),
+            Ok(()) => match migrate::ensure_current(db, *module).await {
+                Ok(()) => "Healthy".to_string(),
+                Err(e) => e.to_string(),
+            },
+        };
+        ok &= status == "Healthy";
+        entries.insert(module.name().to_string(), json!(status));
+    }
+    if ok {
+        (StatusCode::OK, Json(json!({"status": "Healthy", "entries": entries})))
+    } else {
+        unhealthy(serde_json::Value::Object(entries))
+    }
+}
+
+fn unhealthy(entries: serde_json::Value) -> (StatusCode, Json<serde_json::Value>) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({"status": "Unhealthy", "entries": entries})),
+    )
+}

@@ -1,0 +1,101 @@
+//! Errors as HTTP responses: `application/problem+json` bodies that carry both the RFC 9457
+//! fields and the FastEndpoints shape Elsa clients read (`errors.generalErrors`).
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use elsa_runtime::RuntimeError;
+use elsa_store::StoreError;
+use serde_json::json;
+
+/// An error answered to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = self.status.as_u16();
+        let body = json!({
+            "type": format!("https://httpstatuses.io/{code}"),
+            "title": self.status.canonical_reason().unwrap_or("Error"),
+            "status": code,
+            "detail": self.message,
+            "statusCode": code,
+            "message": "One or more errors occurred!",
+            "errors": { "generalErrors": [self.message] },
+        });
+        let mut response = (self.status, axum::Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("ApiKey"),
+            );
+        }
+        response
+    }
+}
+
+impl From<RuntimeError> for ApiError {
+    fn from(e: RuntimeError) -> Self {
+        match &e {
+            RuntimeError::DefinitionNotFound(_) => Self::not_found(e.to_string()),
+            RuntimeError::InvalidWorkflow { .. } => Self::bad_request(e.to_string()),
+            RuntimeError::ReadOnly(_) => Self {
+                status: StatusCode::FORBIDDEN,
+                message: e.to_string(),
+            },
+            RuntimeError::Store(store) => store_error(store),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        store_error(&e)
+    }
+}
+
+fn store_error(e: &StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict { .. } => ApiError {
+            status: StatusCode::CONFLICT,
+            message: e.to_string(),
+        },
+        _ => {
+            tracing::error!(error = %e, "store error");
+            ApiError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: "the database is not available; try again later".into(),
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The engine's public entry points.
+
+use crate::clock::{Clock, IdGenerator};
+use crate::error::LoadError;
+use crate::execution::{Execution, RunLimits};
+use crate::expressions::javascript::ScriptLimits;
+use crate::loader;
+use crate::registry::ActivityRegistry;
+use crate::state;
+use crate::workflow::Workflow;
+use elsa_model::{
+    ActivityExecutionRecord, Bookmark, WorkflowDefinition, WorkflowExecutionLogRecord,
+    WorkflowState,
+};
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+/// Tunables of an [`Engine`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineOptions {
+    /// Wall-time budget of one JavaScript evaluation.
+    pub script_timeout: Duration,
+    /// Heap limit of each thread's JavaScript runtime, in bytes.
+    pub script_memory_limit: usize,
+    /// Stack limit of JavaScript code, in bytes.
+    pub script_stack_size: usize,
+    /// Compiled expressions kept per thread.
+    pub script_cache_capacity: usize,
+    /// Activity executions allowed in one run, so that a flowchart loop that never ends faults
+    /// instead of running forever.
+    pub max_activity_executions: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        let script = ScriptLimits::default();
+        Self {
+            script_timeout: script.timeout,
+            script_memory_limit: script.memory_limit,
+            script_stack_size: script.stack_size,
+            script_cache_capacity: script.cache_capacity,
+            max_activity_executions: 100_000,
+        }
+    }
+}
+
+/// What starts a new workflow instance.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartRequest {
+    pub instance_id: String,
+    pub correlation_id: Option<String>,
+    pub name: Option<String>,
+    /// Workflow input (`workflowState.input`, `getInput(name)` in scripts).
+    pub input: Map<String, Value>,
+    /// The trigger activity that caused this start; a flowchart containing it starts there.
+    pub trigger_activity_id: Option<String>,
+    pub parent_workflow_instance_id: Option<String>,
+}
+
+impl StartRequest {
+    pub fn new(instance_id: impl Into<String>) -> Self {
+        Self {
+            instance_id: instance_id.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Everything a run produced; the runtime persists it in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    pub state: WorkflowState,
+    /// The instance's bookmarks after this run.
+    pub bookmarks: Vec<Bookmark>,
+    /// Journal records appended by this run, in sequence order.
+    pub journal: Vec<WorkflowExecutionLogRecord>,
+    /// One record per activity execution context touched in this run.
+    pub activity_records: Vec<ActivityExecutionRecord>,
+    /// `WriteLine` texts in order, for the runtime to print.
+    pub lines: Vec<String>,
+}
+
+/// Loads and runs workflows. `Send + Sync`; share one through an `Arc`.
+#[derive(Debug)]
+pub struct Engine {
+    limits: RunLimits,
+    registry: ActivityRegistry,
+}
+
+impl Engine {
+    pub fn new(options: EngineOptions) -> Self {
+        Self {
+            limits: RunLimits {
+                script: ScriptLimits {
+                    timeout: options.script_timeout,
+                    memory_limit: options.script_memory_limit,
+                    stack_size: options.script_stack_size,
+                    cache_capacity: options.script_cache_capacity,
+                },
+                max_activity_executions: options.max_activity_executions,
+            },
+            registry: ActivityRegistry::builtin(),
+        }
+    }
+
+    /// The activity types this engine runs (source of `/descriptors/activities`).
+    pub fn registry(&self) -> &ActivityRegistry {
+        &self.registry
+    }
+
+    /// Parses and validates a definition into an executable workflow.
+    pub fn load(&self, definition: &WorkflowDefinition) -> Result<Workflow, LoadError> {
+        loader::load(&self.registry, &self.limits.script, definition)
+    }
+
+    /// Runs a new instance until it finishes, faults or suspends.
+    pub fn start(
+        &self,
+        workflow: &Workflow,
+        request: StartRequest,
+        clock: &dyn Clock,
+        ids: &dyn IdGenerator,
+    ) -> RunResult {
+        let mut execution = Execution::new(workflow, &self.limits, request, clock, ids);
+        execution.start();
+        state::run_result(execution)
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new(EngineOptions::default())
+    }
+}

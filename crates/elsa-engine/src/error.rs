@@ -1,0 +1,79 @@
+//! The engine's two error types: [`LoadError`] rejects a definition before anything runs;
+//! [`Fault`] is raised while an activity runs and becomes an incident, never a panic.
+
+use elsa_model::instance::ExceptionState;
+
+/// Why a workflow definition cannot be turned into an executable [`crate::Workflow`].
+/// `Display` is one sentence meant for the `errors` of a 400 problem body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    #[error("Activity '{activity_id}' has unknown type '{type_name}'.")]
+    UnknownActivityType {
+        type_name: String,
+        activity_id: String,
+    },
+
+    #[error("Malformed workflow JSON at {path}: {reason}.")]
+    Malformed { path: String, reason: String },
+
+    #[error("Activity id '{activity_id}' is used by more than one activity.")]
+    DuplicateActivityId { activity_id: String },
+
+    #[error(
+        "Input '{input}' of activity '{activity_id}' uses expression type '{expression_type}', which is not supported."
+    )]
+    UnsupportedExpression {
+        activity_id: String,
+        input: String,
+        expression_type: String,
+    },
+
+    #[error(
+        "Input '{input}' of activity '{activity_id}' has a value that is not a valid {type_name}: {reason}."
+    )]
+    InvalidLiteral {
+        activity_id: String,
+        input: String,
+        type_name: String,
+        reason: String,
+    },
+
+    #[error(
+        "JavaScript in input '{input}' of activity '{activity_id}' does not compile: {message}"
+    )]
+    ScriptSyntax {
+        activity_id: String,
+        input: String,
+        message: String,
+    },
+}
+
+/// An error raised while an activity executes: recorded as an incident on that activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// The exception type alias Elsa shows (`JavaScriptException`, `InvalidOperationException`, ...).
+    pub exception_type: &'static str,
+    pub message: String,
+}
+
+impl Fault {
+    pub fn new(exception_type: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            exception_type,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid_operation(message: impl Into<String>) -> Self {
+        Self::new("InvalidOperationException", message)
+    }
+
+    pub(crate) fn exception_state(&self) -> ExceptionState {
+        ExceptionState {
+            type_name: self.exception_type.to_owned(),
+            message: self.message.clone(),
+            stack_trace: None,
+            inner_exception: None,
+        }
+    }
+}

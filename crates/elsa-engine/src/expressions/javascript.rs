@@ -1,0 +1,515 @@
+//! JavaScript expressions on QuickJS (rquickjs), sandboxed.
+//!
+//! QuickJS runtimes are `!Send`, so every thread that evaluates scripts owns one runtime and one
+//! context in a thread-local [`ScriptHost`]; the engine stays a plain synchronous call usable from
+//! any tokio worker. Each host
+//! * limits memory (`set_memory_limit`) and stack size, and stops a script whose per-evaluation
+//!   deadline has passed (interrupt handler) — a hostile script ends as an error, and the runtime
+//!   stays usable for the next evaluation;
+//! * caches compiled expressions by their text (bounded, first-in first-out).
+//!
+//! An expression is compiled into `function(__scope) { with (__scope) { ... } }`. `__scope` is built
+//! per evaluation by [`SCOPE_FACTORY`] from JSON data (variables, workflow input, instance ids) and
+//! carries Elsa's helpers: `getVariable`/`setVariable`, `get<Name>`/`set<Name>` per variable,
+//! `variables.<Name>`, `getInput`/`get<InputName>`, `getWorkflowInstanceId`, `getCorrelationId`.
+//! Variables the script changed are read back from that data and returned to the caller.
+//!
+//! Like Elsa's Jint evaluator, a script's result is the value of its last statement, and a
+//! top-level `return` is allowed. Compiling evaluates only the wrapper; source that breaks out of
+//! it runs in the same sandbox, which is no more than the script could do when evaluated.
+//! Globals are shared by the scripts of one thread: they are isolated from the host, not from
+//! each other.
+
+use rquickjs::context::EvalOptions;
+use rquickjs::convert::Coerced;
+use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value as JsValue};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// Resource limits of one evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ScriptLimits {
+    pub timeout: Duration,
+    pub memory_limit: usize,
+    pub stack_size: usize,
+    pub cache_capacity: usize,
+}
+
+impl Default for ScriptLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(1),
+            memory_limit: 32 * 1024 * 1024,
+            stack_size: 256 * 1024,
+            cache_capacity: 1024,
+        }
+    }
+}
+
+/// Why an evaluation produced no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ScriptError {
+    Syntax(String),
+    Timeout(Duration),
+    OutOfMemory(usize),
+    /// A thrown error (`ReferenceError: x is not defined`, `throw new Error(..)`, ...).
+    Thrown(String),
+}
+
+impl ScriptError {
+    pub fn message(&self) -> String {
+        match self {
+            Self::Syntax(message) | Self::Thrown(message) => message.clone(),
+            Self::Timeout(limit) => {
+                format!("The script did not finish within {} ms.", limit.as_millis())
+            }
+            Self::OutOfMemory(limit) => {
+                format!("The script exceeded the memory limit of {} bytes.", limit)
+            }
+        }
+    }
+}
+
+/// What a script can see besides its own code.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ScriptGlobals<'a> {
+    /// Variables in scope by name, nearest scope first.
+    pub variables: &'a Map<String, Value>,
+    pub input: &'a Map<String, Value>,
+    pub instance_id: &'a str,
+    pub correlation_id: Option<&'a str>,
+}
+
+/// The result of an evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ScriptResult {
+    /// The script's value as JSON (`undefined` and functions become `null`).
+    pub value: Value,
+    /// The variables after the evaluation, by name.
+    pub variables: Map<String, Value>,
+}
+
+/// Builds the `__scope` object of one evaluation from its data.
+const SCOPE_FACTORY: &str = r#"(function (data) {
+  const vars = data.variables, input = data.input;
+  const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
+  const scope = {
+    variables: vars,
+    getVariable: (name) => vars[name],
+    setVariable: (name, value) => { vars[name] = value; },
+    getInput: (name) => input[name],
+    getWorkflowInstanceId: () => data.instanceId,
+    getCorrelationId: () => data.correlationId,
+  };
+  for (const name of Object.keys(input)) {
+    scope['get' + pascal(name)] = () => input[name];
+  }
+  for (const name of Object.keys(vars)) {
+    scope['get' + pascal(name)] = () => vars[name];
+    scope['set' + pascal(name)] = (value) => { vars[name] = value; };
+  }
+  return scope;
+})"#;
+
+/// Compiles `source` (on this thread's host, warming its cache); the error is the compiler's message.
+pub(crate) fn check_syntax(source: &str, limits: &ScriptLimits) -> Result<(), String> {
+    with_host(limits, |host| host.compile(source)).map_err(|error| error.message())
+}
+
+/// Evaluates `source` against `globals`.
+pub(crate) fn evaluate(
+    source: &str,
+    globals: &ScriptGlobals<'_>,
+    limits: &ScriptLimits,
+) -> Result<ScriptResult, ScriptError> {
+    with_host(limits, |host| host.evaluate(source, globals))
+}
+
+thread_local! {
+    static HOST: RefCell<Option<ScriptHost>> = const { RefCell::new(None) };
+}
+
+fn with_host<R>(
+    limits: &ScriptLimits,
+    action: impl FnOnce(&mut ScriptHost) -> Result<R, ScriptError>,
+) -> Result<R, ScriptError> {
+    HOST.with(|cell| {
+        // Scripts cannot call back into the engine, so the host is never borrowed twice.
+        let mut slot = cell.try_borrow_mut().map_err(|_| {
+            ScriptError::Thrown("The JavaScript engine is busy on this thread.".to_owned())
+        })?;
+        let host = match slot.as_mut() {
+            Some(host) => host,
+            None => slot.insert(ScriptHost::new()?),
+        };
+        host.apply(limits);
+        action(host)
+    })
+}
+
+/// One thread's QuickJS runtime, context and compiled-expression cache.
+struct ScriptHost {
+    // Declared before `context` and `runtime`: values rooted in the runtime must be freed first.
+    functions: FunctionCache,
+    scope_factory: Persistent<Function<'static>>,
+    context: Context,
+    runtime: Runtime,
+    deadline: Rc<Cell<Option<Instant>>>,
+    interrupted: Rc<Cell<bool>>,
+    limits: ScriptLimits,
+}
+
+impl ScriptHost {
+    fn new() -> Result<Self, ScriptError> {
+        let unavailable = |e: rquickjs::Error| {
+            ScriptError::Thrown(format!("The JavaScript engine is unavailable: {e}"))
+        };
+        let runtime = Runtime::new().map_err(unavailable)?;
+        let context = Context::full(&runtime).map_err(unavailable)?;
+        let deadline = Rc::new(Cell::new(None::<Instant>));
+        let interrupted = Rc::new(Cell::new(false));
+        let (handler_deadline, handler_interrupted) = (deadline.clone(), interrupted.clone());
+        runtime.set_interrupt_handler(Some(Box::new(move || {
+            let expired = handler_deadline
+                .get()
+                .is_some_and(|at| Instant::now() >= at);
+            handler_interrupted.set(handler_interrupted.get() || expired);
+            expired
+        })));
+        let scope_factory = context
+            .with(|ctx| eval_function(&ctx, SCOPE_FACTORY).map(|f| Persistent::save(&ctx, f)))
+            .map_err(unavailable)?;
+        let limits = ScriptLimits::default();
+        runtime.set_memory_limit(limits.memory_limit);
+        runtime.set_max_stack_size(limits.stack_size);
+        Ok(Self {
+            functions: FunctionCache::new(limits.cache_capacity),
+            scope_factory,
+            context,
+            runtime,
+            deadline,
+            interrupted,
+            limits,
+        })
+    }
+
+    /// Engines with different options may share a thread: apply the caller's limits.
+    fn apply(&mut self, limits: &ScriptLimits) {
+        if self.limits.memory_limit != limits.memory_limit {
+            self.runtime.set_memory_limit(limits.memory_limit);
+        }
+        if self.limits.stack_size != limits.stack_size {
+            self.runtime.set_max_stack_size(limits.stack_size);
+        }
+        self.functions.capacity = limits.cache_capacity.max(1);
+        self.limits = limits.clone();
+    }
+
+    fn compile(&mut self, source: &str) -> Result<(), ScriptError> {
+        self.guarded(|host| {
+            let Self {
+                functions, context, ..
+            } = host;
+            context.with(|ctx| {
+                functions
+                    .get_or_compile(&ctx, source)
+                    .map(|_| ())
+                    .map_err(ScriptError::Syntax)
+            })
+        })
+    }
+
+    fn evaluate(
+        &mut self,
+        source: &str,
+        globals: &ScriptGlobals<'_>,
+    ) -> Result<ScriptResult, ScriptError> {
+        let data =
+            serde_json::to_string(globals).map_err(|e| ScriptError::Thrown(e.to_string()))?;
+        let (value, variables) = self.guarded(|host| {
+            let Self {
+                functions,
+                scope_factory,
+                context,
+                ..
+            } = host;
+            context.with(|ctx| {
+                let function = functions
+                    .get_or_compile(&ctx, source)
+                    .map_err(ScriptError::Syntax)?;
+                run(&ctx, &function, scope_factory, data)
+                    .map_err(|e| ScriptError::Thrown(describe(&ctx, e)))
+            })
+        })?;
+        let parse = |json: Option<String>| -> Result<Value, ScriptError> {
+            json.map_or(Ok(Value::Null), |text| {
+                serde_json::from_str(&text).map_err(|e| ScriptError::Thrown(e.to_string()))
+            })
+        };
+        let variables = match parse(variables)? {
+            Value::Object(variables) => variables,
+            _ => Map::new(),
+        };
+        Ok(ScriptResult {
+            value: parse(value)?,
+            variables,
+        })
+    }
+
+    /// Runs `action` under the deadline and turns interruptions and allocation failures into
+    /// [`ScriptError::Timeout`] and [`ScriptError::OutOfMemory`].
+    fn guarded<R>(
+        &mut self,
+        action: impl FnOnce(&mut Self) -> Result<R, ScriptError>,
+    ) -> Result<R, ScriptError> {
+        self.interrupted.set(false);
+        self.deadline
+            .set(Some(Instant::now() + self.limits.timeout));
+        let result = action(self);
+        self.deadline.set(None);
+        match result {
+            Err(_) if self.interrupted.get() => Err(ScriptError::Timeout(self.limits.timeout)),
+            Err(ScriptError::Thrown(message) | ScriptError::Syntax(message))
+                if message.contains(OUT_OF_MEMORY) =>
+            {
+                // Whatever the script built is garbage now; collect it so the next evaluation has room.
+                self.runtime.run_gc();
+                Err(ScriptError::OutOfMemory(self.limits.memory_limit))
+            }
+            other => other,
+        }
+    }
+}
+
+/// Calls a compiled expression; returns its value and the variables afterwards, as JSON text.
+fn run<'js>(
+    ctx: &Ctx<'js>,
+    function: &Function<'js>,
+    scope_factory: &Persistent<Function<'static>>,
+    data: String,
+) -> rquickjs::Result<(Option<String>, Option<String>)> {
+    let factory = scope_factory.clone().restore(ctx)?;
+    let data: JsValue = ctx.json_parse(data)?;
+    let scope: JsValue = factory.call((data.clone(),))?;
+    let value: JsValue = function.call((scope,))?;
+    let value = ctx
+        .json_stringify(value)?
+        .map(|text| text.to_string())
+        .transpose()?;
+    let variables: JsValue = match data.as_object() {
+        Some(data) => data.get("variables")?,
+        None => JsValue::new_undefined(ctx.clone()),
+    };
+    let variables = ctx
+        .json_stringify(variables)?
+        .map(|text| text.to_string())
+        .transpose()?;
+    Ok((value, variables))
+}
+
+const OUT_OF_MEMORY: &str = "InternalError: out of memory";
+
+/// The message of a failed call: the thrown value as JavaScript prints it (`TypeError: ...`).
+fn describe(ctx: &Ctx<'_>, error: rquickjs::Error) -> String {
+    if !error.is_exception() {
+        return error.to_string();
+    }
+    let thrown = ctx.catch();
+    // When memory is exhausted QuickJS cannot even allocate its error object and throws `null`
+    // instead (a script throwing `null` itself is reported the same way); printing can fail too.
+    if thrown.is_null() {
+        return OUT_OF_MEMORY.to_owned();
+    }
+    match thrown.get::<Coerced<String>>() {
+        Ok(Coerced(text)) => text,
+        Err(_) => OUT_OF_MEMORY.to_owned(),
+    }
+}
+
+/// Compiled expressions by source text, evicting the oldest entry when full.
+struct FunctionCache {
+    capacity: usize,
+    functions: HashMap<String, Persistent<Function<'static>>>,
+    order: VecDeque<String>,
+}
+
+impl FunctionCache {
+    fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            functions: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    fn get_or_compile<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        source: &str,
+    ) -> Result<Function<'js>, String> {
+        if let Some(function) = self.functions.get(source) {
+            return function.clone().restore(ctx).map_err(|e| e.to_string());
+        }
+        let function = compile(ctx, source)?;
+        while self.functions.len() >= self.capacity {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            self.functions.remove(&oldest);
+        }
+        self.functions
+            .insert(source.to_owned(), Persistent::save(ctx, function.clone()));
+        self.order.push_back(source.to_owned());
+        Ok(function)
+    }
+}
+
+/// Evaluates `source`, which must produce a function, in sloppy mode: like Jint, scripts are not
+/// strict (and the wrappers use `with`).
+fn eval_function<'js>(
+    ctx: &Ctx<'js>,
+    source: impl Into<Vec<u8>>,
+) -> rquickjs::Result<Function<'js>> {
+    let mut options = EvalOptions::default();
+    options.strict = false;
+    ctx.eval_with_options(source, options)
+}
+
+/// Compiles `source` into a function of `__scope` returning the script's value.
+fn compile<'js>(ctx: &Ctx<'js>, source: &str) -> Result<Function<'js>, String> {
+    // Most expressions are a single expression: return it directly (fastest form).
+    let expression = format!("(function(__scope){{with(__scope){{return (\n{source}\n);}}}})");
+    if let Ok(function) = eval_function(ctx, expression) {
+        return Ok(function);
+    }
+    ctx.catch();
+    // Statements. As a function body they may `return`; this form also validates the syntax.
+    let body = format!("(function(__scope){{with(__scope){{\n{source}\n}}}})");
+    let body = eval_function(ctx, body).map_err(|e| describe(ctx, e))?;
+    // Without a top-level `return`, the value is the last statement's, which only `eval` yields.
+    // A class static block accepts statements but rejects `return`: that tells the two apart
+    // without running anything.
+    let static_block = format!("(function(){{class __ElsaCheck{{static{{\n{source}\n}}}}}})");
+    if eval_function(ctx, static_block).is_err() {
+        ctx.catch();
+        return Ok(body);
+    }
+    let literal = serde_json::to_string(source).map_err(|e| e.to_string())?;
+    eval_function(
+        ctx,
+        format!("(function(__scope){{with(__scope){{return eval({literal});}}}})"),
+    )
+    .map_err(|e| describe(ctx, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn eval(source: &str, variables: &Map<String, Value>) -> Result<ScriptResult, ScriptError> {
+        let input = json!({"OrderId": "42"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let globals = ScriptGlobals {
+            variables,
+            input: &input,
+            instance_id: "i1",
+            correlation_id: Some("c1"),
+        };
+        evaluate(source, &globals, &ScriptLimits::default())
+    }
+
+    fn value(source: &str) -> Value {
+        eval(source, &Map::new()).unwrap().value
+    }
+
+    #[test]
+    fn evaluates_expressions_statements_and_returns() {
+        assert_eq!(value("1 + 2"), json!(3));
+        assert_eq!(value("var x = 2; x * 5"), json!(10));
+        assert_eq!(value("return false;"), json!(false));
+        assert_eq!(value("if (true) { return 'a'; } return 'b';"), json!("a"));
+        assert_eq!(value("({a: [1, 'x']})"), json!({"a": [1, "x"]}));
+        assert_eq!(value("undefined"), Value::Null);
+        assert_eq!(
+            value("getWorkflowInstanceId() + getCorrelationId()"),
+            json!("i1c1")
+        );
+        assert_eq!(value("getOrderId() + getInput('OrderId')"), json!("4242"));
+    }
+
+    #[test]
+    fn reads_and_writes_variables() {
+        let variables = json!({"Counter": 1, "name": "x"})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let result = eval("setCounter(getCounter() + 1); variables.name = getName() + 'y'; getVariable('Counter')", &variables)
+            .unwrap();
+        assert_eq!(result.value, json!(2));
+        assert_eq!(
+            result.variables,
+            json!({"Counter": 2, "name": "xy"})
+                .as_object()
+                .cloned()
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn reports_syntax_and_runtime_errors() {
+        let limits = ScriptLimits::default();
+        assert!(check_syntax("getCounter() > 1", &limits).is_ok());
+        let syntax = check_syntax("1 +* 2", &limits).unwrap_err();
+        assert!(syntax.contains("SyntaxError"), "{syntax}");
+        let thrown = eval("nope()", &Map::new()).unwrap_err();
+        assert!(
+            matches!(&thrown, ScriptError::Thrown(m) if m.contains("ReferenceError")),
+            "{thrown:?}"
+        );
+    }
+
+    #[test]
+    fn stops_runaway_scripts_and_stays_usable() {
+        let limits = ScriptLimits {
+            timeout: Duration::from_millis(100),
+            ..ScriptLimits::default()
+        };
+        let globals = ScriptGlobals {
+            variables: &Map::new(),
+            input: &Map::new(),
+            instance_id: "i",
+            correlation_id: None,
+        };
+        let started = Instant::now();
+        let error = evaluate("while (true) {}", &globals, &limits).unwrap_err();
+        assert_eq!(error, ScriptError::Timeout(Duration::from_millis(100)));
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let error = evaluate(
+            "const a = []; while (true) { a.push('xxxxxxxxxxxxxxxx' + a.length); }",
+            &globals,
+            &limits,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(error, ScriptError::OutOfMemory(_) | ScriptError::Timeout(_)),
+            "{error:?}"
+        );
+        assert_eq!(
+            evaluate("1 + 1", &globals, &limits).unwrap().value,
+            json!(2)
+        );
+        let error = evaluate("(function f() { return f(); })()", &globals, &limits).unwrap_err();
+        assert!(
+            matches!(&error, ScriptError::Thrown(m) if m.contains("stack")),
+            "{error:?}"
+        );
+    }
+}

@@ -1,0 +1,312 @@
+//! Loading: turns a definition's activity JSON into a [`Workflow`], validating everything that
+//! can be checked before a run — activity types, JSON shapes, literals, JavaScript syntax.
+//!
+//! The definition root is wrapped in the implicit `Elsa.Workflow` activity (`Workflow1`) that
+//! declares the definition variables. Activities without an id get `<ShortTypeName><n>`;
+//! node ids are the ancestor ids joined with `:`.
+
+use crate::error::LoadError;
+use crate::expressions::javascript::ScriptLimits;
+use crate::expressions::{Expression, ExpressionError, parse_wrapped};
+use crate::json;
+use crate::registry::{ActivityDescriptor, ActivityRegistry, DefaultValue};
+use crate::values::ValueType;
+use crate::variables::VariableDefinition;
+use crate::workflow::{ActivityNode, InputBinding, NodeIdx, VarIdx, Workflow};
+use elsa_model::WorkflowDefinition;
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+
+/// The id of the implicit root activity.
+const ROOT_ID: &str = "Workflow1";
+
+pub(crate) fn load(
+    registry: &ActivityRegistry,
+    limits: &ScriptLimits,
+    definition: &WorkflowDefinition,
+) -> Result<Workflow, LoadError> {
+    let mut reserved_ids = HashSet::from([ROOT_ID.to_owned()]);
+    collect_ids(&definition.root, &mut reserved_ids);
+    let mut loader = Loader {
+        registry,
+        limits,
+        nodes: Vec::new(),
+        variables: Vec::new(),
+        reserved_ids,
+        used_ids: HashSet::new(),
+        generated: HashMap::new(),
+    };
+    let root = Map::from_iter([
+        ("id".to_owned(), Value::from(ROOT_ID)),
+        ("type".to_owned(), Value::from("Elsa.Workflow")),
+        ("root".to_owned(), definition.root.clone()),
+        (
+            "variables".to_owned(),
+            Value::Array(definition.variables.clone()),
+        ),
+    ]);
+    let root = loader.build(&Value::Object(root), None, "the workflow".to_owned())?;
+    Ok(Workflow {
+        definition_id: definition.definition_id.clone(),
+        definition_version_id: definition.id.clone(),
+        definition_version: definition.version,
+        is_system: definition.is_system,
+        nodes: loader.nodes,
+        variables: loader.variables,
+        input_names: definition
+            .inputs
+            .iter()
+            .filter_map(|input| {
+                input
+                    .as_object()
+                    .and_then(|input| json::string(input, "name"))
+            })
+            .map(str::to_owned)
+            .collect(),
+        root,
+    })
+}
+
+/// Ids written in the JSON, so that generated ids never collide with a later explicit one.
+fn collect_ids(json: &Value, ids: &mut HashSet<String>) {
+    match json {
+        Value::Object(object) => {
+            if let (Some(Value::String(id)), Some(Value::String(_))) =
+                (object.get("id"), object.get("type"))
+            {
+                ids.insert(id.clone());
+            }
+            object.values().for_each(|value| collect_ids(value, ids));
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_ids(item, ids)),
+        _ => {}
+    }
+}
+
+pub(crate) struct Loader<'a> {
+    registry: &'a ActivityRegistry,
+    limits: &'a ScriptLimits,
+    nodes: Vec<ActivityNode>,
+    variables: Vec<VariableDefinition>,
+    reserved_ids: HashSet<String>,
+    used_ids: HashSet<String>,
+    /// Last number generated per short type name.
+    generated: HashMap<String, usize>,
+}
+
+impl Loader<'_> {
+    /// Builds one activity and, through its type's build function, its children.
+    /// `location` names the JSON position for errors found before the activity has an id.
+    fn build(
+        &mut self,
+        json: &Value,
+        parent_node_id: Option<&str>,
+        location: String,
+    ) -> Result<NodeIdx, LoadError> {
+        let malformed = |reason: &str| LoadError::Malformed {
+            path: location.clone(),
+            reason: reason.to_owned(),
+        };
+        let object = json
+            .as_object()
+            .ok_or_else(|| malformed("an activity must be a JSON object"))?;
+        let type_name = json::string(object, "type")
+            .filter(|name| !name.is_empty())
+            .ok_or_else(|| malformed("an activity needs a 'type'"))?;
+        let id = match json::string(object, "id").filter(|id| !id.is_empty()) {
+            Some(id) => id.to_owned(),
+            None => self.generate_id(type_name),
+        };
+        let descriptor =
+            self.registry
+                .find(type_name)
+                .ok_or_else(|| LoadError::UnknownActivityType {
+                    type_name: type_name.to_owned(),
+                    activity_id: id.clone(),
+                })?;
+        if !self.used_ids.insert(id.clone()) {
+            return Err(LoadError::DuplicateActivityId { activity_id: id });
+        }
+        let node_id = parent_node_id.map_or_else(|| id.clone(), |parent| format!("{parent}:{id}"));
+        let inputs = self.bind_inputs(descriptor, object, &id)?;
+        let mut builder = NodeBuilder {
+            loader: self,
+            json: object,
+            node_id,
+            variables: Vec::new(),
+        };
+        let activity = (descriptor.build)(&mut builder)?;
+        let NodeBuilder {
+            node_id, variables, ..
+        } = builder;
+        let custom_properties =
+            json::property(object, "customProperties").and_then(Value::as_object);
+        let can_start_workflow = custom_properties
+            .and_then(|properties| json::property(properties, "canStartWorkflow"))
+            .or_else(|| json::property(object, "canStartWorkflow"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        self.nodes.push(ActivityNode {
+            id,
+            node_id,
+            name: json::string(object, "name").map(str::to_owned),
+            descriptor,
+            can_start_workflow,
+            inputs,
+            variables,
+            activity,
+        });
+        Ok(NodeIdx(self.nodes.len() - 1))
+    }
+
+    fn generate_id(&mut self, type_name: &str) -> String {
+        let short = type_name.rsplit('.').next().unwrap_or(type_name);
+        let counter = self.generated.entry(short.to_owned()).or_default();
+        loop {
+            *counter += 1;
+            let id = format!("{short}{counter}");
+            if !self.reserved_ids.contains(&id) && !self.used_ids.contains(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// Binds every wrapped input of the descriptor; missing ones take the descriptor default.
+    fn bind_inputs(
+        &self,
+        descriptor: &ActivityDescriptor,
+        object: &Map<String, Value>,
+        activity_id: &str,
+    ) -> Result<Vec<InputBinding>, LoadError> {
+        let wrapped = descriptor.inputs.iter().filter(|input| input.is_wrapped);
+        wrapped
+            .map(|input| {
+                let value_type = ValueType::from_alias(input.type_name);
+                let parsed = match json::property(object, input.name) {
+                    Some(json) => {
+                        parse_wrapped(json, &value_type, self.limits).map_err(|error| {
+                            input_error(error, activity_id, input.name, input.type_name)
+                        })?
+                    }
+                    None => None,
+                };
+                let expression = parsed.unwrap_or_else(|| {
+                    Expression::Literal(input.default.map_or(Value::Null, DefaultValue::to_json))
+                });
+                Ok(InputBinding {
+                    name: input.name,
+                    value_type,
+                    expression,
+                })
+            })
+            .collect()
+    }
+}
+
+fn input_error(
+    error: ExpressionError,
+    activity_id: &str,
+    input: &str,
+    type_name: &str,
+) -> LoadError {
+    let activity_id = activity_id.to_owned();
+    let input = input.to_owned();
+    match error {
+        ExpressionError::Unsupported(expression_type) => LoadError::UnsupportedExpression {
+            activity_id,
+            input,
+            expression_type,
+        },
+        ExpressionError::InvalidLiteral(reason) => LoadError::InvalidLiteral {
+            activity_id,
+            input,
+            type_name: type_name.to_owned(),
+            reason,
+        },
+        ExpressionError::Syntax(message) => LoadError::ScriptSyntax {
+            activity_id,
+            input,
+            message,
+        },
+        ExpressionError::Malformed(reason) => LoadError::Malformed {
+            path: format!("input '{input}' of activity '{activity_id}'"),
+            reason,
+        },
+    }
+}
+
+/// What an activity type's build function sees: its JSON, and ways to build its children and
+/// declare its variables.
+pub(crate) struct NodeBuilder<'l, 'a> {
+    loader: &'l mut Loader<'a>,
+    json: &'l Map<String, Value>,
+    node_id: String,
+    variables: Vec<VarIdx>,
+}
+
+impl<'l> NodeBuilder<'l, '_> {
+    /// A property of the activity JSON (case-insensitive; `null` counts as absent).
+    pub fn property(&self, name: &str) -> Option<&'l Value> {
+        json::non_null(self.json, name)
+    }
+
+    /// An activity built earlier (e.g. a child).
+    pub fn node(&self, idx: NodeIdx) -> &ActivityNode {
+        &self.loader.nodes[idx.0]
+    }
+
+    /// The embedded activity in property `name`, if any.
+    pub fn child(&mut self, name: &str) -> Result<Option<NodeIdx>, LoadError> {
+        let Some(json) = self.property(name) else {
+            return Ok(None);
+        };
+        let location = format!("{}.{name}", self.node_id);
+        self.loader
+            .build(json, Some(&self.node_id), location)
+            .map(Some)
+    }
+
+    /// The activities in array property `name`, in order.
+    pub fn children(&mut self, name: &str) -> Result<Vec<NodeIdx>, LoadError> {
+        let Some(json) = self.property(name) else {
+            return Ok(Vec::new());
+        };
+        let items = json::array(json)
+            .ok_or_else(|| self.malformed(format!("'{name}' must be an array")))?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let location = format!("{}.{name}[{i}]", self.node_id);
+                self.loader.build(item, Some(&self.node_id), location)
+            })
+            .collect()
+    }
+
+    /// Declares the variables listed in array property `name` in this activity's scope.
+    pub fn declare_variables(&mut self, name: &str) -> Result<(), LoadError> {
+        let Some(json) = self.property(name) else {
+            return Ok(());
+        };
+        let items = json::array(json)
+            .ok_or_else(|| self.malformed(format!("'{name}' must be an array")))?;
+        for (i, item) in items.iter().enumerate() {
+            let variable =
+                VariableDefinition::parse(item).map_err(|reason| LoadError::Malformed {
+                    path: format!("{}.{name}[{i}]", self.node_id),
+                    reason,
+                })?;
+            self.loader.variables.push(variable);
+            self.variables.push(VarIdx(self.loader.variables.len() - 1));
+        }
+        Ok(())
+    }
+
+    /// An error about this activity's JSON.
+    pub fn malformed(&self, reason: impl Into<String>) -> LoadError {
+        LoadError::Malformed {
+            path: self.node_id.clone(),
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! An executable workflow: the definition's activity tree, parsed and validated once, shared
+//! read-only by every run (`Send + Sync`, cache it).
+
+use crate::activities::Activity;
+use crate::expressions::Expression;
+use crate::registry::ActivityDescriptor;
+use crate::values::ValueType;
+use crate::variables::VariableDefinition;
+
+/// Index of an activity in [`Workflow::nodes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct NodeIdx(pub usize);
+
+/// Index of a variable in [`Workflow::variables`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct VarIdx(pub usize);
+
+/// A loaded workflow definition, ready to run.
+#[derive(Debug)]
+pub struct Workflow {
+    pub(crate) definition_id: String,
+    pub(crate) definition_version_id: String,
+    pub(crate) definition_version: i32,
+    pub(crate) is_system: bool,
+    /// All activities; children come before their parents, the root (`Workflow1`) is last.
+    pub(crate) nodes: Vec<ActivityNode>,
+    pub(crate) variables: Vec<VariableDefinition>,
+    /// Names of the declared workflow inputs (scripts get `get<Name>()` for each, set or not).
+    pub(crate) input_names: Vec<String>,
+    pub(crate) root: NodeIdx,
+}
+
+impl Workflow {
+    pub fn definition_id(&self) -> &str {
+        &self.definition_id
+    }
+
+    pub fn definition_version_id(&self) -> &str {
+        &self.definition_version_id
+    }
+
+    pub fn definition_version(&self) -> i32 {
+        self.definition_version
+    }
+
+    /// The node ids of every activity (`Workflow1`, `Workflow1:Flowchart1`, ...), root first.
+    pub fn node_ids(&self) -> impl Iterator<Item = &str> {
+        self.nodes.iter().rev().map(|node| node.node_id.as_str())
+    }
+
+    pub(crate) fn node(&self, idx: NodeIdx) -> &ActivityNode {
+        &self.nodes[idx.0]
+    }
+
+    pub(crate) fn variable(&self, idx: VarIdx) -> &VariableDefinition {
+        &self.variables[idx.0]
+    }
+}
+
+/// One activity of the tree.
+#[derive(Debug)]
+pub(crate) struct ActivityNode {
+    pub id: String,
+    /// Ancestor ids joined with `:` (`Workflow1:Flowchart1:WriteLine1`).
+    pub node_id: String,
+    pub name: Option<String>,
+    pub descriptor: &'static ActivityDescriptor,
+    /// `customProperties.canStartWorkflow` (or the legacy top-level flag).
+    pub can_start_workflow: bool,
+    /// One binding per wrapped input of the descriptor, defaults applied.
+    pub inputs: Vec<InputBinding>,
+    /// Variables this activity declares (containers).
+    pub variables: Vec<VarIdx>,
+    pub activity: Box<dyn Activity>,
+}
+
+/// How a wrapped input gets its value.
+#[derive(Debug)]
+pub(crate) struct InputBinding {
+    pub name: &'static str,
+    pub value_type: ValueType,
+    pub expression: Expression,
+}

@@ -1,0 +1,20 @@
+use elsa_engine::LoadError;
+use elsa_store::StoreError;
+use thiserror::Error;
+
+/// Errors of the runtime layer; the API maps each to a status code.
+#[derive(Debug, Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("workflow definition {0} was not found")]
+    DefinitionNotFound(String),
+    #[error("workflow definition {id} is not valid: {source}")]
+    InvalidWorkflow {
+        id: String,
+        #[source]
+        source: LoadError,
+    },
+    #[error("workflow definition {0} is read-only")]
+    ReadOnly(String),
+}

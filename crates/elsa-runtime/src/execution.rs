@@ -1,0 +1,146 @@
+//! Starting workflow instances and committing what the engine produced.
+
+use crate::{Runtime, RuntimeError};
+use elsa_engine::{StartRequest, Workflow};
+use elsa_model::{VersionOptions, WorkflowDefinition, WorkflowDefinitionInput, WorkflowInstance};
+use elsa_store::InstanceCommit;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// What the caller of execute may say about the new instance.
+#[derive(Debug, Clone, Default)]
+pub struct ExecuteRequest {
+    pub version_options: Option<VersionOptions>,
+    pub correlation_id: Option<String>,
+    pub name: Option<String>,
+    pub input: Map<String, Value>,
+    pub trigger_activity_id: Option<String>,
+}
+
+/// The instance as committed after its first run.
+#[derive(Debug, Clone)]
+pub struct ExecuteOutcome {
+    pub instance: WorkflowInstance,
+}
+
+impl Runtime {
+    /// Runs a stored definition (default: its published version) as a new instance.
+    pub async fn execute(
+        &self,
+        definition_id: &str,
+        request: ExecuteRequest,
+    ) -> Result<ExecuteOutcome, RuntimeError> {
+        let options = request.version_options.unwrap_or(VersionOptions::Published);
+        let definition = self
+            .definitions
+            .find(definition_id, options)
+            .await?
+            .ok_or_else(|| RuntimeError::DefinitionNotFound(definition_id.to_string()))?;
+        self.run_new(&definition, request).await
+    }
+
+    /// Runs a workflow given inline (`POST /workflow-definitions/execute`). The definition is
+    /// stored once as a published system definition named by its content hash, so the instance
+    /// can be inspected like any other and identical requests share one definition.
+    pub async fn execute_inline(
+        &self,
+        input: WorkflowDefinitionInput,
+        request: ExecuteRequest,
+    ) -> Result<ExecuteOutcome, RuntimeError> {
+        let root = input.root_activity();
+        let digest = Sha256::digest(serde_json::to_vec(&(&root, &input.variables)).unwrap_or_default());
+        let id = input
+            .definition_id
+            .clone()
+            .unwrap_or_else(|| format!("inline-{}", &hex::encode(digest)[..16]));
+        let definition = match self.definitions.get(&id).await? {
+            Some(stored) if stored.root == root => stored,
+            _ => {
+                let definition = WorkflowDefinition {
+                    id: id.clone(),
+                    definition_id: id.clone(),
+                    name: input.name.clone().or_else(|| Some("Inline workflow".into())),
+                    description: input.description.clone(),
+                    created_at: self.clock.now(),
+                    version: 1,
+                    tool_version: None,
+                    variables: input.variables.clone().unwrap_or_default(),
+                    inputs: input.inputs.clone().unwrap_or_default(),
+                    outputs: input.outputs.clone().unwrap_or_default(),
+                    outcomes: vec![],
+                    custom_properties: Default::default(),
+                    is_readonly: false,
+                    is_system: true,
+                    is_latest: true,
+                    is_published: true,
+                    options: input.options.clone().unwrap_or_default(),
+                    root,
+                };
+                // Validate before anything is stored: a workflow that cannot load is a 4xx.
+                self.workflow(&definition)?;
+                self.definitions.save(std::slice::from_ref(&definition)).await?;
+                definition
+            }
+        };
+        self.run_new(&definition, request).await
+    }
+
+    async fn run_new(
+        &self,
+        definition: &WorkflowDefinition,
+        request: ExecuteRequest,
+    ) -> Result<ExecuteOutcome, RuntimeError> {
+        let workflow = self.workflow(definition)?;
+        let result = self.engine.start(
+            &workflow,
+            StartRequest {
+                instance_id: self.ids.new_id(),
+                correlation_id: request.correlation_id,
+                name: request.name,
+                input: request.input,
+                trigger_activity_id: request.trigger_activity_id,
+                parent_workflow_instance_id: None,
+            },
+            self.clock.as_ref(),
+            self.ids.as_ref(),
+        );
+        for line in &result.lines {
+            (self.console)(line);
+        }
+        let instance = WorkflowInstance::from_state(result.state, definition.is_system);
+        self.instances
+            .commit(InstanceCommit {
+                instance: &instance,
+                expected_version: None,
+                bookmarks: &result.bookmarks,
+                journal: &result.journal,
+                activity_records: &result.activity_records,
+            })
+            .await?;
+        Ok(ExecuteOutcome { instance })
+    }
+
+    /// The executable form of a definition version; published versions are loaded once.
+    fn workflow(&self, definition: &WorkflowDefinition) -> Result<Arc<Workflow>, RuntimeError> {
+        let cached = definition.is_published;
+        if cached {
+            if let Some(w) = self.loaded.lock().expect("cache lock").get(&definition.id) {
+                return Ok(w.clone());
+            }
+        }
+        let workflow = Arc::new(self.engine.load(definition).map_err(|source| {
+            RuntimeError::InvalidWorkflow {
+                id: definition.definition_id.clone(),
+                source,
+            }
+        })?);
+        if cached {
+            self.loaded
+                .lock()
+                .expect("cache lock")
+                .insert(definition.id.clone(), workflow.clone());
+        }
+        Ok(workflow)
+    }
+}

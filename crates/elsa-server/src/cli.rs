@@ -1,0 +1,57 @@
+//! The command line: `elsa-server [serve] | migrate | config check`.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "elsa-server",
+    version,
+    about = "An Elsa Workflows 3 compatible workflow server"
+)]
+pub struct Cli {
+    /// Addresses to listen on, e.g. `http://127.0.0.1:18080` (like ASP.NET's --urls).
+    #[arg(long, global = true)]
+    pub urls: Option<String>,
+    /// Where appsettings*.json are read from (default: the working directory).
+    #[arg(long, global = true)]
+    pub content_root: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply database migrations, then exit.
+    Migrate {
+        /// Only this module: management or runtime.
+        #[arg(long)]
+        module: Option<elsa_store::Module>,
+        /// Apply nothing; exit 1 when migrations are pending.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Inspect configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective settings and where each comes from; exit 1 on a misconfiguration.
+    Check,
+}
+
+impl Cli {
+    /// Command-line configuration overrides, in .NET key form.
+    pub fn overrides(&self) -> Vec<(String, String)> {
+        self.urls
+            .iter()
+            .map(|u| ("urls".to_string(), u.clone()))
+            .collect()
+    }
+}

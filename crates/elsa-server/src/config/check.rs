@@ -1,0 +1,99 @@
+//! `elsa-server config check`: the effective settings, each with where it came from, so an
+//! operator can see why a pod uses SQLite or which file was (not) mounted. Secrets are masked:
+//! connection strings print through `DbSettings`' masking `Display`, the API key only as present.
+
+use super::database::{ConnectionOrigin, ModuleDb};
+use super::{Loaded, NoticeLevel};
+
+pub fn render_check(loaded: &Loaded) -> String {
+    let settings = &loaded.settings;
+    let environment = &settings.environment;
+    let mut lines = vec![
+        format!(
+            "Environment: {}  ({})",
+            environment.value, environment.origin
+        ),
+        format!("Content root: {}", settings.content_root.display()),
+        "Configuration files:".to_owned(),
+    ];
+    for file in &loaded.files {
+        let state = if file.loaded { "loaded" } else { "not found" };
+        lines.push(format!("  {}: {state}", file.path.display()));
+    }
+    let addrs: Vec<String> = settings
+        .listen
+        .addrs
+        .iter()
+        .map(|a| format!("http://{a}"))
+        .collect();
+    lines.push(format!(
+        "Listen: {}  ({})",
+        addrs.join(", "),
+        settings.listen.origin
+    ));
+    let log_level = &settings.log_level;
+    lines.push(format!(
+        "Log level: {}  ({})",
+        log_level.value, log_level.origin
+    ));
+    lines.push(match loaded.configuration.entry("Elsa:Identity:ApiKey") {
+        Some(entry) => format!(
+            "API key: configured  ({}, from {})",
+            entry.key, entry.source
+        ),
+        None => "API key: not configured".to_owned(),
+    });
+    for module in settings.modules() {
+        lines.push(String::new());
+        lines.extend(module_lines(module));
+    }
+    if !loaded.notices.is_empty() {
+        lines.push(String::new());
+        lines.push("Notices:".to_owned());
+        for notice in &loaded.notices {
+            let level = match notice.level {
+                NoticeLevel::Info => "info",
+                NoticeLevel::Warn => "warning",
+            };
+            lines.push(format!("  {level}: {}", notice.message));
+        }
+    }
+    lines.push(String::new());
+    lines.join("\n")
+}
+
+fn module_lines(module: &ModuleDb) -> [String; 4] {
+    let connection = match &module.connection {
+        ConnectionOrigin::Named {
+            key,
+            source,
+            chosen_by,
+            expanded,
+            ..
+        } => {
+            let mut text = format!("{key}, from {source}; chosen by {chosen_by}");
+            for variable in expanded {
+                text.push_str(&format!("; $({variable}) expanded from the environment"));
+            }
+            text
+        }
+        ConnectionOrigin::Composed { keys } => {
+            let parts: Vec<String> = keys
+                .iter()
+                .map(|(key, source)| format!("{key} ({source})"))
+                .collect();
+            format!("composed from {}", parts.join(", "))
+        }
+        ConnectionOrigin::Default => "default: no connection string configured".to_owned(),
+    };
+    let (provider, auto_migrate) = (&module.provider, &module.auto_migrate);
+    [
+        format!("{} module", module.module.name()),
+        format!("  Provider: {}  ({})", provider.value, provider.origin),
+        format!("  Connection: {}  ({connection})", module.db),
+        format!(
+            "  AutoMigrate: {}  ({})",
+            auto_migrate.value, auto_migrate.origin
+        ),
+    ]
+}

@@ -1,0 +1,96 @@
+//! The typed result of loading configuration, each value with where it came from.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::database::ModuleDb;
+use super::listen::Listen;
+use super::sources::{Entry, Source};
+
+/// Everything the server needs from configuration.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// `Production`, `Development`, …: picks `appsettings.{Environment}.json`.
+    pub environment: Setting<String>,
+    /// Where appsettings files are read from and relative SQLite paths resolve against.
+    pub content_root: PathBuf,
+    pub listen: Listen,
+    pub management: ModuleDb,
+    pub runtime: ModuleDb,
+    /// `Elsa:Identity:ApiKey`.
+    pub api_key: Option<Secret>,
+    /// `Logging:LogLevel:Default`, as .NET writes it (`Information`, `Debug`, …).
+    pub log_level: Setting<String>,
+}
+
+impl ServerSettings {
+    pub fn modules(&self) -> [&ModuleDb; 2] {
+        [&self.management, &self.runtime]
+    }
+}
+
+/// A value and the reason it has that value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+/// Why a setting has its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A configuration key. Only built for keys that never hold secrets, since it keeps the text.
+    Key {
+        key: String,
+        value: String,
+        source: Source,
+    },
+    /// Nothing set it; the text says what decided instead ("default for a PostgreSql module").
+    Derived(String),
+}
+
+impl Origin {
+    pub(super) fn of(entry: &Entry) -> Self {
+        Self::Key {
+            key: entry.key.clone(),
+            value: entry.value.clone(),
+            source: entry.source.clone(),
+        }
+    }
+}
+
+/// `Elsa:Persistence:Provider = PostgreSql, from environment variable Elsa__Persistence__Provider`.
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Key { key, value, source } => write!(f, "{key} = {value}, from {source}"),
+            Self::Derived(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// A secret value: `Debug` and `Display` print `***`; [`Secret::expose`] is the only way in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}

@@ -1,0 +1,949 @@
+//! Whole-configuration scenarios: the guide's deployments as written, and one test per pitfall
+//! of its Troubleshooting section. Hermetic: files in a temp dir, the environment as a map.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use elsa_store::{DbSettings, PgSettings, Provider, SqliteSettings};
+
+use super::*;
+
+/// A content root, an environment and command-line overrides.
+struct Fixture {
+    dir: tempfile::TempDir,
+    env: HashMap<String, String>,
+    overrides: Vec<(String, String)>,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            env: HashMap::new(),
+            overrides: Vec::new(),
+        }
+    }
+
+    fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.insert(name.into(), value.into());
+        self
+    }
+
+    fn arg(mut self, key: &str, value: &str) -> Self {
+        self.overrides.push((key.into(), value.into()));
+        self
+    }
+
+    fn file(self, name: &str, text: &str) -> Self {
+        std::fs::write(self.root().join(name), text).unwrap();
+        self
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.root().join(name)
+    }
+
+    fn load(&self) -> Result<Loaded, ConfigError> {
+        load(self.root(), &self.env, &self.overrides)
+    }
+
+    fn loaded(&self) -> Loaded {
+        self.load()
+            .unwrap_or_else(|e| panic!("configuration must load: {e}"))
+    }
+
+    fn error(&self) -> String {
+        let message = self
+            .load()
+            .expect_err("configuration must be rejected")
+            .to_string();
+        assert!(!message.contains('\n'), "one line: {message}");
+        message
+    }
+}
+
+fn pg(module: &ModuleDb) -> &PgSettings {
+    match &module.db {
+        DbSettings::PostgreSql(pg) => pg,
+        other => panic!("{} uses {other}", module.module.name()),
+    }
+}
+
+fn sqlite(module: &ModuleDb) -> &SqliteSettings {
+    match &module.db {
+        DbSettings::Sqlite(s) => s,
+        other => panic!("{} uses {other}", module.module.name()),
+    }
+}
+
+fn messages(loaded: &Loaded, level: NoticeLevel) -> Vec<&str> {
+    loaded
+        .notices
+        .iter()
+        .filter(|n| n.level == level)
+        .map(|n| n.message.as_str())
+        .collect()
+}
+
+const GUIDE_PG: &str =
+    "Host=postgres;Database=elsa_workflows;Username=elsa_user;Password=$(POSTGRES_PASSWORD)";
+const SECRET: &str = "s3cr;et-P@ss\"word";
+
+/// The guide's Option A, `env:` exactly as its elsa-server-deployment.yaml lists it.
+fn option_a() -> Fixture {
+    Fixture::new()
+        .env("ConnectionStrings__PostgreSql", GUIDE_PG)
+        .env("POSTGRES_PASSWORD", SECRET)
+        .env("Elsa__Persistence__Provider", "PostgreSql")
+        .env("Elsa__Persistence__ConnectionStringName", "PostgreSql")
+        .env(
+            "Elsa__Modules__Management__Persistence__Provider",
+            "EntityFrameworkCore.PostgreSql",
+        )
+        .env(
+            "Elsa__Modules__Runtime__Persistence__Provider",
+            "EntityFrameworkCore.PostgreSql",
+        )
+}
+
+/// The guide's Option B ConfigMap, verbatim.
+const OPTION_B_FILE: &str = r#"{
+  "ConnectionStrings": {
+    "PostgreSql": "Host=postgres;Database=elsa_workflows;Username=elsa_user;Password=$(POSTGRES_PASSWORD)"
+  },
+  "Elsa": {
+    "Modules": {
+      "Management": {
+        "Persistence": {
+          "Provider": "EntityFrameworkCore.PostgreSql",
+          "ConnectionStringName": "PostgreSql"
+        }
+      },
+      "Runtime": {
+        "Persistence": {
+          "Provider": "EntityFrameworkCore.PostgreSql",
+          "ConnectionStringName": "PostgreSql"
+        }
+      }
+    }
+  }
+}
+"#;
+
+#[test]
+fn guide_default_configmap_uses_sqlite() {
+    let loaded = Fixture::new()
+        .env(
+            "ConnectionStrings__DefaultConnection",
+            "Data Source=/app/data/elsa.db",
+        )
+        .env("Elsa__Persistence__Provider", "Sqlite")
+        .loaded();
+    for module in loaded.settings.modules() {
+        assert_eq!(module.provider.value, Provider::Sqlite);
+        assert_eq!(sqlite(module).filename, "/app/data/elsa.db");
+        assert_eq!(module.connection_string_name(), Some("DefaultConnection"));
+        assert!(
+            module.auto_migrate.value,
+            "SQLite migrates itself by default"
+        );
+    }
+    assert_eq!(
+        loaded.provider_log_lines(),
+        [
+            "Using Sqlite provider for Management (Data Source=/app/data/elsa.db)",
+            "Using Sqlite provider for Runtime (Data Source=/app/data/elsa.db)",
+        ]
+    );
+}
+
+#[test]
+fn guide_option_a_environment_variables() {
+    let loaded = option_a().loaded();
+    for module in loaded.settings.modules() {
+        assert_eq!(module.provider.value, Provider::PostgreSql);
+        let pg = pg(module);
+        assert_eq!(pg.host, "postgres");
+        assert_eq!(pg.database.as_deref(), Some("elsa_workflows"));
+        assert_eq!(pg.username.as_deref(), Some("elsa_user"));
+        assert_eq!(
+            pg.password.as_deref(),
+            Some(SECRET),
+            "$(POSTGRES_PASSWORD) is expanded"
+        );
+        assert_eq!(module.connection_string_name(), Some("PostgreSql"));
+        assert!(
+            !module.auto_migrate.value,
+            "PostgreSQL is migrated by a Job unless asked"
+        );
+        // The module key wins over the global one.
+        assert!(
+            matches!(&module.provider.origin, Origin::Key { key, .. } if key.starts_with("Elsa:Modules:"))
+        );
+    }
+    assert_eq!(
+        loaded.provider_log_lines(),
+        [
+            "Using PostgreSql provider for Management (Host=postgres;Database=elsa_workflows;Username=elsa_user;Password=***)",
+            "Using PostgreSql provider for Runtime (Host=postgres;Database=elsa_workflows;Username=elsa_user;Password=***)",
+        ]
+    );
+}
+
+#[test]
+fn guide_option_a_render_check() {
+    let fixture = option_a();
+    let loaded = fixture.loaded();
+    let root = fixture.root().display().to_string();
+    let expected = format!(
+        "\
+Environment: Production  (default: none of ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT, ELSA_ENVIRONMENT is set)
+Content root: {root}
+Configuration files:
+  {root}/appsettings.json: not found
+  {root}/appsettings.Production.json: not found
+Listen: http://0.0.0.0:8080  (http_ports = 8080, from the built-in defaults)
+Log level: Information  (Logging:LogLevel:Default = Information, from the built-in defaults)
+API key: not configured
+
+Management module
+  Provider: PostgreSql  (Elsa:Modules:Management:Persistence:Provider = EntityFrameworkCore.PostgreSql, from environment variable Elsa__Modules__Management__Persistence__Provider)
+  Connection: Host=postgres;Database=elsa_workflows;Username=elsa_user;Password=***  (ConnectionStrings:PostgreSql, from environment variable ConnectionStrings__PostgreSql; chosen by Elsa:Persistence:ConnectionStringName = PostgreSql, from environment variable Elsa__Persistence__ConnectionStringName; $(POSTGRES_PASSWORD) expanded from the environment)
+  AutoMigrate: false  (default for a PostgreSql module; migrate with `elsa-server migrate` (Job or init container) or set Elsa__AutoMigrate=true)
+
+Runtime module
+  Provider: PostgreSql  (Elsa:Modules:Runtime:Persistence:Provider = EntityFrameworkCore.PostgreSql, from environment variable Elsa__Modules__Runtime__Persistence__Provider)
+  Connection: Host=postgres;Database=elsa_workflows;Username=elsa_user;Password=***  (ConnectionStrings:PostgreSql, from environment variable ConnectionStrings__PostgreSql; chosen by Elsa:Persistence:ConnectionStringName = PostgreSql, from environment variable Elsa__Persistence__ConnectionStringName; $(POSTGRES_PASSWORD) expanded from the environment)
+  AutoMigrate: false  (default for a PostgreSql module; migrate with `elsa-server migrate` (Job or init container) or set Elsa__AutoMigrate=true)
+
+Notices:
+  warning: {root}/appsettings.Production.json was not found (the environment is Production because ASPNETCORE_ENVIRONMENT is not set); if a ConfigMap provides it, mount it with mountPath: {root}/appsettings.Production.json and subPath: appsettings.Production.json, otherwise settings come only from appsettings.json and environment variables
+"
+    );
+    assert_eq!(render_check(&loaded), expected);
+}
+
+#[test]
+fn guide_option_b_configmap_file() {
+    let fixture = Fixture::new()
+        .file("appsettings.Production.json", OPTION_B_FILE)
+        .env("ASPNETCORE_ENVIRONMENT", "Production")
+        .env("POSTGRES_PASSWORD", SECRET);
+    let loaded = fixture.loaded();
+    let file = fixture.path("appsettings.Production.json");
+    assert_eq!(
+        loaded.files[1],
+        AppSettingsFile {
+            path: file.clone(),
+            loaded: true
+        }
+    );
+    assert!(
+        messages(&loaded, NoticeLevel::Warn).is_empty(),
+        "{:?}",
+        loaded.notices
+    );
+    for module in loaded.settings.modules() {
+        assert_eq!(module.provider.value, Provider::PostgreSql);
+        assert_eq!(pg(module).password.as_deref(), Some(SECRET));
+        assert_eq!(module.connection_string_name(), Some("PostgreSql"));
+    }
+    let check = render_check(&loaded);
+    assert!(
+        check.contains(&format!(
+            "Provider: PostgreSql  (Elsa:Modules:Management:Persistence:Provider = EntityFrameworkCore.PostgreSql, from {})",
+            file.display()
+        )),
+        "{check}"
+    );
+    assert!(
+        check.contains(&format!("{}: loaded", file.display())),
+        "{check}"
+    );
+    assert!(check.contains("Environment: Production  (environment = Production, from environment variable ASPNETCORE_ENVIRONMENT)"), "{check}");
+}
+
+#[test]
+fn layering_order_defaults_files_environment_command_line() {
+    let loaded = Fixture::new()
+        .file(
+            "appsettings.json",
+            r#"{ "Logging": { "LogLevel": { "Default": "Warning" } }, "Elsa": { "AutoMigrate": false }, "urls": "http://+:1000" }"#,
+        )
+        .file("appsettings.Staging.json", r#"{ "Logging": { "LogLevel": { "Default": "Debug" } }, "urls": "http://+:2000" }"#)
+        .env("DOTNET_ENVIRONMENT", "Staging")
+        .env("ELSA__AUTOMIGRATE", "true")
+        .env("ASPNETCORE_URLS", "http://+:3000")
+        .arg("urls", "http://127.0.0.1:4000")
+        .loaded();
+    let settings = &loaded.settings;
+    assert_eq!(settings.environment.value, "Staging");
+    assert_eq!(
+        settings.log_level.value, "Debug",
+        "environment file over appsettings.json"
+    );
+    assert!(
+        settings.management.auto_migrate.value,
+        "environment over files, any key case"
+    );
+    assert_eq!(
+        settings.listen.addrs,
+        ["127.0.0.1:4000".parse().unwrap()],
+        "command line over all"
+    );
+    assert_eq!(
+        settings.listen.origin.to_string(),
+        "urls = http://127.0.0.1:4000, from command line --urls"
+    );
+    assert!(
+        matches!(&settings.log_level.origin, Origin::Key { source: Source::File(p), .. } if p.ends_with("appsettings.Staging.json"))
+    );
+}
+
+#[test]
+fn environment_name_precedence() {
+    let staging = r#"{ "Logging": { "LogLevel": { "Default": "Debug" } } }"#;
+    let env = |fixture: Fixture| {
+        fixture
+            .file("appsettings.Staging.json", staging)
+            .loaded()
+            .settings
+            .environment
+            .value
+    };
+    assert_eq!(env(Fixture::new()), "Production");
+    assert_eq!(
+        env(Fixture::new().env("ELSA_ENVIRONMENT", "Staging")),
+        "Staging"
+    );
+    assert_eq!(
+        env(Fixture::new()
+            .env("ELSA_ENVIRONMENT", "X")
+            .env("DOTNET_ENVIRONMENT", "Staging")),
+        "Staging"
+    );
+    assert_eq!(
+        env(Fixture::new()
+            .env("DOTNET_ENVIRONMENT", "X")
+            .env("ASPNETCORE_ENVIRONMENT", "Staging")),
+        "Staging"
+    );
+    assert_eq!(
+        env(Fixture::new()
+            .env("ASPNETCORE_ENVIRONMENT", " ")
+            .env("DOTNET_ENVIRONMENT", "Staging")),
+        "Staging"
+    );
+    assert_eq!(
+        env(Fixture::new()
+            .env("ASPNETCORE_ENVIRONMENT", "X")
+            .arg("--environment", "Staging")),
+        "Staging"
+    );
+    let loaded = Fixture::new()
+        .env("ASPNETCORE_ENVIRONMENT", "Development")
+        .loaded();
+    assert!(
+        messages(&loaded, NoticeLevel::Warn).is_empty(),
+        "only Production expects its file"
+    );
+}
+
+#[test]
+fn keys_match_case_insensitively_across_sources() {
+    let loaded = Fixture::new()
+        .file("appsettings.json", r#"{ "connectionstrings": { "postgresql": "Host=db" }, "ELSA": { "PERSISTENCE": { "PROVIDER": "sqlite" } } }"#)
+        .env("elsa__persistence__provider", "POSTGRESQL")
+        .env("Elsa:Persistence:ConnectionStringName", "PostgreSQL")
+        .loaded();
+    assert_eq!(loaded.settings.runtime.provider.value, Provider::PostgreSql);
+    assert_eq!(pg(&loaded.settings.runtime).host, "db");
+}
+
+#[test]
+fn module_override_wins_over_global_settings() {
+    let loaded = Fixture::new()
+        .env(
+            "ConnectionStrings__DefaultConnection",
+            "Data Source=elsa.db",
+        )
+        .env("ConnectionStrings__PostgreSql", "Host=postgres")
+        .env("Elsa__Persistence__Provider", "Sqlite")
+        .env(
+            "Elsa__Modules__Management__Persistence__Provider",
+            "EntityFrameworkCore.PostgreSql",
+        )
+        .loaded();
+    assert_eq!(
+        loaded.settings.management.provider.value,
+        Provider::PostgreSql
+    );
+    assert_eq!(
+        loaded.settings.management.connection_string_name(),
+        Some("PostgreSql"),
+        "named after its provider"
+    );
+    assert_eq!(loaded.settings.runtime.provider.value, Provider::Sqlite);
+    assert_eq!(
+        loaded.settings.runtime.connection_string_name(),
+        Some("DefaultConnection")
+    );
+}
+
+#[test]
+fn connection_string_selection_order() {
+    let choose = |fixture: Fixture| {
+        fixture
+            .loaded()
+            .settings
+            .management
+            .connection_string_name()
+            .map(str::to_owned)
+    };
+    let strings = || {
+        Fixture::new()
+            .env("ConnectionStrings__DefaultConnection", "Host=default")
+            .env("ConnectionStrings__PostgreSql", "Host=pg")
+            .env("ConnectionStrings__Other", "Host=other")
+    };
+    let module_name = strings()
+        .env(
+            "Elsa__Persistence__ConnectionStringName",
+            "DefaultConnection",
+        )
+        .env(
+            "Elsa__Modules__Management__Persistence__ConnectionStringName",
+            "Other",
+        );
+    assert_eq!(choose(module_name).as_deref(), Some("Other"));
+    assert_eq!(
+        choose(strings().env(
+            "Elsa__Persistence__ConnectionStringName",
+            "DefaultConnection"
+        ))
+        .as_deref(),
+        Some("DefaultConnection")
+    );
+    assert_eq!(
+        choose(strings().env("Elsa__Persistence__Provider", "Npgsql")).as_deref(),
+        Some("PostgreSql")
+    );
+    assert_eq!(
+        choose(strings()).as_deref(),
+        Some("PostgreSql"),
+        "unset provider: the one provider-named string"
+    );
+    let both_named = strings().env("ConnectionStrings__Sqlite", "Data Source=x.db");
+    assert_eq!(choose(both_named).as_deref(), Some("DefaultConnection"));
+    assert_eq!(
+        choose(Fixture::new().env("ConnectionStrings__Mine", "Host=mine")).as_deref(),
+        Some("Mine")
+    );
+    let composed = Fixture::new().env("DB_HOST", "postgres").loaded();
+    assert!(matches!(
+        composed.settings.management.connection,
+        ConnectionOrigin::Composed { .. }
+    ));
+    let composed_loses = Fixture::new()
+        .env("DB_HOST", "postgres")
+        .env("ConnectionStrings__X", "Host=x");
+    assert_eq!(choose(composed_loses).as_deref(), Some("X"));
+}
+
+#[test]
+fn db_variables_compose_a_postgres_connection_string() {
+    let fixture = Fixture::new()
+        .env("DB_HOST", "postgres")
+        .env("DB_PORT", "5433")
+        .env("DB_NAME", "elsa_workflows")
+        .env("DB_USER", "elsa_user")
+        .env("DB_PASSWORD", SECRET);
+    let loaded = fixture.loaded();
+    let module = &loaded.settings.management;
+    assert_eq!(module.provider.value, Provider::PostgreSql);
+    assert_eq!(module.provider.origin, Origin::Derived("inferred from the connection string composed from DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD".into()));
+    let pg = pg(module);
+    assert_eq!((pg.host.as_str(), pg.port), ("postgres", 5433));
+    assert_eq!(pg.database.as_deref(), Some("elsa_workflows"));
+    assert_eq!(pg.username.as_deref(), Some("elsa_user"));
+    assert_eq!(pg.password.as_deref(), Some(SECRET), "quoted when composed");
+    assert!(render_check(&loaded).contains("(composed from DB_HOST (environment variable DB_HOST), DB_PORT (environment variable DB_PORT),"));
+    let message = Fixture::new()
+        .env("DB_HOST", "postgres")
+        .env("DB_PORT", "x")
+        .error();
+    assert_eq!(
+        message,
+        "the connection string composed from DB_HOST, DB_PORT is not a valid connection string: `Port` must be a port number from 1 to 65535; fix it there"
+    );
+}
+
+#[test]
+fn nothing_configured_uses_sqlite_under_the_content_root() {
+    let fixture = Fixture::new();
+    let loaded = fixture.loaded();
+    let expected = fixture.path("data/elsa.db").display().to_string();
+    for module in loaded.settings.modules() {
+        assert_eq!(module.provider.value, Provider::Sqlite);
+        assert_eq!(sqlite(module).filename, expected);
+        assert_eq!(module.connection, ConnectionOrigin::Default);
+        assert!(module.auto_migrate.value);
+    }
+    assert!(
+        messages(&loaded, NoticeLevel::Info)
+            .iter()
+            .any(|m| m.contains("no connection string is configured"))
+    );
+    assert_eq!(
+        loaded.settings.listen.addrs,
+        ["0.0.0.0:8080".parse().unwrap()]
+    );
+    assert_eq!(loaded.settings.api_key, None);
+}
+
+#[test]
+fn relative_sqlite_paths_resolve_against_the_content_root() {
+    let fixture = Fixture::new().env(
+        "ConnectionStrings__Sqlite",
+        "Data Source=elsa.sqlite.db;Cache=Shared",
+    );
+    let loaded = fixture.loaded();
+    assert_eq!(
+        sqlite(&loaded.settings.runtime).filename,
+        fixture.path("elsa.sqlite.db").display().to_string()
+    );
+    let memory = Fixture::new()
+        .env("ConnectionStrings__Sqlite", "Data Source=:memory:")
+        .loaded();
+    assert_eq!(sqlite(&memory.settings.runtime).filename, ":memory:");
+}
+
+#[test]
+fn listen_addresses_from_urls_and_ports() {
+    let addrs = |fixture: Fixture| -> Vec<String> {
+        fixture
+            .loaded()
+            .settings
+            .listen
+            .addrs
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(
+        addrs(Fixture::new().env("ASPNETCORE_URLS", "http://127.0.0.1:18080")),
+        ["127.0.0.1:18080"]
+    );
+    assert_eq!(
+        addrs(Fixture::new().env("ASPNETCORE_URLS", "http://+:8080;http://*:5000")),
+        ["0.0.0.0:8080", "0.0.0.0:5000"]
+    );
+    assert_eq!(
+        addrs(Fixture::new().env("ASPNETCORE_HTTP_PORTS", "8080;8081")),
+        ["0.0.0.0:8080", "0.0.0.0:8081"]
+    );
+    assert_eq!(
+        addrs(
+            Fixture::new()
+                .env("ASPNETCORE_HTTP_PORTS", "8081")
+                .env("ASPNETCORE_URLS", "http://localhost:5000")
+        ),
+        ["127.0.0.1:5000"]
+    );
+    let message = Fixture::new()
+        .env("ASPNETCORE_URLS", "https://+:443")
+        .error();
+    assert!(
+        message.contains("TLS is terminated at the ingress"),
+        "{message}"
+    );
+}
+
+#[test]
+fn auto_migrate_defaults_and_override() {
+    let loaded = option_a().env("Elsa__AutoMigrate", "true").loaded();
+    assert!(loaded.settings.management.auto_migrate.value);
+    assert_eq!(
+        loaded.settings.runtime.auto_migrate.origin.to_string(),
+        "Elsa:AutoMigrate = true, from environment variable Elsa__AutoMigrate"
+    );
+    let loaded = Fixture::new()
+        .file("appsettings.json", r#"{"Elsa":{"AutoMigrate":false}}"#)
+        .loaded();
+    assert!(
+        !loaded.settings.management.auto_migrate.value,
+        "a SQLite module can opt out"
+    );
+}
+
+#[test]
+fn api_key_is_a_masked_secret() {
+    let loaded = Fixture::new()
+        .env("Elsa__Identity__ApiKey", "key-0123456789")
+        .loaded();
+    let key = loaded.settings.api_key.as_ref().unwrap();
+    assert_eq!(key.expose(), "key-0123456789");
+    assert_eq!(format!("{key:?} {key}"), "*** ***");
+    assert!(!format!("{loaded:?}").contains("0123456789"));
+    assert!(render_check(&loaded).contains("API key: configured  (Elsa:Identity:ApiKey, from environment variable Elsa__Identity__ApiKey)"));
+}
+
+#[test]
+fn unknown_connection_string_keywords_become_warnings() {
+    let loaded = Fixture::new()
+        .env("ASPNETCORE_ENVIRONMENT", "Development")
+        .env(
+            "ConnectionStrings__PostgreSql",
+            "Host=postgres;Keepalive=30",
+        )
+        .loaded();
+    assert_eq!(
+        messages(&loaded, NoticeLevel::Warn),
+        [
+            "ConnectionStrings:PostgreSql (from environment variable ConnectionStrings__PostgreSql): the connection-string keyword `Keepalive` is not supported and is ignored"
+        ],
+        "once, though both modules use it"
+    );
+}
+
+// ---- Troubleshooting: "Elsa Still Uses SQLite" ----
+
+#[test]
+fn pitfall_elsa_still_uses_sqlite_provider_contradicts_connection_string() {
+    let message = Fixture::new()
+        .env(
+            "ConnectionStrings__PostgreSql",
+            "Host=postgres;Database=elsa_workflows;Username=elsa_user;Password=pw",
+        )
+        .env("Elsa__Persistence__ConnectionStringName", "PostgreSql")
+        .env("Elsa__Persistence__Provider", "Sqlite")
+        .error();
+    assert_eq!(
+        message,
+        "Elsa:Persistence:Provider = Sqlite (from environment variable Elsa__Persistence__Provider) but ConnectionStrings:PostgreSql (from environment variable ConnectionStrings__PostgreSql) is a PostgreSql connection string; set Elsa:Persistence:Provider to PostgreSql, or use a Sqlite connection string"
+    );
+    let message = Fixture::new()
+        .env(
+            "ConnectionStrings__DefaultConnection",
+            "Data Source=/app/data/elsa.db",
+        )
+        .env(
+            "Elsa__Modules__Runtime__Persistence__Provider",
+            "EntityFrameworkCore.PostgreSql",
+        )
+        .error();
+    assert!(message.starts_with("Elsa:Modules:Runtime:Persistence:Provider = EntityFrameworkCore.PostgreSql (from environment variable Elsa__Modules__Runtime__Persistence__Provider) but ConnectionStrings:DefaultConnection"), "{message}");
+}
+
+#[test]
+fn pitfall_elsa_still_uses_sqlite_provider_inferred_from_connection_string() {
+    let loaded = Fixture::new()
+        .env(
+            "ConnectionStrings__PostgreSql",
+            "Host=postgres;Database=elsa_workflows;Username=elsa_user;Password=pw",
+        )
+        .loaded();
+    for module in loaded.settings.modules() {
+        assert_eq!(module.provider.value, Provider::PostgreSql, "never SQLite");
+    }
+    assert_eq!(
+        messages(&loaded, NoticeLevel::Info)[0],
+        "Management: neither Elsa:Modules:Management:Persistence:Provider nor Elsa:Persistence:Provider is set; using PostgreSql, inferred from ConnectionStrings:PostgreSql (from environment variable ConnectionStrings__PostgreSql)"
+    );
+    assert!(loaded.provider_log_lines()[0].starts_with("Using PostgreSql provider for Management"));
+}
+
+#[test]
+fn pitfall_elsa_still_uses_sqlite_postgres_provider_without_connection_string() {
+    let message = Fixture::new()
+        .env("Elsa__Persistence__Provider", "PostgreSql")
+        .error();
+    assert_eq!(
+        message,
+        "Elsa:Persistence:Provider = PostgreSql (from environment variable Elsa__Persistence__Provider) but no connection string is configured; set ConnectionStrings__PostgreSql (or DB_HOST, DB_NAME, DB_USER, DB_PASSWORD)"
+    );
+}
+
+// "Connection Refused or Timeout" and "Tables Not Created" are about the database itself: the
+// store and `elsa-server migrate` handle them.
+
+// ---- Troubleshooting: "Missing Environment Variables" ----
+
+#[test]
+fn pitfall_missing_environment_variables_literal_reference_is_an_error() {
+    let mut fixture = option_a();
+    fixture.env.remove("POSTGRES_PASSWORD");
+    assert_eq!(
+        fixture.error(),
+        "ConnectionStrings:PostgreSql (from environment variable ConnectionStrings__PostgreSql) refers to $(POSTGRES_PASSWORD), which is not set; set POSTGRES_PASSWORD in the container's env (in Kubernetes declare it before the variable that references it), or write $$(POSTGRES_PASSWORD) for a literal"
+    );
+}
+
+#[test]
+fn pitfall_missing_environment_variables_option_1_references_expand() {
+    let loaded = Fixture::new()
+        .env("DB_HOST", "postgres")
+        .env("DB_NAME", "elsa_workflows")
+        .env("DB_USER", "elsa_user")
+        .env("DB_PASSWORD", SECRET)
+        .env(
+            "ConnectionStrings__PostgreSql",
+            "Host=$(DB_HOST);Database=$(DB_NAME);Username=$(DB_USER);Password=$(DB_PASSWORD)",
+        )
+        .loaded();
+    let module = &loaded.settings.management;
+    assert_eq!(
+        module.connection_string_name(),
+        Some("PostgreSql"),
+        "a connection string wins over DB_*"
+    );
+    let pg = pg(module);
+    assert_eq!(pg.host, "postgres");
+    assert_eq!(pg.database.as_deref(), Some("elsa_workflows"));
+    assert_eq!(pg.username.as_deref(), Some("elsa_user"));
+    assert_eq!(pg.password.as_deref(), Some(SECRET));
+    let ConnectionOrigin::Named { expanded, .. } = &module.connection else {
+        panic!()
+    };
+    assert_eq!(expanded, &["DB_HOST", "DB_NAME", "DB_USER", "DB_PASSWORD"]);
+}
+
+#[test]
+fn pitfall_missing_environment_variables_escaped_reference_stays_literal() {
+    let loaded = Fixture::new()
+        .env(
+            "ConnectionStrings__PostgreSql",
+            "Host=postgres;Password=$$(NOT_A_VAR)",
+        )
+        .loaded();
+    assert_eq!(
+        pg(&loaded.settings.runtime).password.as_deref(),
+        Some("$(NOT_A_VAR)")
+    );
+}
+
+// ---- Troubleshooting: "ConfigMap Not Mounted" ----
+
+#[test]
+fn pitfall_configmap_not_mounted_warns_with_the_path() {
+    let fixture = Fixture::new().env("ASPNETCORE_ENVIRONMENT", "Production");
+    let loaded = fixture.loaded();
+    let path = fixture
+        .path("appsettings.Production.json")
+        .display()
+        .to_string();
+    let warnings = messages(&loaded, NoticeLevel::Warn);
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0].starts_with(&format!(
+            "{path} was not found; if a ConfigMap provides it, mount it with mountPath: {path}"
+        )),
+        "{}",
+        warnings[0]
+    );
+    assert!(render_check(&loaded).contains(&format!("{path}: not found")));
+}
+
+#[test]
+fn pitfall_configmap_not_mounted_environment_unset_still_warns() {
+    let loaded = Fixture::new().loaded();
+    let warnings = messages(&loaded, NoticeLevel::Warn);
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0]
+            .contains("(the environment is Production because ASPNETCORE_ENVIRONMENT is not set)"),
+        "{}",
+        warnings[0]
+    );
+}
+
+#[test]
+fn pitfall_configmap_not_mounted_subpath_left_a_directory() {
+    let fixture = Fixture::new();
+    std::fs::create_dir(fixture.path("appsettings.Production.json")).unwrap();
+    let message = fixture.error();
+    assert!(
+        message.starts_with(&format!(
+            "{} is a directory, not a file;",
+            fixture.path("appsettings.Production.json").display()
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn pitfall_configmap_not_mounted_other_environment_file_is_ignored() {
+    // The ConfigMap mounts appsettings.Production.json but the environment says Staging.
+    let loaded = Fixture::new()
+        .file("appsettings.Production.json", OPTION_B_FILE)
+        .env("ASPNETCORE_ENVIRONMENT", "Staging")
+        .loaded();
+    assert_eq!(loaded.settings.management.provider.value, Provider::Sqlite);
+    assert!(render_check(&loaded).contains("appsettings.Staging.json: not found"));
+}
+
+// ---- The other errors, one line each, naming the key and the fix ----
+
+#[test]
+fn error_missing_named_connection_string() {
+    let message = Fixture::new()
+        .env("ConnectionStrings__Postgres", "Host=x")
+        .env("Elsa__Persistence__ConnectionStringName", "PostgreSql")
+        .error();
+    assert_eq!(
+        message,
+        "Elsa:Persistence:ConnectionStringName = PostgreSql (from environment variable Elsa__Persistence__ConnectionStringName) but ConnectionStrings:PostgreSql is not set (configured: Postgres); add ConnectionStrings__PostgreSql or change Elsa:Persistence:ConnectionStringName"
+    );
+    let message = Fixture::new()
+        .arg(
+            "Elsa:Modules:Runtime:Persistence:ConnectionStringName",
+            "Nope",
+        )
+        .error();
+    assert!(message.contains("(from command line --Elsa:Modules:Runtime:Persistence:ConnectionStringName) but ConnectionStrings:Nope is not set (no connection strings are configured)"), "{message}");
+}
+
+#[test]
+fn error_unparseable_connection_string_hides_the_password() {
+    let message = Fixture::new()
+        .env(
+            "ConnectionStrings__PostgreSql",
+            &format!("Host=postgres;Password='{SECRET}"),
+        )
+        .error();
+    assert_eq!(
+        message,
+        "ConnectionStrings:PostgreSql (from environment variable ConnectionStrings__PostgreSql) is not a valid connection string: the quoted value of `Password` has no closing quote; fix it there"
+    );
+    let message = Fixture::new()
+        .env("ConnectionStrings__X", "Database=elsa")
+        .error();
+    assert!(
+        message.contains("has neither a PostgreSQL `Host` nor a SQLite `Data Source`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn error_unknown_provider_lists_the_accepted_names() {
+    let message = Fixture::new()
+        .file(
+            "appsettings.json",
+            r#"{"Elsa":{"Persistence":{"Provider":"SqlServer"}}}"#,
+        )
+        .error();
+    assert!(
+        message.starts_with("Elsa:Persistence:Provider = SqlServer (from "),
+        "{message}"
+    );
+    assert!(message.ends_with("is not a provider elsa-rs knows; use Sqlite, PostgreSql, EntityFrameworkCore.Sqlite or EntityFrameworkCore.PostgreSql (also Postgres, Npgsql)"), "{message}");
+}
+
+#[test]
+fn error_bad_urls_and_ports() {
+    assert_eq!(
+        Fixture::new().env("ASPNETCORE_HTTP_PORTS", "80a").error(),
+        "HTTP_PORTS = 80a (from environment variable ASPNETCORE_HTTP_PORTS) is not a valid listen address: ports must be whole numbers from 0 to 65535 separated by `;`; use e.g. urls=http://+:8080 or http_ports=8080;8081"
+    );
+    assert!(
+        Fixture::new()
+            .arg("urls", "ftp://x")
+            .error()
+            .starts_with("urls = ftp://x (from command line --urls) is not a valid listen address")
+    );
+}
+
+#[test]
+fn error_bad_boolean_for_auto_migrate() {
+    assert_eq!(
+        Fixture::new().env("Elsa__AutoMigrate", "sometimes").error(),
+        "Elsa:AutoMigrate = sometimes (from environment variable Elsa__AutoMigrate) is not a boolean; set it to true or false"
+    );
+}
+
+#[test]
+fn error_ambiguous_connection_strings() {
+    let message = Fixture::new()
+        .env("ConnectionStrings__Primary", "Host=a")
+        .env("ConnectionStrings__Replica", "Host=b")
+        .error();
+    assert_eq!(
+        message,
+        "several connection strings are configured (Primary, Replica) and none is selected for the Management module; set Elsa__Persistence__ConnectionStringName (or Elsa__Persistence__Provider) to choose"
+    );
+}
+
+#[test]
+fn error_invalid_json_names_the_file() {
+    let fixture = Fixture::new().file("appsettings.json", "{ \"Elsa\": ");
+    let message = fixture.error();
+    assert!(
+        message.starts_with(&format!(
+            "{} is not valid JSON (",
+            fixture.path("appsettings.json").display()
+        )),
+        "{message}"
+    );
+}
+
+#[test]
+fn secrets_never_appear_in_output_notices_or_errors() {
+    let password = "Pa55-Very-Secret";
+    let api_key = "ApiKey-Very-Secret";
+    let loaded = Fixture::new()
+        .env(
+            "ConnectionStrings__PostgreSql",
+            "Host=postgres;Password=$(POSTGRES_PASSWORD);Keepalive=1",
+        )
+        .env("POSTGRES_PASSWORD", password)
+        .env(
+            "ConnectionStrings__Sqlite",
+            &format!("Data Source=x.db;Password={password}"),
+        )
+        .env(
+            "Elsa__Modules__Management__Persistence__Provider",
+            "PostgreSql",
+        )
+        .env("Elsa__Modules__Runtime__Persistence__Provider", "Sqlite")
+        .env("Elsa__Identity__ApiKey", api_key)
+        .loaded();
+    let mut texts = vec![
+        render_check(&loaded),
+        format!("{loaded:?}"),
+        format!("{:#?}", loaded.settings),
+    ];
+    texts.extend(loaded.provider_log_lines());
+    texts.extend(loaded.notices.iter().map(|n| n.message.clone()));
+    let failures = [
+        Fixture::new().env(
+            "ConnectionStrings__PostgreSql",
+            &format!("Host=postgres;Password={password};Port=x"),
+        ),
+        Fixture::new()
+            .env(
+                "ConnectionStrings__PostgreSql",
+                &format!("Host=postgres;Password={password}"),
+            )
+            .env("Elsa__Persistence__Provider", "Sqlite"),
+        Fixture::new().env(
+            "ConnectionStrings__PostgreSql",
+            &format!("postgres://u:{password}@h:x/db"),
+        ),
+        Fixture::new()
+            .env("DB_HOST", "h")
+            .env("DB_PASSWORD", password)
+            .env("DB_PORT", "x"),
+        Fixture::new().env(
+            "ConnectionStrings__PostgreSql",
+            &format!("Host=h;Password={password}$(MISSING)"),
+        ),
+    ];
+    texts.extend(failures.iter().map(Fixture::error));
+    for text in texts {
+        assert!(!text.contains("Very-Secret"), "secret leaked: {text}");
+    }
+}

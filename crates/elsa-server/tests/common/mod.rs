@@ -1,0 +1,159 @@
+//! Runs the real `elsa-server` binary for end-to-end tests.
+#![allow(dead_code)] // each test binary uses a different part of this harness
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_elsa-server");
+pub const API_KEY: &str = "test-api-key-0123456789";
+
+/// A command with a clean environment: only PATH and what the test gives.
+pub fn command(cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "info")
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Runs `elsa-server <args>` to completion.
+pub fn run(cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    command(cwd, env, args).output().expect("run elsa-server")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A running server on a random port of 127.0.0.1.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub stdout: Arc<Mutex<String>>,
+    pub stderr: Arc<Mutex<String>>,
+}
+
+fn capture(stream: impl std::io::Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            let mut buf = into.lock().unwrap();
+            buf.push_str(&line);
+            buf.push('\n');
+        }
+    });
+}
+
+impl Server {
+    /// Starts `elsa-server` (serve) and waits until it listens.
+    pub fn start(cwd: &Path, env: &[(&str, &str)]) -> Server {
+        let mut env = env.to_vec();
+        env.push(("ASPNETCORE_URLS", "http://127.0.0.1:0"));
+        let mut child = command(cwd, &env, &[])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn elsa-server");
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        capture(child.stdout.take().unwrap(), stdout.clone());
+        capture(child.stderr.take().unwrap(), stderr.clone());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let log = stderr.lock().unwrap().clone();
+            if let Some(rest) = log.split("Now listening on: ").nth(1) {
+                let base = rest.lines().next().unwrap().trim().to_string();
+                return Server {
+                    child,
+                    base,
+                    stdout,
+                    stderr,
+                };
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("elsa-server exited with {status}:\n{log}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "elsa-server did not start:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    pub fn output(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// Polls `/health/ready` until it answers 200.
+    pub async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = reqwest::get(self.url("/health/ready")).await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "never ready:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// An authenticated request builder.
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .post(self.url(path))
+            .header("Authorization", format!("ApiKey {API_KEY}"))
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .get(self.url(path))
+            .header("Authorization", format!("ApiKey {API_KEY}"))
+    }
+
+    /// SIGTERM, then wait: the server must drain and exit 0.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let status = self.child.wait().expect("wait for elsa-server");
+        std::mem::forget(self);
+        status
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The guide's request body, verbatim.
+pub const GUIDE_EXECUTE_BODY: &str = r#"{
+    "workflow": {
+      "activities": [
+        {
+          "id": "1",
+          "type": "WriteLine",
+          "text": "Hello from Kubernetes!"
+        }
+      ]
+    }
+  }"#;
