@@ -70,12 +70,20 @@ pub async fn require_api_key(
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| ApiError::unauthorized("missing Authorization header; send 'Authorization: ApiKey <key>'"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "missing Authorization header; send 'Authorization: ApiKey <key>'",
+            )
+        })?;
     let key = header
         .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("ApiKey"))
         .map(|(_, key)| key.trim())
-        .ok_or_else(|| ApiError::unauthorized("unsupported Authorization scheme; send 'Authorization: ApiKey <key>'"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "unsupported Authorization scheme; send 'Authorization: ApiKey <key>'",
+            )
+        })?;
     if !auth.accepts(key).await {
         return Err(ApiError::unauthorized("the API key is not valid"));
     }

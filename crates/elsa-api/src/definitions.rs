@@ -1,17 +1,17 @@
 //! `/workflow-definitions`: save, publish, list, get, execute.
 
-use crate::json::{from_value, LenientJson, Query};
-use crate::problem::ApiError;
 use crate::AppState;
+use crate::json::{LenientJson, Query, from_value};
+use crate::problem::ApiError;
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use elsa_model::{VersionOptions, WorkflowDefinition, WorkflowDefinitionInput, WorkflowSubStatus};
 use elsa_runtime::{ExecuteOutcome, ExecuteRequest, SaveOutcome};
 use elsa_store::{DefinitionFilter, DefinitionOrder, PageRequest};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 fn link(href: String, rel: &str, method: &str) -> Value {
     json!({"href": href, "rel": rel, "method": method})
@@ -22,7 +22,11 @@ fn item_links(d: &WorkflowDefinition) -> Vec<Value> {
     let base = format!("/workflow-definitions/{}", d.definition_id);
     let mut links = vec![
         link(base.clone(), "self", "GET"),
-        link(format!("/workflow-definitions/by-definition-id/{}", d.definition_id), "self", "GET"),
+        link(
+            format!("/workflow-definitions/by-definition-id/{}", d.definition_id),
+            "self",
+            "GET",
+        ),
         link(format!("{base}/versions"), "versions", "GET"),
         link(format!("{base}/execute"), "execute", "POST"),
         link(format!("{base}/dispatch"), "dispatch", "POST"),
@@ -35,7 +39,11 @@ fn item_links(d: &WorkflowDefinition) -> Vec<Value> {
             link(format!("{base}/retract"), "retract", "POST"),
             link(base.clone(), "delete", "DELETE"),
             link(format!("{base}/import"), "import", "PUT"),
-            link(format!("{base}/update-references"), "update-references", "POST"),
+            link(
+                format!("{base}/update-references"),
+                "update-references",
+                "POST",
+            ),
         ]);
     }
     links
@@ -45,13 +53,33 @@ fn list_links() -> Vec<Value> {
     let base = "/workflow-definitions";
     vec![
         link(base.into(), "self", "GET"),
-        link(format!("{base}/validation/is-name-unique"), "is-name-unique", "GET"),
+        link(
+            format!("{base}/validation/is-name-unique"),
+            "is-name-unique",
+            "GET",
+        ),
         link(format!("{base}/query/count"), "count", "GET"),
         link(format!("{base}/many-by-id"), "many-by-id", "GET"),
-        link("/bulk-actions/delete/workflow-definitions/by-definition-id".into(), "bulk-delete-by-definition-id", "POST"),
-        link("/bulk-actions/delete/workflow-definitions/by-id".into(), "bulk-delete-by-id", "POST"),
-        link("/bulk-actions/publish/workflow-definitions/by-definition-ids".into(), "bulk-publish", "POST"),
-        link("/bulk-actions/retract/workflow-definitions/by-definition-ids".into(), "bulk-retract", "POST"),
+        link(
+            "/bulk-actions/delete/workflow-definitions/by-definition-id".into(),
+            "bulk-delete-by-definition-id",
+            "POST",
+        ),
+        link(
+            "/bulk-actions/delete/workflow-definitions/by-id".into(),
+            "bulk-delete-by-id",
+            "POST",
+        ),
+        link(
+            "/bulk-actions/publish/workflow-definitions/by-definition-ids".into(),
+            "bulk-publish",
+            "POST",
+        ),
+        link(
+            "/bulk-actions/retract/workflow-definitions/by-definition-ids".into(),
+            "bulk-retract",
+            "POST",
+        ),
         link(format!("{base}/import"), "import", "POST"),
         link(format!("{base}/import-files"), "import-files", "POST"),
         link(base.into(), "create", "POST"),
@@ -113,11 +141,16 @@ pub async fn save(
     State(state): State<AppState>,
     LenientJson(request): LenientJson<SaveRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let model = request
-        .model
-        .ok_or_else(|| ApiError::bad_request("the request body needs a 'model' with the workflow definition"))?;
+    let model = request.model.ok_or_else(|| {
+        ApiError::bad_request("the request body needs a 'model' with the workflow definition")
+    })?;
     let input: WorkflowDefinitionInput = from_value(model)?;
-    Ok(save_response(state.runtime.save_definition(input, request.publish).await?))
+    Ok(save_response(
+        state
+            .runtime
+            .save_definition(input, request.publish)
+            .await?,
+    ))
 }
 
 /// `POST /workflow-definitions/{definitionId}/publish`.
@@ -141,17 +174,21 @@ pub async fn list(
         Some(other) => {
             return Err(ApiError::bad_request(format!(
                 "query parameter 'orderBy' must be Name, Created or Version, got '{other}'"
-            )))
+            )));
         }
     };
-    let descending = match q.get("orderDirection").map(str::to_ascii_lowercase).as_deref() {
+    let descending = match q
+        .get("orderDirection")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None => order_by != DefinitionOrder::Name,
         Some("ascending") => false,
         Some("descending") => true,
         Some(other) => {
             return Err(ApiError::bad_request(format!(
                 "query parameter 'orderDirection' must be Ascending or Descending, got '{other}'"
-            )))
+            )));
         }
     };
     let filter = DefinitionFilter {
@@ -177,7 +214,9 @@ pub fn page_request(q: &Query) -> Result<Option<PageRequest>, ApiError> {
     let page = q.parse_as::<u32>("page")?;
     let size = q.parse_as::<u32>("pageSize")?;
     match (page, size) {
-        (Some(_), Some(0)) => Err(ApiError::bad_request("query parameter 'pageSize' must be at least 1")),
+        (Some(_), Some(0)) => Err(ApiError::bad_request(
+            "query parameter 'pageSize' must be at least 1",
+        )),
         (Some(page), Some(page_size)) => Ok(Some(PageRequest { page, page_size })),
         _ => Ok(None),
     }
@@ -190,13 +229,19 @@ pub async fn get_by_definition_id(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let q = Query::parse(raw.as_deref());
-    let options = q.parse_as::<VersionOptions>("versionOptions")?.unwrap_or_default();
+    let options = q
+        .parse_as::<VersionOptions>("versionOptions")?
+        .unwrap_or_default();
     let d = state
         .runtime
         .definitions()
         .find(&definition_id, options)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("workflow definition {definition_id} ({options}) was not found")))?;
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "workflow definition {definition_id} ({options}) was not found"
+            ))
+        })?;
     Ok(Json(linked(&d)))
 }
 
@@ -219,9 +264,15 @@ impl ExecuteBody {
             Some(Value::Number(n)) => Some(VersionOptions::Specific(
                 n.as_i64()
                     .and_then(|v| i32::try_from(v).ok())
-                    .ok_or_else(|| ApiError::bad_request("versionOptions must be a version number or a name"))?,
+                    .ok_or_else(|| {
+                        ApiError::bad_request("versionOptions must be a version number or a name")
+                    })?,
             )),
-            Some(_) => return Err(ApiError::bad_request("versionOptions must be a string such as \"Published\"")),
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "versionOptions must be a string such as \"Published\"",
+                ));
+            }
         };
         Ok(ExecuteRequest {
             version_options,
@@ -245,8 +296,15 @@ pub async fn execute(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("json"));
-    let body: ExecuteBody = if is_json { crate::json::parse_body(&body)? } else { ExecuteBody::default() };
-    let outcome = state.runtime.execute(&definition_id, body.into_request()?).await?;
+    let body: ExecuteBody = if is_json {
+        crate::json::parse_body(&body)?
+    } else {
+        ExecuteBody::default()
+    };
+    let outcome = state
+        .runtime
+        .execute(&definition_id, body.into_request()?)
+        .await?;
     Ok(execute_response(outcome))
 }
 
@@ -264,14 +322,21 @@ pub async fn execute_inline(
     State(state): State<AppState>,
     LenientJson(body): LenientJson<InlineExecuteBody>,
 ) -> Result<Response, ApiError> {
-    let workflow = body
-        .workflow
-        .ok_or_else(|| ApiError::bad_request("the request body needs a 'workflow' with 'activities' or a 'root' activity"))?;
+    let workflow = body.workflow.ok_or_else(|| {
+        ApiError::bad_request(
+            "the request body needs a 'workflow' with 'activities' or a 'root' activity",
+        )
+    })?;
     let input: WorkflowDefinitionInput = from_value(workflow)?;
     if input.root.is_none() && input.activities.is_none() {
-        return Err(ApiError::bad_request("the workflow needs 'activities' or a 'root' activity"));
+        return Err(ApiError::bad_request(
+            "the workflow needs 'activities' or a 'root' activity",
+        ));
     }
-    let outcome = state.runtime.execute_inline(input, body.options.into_request()?).await?;
+    let outcome = state
+        .runtime
+        .execute_inline(input, body.options.into_request()?)
+        .await?;
     Ok(execute_response(outcome))
 }
 
@@ -289,7 +354,10 @@ fn execute_response(outcome: ExecuteOutcome) -> Response {
     if let Ok(id) = HeaderValue::from_str(&outcome.instance.id) {
         headers.insert("x-elsa-workflow-instance-id", id);
     }
-    headers.insert("x-elsa-workflow-cannot-start", HeaderValue::from_static("False"));
+    headers.insert(
+        "x-elsa-workflow-cannot-start",
+        HeaderValue::from_static("False"),
+    );
     if status.is_success() {
         headers.insert("x-elsa-response", HeaderValue::from_static("true"));
     }

@@ -1,14 +1,14 @@
 //! Kubernetes probes: `/health/live` (the process answers) and `/health/ready` (every module's
 //! database answers and its schema is current).
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
-use elsa_store::{migrate, Database, Module};
+use elsa_store::{Database, Module, migrate};
 use serde_json::json;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What readiness looks at.
 pub struct Health {
@@ -39,7 +39,10 @@ pub async fn ready(State(health): State<Arc<Health>>) -> impl IntoResponse {
         entries.insert(module.name().to_string(), json!(status));
     }
     if ok {
-        (StatusCode::OK, Json(json!({"status": "Healthy", "entries": entries})))
+        (
+            StatusCode::OK,
+            Json(json!({"status": "Healthy", "entries": entries})),
+        )
     } else {
         unhealthy(serde_json::Value::Object(entries))
     }

@@ -1,18 +1,21 @@
 //! `/workflow-instances`: get one, list.
 
-use crate::definitions::page_request;
-use crate::json::{parse_body, Query};
-use crate::problem::ApiError;
 use crate::AppState;
-use axum::extract::{Path, RawQuery, State};
+use crate::definitions::page_request;
+use crate::json::{Query, parse_body};
+use crate::problem::ApiError;
 use axum::Json;
+use axum::extract::{Path, RawQuery, State};
 use elsa_model::{WorkflowStatus, WorkflowSubStatus};
 use elsa_store::{InstanceFilter, InstanceOrder, PageRequest};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// `GET /workflow-instances/{id}`.
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let (instance, _) = state
         .runtime
         .instances()
@@ -55,7 +58,9 @@ pub async fn list(
     };
     let filter = filter(body)?;
     let page = state.runtime.instances().list(&filter).await?;
-    Ok(Json(json!({"items": page.items, "totalCount": page.total_count})))
+    Ok(Json(
+        json!({"items": page.items, "totalCount": page.total_count}),
+    ))
 }
 
 fn from_query(q: &Query) -> Result<ListBody, ApiError> {
@@ -97,14 +102,22 @@ fn parse_all<T: std::str::FromStr<Err = String>>(
 fn filter(b: ListBody) -> Result<InstanceFilter, ApiError> {
     let page = match (b.page, b.page_size) {
         (Some(p), _) if p < 0 => return Err(ApiError::bad_request("'page' must be 0 or more")),
-        (_, Some(s)) if s < 1 => return Err(ApiError::bad_request("'pageSize' must be at least 1")),
+        (_, Some(s)) if s < 1 => {
+            return Err(ApiError::bad_request("'pageSize' must be at least 1"));
+        }
         (Some(p), Some(s)) => Some(PageRequest {
             page: u32::try_from(p).map_err(|_| ApiError::bad_request("'page' is too large"))?,
-            page_size: u32::try_from(s).map_err(|_| ApiError::bad_request("'pageSize' is too large"))?,
+            page_size: u32::try_from(s)
+                .map_err(|_| ApiError::bad_request("'pageSize' is too large"))?,
         }),
         _ => None,
     };
-    let order_by = match b.order_by.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let order_by = match b
+        .order_by
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("created") => InstanceOrder::Created,
         Some("updatedat") => InstanceOrder::UpdatedAt,
         Some("finished") => InstanceOrder::Finished,
@@ -112,20 +125,29 @@ fn filter(b: ListBody) -> Result<InstanceFilter, ApiError> {
         Some(other) => {
             return Err(ApiError::bad_request(format!(
                 "'orderBy' must be Created, UpdatedAt, Finished or Name, got '{other}'"
-            )))
+            )));
         }
     };
-    let descending = match b.order_direction.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let descending = match b
+        .order_direction
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None => order_by != InstanceOrder::Name,
         Some("ascending") => false,
         Some("descending") => true,
         Some(other) => {
             return Err(ApiError::bad_request(format!(
                 "'orderDirection' must be Ascending or Descending, got '{other}'"
-            )))
+            )));
         }
     };
-    let definition_ids: Vec<String> = b.definition_id.into_iter().chain(b.definition_ids.unwrap_or_default()).collect();
+    let definition_ids: Vec<String> = b
+        .definition_id
+        .into_iter()
+        .chain(b.definition_ids.unwrap_or_default())
+        .collect();
     Ok(InstanceFilter {
         search_term: b.search_term,
         definition_ids: (!definition_ids.is_empty()).then_some(definition_ids),

@@ -15,9 +15,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for LenientJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("the request body could not be read: {e}")))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            ApiError::bad_request(format!("the request body could not be read: {e}"))
+        })?;
         parse_body(&bytes).map(LenientJson)
     }
 }
@@ -27,8 +27,9 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
     } else {
-        serde_json::from_slice(bytes)
-            .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON: {e}")))?
+        serde_json::from_slice(bytes).map_err(|e| {
+            ApiError::bad_request(format!("the request body is not valid JSON: {e}"))
+        })?
     };
     from_value(camel_case_keys(value))
 }
@@ -113,8 +114,9 @@ impl Query {
     {
         self.get(key)
             .map(|v| {
-                v.parse::<T>()
-                    .map_err(|e| ApiError::bad_request(format!("query parameter '{key}' is invalid: {e}")))
+                v.parse::<T>().map_err(|e| {
+                    ApiError::bad_request(format!("query parameter '{key}' is invalid: {e}"))
+                })
             })
             .transpose()
     }
@@ -140,19 +142,30 @@ mod tests {
 
     #[test]
     fn top_level_and_model_keys_are_camel_cased_data_keys_are_not() {
-        let v = camel_case_keys(json!({"Model": {"Name": "x", "Root": {"Type": "T"}}, "Input": {"OrderId": 1}}));
-        assert_eq!(v, json!({"model": {"name": "x", "root": {"Type": "T"}}, "input": {"OrderId": 1}}));
+        let v = camel_case_keys(
+            json!({"Model": {"Name": "x", "Root": {"Type": "T"}}, "Input": {"OrderId": 1}}),
+        );
+        assert_eq!(
+            v,
+            json!({"model": {"name": "x", "root": {"Type": "T"}}, "input": {"OrderId": 1}})
+        );
     }
 
     #[test]
     fn query_keys_are_case_insensitive_and_repeatable() {
-        let q = Query::parse(Some("Page=0&pageSize=10&DefinitionIds=a&definitionIds=b&versionOptions=&IsSystem=False"));
+        let q = Query::parse(Some(
+            "Page=0&pageSize=10&DefinitionIds=a&definitionIds=b&versionOptions=&IsSystem=False",
+        ));
         assert_eq!(q.parse_as::<u32>("page").unwrap(), Some(0));
         assert_eq!(q.all("definitionIds").unwrap(), ["a", "b"]);
         assert_eq!(q.get("versionOptions"), None);
         assert_eq!(q.bool("isSystem").unwrap(), Some(false));
         assert!(q.parse_as::<u32>("pageSize").is_ok());
-        assert!(Query::parse(Some("page=x")).parse_as::<u32>("page").is_err());
+        assert!(
+            Query::parse(Some("page=x"))
+                .parse_as::<u32>("page")
+                .is_err()
+        );
     }
 
     #[test]

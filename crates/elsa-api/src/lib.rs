@@ -10,8 +10,8 @@ mod instances;
 pub mod json;
 pub mod problem;
 
-use axum::routing::{get, post};
 use axum::Router;
+use axum::routing::{get, post};
 use elsa_runtime::Runtime;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -35,18 +35,39 @@ const BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// The whole application: `/elsa/api/*` behind the API key, `/health/*` anonymous.
 pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Router {
     let api = Router::new()
-        .route("/workflow-definitions", get(definitions::list).post(definitions::save))
-        .route("/workflow-definitions/execute", post(definitions::execute_inline))
+        .route(
+            "/workflow-definitions",
+            get(definitions::list).post(definitions::save),
+        )
+        .route(
+            "/workflow-definitions/execute",
+            post(definitions::execute_inline),
+        )
         .route(
             "/workflow-definitions/by-definition-id/{definition_id}",
             get(definitions::get_by_definition_id),
         )
-        .route("/workflow-definitions/{definition_id}", get(definitions::get_by_definition_id))
-        .route("/workflow-definitions/{definition_id}/publish", post(definitions::publish))
-        .route("/workflow-definitions/{definition_id}/execute", post(definitions::execute))
-        .route("/workflow-instances", post(instances::list).get(instances::list))
+        .route(
+            "/workflow-definitions/{definition_id}",
+            get(definitions::get_by_definition_id),
+        )
+        .route(
+            "/workflow-definitions/{definition_id}/publish",
+            post(definitions::publish),
+        )
+        .route(
+            "/workflow-definitions/{definition_id}/execute",
+            post(definitions::execute),
+        )
+        .route(
+            "/workflow-instances",
+            post(instances::list).get(instances::list),
+        )
         .route("/workflow-instances/{id}", get(instances::get))
-        .route_layer(axum::middleware::from_fn_with_state(auth, auth::require_api_key))
+        .route_layer(axum::middleware::from_fn_with_state(
+            auth,
+            auth::require_api_key,
+        ))
         .with_state(state);
     let health_routes = Router::new()
         .route("/health/live", get(health::live))
@@ -58,12 +79,12 @@ pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Ro
         .fallback(|| async { problem::ApiError::not_found("no such route") })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CatchPanicLayer::new())
-        .layer(
-            CorsLayer::very_permissive().expose_headers([
-                axum::http::HeaderName::from_static("x-elsa-workflow-instance-id"),
-                axum::http::HeaderName::from_static("x-elsa-workflow-cannot-start"),
-            ]),
-        )
+        .layer(CorsLayer::very_permissive().expose_headers([
+            axum::http::HeaderName::from_static("x-elsa-workflow-instance-id"),
+            axum::http::HeaderName::from_static("x-elsa-workflow-cannot-start"),
+        ]))
         .layer(TraceLayer::new_for_http())
-        .layer(SetSensitiveRequestHeadersLayer::new([axum::http::header::AUTHORIZATION]))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            axum::http::header::AUTHORIZATION,
+        ]))
 }

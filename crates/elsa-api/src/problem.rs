@@ -1,7 +1,7 @@
 //! Errors as HTTP responses: `application/problem+json` bodies that carry both the RFC 9457
 //! fields and the FastEndpoints shape Elsa clients read (`errors.generalErrors`).
 
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use elsa_runtime::RuntimeError;
 use elsa_store::StoreError;

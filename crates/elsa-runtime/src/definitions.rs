@@ -35,7 +35,12 @@ impl Runtime {
                 let mut previous = published.clone();
                 previous.is_latest = false;
                 changed.push(previous);
-                let max = self.definitions.versions(&published.definition_id).await?.first().map_or(published.version, |d| d.version);
+                let max = self
+                    .definitions
+                    .versions(&published.definition_id)
+                    .await?
+                    .first()
+                    .map_or(published.version, |d| d.version);
                 WorkflowDefinition {
                     id: self.ids.new_id(),
                     version: max + 1,
@@ -47,7 +52,10 @@ impl Runtime {
             }
             None => WorkflowDefinition {
                 id: self.ids.new_id(),
-                definition_id: input.definition_id.clone().unwrap_or_else(|| self.ids.new_id()),
+                definition_id: input
+                    .definition_id
+                    .clone()
+                    .unwrap_or_else(|| self.ids.new_id()),
                 name: None,
                 description: None,
                 created_at: now,
@@ -98,7 +106,10 @@ impl Runtime {
         self.publish_version(latest).await
     }
 
-    async fn publish_version(&self, mut version: WorkflowDefinition) -> Result<SaveOutcome, RuntimeError> {
+    async fn publish_version(
+        &self,
+        mut version: WorkflowDefinition,
+    ) -> Result<SaveOutcome, RuntimeError> {
         // A version that cannot run is never published.
         self.engine
             .load(&version)
@@ -123,7 +134,9 @@ impl Runtime {
         changed.push(version);
         self.definitions.save(&changed).await?;
         Ok(SaveOutcome {
-            definition: changed.pop().expect("the published version was pushed last"),
+            definition: changed
+                .pop()
+                .expect("the published version was pushed last"),
             already_published: false,
         })
     }
@@ -146,7 +159,9 @@ fn apply_input(d: &mut WorkflowDefinition, input: WorkflowDefinitionInput) {
     d.inputs = input.inputs.unwrap_or(std::mem::take(&mut d.inputs));
     d.outputs = input.outputs.unwrap_or(std::mem::take(&mut d.outputs));
     d.outcomes = input.outcomes.unwrap_or(std::mem::take(&mut d.outcomes));
-    d.custom_properties = input.custom_properties.unwrap_or(std::mem::take(&mut d.custom_properties));
+    d.custom_properties = input
+        .custom_properties
+        .unwrap_or(std::mem::take(&mut d.custom_properties));
     d.options = input.options.unwrap_or(std::mem::take(&mut d.options));
     d.is_system = input.is_system.unwrap_or(d.is_system);
     d.root = root;

@@ -49,7 +49,8 @@ impl Runtime {
         request: ExecuteRequest,
     ) -> Result<ExecuteOutcome, RuntimeError> {
         let root = input.root_activity();
-        let digest = Sha256::digest(serde_json::to_vec(&(&root, &input.variables)).unwrap_or_default());
+        let digest =
+            Sha256::digest(serde_json::to_vec(&(&root, &input.variables)).unwrap_or_default());
         let id = input
             .definition_id
             .clone()
@@ -60,7 +61,10 @@ impl Runtime {
                 let definition = WorkflowDefinition {
                     id: id.clone(),
                     definition_id: id.clone(),
-                    name: input.name.clone().or_else(|| Some("Inline workflow".into())),
+                    name: input
+                        .name
+                        .clone()
+                        .or_else(|| Some("Inline workflow".into())),
                     description: input.description.clone(),
                     created_at: self.clock.now(),
                     version: 1,
@@ -79,7 +83,9 @@ impl Runtime {
                 };
                 // Validate before anything is stored: a workflow that cannot load is a 4xx.
                 self.workflow(&definition)?;
-                self.definitions.save(std::slice::from_ref(&definition)).await?;
+                self.definitions
+                    .save(std::slice::from_ref(&definition))
+                    .await?;
                 definition
             }
         };
@@ -124,10 +130,17 @@ impl Runtime {
     /// The executable form of a definition version; published versions are loaded once.
     fn workflow(&self, definition: &WorkflowDefinition) -> Result<Arc<Workflow>, RuntimeError> {
         let cached = definition.is_published;
-        if cached {
-            if let Some(w) = self.loaded.lock().expect("cache lock").get(&definition.id) {
-                return Ok(w.clone());
-            }
+        let hit = cached
+            .then(|| {
+                self.loaded
+                    .lock()
+                    .expect("cache lock")
+                    .get(&definition.id)
+                    .cloned()
+            })
+            .flatten();
+        if let Some(w) = hit {
+            return Ok(w);
         }
         let workflow = Arc::new(self.engine.load(definition).map_err(|source| {
             RuntimeError::InvalidWorkflow {

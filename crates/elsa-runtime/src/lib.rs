@@ -11,7 +11,7 @@ mod execution;
 
 pub use definitions::SaveOutcome;
 pub use error::RuntimeError;
-pub use execution::{ExecuteRequest, ExecuteOutcome};
+pub use execution::{ExecuteOutcome, ExecuteRequest};
 
 use elsa_engine::{Clock, Engine, IdGenerator, Workflow};
 use elsa_store::{Database, DefinitionStore, InstanceStore};

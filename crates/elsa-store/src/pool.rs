@@ -52,13 +52,11 @@ impl Database {
 
     async fn connect_sqlite(s: &SqliteSettings) -> Result<Self> {
         let memory = s.filename == ":memory:" || s.mode == SqliteMode::Memory;
-        if !memory && s.mode == SqliteMode::ReadWriteCreate {
-            if let Some(dir) = Path::new(&s.filename)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir).map_err(|e| sqlx::Error::Io(e))?;
-            }
+        let dir = Path::new(&s.filename)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir.filter(|_| !memory && s.mode == SqliteMode::ReadWriteCreate) {
+            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
         let base = sqlite_options(s);
         if memory {

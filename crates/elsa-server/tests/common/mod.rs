@@ -104,10 +104,11 @@ impl Server {
     pub async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Ok(r) = reqwest::get(self.url("/health/ready")).await {
-                if r.status() == 200 {
-                    return;
-                }
+            let status = reqwest::get(self.url("/health/ready"))
+                .await
+                .map(|r| r.status());
+            if status.is_ok_and(|s| s == 200) {
+                return;
             }
             assert!(Instant::now() < deadline, "never ready:\n{}", self.log());
             tokio::time::sleep(Duration::from_millis(50)).await;
