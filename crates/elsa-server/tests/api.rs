@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{API_KEY, GUIDE_EXECUTE_BODY, Server};
+use common::{API_KEY, GUIDE_EXECUTE_BODY, Server, json as body_of};
 use serde_json::{Value, json};
 
 fn start(dir: &std::path::Path) -> Server {
@@ -58,14 +58,7 @@ async fn sqlite_default_serves_the_guide_request() {
     assert_eq!(body["workflowState"]["subStatus"], "Finished");
     assert!(server.output().contains("Hello from Kubernetes!"));
 
-    let instance: Value = server
-        .get(&format!("/elsa/api/workflow-instances/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let instance: Value = body_of(server.get(&format!("/elsa/api/workflow-instances/{id}"))).await;
     assert_eq!(instance["status"], "Finished");
     assert_eq!(instance["workflowState"]["subStatus"], "Finished");
     assert_eq!(server.stop().code(), Some(0), "SIGTERM drains and exits 0");
@@ -98,15 +91,10 @@ async fn definitions_save_publish_list_execute() {
     server.wait_ready().await;
 
     // PascalCase keys bind like camelCase ones.
-    let saved: Value = server
-        .post("/elsa/api/workflow-definitions")
-        .json(&json!({"Model": {"Name": "Decide", "root": flowchart("1 + 1 == 2")}, "publish": false}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let saved: Value = body_of(server.post("/elsa/api/workflow-definitions").json(
+        &json!({"Model": {"Name": "Decide", "root": flowchart("1 + 1 == 2")}, "publish": false}),
+    ))
+    .await;
     let def = &saved["workflowDefinition"];
     let definition_id = def["definitionId"].as_str().unwrap().to_string();
     assert_eq!(def["name"], "Decide");
@@ -131,41 +119,28 @@ async fn definitions_save_publish_list_execute() {
         .unwrap();
     problem(resp, 404).await;
 
-    let published: Value = server
-        .post(&format!(
-            "/elsa/api/workflow-definitions/{definition_id}/publish"
-        ))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let published: Value = body_of(
+        server
+            .post(&format!(
+                "/elsa/api/workflow-definitions/{definition_id}/publish"
+            ))
+            .json(&json!({})),
+    )
+    .await;
     assert_eq!(published["workflowDefinition"]["isPublished"], true);
     assert_eq!(published["alreadyPublished"], false);
 
     // Saving over a published version starts version 2 as a draft.
-    let v2: Value = server
+    let v2: Value = body_of(server
         .post("/elsa/api/workflow-definitions")
-        .json(&json!({"model": {"definitionId": definition_id, "name": "Decide", "root": flowchart("false")}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json(&json!({"model": {"definitionId": definition_id, "name": "Decide", "root": flowchart("false")}}))).await;
     assert_eq!(v2["workflowDefinition"]["version"], 2);
     assert_eq!(v2["workflowDefinition"]["isPublished"], false);
 
-    let list: Value = server
-        .get("/elsa/api/workflow-definitions?versionOptions=Latest&Page=0&PageSize=10&OrderBy=Name")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = body_of(server.get(
+        "/elsa/api/workflow-definitions?versionOptions=Latest&Page=0&PageSize=10&OrderBy=Name",
+    ))
+    .await;
     assert_eq!(list["totalCount"], 1);
     assert_eq!(list["items"][0]["version"], 2);
     assert!(
@@ -176,14 +151,10 @@ async fn definitions_save_publish_list_execute() {
             .any(|l| l["rel"] == "bulk-publish")
     );
 
-    let latest: Value = server
-        .get(&format!("/elsa/api/workflow-definitions/by-definition-id/{definition_id}?versionOptions=Published"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let latest: Value = body_of(server.get(&format!(
+        "/elsa/api/workflow-definitions/by-definition-id/{definition_id}?versionOptions=Published"
+    )))
+    .await;
     assert_eq!(latest["version"], 1);
 
     // Execute runs the published version 1: the true branch.
@@ -215,15 +186,12 @@ async fn definitions_save_publish_list_execute() {
     assert_eq!(resp.status(), 200);
     assert!(server.output().contains("took no"));
 
-    let instances: Value = server
-        .post("/elsa/api/workflow-instances")
-        .json(&json!({"page": 0, "pageSize": 1, "definitionId": definition_id}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let instances: Value = body_of(
+        server
+            .post("/elsa/api/workflow-instances")
+            .json(&json!({"page": 0, "pageSize": 1, "definitionId": definition_id})),
+    )
+    .await;
     assert_eq!(instances["totalCount"], 2);
     assert_eq!(instances["items"].as_array().unwrap().len(), 1);
     assert_eq!(instances["items"][0]["version"], 2, "newest first");

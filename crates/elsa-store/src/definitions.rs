@@ -1,6 +1,6 @@
 //! Workflow definitions (module Management): every version of every definition.
 
-use crate::query::{Arg, Conditions, Page, PageRequest, bind_args, contains_pattern};
+use crate::query::{Arg, Conditions, ListQuery, Page, PageRequest, contains_pattern};
 use crate::{Database, Result, with_pool};
 use elsa_model::{VersionOptions, WorkflowDefinition};
 use sqlx::AssertSqlSafe;
@@ -132,29 +132,20 @@ impl DefinitionStore {
     }
 
     pub async fn list(&self, filter: &DefinitionFilter) -> Result<Page<WorkflowDefinition>> {
-        let c = conditions(filter);
-        let order = match filter.order_by {
-            DefinitionOrder::Name => "name",
-            DefinitionOrder::Created => "created_at",
-            DefinitionOrder::Version => "version",
-        };
-        let dir = if filter.descending { "DESC" } else { "ASC" };
-        let where_sql = c.where_sql();
-        let list_sql = format!(
-            "SELECT data FROM \"Elsa_WorkflowDefinitions\"{where_sql} ORDER BY {order} {dir}, id{}",
-            PageRequest::limit_sql(filter.page)
-        );
-        let count_sql = format!("SELECT COUNT(*) FROM \"Elsa_WorkflowDefinitions\"{where_sql}");
-        let (rows, total): (Vec<(Json<WorkflowDefinition>,)>, i64) =
-            with_pool!(&self.db, read, |p| {
-                let rows = bind_args!(sqlx::query_as(AssertSqlSafe(list_sql)), &c.args)
-                    .fetch_all(p)
-                    .await?;
-                let total = bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), &c.args)
-                    .fetch_one(p)
-                    .await?;
-                (rows, total)
-            });
+        let (rows, total): (Vec<(Json<WorkflowDefinition>,)>, i64) = ListQuery {
+            table: "Elsa_WorkflowDefinitions",
+            columns: "data",
+            conditions: conditions(filter),
+            order_by: match filter.order_by {
+                DefinitionOrder::Name => "name",
+                DefinitionOrder::Created => "created_at",
+                DefinitionOrder::Version => "version",
+            },
+            descending: filter.descending,
+            page: filter.page,
+        }
+        .fetch(&self.db)
+        .await?;
         Ok(Page {
             items: rows.into_iter().map(|(Json(d),)| d).collect(),
             total_count: total,

@@ -5,7 +5,7 @@
 //! states the version it read, and loses with [`StoreError::Conflict`] if another writer got
 //! there first. Bookmarks, journal and records of that change commit or roll back with it.
 
-use crate::query::{Arg, Conditions, Page, PageRequest, bind_args, contains_pattern};
+use crate::query::{Arg, Conditions, ListQuery, Page, PageRequest, contains_pattern};
 use crate::{Database, Result, StoreError, with_pool};
 use elsa_model::{
     ActivityExecutionRecord, Bookmark, WorkflowExecutionLogRecord, WorkflowInstance,
@@ -216,29 +216,21 @@ impl InstanceStore {
     }
 
     pub async fn list(&self, filter: &InstanceFilter) -> Result<Page<WorkflowInstanceSummary>> {
-        let c = conditions(filter);
-        let order = match filter.order_by {
-            InstanceOrder::Created => "created_at",
-            InstanceOrder::UpdatedAt => "updated_at",
-            InstanceOrder::Finished => "finished_at",
-            InstanceOrder::Name => "name",
-        };
-        let dir = if filter.descending { "DESC" } else { "ASC" };
-        let where_sql = c.where_sql();
-        let list_sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM \"Elsa_WorkflowInstances\"{where_sql} ORDER BY {order} {dir}, id{}",
-            PageRequest::limit_sql(filter.page)
-        );
-        let count_sql = format!("SELECT COUNT(*) FROM \"Elsa_WorkflowInstances\"{where_sql}");
-        let (rows, total): (Vec<SummaryRow>, i64) = with_pool!(&self.db, read, |p| {
-            let rows = bind_args!(sqlx::query_as(AssertSqlSafe(list_sql)), &c.args)
-                .fetch_all(p)
-                .await?;
-            let total = bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), &c.args)
-                .fetch_one(p)
-                .await?;
-            (rows, total)
-        });
+        let (rows, total): (Vec<SummaryRow>, i64) = ListQuery {
+            table: "Elsa_WorkflowInstances",
+            columns: SUMMARY_COLUMNS,
+            conditions: conditions(filter),
+            order_by: match filter.order_by {
+                InstanceOrder::Created => "created_at",
+                InstanceOrder::UpdatedAt => "updated_at",
+                InstanceOrder::Finished => "finished_at",
+                InstanceOrder::Name => "name",
+            },
+            descending: filter.descending,
+            page: filter.page,
+        }
+        .fetch(&self.db)
+        .await?;
         let items = rows.into_iter().map(summary).collect::<Result<_>>()?;
         Ok(Page {
             items,

@@ -52,6 +52,48 @@ impl Conditions {
     }
 }
 
+/// A paged list query: `SELECT {columns} FROM {table} WHERE … ORDER BY …` plus its count.
+pub(crate) struct ListQuery {
+    pub(crate) table: &'static str,
+    pub(crate) columns: &'static str,
+    pub(crate) conditions: Conditions,
+    pub(crate) order_by: &'static str,
+    pub(crate) descending: bool,
+    pub(crate) page: Option<PageRequest>,
+}
+
+impl ListQuery {
+    /// Runs the list and the count on the same filters. `id` breaks ties, so pages are stable.
+    pub(crate) async fn fetch<T>(self, db: &crate::Database) -> crate::Result<(Vec<T>, i64)>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        let where_sql = self.conditions.where_sql();
+        let dir = if self.descending { "DESC" } else { "ASC" };
+        let list_sql = format!(
+            "SELECT {} FROM \"{}\"{where_sql} ORDER BY {} {dir}, id{}",
+            self.columns,
+            self.table,
+            self.order_by,
+            PageRequest::limit_sql(self.page)
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM \"{}\"{where_sql}", self.table);
+        let args = &self.conditions.args;
+        Ok(crate::with_pool!(db, read, |p| {
+            let rows = bind_args!(sqlx::query_as(sqlx::AssertSqlSafe(list_sql)), args)
+                .fetch_all(p)
+                .await?;
+            let total = bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), args)
+                .fetch_one(p)
+                .await?;
+            (rows, total)
+        }))
+    }
+}
+
 /// Binds [`Arg`]s to a query of any backend.
 macro_rules! bind_args {
     ($query:expr, $args:expr) => {{

@@ -146,6 +146,11 @@ impl Drop for Server {
     }
 }
 
+/// Sends a request and reads its JSON body.
+pub async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// The guide's request body, verbatim.
 pub const GUIDE_EXECUTE_BODY: &str = r#"{
     "workflow": {
