@@ -42,7 +42,7 @@ pub struct RandomIds;
 impl IdGenerator for RandomIds {
     fn new_id(&self) -> String {
         let (high, _) = uuid::Uuid::new_v4().as_u64_pair();
-        format!("{high:016x}")
+        hex_id(high)
     }
 }
 
@@ -58,9 +58,18 @@ impl SequentialIds {
 
 impl IdGenerator for SequentialIds {
     fn new_id(&self) -> String {
-        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
-        format!("{n:016x}")
+        hex_id(self.0.fetch_add(1, Ordering::Relaxed) + 1)
     }
+}
+
+/// `n` as 16 lowercase hex digits. Hand-rolled: ids are made for every journal record, and
+/// `format!` costs several times more.
+fn hex_id(n: u64) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    (0..16)
+        .rev()
+        .map(|nibble| char::from(DIGITS[((n >> (nibble * 4)) & 0xf) as usize]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -79,5 +88,6 @@ mod tests {
         let sequential = SequentialIds::new();
         assert_eq!(sequential.new_id(), "0000000000000001");
         assert_eq!(sequential.new_id(), "0000000000000002");
+        assert_eq!(hex_id(0xa86a_9f66_8817_dcb6), "a86a9f668817dcb6");
     }
 }

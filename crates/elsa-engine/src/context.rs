@@ -65,6 +65,10 @@ pub(crate) struct ExecutionContext {
 pub(crate) struct Contexts(Vec<ExecutionContext>);
 
 impl Contexts {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self(Vec::with_capacity(capacity))
+    }
+
     pub fn add(&mut self, context: ExecutionContext) -> ContextIdx {
         self.0.push(context);
         ContextIdx(self.0.len() - 1)
@@ -83,6 +87,10 @@ impl Contexts {
             .iter()
             .enumerate()
             .map(|(i, context)| (ContextIdx(i), context))
+    }
+
+    pub fn into_iter(self) -> impl Iterator<Item = ExecutionContext> {
+        self.0.into_iter()
     }
 
     /// `idx` and its ancestors, nearest first.

@@ -50,7 +50,7 @@ pub enum LoadError {
 
 /// An error raised while an activity executes: recorded as an incident on that activity.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
+pub(crate) struct Fault {
     /// The exception type alias Elsa shows (`JavaScriptException`, `InvalidOperationException`, ...).
     pub exception_type: &'static str,
     pub message: String,

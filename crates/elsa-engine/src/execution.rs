@@ -67,9 +67,10 @@ impl<'w> Execution<'w> {
             request,
             script_input,
             created_at: clock.now(),
-            contexts: Contexts::default(),
+            contexts: Contexts::with_capacity(workflow.nodes.len()),
             scheduler: Scheduler::default(),
-            journal: Vec::new(),
+            // Started + Completed per activity, usually: avoids regrowing a vector of large records.
+            journal: Vec::with_capacity(workflow.nodes.len() * 2),
             sequence: 0,
             incidents: Vec::new(),
             lines: Vec::new(),

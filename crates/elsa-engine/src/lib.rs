@@ -53,10 +53,9 @@ mod workflow;
 
 pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock};
 pub use engine::{Engine, EngineOptions, RunResult, StartRequest};
-pub use error::{Fault, LoadError};
+pub use error::LoadError;
 pub use registry::{
     ActivityDescriptor, ActivityKind, ActivityRegistry, DefaultValue, InputDescriptor,
     OutputDescriptor, PortDescriptor, PortType,
 };
-pub use values::ValueType;
 pub use workflow::Workflow;

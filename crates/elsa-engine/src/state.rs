@@ -1,18 +1,23 @@
 //! The result of a run in Elsa's shapes: the `WorkflowState` (elsa-api.md §3.5) and one
 //! `ActivityExecutionRecord` per context.
 
-use crate::context::{ActivityStatus, ContextIdx, ExecutionContext};
+use crate::context::{ActivityStatus, ContextIdx, Contexts, ExecutionContext};
 use crate::engine::RunResult;
 use crate::execution::Execution;
 use crate::scheduler::ON_CHILD_COMPLETED;
 use crate::variables::StorageDriver;
+use crate::workflow::Workflow;
 use elsa_model::{ActivityExecutionRecord, Timestamp, WorkflowState, WorkflowStatus};
 use serde_json::{Map, Value, json};
 
 pub(crate) fn run_result(execution: Execution<'_>) -> RunResult {
     let updated_at = execution.now();
     let state = workflow_state(&execution, updated_at);
-    let activity_records = activity_records(&execution);
+    let activity_records = activity_records(
+        execution.workflow,
+        &execution.request.instance_id,
+        execution.contexts,
+    );
     RunResult {
         state,
         bookmarks: Vec::new(),
@@ -130,30 +135,30 @@ fn timestamp(at: Timestamp) -> Value {
     serde_json::to_value(at).unwrap_or(Value::Null)
 }
 
-fn activity_records(execution: &Execution<'_>) -> Vec<ActivityExecutionRecord> {
-    let non_empty =
-        |map: &Map<String, Value>| (!map.is_empty()).then(|| Value::Object(map.clone()));
-    execution
-        .contexts
-        .iter()
-        .map(|(_, context)| {
-            let node = execution.workflow.node(context.node);
+/// One record per context; consumes the contexts to move their data instead of copying it.
+fn activity_records(
+    workflow: &Workflow,
+    instance_id: &str,
+    contexts: Contexts,
+) -> Vec<ActivityExecutionRecord> {
+    let non_empty = |map: Map<String, Value>| (!map.is_empty()).then_some(Value::Object(map));
+    contexts
+        .into_iter()
+        .map(|context| {
+            let node = workflow.node(context.node);
+            let completed = context.status == ActivityStatus::Completed;
             ActivityExecutionRecord {
-                id: context.id.clone(),
-                workflow_instance_id: execution.request.instance_id.clone(),
+                id: context.id,
+                workflow_instance_id: instance_id.to_owned(),
                 activity_id: node.id.clone(),
                 activity_node_id: node.node_id.clone(),
                 activity_type: node.descriptor.type_name.to_owned(),
                 activity_type_version: node.descriptor.version,
                 activity_name: node.name.clone(),
-                activity_state: non_empty(&context.activity_state),
-                outputs: non_empty(&context.outputs),
-                payload: (context.status == ActivityStatus::Completed)
-                    .then(|| json!({ "Outcomes": context.outcomes })),
-                exception: context
-                    .exception
-                    .as_ref()
-                    .and_then(|e| serde_json::to_value(e).ok()),
+                activity_state: non_empty(context.activity_state),
+                outputs: non_empty(context.outputs),
+                payload: completed.then(|| json!({ "Outcomes": context.outcomes })),
+                exception: context.exception.and_then(|e| serde_json::to_value(e).ok()),
                 started_at: context.started_at,
                 has_bookmarks: false,
                 status: context.status.as_str().to_owned(),

@@ -43,11 +43,6 @@ impl Workflow {
         self.definition_version
     }
 
-    /// The node ids of every activity (`Workflow1`, `Workflow1:Flowchart1`, ...), root first.
-    pub fn node_ids(&self) -> impl Iterator<Item = &str> {
-        self.nodes.iter().rev().map(|node| node.node_id.as_str())
-    }
-
     pub(crate) fn node(&self, idx: NodeIdx) -> &ActivityNode {
         &self.nodes[idx.0]
     }
