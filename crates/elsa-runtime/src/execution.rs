@@ -37,7 +37,7 @@ impl Runtime {
             .find(definition_id, options)
             .await?
             .ok_or_else(|| RuntimeError::DefinitionNotFound(definition_id.to_string()))?;
-        self.run_new(&definition, request).await
+        self.run_new(&self.workflow(&definition)?, request).await
     }
 
     /// Runs a workflow given inline (`POST /workflow-definitions/execute`). The definition is
@@ -48,13 +48,17 @@ impl Runtime {
         input: WorkflowDefinitionInput,
         request: ExecuteRequest,
     ) -> Result<ExecuteOutcome, RuntimeError> {
+        // Without a client-given id the id is the content hash, so a cached entry under it is
+        // this very workflow and the store need not be asked.
+        let hashed = input.definition_id.is_none().then(|| {
+            let digest = Sha256::digest(serde_json::to_vec(&input).unwrap_or_default());
+            format!("inline-{}", &hex::encode(digest)[..16])
+        });
+        if let Some(loaded) = hashed.as_deref().and_then(|id| self.cached(id)) {
+            return self.run_new(&loaded, request).await;
+        }
         let root = input.root_activity();
-        let digest =
-            Sha256::digest(serde_json::to_vec(&(&root, &input.variables)).unwrap_or_default());
-        let id = input
-            .definition_id
-            .clone()
-            .unwrap_or_else(|| format!("inline-{}", &hex::encode(digest)[..16]));
+        let id = input.definition_id.clone().or(hashed).unwrap_or_default();
         let definition = match self.definitions.get(&id).await? {
             Some(stored) if stored.root == root => stored,
             _ => {
@@ -89,17 +93,16 @@ impl Runtime {
                 definition
             }
         };
-        self.run_new(&definition, request).await
+        self.run_new(&self.workflow(&definition)?, request).await
     }
 
     async fn run_new(
         &self,
-        definition: &WorkflowDefinition,
+        loaded: &Loaded,
         request: ExecuteRequest,
     ) -> Result<ExecuteOutcome, RuntimeError> {
-        let workflow = self.workflow(definition)?;
         let result = self.engine.start(
-            &workflow,
+            &loaded.workflow,
             StartRequest {
                 instance_id: self.ids.new_id(),
                 correlation_id: request.correlation_id,
@@ -114,7 +117,7 @@ impl Runtime {
         for line in &result.lines {
             (self.console)(line);
         }
-        let instance = WorkflowInstance::from_state(result.state, definition.is_system);
+        let instance = WorkflowInstance::from_state(result.state, loaded.is_system);
         self.instances
             .commit(InstanceCommit {
                 instance: &instance,
@@ -127,33 +130,47 @@ impl Runtime {
         Ok(ExecuteOutcome { instance })
     }
 
+    fn cached(&self, version_id: &str) -> Option<Loaded> {
+        self.loaded
+            .lock()
+            .expect("cache lock")
+            .get(version_id)
+            .cloned()
+    }
+
     /// The executable form of a definition version; published versions are loaded once.
-    fn workflow(&self, definition: &WorkflowDefinition) -> Result<Arc<Workflow>, RuntimeError> {
-        let cached = definition.is_published;
-        let hit = cached
-            .then(|| {
-                self.loaded
-                    .lock()
-                    .expect("cache lock")
-                    .get(&definition.id)
-                    .cloned()
-            })
-            .flatten();
-        if let Some(w) = hit {
-            return Ok(w);
+    fn workflow(&self, definition: &WorkflowDefinition) -> Result<Loaded, RuntimeError> {
+        if let Some(hit) = definition
+            .is_published
+            .then(|| self.cached(&definition.id))
+            .flatten()
+        {
+            return Ok(hit);
         }
-        let workflow = Arc::new(self.engine.load(definition).map_err(|source| {
-            RuntimeError::InvalidWorkflow {
-                id: definition.definition_id.clone(),
-                source,
-            }
-        })?);
-        if cached {
+        let workflow =
+            self.engine
+                .load(definition)
+                .map_err(|source| RuntimeError::InvalidWorkflow {
+                    id: definition.definition_id.clone(),
+                    source,
+                })?;
+        let loaded = Loaded {
+            workflow: Arc::new(workflow),
+            is_system: definition.is_system,
+        };
+        if definition.is_published {
             self.loaded
                 .lock()
                 .expect("cache lock")
-                .insert(definition.id.clone(), workflow.clone());
+                .insert(definition.id.clone(), loaded.clone());
         }
-        Ok(workflow)
+        Ok(loaded)
     }
+}
+
+/// A definition version ready to run.
+#[derive(Clone)]
+pub(crate) struct Loaded {
+    workflow: Arc<Workflow>,
+    is_system: bool,
 }

@@ -13,8 +13,9 @@ pub use definitions::SaveOutcome;
 pub use error::RuntimeError;
 pub use execution::{ExecuteOutcome, ExecuteRequest};
 
-use elsa_engine::{Clock, Engine, IdGenerator, Workflow};
+use elsa_engine::{Clock, Engine, IdGenerator};
 use elsa_store::{Database, DefinitionStore, InstanceStore};
+use execution::Loaded;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -31,7 +32,7 @@ pub struct Runtime {
     console: ConsoleSink,
     /// Loaded workflows of published versions, by version id. Published versions never change
     /// (saving over one creates a new version), so entries never go stale.
-    loaded: Mutex<HashMap<String, Arc<Workflow>>>,
+    loaded: Mutex<HashMap<String, Loaded>>,
 }
 
 impl Runtime {

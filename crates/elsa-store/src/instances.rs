@@ -1,32 +1,19 @@
 //! Workflow instances and everything written with them (module Runtime): bookmarks, the
 //! journal and activity execution records.
 //!
-//! Every change to an instance is one transaction guarded by the row's `version`: a writer
-//! states the version it read, and loses with [`StoreError::Conflict`] if another writer got
-//! there first. Bookmarks, journal and records of that change commit or roll back with it.
+//! Writes go through [`crate::commit`]; this module reads, lists and deletes.
 
+use crate::commit::{Batcher, InstanceCommit};
 use crate::query::{Arg, Conditions, ListQuery, Page, PageRequest, contains_pattern};
 use crate::{Database, Result, StoreError, with_pool};
+use std::sync::{Arc, OnceLock};
+
 use elsa_model::{
     ActivityExecutionRecord, Bookmark, WorkflowExecutionLogRecord, WorkflowInstance,
     WorkflowInstanceSummary, WorkflowStatus, WorkflowSubStatus,
 };
 use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
-
-/// One atomic change to an instance.
-#[derive(Debug, Clone, Copy)]
-pub struct InstanceCommit<'a> {
-    pub instance: &'a WorkflowInstance,
-    /// The version this writer read; `None` creates the instance.
-    pub expected_version: Option<i64>,
-    /// The instance's complete set of bookmarks after this change.
-    pub bookmarks: &'a [Bookmark],
-    /// Journal records appended by this change.
-    pub journal: &'a [WorkflowExecutionLogRecord],
-    /// Activity execution records created or updated by this change.
-    pub activity_records: &'a [ActivityExecutionRecord],
-}
 
 /// Filters of the instance list (`POST /workflow-instances`).
 #[derive(Debug, Clone, Default)]
@@ -56,6 +43,8 @@ pub enum InstanceOrder {
 #[derive(Clone, Debug)]
 pub struct InstanceStore {
     db: Database,
+    /// Started on the first commit, which always runs inside the async runtime.
+    batcher: Arc<OnceLock<Batcher>>,
 }
 
 const SUMMARY_COLUMNS: &str = "id, definition_id, definition_version_id, definition_version, status, sub_status, correlation_id, name, incident_count, created_at, updated_at, finished_at";
@@ -77,131 +66,19 @@ type SummaryRow = (
 
 impl InstanceStore {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db,
+            batcher: Arc::new(OnceLock::new()),
+        }
     }
 
-    /// Writes one change atomically; returns the instance's new version.
+    /// Writes one change atomically; returns the instance's new version. Concurrent commits
+    /// are written together (see [`crate::commit`]), each still all-or-nothing.
     pub async fn commit(&self, c: InstanceCommit<'_>) -> Result<i64> {
-        let i = c.instance;
-        let new_version = c.expected_version.map_or(1, |v| v + 1);
-        with_pool!(&self.db, write, |p| {
-            let mut tx = p.begin().await?;
-            let written = match c.expected_version {
-                None => sqlx::query(
-                    "INSERT INTO \"Elsa_WorkflowInstances\" (id, definition_id, definition_version_id, definition_version, \
-                     parent_workflow_instance_id, status, sub_status, correlation_id, name, incident_count, is_system, \
-                     is_executing, created_at, updated_at, finished_at, version, data) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-                )
-                .bind(&i.id)
-                .bind(&i.definition_id)
-                .bind(&i.definition_version_id)
-                .bind(i.version)
-                .bind(&i.parent_workflow_instance_id)
-                .bind(i.status.as_str())
-                .bind(i.sub_status.as_str())
-                .bind(&i.correlation_id)
-                .bind(&i.name)
-                .bind(i.incident_count)
-                .bind(i.is_system)
-                .bind(i.is_executing)
-                .bind(i.created_at)
-                .bind(i.updated_at)
-                .bind(i.finished_at)
-                .bind(new_version)
-                .bind(Json(i))
-                .execute(&mut *tx)
-                .await?,
-                Some(expected) => sqlx::query(
-                    "UPDATE \"Elsa_WorkflowInstances\" SET status = $1, sub_status = $2, correlation_id = $3, name = $4, \
-                     incident_count = $5, is_executing = $6, updated_at = $7, finished_at = $8, version = $9, data = $10 \
-                     WHERE id = $11 AND version = $12",
-                )
-                .bind(i.status.as_str())
-                .bind(i.sub_status.as_str())
-                .bind(&i.correlation_id)
-                .bind(&i.name)
-                .bind(i.incident_count)
-                .bind(i.is_executing)
-                .bind(i.updated_at)
-                .bind(i.finished_at)
-                .bind(new_version)
-                .bind(Json(i))
-                .bind(&i.id)
-                .bind(expected)
-                .execute(&mut *tx)
-                .await?,
-            };
-            if written.rows_affected() == 0 {
-                return Err(StoreError::Conflict {
-                    id: i.id.clone(),
-                    expected: c.expected_version.unwrap_or(0),
-                });
-            }
-            sqlx::query("DELETE FROM \"Elsa_Bookmarks\" WHERE workflow_instance_id = $1")
-                .bind(&i.id)
-                .execute(&mut *tx)
-                .await?;
-            for b in c.bookmarks {
-                sqlx::query(
-                    "INSERT INTO \"Elsa_Bookmarks\" (id, workflow_instance_id, correlation_id, name, hash, activity_id, \
-                     activity_node_id, activity_instance_id, created_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(&b.id)
-                .bind(&i.id)
-                .bind(&i.correlation_id)
-                .bind(&b.name)
-                .bind(&b.hash)
-                .bind(&b.activity_id)
-                .bind(&b.activity_node_id)
-                .bind(&b.activity_instance_id)
-                .bind(b.created_at)
-                .bind(Json(b))
-                .execute(&mut *tx)
-                .await?;
-            }
-            for r in c.journal {
-                sqlx::query(
-                    "INSERT INTO \"Elsa_WorkflowExecutionLogRecords\" (id, workflow_instance_id, sequence, \"timestamp\", \
-                     activity_id, activity_node_id, activity_type, event_name, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&r.id)
-                .bind(&r.workflow_instance_id)
-                .bind(r.sequence)
-                .bind(r.timestamp)
-                .bind(&r.activity_id)
-                .bind(&r.activity_node_id)
-                .bind(&r.activity_type)
-                .bind(&r.event_name)
-                .bind(Json(r))
-                .execute(&mut *tx)
-                .await?;
-            }
-            for r in c.activity_records {
-                sqlx::query(
-                    "INSERT INTO \"Elsa_ActivityExecutionRecords\" (id, workflow_instance_id, activity_id, activity_node_id, \
-                     activity_type, activity_name, status, has_bookmarks, started_at, completed_at, data) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, has_bookmarks = excluded.has_bookmarks, \
-                     completed_at = excluded.completed_at, data = excluded.data",
-                )
-                .bind(&r.id)
-                .bind(&r.workflow_instance_id)
-                .bind(&r.activity_id)
-                .bind(&r.activity_node_id)
-                .bind(&r.activity_type)
-                .bind(&r.activity_name)
-                .bind(&r.status)
-                .bind(r.has_bookmarks)
-                .bind(r.started_at)
-                .bind(r.completed_at)
-                .bind(Json(r))
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(new_version)
+        self.batcher
+            .get_or_init(|| Batcher::start(self.db.clone()))
+            .submit(c)
+            .await
     }
 
     /// An instance with its current version.

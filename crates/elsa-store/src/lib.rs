@@ -6,6 +6,7 @@
 //! API filters and sorts on.
 
 mod api_keys;
+pub mod commit;
 pub mod connection_string;
 pub mod definitions;
 mod error;
@@ -18,9 +19,10 @@ pub mod settings;
 pub mod testing;
 
 pub use api_keys::ApiKeyStore;
+pub use commit::InstanceCommit;
 pub use definitions::{DefinitionFilter, DefinitionOrder, DefinitionStore};
 pub use error::{Result, StoreError};
-pub use instances::{InstanceCommit, InstanceFilter, InstanceOrder, InstanceStore};
+pub use instances::{InstanceFilter, InstanceOrder, InstanceStore};
 pub use migrate::Module;
 pub use pool::Database;
 pub use query::{Page, PageRequest};

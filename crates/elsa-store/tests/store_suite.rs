@@ -361,9 +361,101 @@ async fn instances(db: &Database) {
         .unwrap();
     assert_eq!(by_term.items.len(), 1);
 
+    concurrent_commits(&store).await;
+
     assert!(store.delete("i1").await.unwrap());
     assert!(!store.delete("i1").await.unwrap());
     assert_eq!(store.journal("i1", 0, 10).await.unwrap().total_count, 0);
+}
+
+/// Commits that arrive together are written together, yet each is all-or-nothing and gets its
+/// own answer: of two writers racing on one version exactly one wins, and the others' creates
+/// are unaffected.
+async fn concurrent_commits(store: &InstanceStore) {
+    let base = WorkflowInstance::from_state(state("race", WorkflowSubStatus::Suspended, 3), false);
+    store
+        .commit(InstanceCommit {
+            instance: &base,
+            expected_version: None,
+            bookmarks: &[bookmark("race-b", "race")],
+            journal: &[],
+            activity_records: &[],
+        })
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..24 {
+        let store = store.clone();
+        let base = base.clone();
+        tasks.push(tokio::spawn(async move {
+            if n % 8 == 0 {
+                // Three of these race to move "race" from version 1 to 2.
+                let mut next = base;
+                next.name = Some(format!("writer {n}"));
+                store
+                    .commit(InstanceCommit {
+                        instance: &next,
+                        expected_version: Some(1),
+                        bookmarks: &[],
+                        journal: &[log("race", 10 + n)],
+                        activity_records: &[],
+                    })
+                    .await
+            } else {
+                let fresh = WorkflowInstance::from_state(
+                    state(&format!("c{n}"), WorkflowSubStatus::Finished, 4),
+                    false,
+                );
+                let journal = [log(&fresh.id, 0), log(&fresh.id, 1)];
+                store
+                    .commit(InstanceCommit {
+                        instance: &fresh,
+                        expected_version: None,
+                        bookmarks: &[bookmark(&format!("b-c{n}"), &fresh.id)],
+                        journal: &journal,
+                        activity_records: &[],
+                    })
+                    .await
+            }
+        }));
+    }
+    let mut wins = 0;
+    let mut conflicts = 0;
+    for (n, t) in tasks.into_iter().enumerate() {
+        match t.await.unwrap() {
+            Ok(v) if n % 8 == 0 => {
+                assert_eq!(v, 2);
+                wins += 1
+            }
+            Ok(v) => assert_eq!(v, 1),
+            Err(StoreError::Conflict { .. }) if n % 8 == 0 => conflicts += 1,
+            Err(e) => panic!("commit {n} failed: {e}"),
+        }
+    }
+    assert_eq!((wins, conflicts), (1, 2));
+    assert_eq!(store.get("race").await.unwrap().unwrap().1, 2);
+    assert!(
+        store.bookmarks("race").await.unwrap().is_empty(),
+        "the winner replaced the bookmarks"
+    );
+    assert_eq!(
+        store.journal("race", 0, 100).await.unwrap().total_count,
+        1,
+        "only the winner's journal"
+    );
+    for n in (0..24).filter(|n| n % 8 != 0) {
+        let id = format!("c{n}");
+        assert_eq!(store.journal(&id, 0, 10).await.unwrap().total_count, 2);
+        assert_eq!(store.bookmarks(&id).await.unwrap().len(), 1);
+    }
+    assert_eq!(
+        store
+            .list(&InstanceFilter::default())
+            .await
+            .unwrap()
+            .total_count,
+        2 + 1 + 21
+    );
 }
 
 #[tokio::test]

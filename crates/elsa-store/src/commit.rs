@@ -1,0 +1,301 @@
+//! Writing instance changes.
+//!
+//! Every change to an instance is one transaction guarded by the row's `version`: a writer
+//! states the version it read, and loses with [`StoreError::Conflict`] if another writer got
+//! there first. Bookmarks, journal and activity records of that change commit or roll back
+//! with it.
+//!
+//! Commits that arrive together are written together: a writer task takes whatever is queued
+//! and writes it in one transaction with one multi-row statement per table, so the cost of a
+//! round trip to the database (and of SQLite's single writer) is shared. If such a group
+//! fails, each commit in it is retried on its own, so one conflicting commit never takes the
+//! others down and every caller gets its own answer.
+
+use crate::{Database, Result, StoreError, with_pool};
+use elsa_model::{ActivityExecutionRecord, Bookmark, WorkflowExecutionLogRecord, WorkflowInstance};
+use sqlx::QueryBuilder;
+use sqlx::types::Json;
+use std::sync::Arc;
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+/// One atomic change to an instance.
+#[derive(Debug, Clone, Copy)]
+pub struct InstanceCommit<'a> {
+    pub instance: &'a WorkflowInstance,
+    /// The version this writer read; `None` creates the instance.
+    pub expected_version: Option<i64>,
+    /// The instance's complete set of bookmarks after this change.
+    pub bookmarks: &'a [Bookmark],
+    /// Journal records appended by this change.
+    pub journal: &'a [WorkflowExecutionLogRecord],
+    /// Activity execution records created or updated by this change.
+    pub activity_records: &'a [ActivityExecutionRecord],
+}
+
+impl InstanceCommit<'_> {
+    fn new_version(&self) -> i64 {
+        self.expected_version.map_or(1, |v| v + 1)
+    }
+}
+
+/// Rows per multi-row INSERT: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+const ROWS_PER_INSERT: usize = 400;
+/// Commits written in one transaction at most.
+const MAX_GROUP: usize = 128;
+
+/// A commit waiting for a writer, with its own copy of the data.
+struct Job {
+    instance: WorkflowInstance,
+    expected_version: Option<i64>,
+    bookmarks: Vec<Bookmark>,
+    journal: Vec<WorkflowExecutionLogRecord>,
+    activity_records: Vec<ActivityExecutionRecord>,
+    reply: oneshot::Sender<Result<i64>>,
+}
+
+impl Job {
+    fn commit(&self) -> InstanceCommit<'_> {
+        InstanceCommit {
+            instance: &self.instance,
+            expected_version: self.expected_version,
+            bookmarks: &self.bookmarks,
+            journal: &self.journal,
+            activity_records: &self.activity_records,
+        }
+    }
+}
+
+/// The writer tasks of one database and the queue in front of them.
+#[derive(Debug)]
+pub(crate) struct Batcher {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Batcher {
+    /// Starts the writers: one for SQLite (it has one writer anyway), a few for PostgreSQL so a
+    /// slow transaction does not stall every other commit. They stop when the queue's last
+    /// sender is dropped. Must be called inside the async runtime.
+    pub(crate) fn start(db: Database) -> Self {
+        let writers = match db {
+            Database::Sqlite { .. } => 1,
+            Database::Postgres(_) => 4,
+        };
+        let (queue, receiver) = mpsc::channel(4 * MAX_GROUP);
+        let receiver = Arc::new(Mutex::new(receiver));
+        for _ in 0..writers {
+            tokio::spawn(run_writer(db.clone(), receiver.clone()));
+        }
+        Self { queue }
+    }
+
+    /// Queues a commit and waits for its outcome. The write completes even if the caller
+    /// stops waiting, so a dropped request never leaves half a change behind.
+    pub(crate) async fn submit(&self, c: InstanceCommit<'_>) -> Result<i64> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            instance: c.instance.clone(),
+            expected_version: c.expected_version,
+            bookmarks: c.bookmarks.to_vec(),
+            journal: c.journal.to_vec(),
+            activity_records: c.activity_records.to_vec(),
+            reply,
+        };
+        let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
+        self.queue.send(job).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+async fn run_writer(db: Database, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        let jobs = {
+            let mut receiver = receiver.lock().await;
+            let Some(first) = receiver.recv().await else {
+                return;
+            };
+            let mut jobs = vec![first];
+            while jobs.len() < MAX_GROUP {
+                match receiver.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            jobs
+        };
+        let commits: Vec<InstanceCommit<'_>> = jobs.iter().map(Job::commit).collect();
+        match write(&db, &commits).await {
+            Ok(()) => {
+                for job in jobs {
+                    let version = job.commit().new_version();
+                    let _ = job.reply.send(Ok(version));
+                }
+            }
+            Err(e) if jobs.len() == 1 => {
+                let job = jobs.into_iter().next().expect("one job");
+                let _ = job.reply.send(Err(e));
+            }
+            Err(_) => {
+                for job in jobs {
+                    let commit = job.commit();
+                    let outcome = write(&db, &[commit]).await.map(|()| commit.new_version());
+                    let _ = job.reply.send(outcome);
+                }
+            }
+        }
+    }
+}
+
+/// Writes the commits in one transaction: all of them, or none.
+pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Result<()> {
+    let creates: Vec<&WorkflowInstance> = commits
+        .iter()
+        .filter(|c| c.expected_version.is_none())
+        .map(|c| c.instance)
+        .collect();
+    let updates: Vec<&InstanceCommit<'_>> = commits
+        .iter()
+        .filter(|c| c.expected_version.is_some())
+        .collect();
+    let bookmarks: Vec<(&WorkflowInstance, &Bookmark)> = commits
+        .iter()
+        .flat_map(|c| c.bookmarks.iter().map(move |b| (c.instance, b)))
+        .collect();
+    let journal: Vec<&WorkflowExecutionLogRecord> =
+        commits.iter().flat_map(|c| c.journal).collect();
+    let records: Vec<&ActivityExecutionRecord> =
+        commits.iter().flat_map(|c| c.activity_records).collect();
+
+    with_pool!(db, write, |p| {
+        let mut tx = p.begin().await?;
+        for chunk in creates.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO \"Elsa_WorkflowInstances\" (id, definition_id, definition_version_id, definition_version, \
+                 parent_workflow_instance_id, status, sub_status, correlation_id, name, incident_count, is_system, \
+                 is_executing, created_at, updated_at, finished_at, version, data) ",
+            );
+            q.push_values(chunk, |mut row, i| {
+                row.push_bind(i.id.clone())
+                    .push_bind(i.definition_id.clone())
+                    .push_bind(i.definition_version_id.clone())
+                    .push_bind(i.version)
+                    .push_bind(i.parent_workflow_instance_id.clone())
+                    .push_bind(i.status.as_str())
+                    .push_bind(i.sub_status.as_str())
+                    .push_bind(i.correlation_id.clone())
+                    .push_bind(i.name.clone())
+                    .push_bind(i.incident_count)
+                    .push_bind(i.is_system)
+                    .push_bind(i.is_executing)
+                    .push_bind(i.created_at)
+                    .push_bind(i.updated_at)
+                    .push_bind(i.finished_at)
+                    .push_bind(1_i64)
+                    .push_bind(Json((*i).clone()));
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        for c in &updates {
+            let i = c.instance;
+            let expected = c.expected_version.unwrap_or_default();
+            let written = sqlx::query(
+                "UPDATE \"Elsa_WorkflowInstances\" SET status = $1, sub_status = $2, correlation_id = $3, name = $4, \
+                 incident_count = $5, is_executing = $6, updated_at = $7, finished_at = $8, version = $9, data = $10 \
+                 WHERE id = $11 AND version = $12",
+            )
+            .bind(i.status.as_str())
+            .bind(i.sub_status.as_str())
+            .bind(&i.correlation_id)
+            .bind(&i.name)
+            .bind(i.incident_count)
+            .bind(i.is_executing)
+            .bind(i.updated_at)
+            .bind(i.finished_at)
+            .bind(c.new_version())
+            .bind(Json(i))
+            .bind(&i.id)
+            .bind(expected)
+            .execute(&mut *tx)
+            .await?;
+            if written.rows_affected() == 0 {
+                return Err(StoreError::Conflict {
+                    id: i.id.clone(),
+                    expected,
+                });
+            }
+        }
+        if !updates.is_empty() {
+            // An update replaces the instance's bookmarks with the set it carries.
+            let mut q =
+                QueryBuilder::new("DELETE FROM \"Elsa_Bookmarks\" WHERE workflow_instance_id IN (");
+            let mut ids = q.separated(", ");
+            for c in &updates {
+                ids.push_bind(c.instance.id.clone());
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in bookmarks.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO \"Elsa_Bookmarks\" (id, workflow_instance_id, correlation_id, name, hash, activity_id, \
+                 activity_node_id, activity_instance_id, created_at, data) ",
+            );
+            q.push_values(chunk, |mut row, (i, b)| {
+                row.push_bind(b.id.clone())
+                    .push_bind(i.id.clone())
+                    .push_bind(i.correlation_id.clone())
+                    .push_bind(b.name.clone())
+                    .push_bind(b.hash.clone())
+                    .push_bind(b.activity_id.clone())
+                    .push_bind(b.activity_node_id.clone())
+                    .push_bind(b.activity_instance_id.clone())
+                    .push_bind(b.created_at)
+                    .push_bind(Json((*b).clone()));
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in journal.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO \"Elsa_WorkflowExecutionLogRecords\" (id, workflow_instance_id, sequence, \"timestamp\", \
+                 activity_id, activity_node_id, activity_type, event_name, data) ",
+            );
+            q.push_values(chunk, |mut row, r| {
+                row.push_bind(r.id.clone())
+                    .push_bind(r.workflow_instance_id.clone())
+                    .push_bind(r.sequence)
+                    .push_bind(r.timestamp)
+                    .push_bind(r.activity_id.clone())
+                    .push_bind(r.activity_node_id.clone())
+                    .push_bind(r.activity_type.clone())
+                    .push_bind(r.event_name.clone())
+                    .push_bind(Json((*r).clone()));
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in records.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO \"Elsa_ActivityExecutionRecords\" (id, workflow_instance_id, activity_id, activity_node_id, \
+                 activity_type, activity_name, status, has_bookmarks, started_at, completed_at, data) ",
+            );
+            q.push_values(chunk, |mut row, r| {
+                row.push_bind(r.id.clone())
+                    .push_bind(r.workflow_instance_id.clone())
+                    .push_bind(r.activity_id.clone())
+                    .push_bind(r.activity_node_id.clone())
+                    .push_bind(r.activity_type.clone())
+                    .push_bind(r.activity_name.clone())
+                    .push_bind(r.status.clone())
+                    .push_bind(r.has_bookmarks)
+                    .push_bind(r.started_at)
+                    .push_bind(r.completed_at)
+                    .push_bind(Json((*r).clone()));
+            });
+            q.push(
+                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, has_bookmarks = excluded.has_bookmarks, \
+                 completed_at = excluded.completed_at, data = excluded.data",
+            );
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    });
+    Ok(())
+}
