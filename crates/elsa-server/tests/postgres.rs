@@ -118,3 +118,30 @@ async fn a_dml_only_user_runs_the_server_after_migration() {
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["workflowState"]["subStatus"], "Finished");
 }
+
+/// The guide's "Connection refused" pitfall: the server still starts and answers liveness, and
+/// readiness says which module's database is unreachable.
+#[tokio::test]
+async fn unreachable_database_is_not_ready_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let unreachable =
+        "Host=127.0.0.1;Port=1;Database=elsa_workflows;Username=elsa_user;Password=x;Timeout=2";
+    let server = Server::start(dir.path(), &pg_env(unreachable));
+    assert_eq!(
+        reqwest::get(server.url("/health/live"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let ready = reqwest::get(server.url("/health/ready")).await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert!(
+        body["entries"]["Management"]
+            .as_str()
+            .unwrap()
+            .contains("unreachable"),
+        "{body}"
+    );
+}
