@@ -5,6 +5,7 @@
 
 pub mod auth;
 mod definitions;
+mod descriptors;
 pub mod health;
 mod instances;
 pub mod json;

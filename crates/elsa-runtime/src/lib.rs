@@ -55,6 +55,11 @@ impl Runtime {
         }
     }
 
+    /// The engine, for its activity registry.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// Read access to stored definitions.
     pub fn definitions(&self) -> &DefinitionStore {
         &self.definitions

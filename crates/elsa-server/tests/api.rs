@@ -331,3 +331,33 @@ async fn a_generated_api_key_is_printed_once_and_works() {
         .unwrap();
     assert_eq!(resp.status(), 200);
 }
+
+#[tokio::test]
+async fn activity_descriptors_come_from_the_engine_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    server.wait_ready().await;
+    let all = body_of(server.get("/elsa/api/descriptors/activities")).await;
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(all["count"], items.len());
+    for type_name in [
+        "Elsa.WriteLine",
+        "Elsa.Flowchart",
+        "Elsa.FlowDecision",
+        "Elsa.SetVariable",
+    ] {
+        assert!(
+            items.iter().any(|d| d["typeName"] == type_name),
+            "{type_name} missing"
+        );
+    }
+    let one =
+        body_of(server.get("/elsa/api/descriptors/activities/Elsa.WriteLine?version=1")).await;
+    assert_eq!(one["inputs"][0]["name"], "Text");
+    let missing = server
+        .get("/elsa/api/descriptors/activities/Elsa.Teleport")
+        .send()
+        .await
+        .unwrap();
+    problem(missing, 404).await;
+}
