@@ -60,6 +60,8 @@ pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Ro
             "/workflow-definitions/{definition_id}/execute",
             post(definitions::execute),
         )
+        .route("/descriptors/activities", get(descriptors::list))
+        .route("/descriptors/activities/{type_name}", get(descriptors::get))
         .route(
             "/workflow-instances",
             post(instances::list).get(instances::list),
