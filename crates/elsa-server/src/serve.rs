@@ -14,54 +14,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::net::TcpListener;
 
 pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow::Result<()> {
-    let mut schema_current = true;
-    for ((module, db_settings, db), configured) in databases.modules.iter().zip(settings.modules())
-    {
-        if configured.auto_migrate.value {
-            migrate::migrate(db_settings, db, *module, &mut |id| {
-                tracing::info!("Applying migration '{id}' ({})", module.name())
-            })
-            .await?;
-            continue;
-        }
-        match migrate::pending(db, *module).await {
-            Ok(p) if p.is_empty() => {}
-            Ok(p) => {
-                schema_current = false;
-                tracing::warn!(
-                    "The {} schema is behind: {} migration(s) pending and Elsa:AutoMigrate is off; run: elsa-server migrate",
-                    module.name(),
-                    p.len()
-                );
-            }
-            Err(e) => {
-                schema_current = false;
-                tracing::warn!("Could not read the {} schema version: {e}", module.name());
-            }
-        }
-    }
-
     let management = databases.get(Module::Management).clone();
     let key_store = ApiKeyStore::new(management.clone());
-    if settings.api_key.is_none() {
-        if schema_current {
-            if let Some(key) = api_key::bootstrap(&key_store).await? {
-                // Shown once, on the terminal only: the database keeps a hash, logs never see it.
-                let mut err = std::io::stderr().lock();
-                let _ = writeln!(
-                    err,
-                    "\n  Generated API key (shown once; keep it): {key}\n  Use it as: Authorization: ApiKey {key}\n"
-                );
-            }
-        } else {
-            tracing::warn!(
-                "No API key is configured and none can be created until the schema is migrated"
-            );
-        }
-    }
     let auth = Arc::new(ApiKeyAuth::new(
         settings.api_key.as_ref().map(|k| k.expose()),
-        Some(key_store),
+        Some(key_store.clone()),
     ));
 
     let stdout: elsa_runtime::ConsoleSink = Arc::new(|line: &str| {
@@ -101,6 +58,19 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
                 .await
         });
     }
+    // Listening comes first, so liveness answers at once; readiness stays 503 until the
+    // database answers and its schema is current.
+    let started = async {
+        let schema_current = prepare_schema(&settings, &databases).await?;
+        if settings.api_key.is_none() {
+            show_generated_key(&key_store, schema_current).await?;
+        }
+        anyhow::Ok(())
+    };
+    if let Err(e) = started.await {
+        shutdown.cancel();
+        return Err(e);
+    }
     tracing::info!("Application started. Press Ctrl+C to shut down.");
 
     shutdown_signal().await;
@@ -111,6 +81,60 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         result??;
     }
     databases.close().await;
+    Ok(())
+}
+
+/// Migrates the modules that auto-migrate and checks the others; true when every schema is
+/// current. A failed migration stops the server (Kubernetes restarts it).
+async fn prepare_schema(
+    settings: &ServerSettings,
+    databases: &ModuleDatabases,
+) -> anyhow::Result<bool> {
+    let mut schema_current = true;
+    for ((module, db_settings, db), configured) in databases.modules.iter().zip(settings.modules())
+    {
+        if configured.auto_migrate.value {
+            migrate::migrate(db_settings, db, *module, &mut |id| {
+                tracing::info!("Applying migration '{id}' ({})", module.name())
+            })
+            .await?;
+            continue;
+        }
+        match migrate::pending(db, *module).await {
+            Ok(p) if p.is_empty() => {}
+            Ok(p) => {
+                schema_current = false;
+                tracing::warn!(
+                    "The {} schema is behind: {} migration(s) pending and Elsa:AutoMigrate is off; run: elsa-server migrate",
+                    module.name(),
+                    p.len()
+                );
+            }
+            Err(e) => {
+                schema_current = false;
+                tracing::warn!("Could not read the {} schema version: {e}", module.name());
+            }
+        }
+    }
+    Ok(schema_current)
+}
+
+/// With no configured API key, the first server to start makes one and shows it once.
+async fn show_generated_key(key_store: &ApiKeyStore, schema_current: bool) -> anyhow::Result<()> {
+    if !schema_current {
+        tracing::warn!(
+            "No API key is configured and none can be created until the schema is migrated"
+        );
+        return Ok(());
+    }
+    if let Some(key) = api_key::bootstrap(key_store).await? {
+        // Shown once, on the terminal only: the database keeps a hash, logs never see it.
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "\n  Generated API key (shown once; keep it): {key}\n  Use it as: Authorization: ApiKey {key}\n"
+        );
+    }
     Ok(())
 }
 

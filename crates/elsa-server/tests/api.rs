@@ -296,7 +296,7 @@ async fn a_generated_api_key_is_printed_once_and_works() {
     let dir = tempfile::tempdir().unwrap();
     let first = Server::start(dir.path(), &[]);
     first.wait_ready().await;
-    let log = first.log();
+    let log = first.wait_for_log("Application started");
     let key = log
         .split("Authorization: ApiKey ")
         .nth(1)
@@ -319,6 +319,7 @@ async fn a_generated_api_key_is_printed_once_and_works() {
 
     let second = Server::start(dir.path(), &[]);
     second.wait_ready().await;
+    second.wait_for_log("Application started");
     assert!(
         !second.log().contains("Generated API key"),
         "only the first start makes a key"

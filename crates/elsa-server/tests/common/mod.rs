@@ -100,6 +100,19 @@ impl Server {
         self.stdout.lock().unwrap().clone()
     }
 
+    /// Waits until the log contains `needle`, and returns the log.
+    pub fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let log = self.log();
+            if log.contains(needle) {
+                return log;
+            }
+            assert!(Instant::now() < deadline, "`{needle}` never logged:\n{log}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Polls `/health/ready` until it answers 200.
     pub async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
