@@ -1,6 +1,7 @@
 //! The engine's public entry points.
 
 use crate::clock::{Clock, IdGenerator};
+use crate::effects::Effect;
 use crate::error::LoadError;
 use crate::execution::{Execution, RunLimits};
 use crate::expressions::javascript::ScriptLimits;
@@ -78,6 +79,8 @@ pub struct RunResult {
     pub activity_records: Vec<ActivityExecutionRecord>,
     /// `WriteLine` texts in order, for the runtime to print.
     pub lines: Vec<String>,
+    /// What the runtime must do on the engine's behalf, in order (see [`Effect`]).
+    pub effects: Vec<Effect>,
 }
 
 /// Loads and runs workflows. `Send + Sync`; share one through an `Arc`.

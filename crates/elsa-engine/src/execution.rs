@@ -5,13 +5,14 @@ use crate::activities::CompletedChild;
 use crate::activity_context::ActivityContext;
 use crate::clock::{Clock, IdGenerator};
 use crate::context::{ActivityStatus, ContextIdx, Contexts, ExecutionContext, VariableSlot};
+use crate::effects::Effect;
 use crate::engine::StartRequest;
 use crate::error::Fault;
 use crate::expressions::Expression;
 use crate::expressions::javascript::{self, ScriptError, ScriptGlobals, ScriptLimits};
 use crate::scheduler::{Scheduler, WorkItem};
 use crate::values::ValueType;
-use crate::workflow::{NodeIdx, Workflow};
+use crate::workflow::{IncidentStrategy, NodeIdx, VarIdx, Workflow};
 use elsa_model::{Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
 use serde_json::{Map, Value, json};
 
@@ -41,6 +42,10 @@ pub(crate) struct Execution<'w> {
     pub sequence: i64,
     pub incidents: Vec<Incident>,
     pub lines: Vec<String>,
+    /// Requests for the runtime (log entries, ...), in the order activities made them.
+    pub effects: Vec<Effect>,
+    /// The workflow output (`workflowState.output`), written by `SetOutput`.
+    pub output: Map<String, Value>,
     pub sub_status: WorkflowSubStatus,
     executed: usize,
 }
@@ -74,6 +79,8 @@ impl<'w> Execution<'w> {
             sequence: 0,
             incidents: Vec::new(),
             lines: Vec::new(),
+            effects: Vec::new(),
+            output: Map::new(),
             sub_status: WorkflowSubStatus::Pending,
             executed: 0,
         }
@@ -90,6 +97,7 @@ impl<'w> Execution<'w> {
             node: self.workflow.root,
             owner: None,
             input: Map::new(),
+            variables: Vec::new(),
         });
         while let Some(item) = self.scheduler.next() {
             self.execute(item);
@@ -117,10 +125,13 @@ impl<'w> Execution<'w> {
             node: item.node,
             parent: item.owner,
             status: ActivityStatus::Running,
+            // The node's own variables, then those its owner declared for this execution
+            // (loop iteration variables).
             variables: node
                 .variables
                 .iter()
                 .map(|var| (*var, self.workflow.variable(*var).initial.clone()))
+                .chain(item.variables)
                 .collect(),
             input: item.input,
             activity_state: Map::new(),
@@ -164,7 +175,22 @@ impl<'w> Execution<'w> {
         Ok(())
     }
 
-    fn evaluate(
+    /// Evaluates the wrapped input `name` of `node` in the scope of context `idx` (`null` when the
+    /// node has no such input). Used to re-evaluate a loop condition and to read a join's mode.
+    pub fn evaluate_input_of(
+        &mut self,
+        idx: ContextIdx,
+        node: NodeIdx,
+        name: &str,
+    ) -> Result<Value, Fault> {
+        let node = self.workflow.node(node);
+        match node.inputs.iter().find(|binding| binding.name == name) {
+            Some(binding) => self.evaluate(idx, &binding.expression, &binding.value_type),
+            None => Ok(Value::Null),
+        }
+    }
+
+    pub fn evaluate(
         &mut self,
         idx: ContextIdx,
         expression: &Expression,
@@ -198,6 +224,16 @@ impl<'w> Execution<'w> {
     }
 
     fn evaluate_script(&mut self, idx: ContextIdx, source: &str) -> Result<Value, Fault> {
+        self.run_script(idx, source).map(|(value, _)| value)
+    }
+
+    /// Runs a script; returns its value and every variable it left behind, including names that
+    /// are not declared (`RunJavaScript` passes its outcomes back that way).
+    pub fn run_script(
+        &mut self,
+        idx: ContextIdx,
+        source: &str,
+    ) -> Result<(Value, Map<String, Value>), Fault> {
         let variables = self.contexts.visible_variables(self.workflow, idx);
         let globals = ScriptGlobals {
             variables: &variables,
@@ -207,19 +243,19 @@ impl<'w> Execution<'w> {
         };
         let result =
             javascript::evaluate(source, &globals, &self.limits.script).map_err(script_fault)?;
-        for (name, value) in result.variables {
-            if variables.get(&name) == Some(&value) {
+        for (name, value) in &result.variables {
+            if variables.get(name) == Some(value) {
                 continue;
             }
             // Names the script invented (not declared in scope) are not variables: ignore them.
-            if let Some(slot) =
-                self.contexts
-                    .resolve_variable(self.workflow, idx, None, Some(&name))
+            if let Some(slot) = self
+                .contexts
+                .resolve_variable(self.workflow, idx, None, Some(name))
             {
-                self.assign(slot, value)?;
+                self.assign(slot, value.clone())?;
             }
         }
-        Ok(result.value)
+        Ok((result.value, result.variables))
     }
 
     /// Stores `value` in a variable, converted to its declared type.
@@ -236,11 +272,19 @@ impl<'w> Execution<'w> {
     }
 
     /// Queues `node` as a child of `owner`, which is called back when it completes.
-    pub fn schedule(&mut self, owner: ContextIdx, node: NodeIdx, input: Map<String, Value>) {
+    /// `variables` are declared in the child's context (iteration variables of loops).
+    pub fn schedule(
+        &mut self,
+        owner: ContextIdx,
+        node: NodeIdx,
+        input: Map<String, Value>,
+        variables: Vec<(VarIdx, Value)>,
+    ) {
         self.scheduler.schedule(WorkItem {
             node,
             owner: Some(owner),
             input,
+            variables,
         });
     }
 
@@ -286,6 +330,61 @@ impl<'w> Execution<'w> {
         }
     }
 
+    /// Completes the whole workflow from inside (`Finish`, `Complete`): `idx` completes without
+    /// calling its owner back, everything queued is dropped, and the root completes with
+    /// `outcomes`, cancelling whatever still runs.
+    pub fn complete_workflow(&mut self, idx: ContextIdx, outcomes: Vec<String>) {
+        let context = self.contexts.get(idx);
+        if let Some(owner) = context.parent {
+            self.scheduler.take_callback(owner, context.node);
+        }
+        self.complete(idx, Vec::new());
+        self.scheduler.clear();
+        if let Some(root) = self.contexts.lineage(idx).last() {
+            self.complete(root, outcomes);
+        }
+    }
+
+    /// Cancels a running context and everything it owns; its owner is not called back.
+    pub fn cancel(&mut self, idx: ContextIdx) {
+        if self.contexts.get(idx).status != ActivityStatus::Running {
+            return;
+        }
+        self.cancel_children(idx);
+        let contexts = &self.contexts;
+        self.scheduler
+            .unschedule(|owner| contexts.is_descendant_or_self(owner, idx));
+        let now = self.clock.now();
+        let context = self.contexts.get_mut(idx);
+        context.status = ActivityStatus::Canceled;
+        context.completed_at = Some(now);
+        let (parent, node) = (context.parent, context.node);
+        self.journal(idx, "Canceled", None, None);
+        self.scheduler.remove_callbacks_of(idx);
+        if let Some(owner) = parent {
+            self.scheduler.take_callback(owner, node);
+        }
+    }
+
+    /// Elsa's `BreakSignal`: offered to each ancestor of `idx`, nearest first, until one
+    /// consumes it (a loop). Sequences and forks take note and let it pass.
+    pub fn send_break(&mut self, idx: ContextIdx) -> Result<(), Fault> {
+        let ancestors: Vec<_> = self.contexts.lineage(idx).skip(1).collect();
+        for ancestor in ancestors {
+            if self.contexts.get(ancestor).status != ActivityStatus::Running {
+                continue;
+            }
+            let node = self.workflow.node(self.contexts.get(ancestor).node);
+            if node
+                .activity
+                .on_break(&mut ActivityContext::new(self, ancestor))?
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn cancel_children(&mut self, idx: ContextIdx) {
         let children: Vec<_> = self
             .contexts
@@ -315,7 +414,12 @@ impl<'w> Execution<'w> {
         for context in lineage {
             self.contexts.get_mut(context).fault_count += 1;
         }
-        let payload = json!({ "Exception": fault.exception_type, "Message": fault.message });
+        let mut payload = json!({ "Exception": fault.exception_type, "Message": fault.message });
+        if let Some(details) = &fault.details {
+            payload["Code"] = Value::from(details.code.as_str());
+            payload["Category"] = Value::from(details.category.as_str());
+            payload["Type"] = Value::from(details.fault_type.as_str());
+        }
         self.journal(idx, "Faulted", Some(fault.message.clone()), Some(payload));
         let context = self.contexts.get(idx);
         let node = self.workflow.node(context.node);
@@ -328,7 +432,10 @@ impl<'w> Execution<'w> {
             exception: Some(exception),
             timestamp: now,
         });
-        self.sub_status = WorkflowSubStatus::Faulted;
+        // ContinueWithIncidents: only this branch stops; the workflow ends Suspended.
+        if self.workflow.incident_strategy == IncidentStrategy::Fault {
+            self.sub_status = WorkflowSubStatus::Faulted;
+        }
     }
 
     fn journal(

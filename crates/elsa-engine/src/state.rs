@@ -24,6 +24,7 @@ pub(crate) fn run_result(execution: Execution<'_>) -> RunResult {
         journal: execution.journal,
         activity_records,
         lines: execution.lines,
+        effects: execution.effects,
     }
 }
 
@@ -71,7 +72,7 @@ fn workflow_state(execution: &Execution<'_>, updated_at: Timestamp) -> WorkflowS
         scheduled_activities: Vec::new(),
         execution_log_sequence: execution.sequence,
         input: request.input.clone(),
-        output: Map::new(),
+        output: execution.output.clone(),
         properties: Map::new(),
         created_at: execution.created_at,
         updated_at,

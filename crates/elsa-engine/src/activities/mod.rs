@@ -5,13 +5,35 @@
 //! children and completes from `on_child_completed`. An activity that neither completes nor
 //! schedules anything stays running (the later blocking activities create bookmarks that way).
 
+mod break_loop;
+mod complete;
+mod correlate;
 mod end;
+mod fault;
+mod finish;
 mod flow_decision;
+mod flow_fork;
+mod flow_join;
+mod flow_node;
+mod flow_switch;
 mod flowchart;
+mod for_each;
+mod for_loop;
+mod fork;
 mod if_else;
+mod log;
+mod loops;
+mod parallel;
+mod parallel_for_each;
+mod run_javascript;
 mod sequence;
+mod set_name;
+mod set_output;
 mod set_variable;
 mod start;
+mod switch;
+mod switch_cases;
+mod while_loop;
 mod workflow;
 mod write_line;
 
@@ -40,6 +62,13 @@ pub(crate) trait Activity: Send + Sync + fmt::Debug {
         let _ = (cx, child);
         Ok(())
     }
+
+    /// Receives a `Break` sent from a descendant; returns whether it is consumed (loops) or
+    /// travels on to the next ancestor.
+    fn on_break(&self, cx: &mut ActivityContext<'_, '_>) -> Result<bool, Fault> {
+        let _ = cx;
+        Ok(false)
+    }
 }
 
 /// A child that completed, as its owner's callback sees it.
@@ -62,4 +91,24 @@ pub(crate) static BUILTIN: &[&ActivityDescriptor] = &[
     &set_variable::DESCRIPTOR,
     &if_else::DESCRIPTOR,
     &flow_decision::DESCRIPTOR,
+    &flow_switch::DESCRIPTOR,
+    &flow_fork::DESCRIPTOR,
+    &flow_join::DESCRIPTOR,
+    &flow_node::DESCRIPTOR,
+    &switch::DESCRIPTOR,
+    &for_each::DESCRIPTOR,
+    &for_loop::DESCRIPTOR,
+    &while_loop::DESCRIPTOR,
+    &parallel_for_each::DESCRIPTOR,
+    &break_loop::DESCRIPTOR,
+    &fork::DESCRIPTOR,
+    &parallel::DESCRIPTOR,
+    &complete::DESCRIPTOR,
+    &finish::DESCRIPTOR,
+    &fault::DESCRIPTOR,
+    &correlate::DESCRIPTOR,
+    &set_name::DESCRIPTOR,
+    &set_output::DESCRIPTOR,
+    &log::DESCRIPTOR,
+    &run_javascript::DESCRIPTOR,
 ];
