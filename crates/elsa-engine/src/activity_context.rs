@@ -9,6 +9,7 @@ use crate::expressions::Expression;
 use crate::values::ValueType;
 use crate::variables::VariableRef;
 use crate::workflow::{NodeIdx, VarIdx, Workflow};
+use elsa_model::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -46,6 +47,33 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
     /// A boolean input; anything but `true` reads as `false`, the .NET default.
     pub fn input_bool(&self, name: &str) -> bool {
         self.input(name).as_bool().unwrap_or(false)
+    }
+
+    /// This activity's id.
+    pub fn activity_id(&self) -> &'w str {
+        let node = self.execution.contexts.get(self.idx).node;
+        &self.execution.workflow.node(node).id
+    }
+
+    /// Whether this activity is the trigger that started the run: triggers then complete at
+    /// once instead of waiting for the stimulus that already happened.
+    pub fn is_trigger(&self) -> bool {
+        self.trigger_activity_id() == Some(self.activity_id())
+    }
+
+    /// The caller's time now.
+    pub fn now(&self) -> Timestamp {
+        self.execution.now()
+    }
+
+    /// A workflow input by name (`null` when absent).
+    pub fn workflow_input(&self, name: &str) -> &Value {
+        self.execution.request.input.get(name).unwrap_or(&NULL)
+    }
+
+    /// Makes this activity wait: see [`Execution::create_bookmark`].
+    pub fn create_bookmark(&mut self, name: &str, payload: Value) {
+        self.execution.create_bookmark(self.idx, name, payload);
     }
 
     /// The id of the activity that triggered this run, if any.

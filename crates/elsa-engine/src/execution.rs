@@ -3,9 +3,11 @@
 
 use crate::activities::CompletedChild;
 use crate::activity_context::ActivityContext;
+use crate::bookmarks::{RESUME_CALLBACK, bookmark_hash};
 use crate::clock::{Clock, IdGenerator};
 use crate::context::{ActivityStatus, ContextIdx, Contexts, ExecutionContext, VariableSlot};
 use crate::effects::Effect;
+use crate::engine::ResumeError;
 use crate::engine::StartRequest;
 use crate::error::Fault;
 use crate::expressions::Expression;
@@ -13,7 +15,7 @@ use crate::expressions::javascript::{self, ScriptError, ScriptGlobals, ScriptLim
 use crate::scheduler::{Scheduler, WorkItem};
 use crate::values::ValueType;
 use crate::workflow::{IncidentStrategy, NodeIdx, VarIdx, Workflow};
-use elsa_model::{Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
+use elsa_model::{Bookmark, Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
 use serde_json::{Map, Value, json};
 
 /// Limits a run observes, from the engine options.
@@ -46,6 +48,9 @@ pub(crate) struct Execution<'w> {
     pub effects: Vec<Effect>,
     /// The workflow output (`workflowState.output`), written by `SetOutput`.
     pub output: Map<String, Value>,
+    /// The instance's bookmarks: those restored on resume plus those created in this run,
+    /// minus those of activities that completed or were cancelled.
+    pub bookmarks: Vec<Bookmark>,
     pub sub_status: WorkflowSubStatus,
     executed: usize,
 }
@@ -81,6 +86,7 @@ impl<'w> Execution<'w> {
             lines: Vec::new(),
             effects: Vec::new(),
             output: Map::new(),
+            bookmarks: Vec::new(),
             sub_status: WorkflowSubStatus::Pending,
             executed: 0,
         }
@@ -99,13 +105,83 @@ impl<'w> Execution<'w> {
             input: Map::new(),
             variables: Vec::new(),
         });
-        while let Some(item) = self.scheduler.next() {
+        self.run();
+    }
+
+    /// Resumes the activity that created `bookmark_id` (the state was restored beforehand),
+    /// then drains the queue. The resume input is added to the workflow input.
+    pub fn resume(
+        &mut self,
+        bookmark_id: &str,
+        input: Map<String, Value>,
+    ) -> Result<(), ResumeError> {
+        let position = self
+            .bookmarks
+            .iter()
+            .position(|bookmark| bookmark.id == bookmark_id)
+            .ok_or_else(|| ResumeError::BookmarkNotFound(bookmark_id.to_owned()))?;
+        let bookmark = if self.bookmarks[position].auto_burn {
+            self.bookmarks.remove(position)
+        } else {
+            self.bookmarks[position].clone()
+        };
+        let idx = self
+            .contexts
+            .iter()
+            .find(|(_, context)| context.id == bookmark.activity_instance_id)
+            .filter(|(_, context)| context.status == ActivityStatus::Running)
+            .map(|(idx, _)| idx)
+            .ok_or_else(|| {
+                ResumeError::CorruptState(format!(
+                    "bookmark '{bookmark_id}' belongs to no running activity"
+                ))
+            })?;
+        self.sub_status = WorkflowSubStatus::Executing;
+        self.request.input.extend(input.clone());
+        self.script_input.extend(input.clone());
+        self.journal(idx, "Resumed", None, None);
+        let node = self.workflow.node(self.contexts.get(idx).node);
+        let result = node
+            .activity
+            .resume(&mut ActivityContext::new(self, idx), &bookmark, &input);
+        match result {
+            Ok(()) => self.journal_if_suspended(idx),
+            Err(fault) => self.fault(idx, fault),
+        }
+        self.run();
+        Ok(())
+    }
+
+    /// Cancels the instance: every running activity is cancelled, nothing stays queued or
+    /// bookmarked, and the workflow ends `Cancelled`.
+    pub fn cancel_workflow(&mut self) {
+        let running_roots: Vec<_> = self
+            .contexts
+            .iter()
+            .filter(|(_, context)| context.parent.is_none())
+            .map(|(idx, _)| idx)
+            .collect();
+        for root in running_roots {
+            self.cancel(root);
+        }
+        self.scheduler.clear();
+        self.bookmarks.clear();
+        self.sub_status = WorkflowSubStatus::Cancelled;
+    }
+
+    /// Drains the queue, then settles the workflow's sub-status.
+    fn run(&mut self) {
+        while self.sub_status != WorkflowSubStatus::Faulted {
+            let Some(item) = self.scheduler.next() else {
+                break;
+            };
             self.execute(item);
-            if self.sub_status == WorkflowSubStatus::Faulted {
-                // FaultStrategy: nothing else runs in this burst and nothing can resume.
-                self.scheduler.clear();
-                return;
-            }
+        }
+        if self.sub_status == WorkflowSubStatus::Faulted {
+            // FaultStrategy: nothing else runs in this burst and nothing can resume.
+            self.scheduler.clear();
+            self.bookmarks.clear();
+            return;
         }
         let root_completed = self.contexts.iter().any(|(_, context)| {
             context.parent.is_none() && context.status == ActivityStatus::Completed
@@ -157,9 +233,50 @@ impl<'w> Execution<'w> {
         let result = self
             .evaluate_inputs(idx)
             .and_then(|()| node.activity.execute(&mut ActivityContext::new(self, idx)));
-        if let Err(fault) = result {
-            self.fault(idx, fault);
+        match result {
+            Ok(()) => self.journal_if_suspended(idx),
+            Err(fault) => self.fault(idx, fault),
         }
+    }
+
+    /// Journals `Suspended` when the activity is still running and waits on a bookmark.
+    fn journal_if_suspended(&mut self, idx: ContextIdx) {
+        let context = self.contexts.get(idx);
+        if context.status == ActivityStatus::Running
+            && self
+                .bookmarks
+                .iter()
+                .any(|bookmark| bookmark.activity_instance_id == context.id)
+        {
+            self.journal(idx, "Suspended", None, None);
+        }
+    }
+
+    /// Makes the activity of `idx` wait for a stimulus: a bookmark named for it with `payload`
+    /// (the stimulus' properties, camelCase). The activity stays running until resumed.
+    pub fn create_bookmark(&mut self, idx: ContextIdx, name: &str, payload: Value) {
+        let context = self.contexts.get(idx);
+        let node = self.workflow.node(context.node);
+        self.bookmarks.push(Bookmark {
+            id: self.ids.new_id(),
+            name: name.to_owned(),
+            hash: bookmark_hash(name, &payload),
+            payload,
+            activity_id: node.id.clone(),
+            activity_node_id: node.node_id.clone(),
+            activity_instance_id: context.id.clone(),
+            created_at: self.clock.now(),
+            auto_burn: true,
+            callback_method_name: Some(RESUME_CALLBACK.to_owned()),
+            auto_complete: true,
+            metadata: None,
+        });
+    }
+
+    fn remove_bookmarks_of(&mut self, idx: ContextIdx) {
+        let id = &self.contexts.get(idx).id;
+        self.bookmarks
+            .retain(|bookmark| &bookmark.activity_instance_id != id);
     }
 
     /// Evaluates every wrapped input of the activity into its `activityState`.
@@ -306,6 +423,7 @@ impl<'w> Execution<'w> {
         let payload = json!({ "Outcomes": context.outcomes });
         self.journal(idx, "Completed", None, Some(payload));
         self.scheduler.remove_callbacks_of(idx);
+        self.remove_bookmarks_of(idx);
         self.notify_owner(idx);
     }
 
@@ -361,6 +479,7 @@ impl<'w> Execution<'w> {
         let (parent, node) = (context.parent, context.node);
         self.journal(idx, "Canceled", None, None);
         self.scheduler.remove_callbacks_of(idx);
+        self.remove_bookmarks_of(idx);
         if let Some(owner) = parent {
             self.scheduler.take_callback(owner, node);
         }
@@ -399,6 +518,7 @@ impl<'w> Execution<'w> {
             context.completed_at = Some(now);
             self.journal(child, "Canceled", None, None);
             self.scheduler.remove_callbacks_of(child);
+            self.remove_bookmarks_of(child);
         }
     }
 

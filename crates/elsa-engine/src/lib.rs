@@ -40,12 +40,22 @@
 //!    output (`SetOutput`) and the [`Effect`]s — requests for the runtime, such as `Elsa.Log`
 //!    entries, since the engine itself does no I/O. The caller performs and persists them.
 //!
+//! 5. **Suspend and resume**: a blocking activity (`Event`, `Delay`, `Timer`, `StartAt`,
+//!    `Cron`, `HttpEndpoint`) creates bookmarks — a stimulus name, a payload and its hash
+//!    ([`bookmark_hash`]) — and stays running; a trigger activity that started the run
+//!    completes at once instead. [`Engine::resume`] rebuilds the run from the persisted
+//!    `WorkflowState` (contexts with their properties, evaluated inputs and persisted
+//!    variables; completion callbacks; bookmarks; incidents; output) and calls the bookmarked
+//!    activity back; [`Engine::cancel`] cancels every running activity instead. The state is
+//!    the only memory between runs: resuming one that went through JSON gives the same result.
+//!
 //! Time and ids come from the caller ([`Clock`], [`IdGenerator`]): with [`FixedClock`] and
 //! [`SequentialIds`] a run is reproducible byte for byte. JavaScript runs on a per-thread
 //! QuickJS runtime with time, memory and stack limits (see [`EngineOptions`]).
 
 mod activities;
 mod activity_context;
+mod bookmarks;
 mod clock;
 mod context;
 mod effects;
@@ -56,15 +66,17 @@ mod expressions;
 mod json;
 mod loader;
 mod registry;
+mod resume;
 mod scheduler;
 mod state;
 mod values;
 mod variables;
 mod workflow;
 
+pub use bookmarks::bookmark_hash;
 pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock};
 pub use effects::{Effect, LogLevel};
-pub use engine::{Engine, EngineOptions, RunResult, StartRequest};
+pub use engine::{Engine, EngineOptions, ResumeError, ResumeRequest, RunResult, StartRequest};
 pub use error::LoadError;
 pub use registry::{
     ActivityDescriptor, ActivityKind, ActivityRegistry, DefaultValue, InputDescriptor,

@@ -83,6 +83,11 @@ impl Scheduler {
         self.callbacks.retain(|callback| callback.owner != owner);
     }
 
+    /// Re-registers a callback persisted in a suspended instance's state.
+    pub fn restore_callback(&mut self, callback: CompletionCallback) {
+        self.callbacks.push(callback);
+    }
+
     pub fn callbacks(&self) -> &[CompletionCallback] {
         &self.callbacks
     }

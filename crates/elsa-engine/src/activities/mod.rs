@@ -3,12 +3,16 @@
 //!
 //! Activities complete explicitly: an action calls `complete` when done; a container schedules
 //! children and completes from `on_child_completed`. An activity that neither completes nor
-//! schedules anything stays running (the later blocking activities create bookmarks that way).
+//! schedules anything stays running: blocking activities create bookmarks and complete when
+//! resumed.
 
 mod break_loop;
 mod complete;
 mod correlate;
+mod cron;
+mod delay;
 mod end;
+mod event;
 mod fault;
 mod finish;
 mod flow_decision;
@@ -20,6 +24,7 @@ mod flowchart;
 mod for_each;
 mod for_loop;
 mod fork;
+mod http_endpoint;
 mod if_else;
 mod log;
 mod loops;
@@ -31,8 +36,11 @@ mod set_name;
 mod set_output;
 mod set_variable;
 mod start;
+mod start_at;
 mod switch;
 mod switch_cases;
+mod timer;
+mod timing;
 mod while_loop;
 mod workflow;
 mod write_line;
@@ -42,6 +50,7 @@ use crate::error::{Fault, LoadError};
 use crate::loader::NodeBuilder;
 use crate::registry::ActivityDescriptor;
 use crate::workflow::NodeIdx;
+use elsa_model::Bookmark;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -60,6 +69,18 @@ pub(crate) trait Activity: Send + Sync + fmt::Debug {
         child: &CompletedChild,
     ) -> Result<(), Fault> {
         let _ = (cx, child);
+        Ok(())
+    }
+
+    /// Called when a stimulus resumes a bookmark this activity created; completes by default.
+    fn resume(
+        &self,
+        cx: &mut ActivityContext<'_, '_>,
+        bookmark: &Bookmark,
+        input: &Map<String, Value>,
+    ) -> Result<(), Fault> {
+        let _ = (bookmark, input);
+        cx.complete();
         Ok(())
     }
 
@@ -111,4 +132,10 @@ pub(crate) static BUILTIN: &[&ActivityDescriptor] = &[
     &set_output::DESCRIPTOR,
     &log::DESCRIPTOR,
     &run_javascript::DESCRIPTOR,
+    &event::DESCRIPTOR,
+    &delay::DESCRIPTOR,
+    &timer::DESCRIPTOR,
+    &start_at::DESCRIPTOR,
+    &cron::DESCRIPTOR,
+    &http_endpoint::DESCRIPTOR,
 ];
