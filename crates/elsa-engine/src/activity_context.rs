@@ -71,9 +71,18 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
         self.execution.request.input.get(name).unwrap_or(&NULL)
     }
 
-    /// Makes this activity wait: see [`Execution::create_bookmark`].
-    pub fn create_bookmark(&mut self, name: &str, payload: Value) {
-        self.execution.create_bookmark(self.idx, name, payload);
+    /// Makes this activity wait: see [`Execution::create_bookmark`]. Returns the bookmark id.
+    pub fn create_bookmark(&mut self, name: &str, payload: Value) -> String {
+        self.execution.create_bookmark(self.idx, name, payload)
+    }
+
+    /// A fresh id from the caller's generator (a child instance id).
+    pub fn new_id(&self) -> String {
+        self.execution.new_id()
+    }
+
+    pub fn instance_id(&self) -> &str {
+        &self.execution.request.instance_id
     }
 
     /// The id of the activity that triggered this run, if any.

@@ -254,11 +254,12 @@ impl<'w> Execution<'w> {
 
     /// Makes the activity of `idx` wait for a stimulus: a bookmark named for it with `payload`
     /// (the stimulus' properties, camelCase). The activity stays running until resumed.
-    pub fn create_bookmark(&mut self, idx: ContextIdx, name: &str, payload: Value) {
+    pub fn create_bookmark(&mut self, idx: ContextIdx, name: &str, payload: Value) -> String {
         let context = self.contexts.get(idx);
         let node = self.workflow.node(context.node);
+        let id = self.ids.new_id();
         self.bookmarks.push(Bookmark {
-            id: self.ids.new_id(),
+            id: id.clone(),
             name: name.to_owned(),
             hash: bookmark_hash(name, &payload),
             payload,
@@ -271,6 +272,11 @@ impl<'w> Execution<'w> {
             auto_complete: true,
             metadata: None,
         });
+        id
+    }
+
+    pub fn new_id(&self) -> String {
+        self.ids.new_id()
     }
 
     fn remove_bookmarks_of(&mut self, idx: ContextIdx) {

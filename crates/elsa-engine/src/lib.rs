@@ -37,8 +37,13 @@
 //!    root completed, else `Suspended`. The result carries Elsa's `WorkflowState` (root context
 //!    with the persisted variables in `properties.Variables`), the journal records, one
 //!    activity execution record per context, the lines `WriteLine` produced, the workflow
-//!    output (`SetOutput`) and the [`Effect`]s — requests for the runtime, such as `Elsa.Log`
-//!    entries, since the engine itself does no I/O. The caller performs and persists them.
+//!    output (`SetOutput`) and the [`Effect`]s — requests for the runtime, since the engine
+//!    itself does no I/O: log entries (`Log`), the HTTP response (`WriteHttpResponse`), HTTP
+//!    requests (`SendHttpRequest`, `FlowSendHttpRequest`) and child workflows
+//!    (`DispatchWorkflow`, `ExecuteWorkflow`). Where the activity needs the answer it waits on
+//!    a bookmark named in the effect, and the runtime resumes it with the answer under a
+//!    documented input key ([`HTTP_RESPONSE_INPUT`], [`CHILD_WORKFLOW_RESULT_INPUT`], ...).
+//!    The caller performs and persists them.
 //!
 //! 5. **Suspend and resume**: a blocking activity (`Event`, `Delay`, `Timer`, `StartAt`,
 //!    `Cron`, `HttpEndpoint`) creates bookmarks — a stimulus name, a payload and its hash
@@ -75,7 +80,9 @@ mod workflow;
 
 pub use bookmarks::bookmark_hash;
 pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock};
-pub use effects::{Effect, LogLevel};
+pub use effects::{
+    CHILD_WORKFLOW_RESULT_INPUT, Effect, HTTP_FAILURE_INPUT, HTTP_RESPONSE_INPUT, LogLevel,
+};
 pub use engine::{Engine, EngineOptions, ResumeError, ResumeRequest, RunResult, StartRequest};
 pub use error::LoadError;
 pub use registry::{

@@ -3,33 +3,13 @@
 
 mod support;
 
-use chrono::{TimeZone, Utc};
 use elsa_engine::{
-    Engine, FixedClock, IdGenerator, ResumeError, ResumeRequest, RunResult, SequentialIds,
-    StartRequest, Workflow, bookmark_hash,
+    Engine, ResumeError, ResumeRequest, RunResult, SequentialIds, StartRequest, Workflow,
+    bookmark_hash,
 };
 use elsa_model::{WorkflowState, WorkflowStatus, WorkflowSubStatus};
 use serde_json::{Map, Value, json};
 use support::*;
-
-/// Ids that never collide with another run's: each run gets its own prefix.
-struct RunIds(&'static str, SequentialIds);
-
-impl IdGenerator for RunIds {
-    fn new_id(&self) -> String {
-        format!("{}{}", self.0, self.1.new_id())
-    }
-}
-
-fn clock() -> FixedClock {
-    FixedClock(Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap())
-}
-
-fn load(root: Value, variables: Value) -> Workflow {
-    Engine::default()
-        .load(&definition(root, variables))
-        .expect("the workflow loads")
-}
 
 fn begin(workflow: &Workflow, trigger: Option<&str>, input: Value) -> RunResult {
     let request = StartRequest {

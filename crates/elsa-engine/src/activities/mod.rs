@@ -7,30 +7,36 @@
 //! resumed.
 
 mod break_loop;
+mod child_workflow;
 mod complete;
 mod correlate;
 mod cron;
 mod delay;
+mod dispatch_workflow;
 mod end;
 mod event;
+mod execute_workflow;
 mod fault;
 mod finish;
 mod flow_decision;
 mod flow_fork;
 mod flow_join;
 mod flow_node;
+mod flow_send_http_request;
 mod flow_switch;
 mod flowchart;
 mod for_each;
 mod for_loop;
 mod fork;
 mod http_endpoint;
+mod http_request;
 mod if_else;
 mod log;
 mod loops;
 mod parallel;
 mod parallel_for_each;
 mod run_javascript;
+mod send_http_request;
 mod sequence;
 mod set_name;
 mod set_output;
@@ -43,6 +49,7 @@ mod timer;
 mod timing;
 mod while_loop;
 mod workflow;
+mod write_http_response;
 mod write_line;
 
 use crate::activity_context::ActivityContext;
@@ -138,4 +145,9 @@ pub(crate) static BUILTIN: &[&ActivityDescriptor] = &[
     &start_at::DESCRIPTOR,
     &cron::DESCRIPTOR,
     &http_endpoint::DESCRIPTOR,
+    &write_http_response::DESCRIPTOR,
+    &send_http_request::DESCRIPTOR,
+    &flow_send_http_request::DESCRIPTOR,
+    &dispatch_workflow::DESCRIPTOR,
+    &execute_workflow::DESCRIPTOR,
 ];

@@ -4,7 +4,9 @@
 #![allow(dead_code)]
 
 use chrono::{TimeZone, Utc};
-use elsa_engine::{Engine, FixedClock, RunResult, SequentialIds, StartRequest};
+use elsa_engine::{
+    Engine, FixedClock, IdGenerator, RunResult, SequentialIds, StartRequest, Workflow,
+};
 use elsa_model::{WorkflowDefinition, WorkflowStatus, WorkflowSubStatus};
 use serde_json::{Value, json};
 
@@ -28,8 +30,7 @@ pub fn start(engine: &Engine, definition: &WorkflowDefinition, input: Value) -> 
         correlation_id: Some("corr-1".into()),
         ..StartRequest::new("instance-1")
     };
-    let clock = FixedClock(Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap());
-    engine.start(&workflow, request, &clock, &SequentialIds::new())
+    engine.start(&workflow, request, &clock(), &SequentialIds::new())
 }
 
 pub fn run(root: Value) -> RunResult {
@@ -66,4 +67,25 @@ pub fn journaled(result: &RunResult, event: &str) -> Vec<String> {
         .filter(|record| record.event_name.as_deref() == Some(event))
         .map(|record| record.activity_id.clone())
         .collect()
+}
+
+/// Ids that never collide with another run's: each run (start, resume) gets its own prefix.
+pub struct RunIds(pub &'static str, pub SequentialIds);
+
+impl IdGenerator for RunIds {
+    fn new_id(&self) -> String {
+        format!("{}{}", self.0, self.1.new_id())
+    }
+}
+
+/// The fixed time every test run sees.
+pub fn clock() -> FixedClock {
+    FixedClock(Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap())
+}
+
+/// Loads an inline root with `variables` into an executable workflow.
+pub fn load(root: Value, variables: Value) -> Workflow {
+    Engine::default()
+        .load(&definition(root, variables))
+        .expect("the workflow loads")
 }
