@@ -3,6 +3,7 @@
 
 use crate::context::{ActivityStatus, ContextIdx};
 use crate::effects::Effect;
+use crate::engine::FlowchartMode;
 use crate::error::Fault;
 use crate::execution::Execution;
 use crate::expressions::Expression;
@@ -59,6 +60,10 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
     /// once instead of waiting for the stimulus that already happened.
     pub fn is_trigger(&self) -> bool {
         self.trigger_activity_id() == Some(self.activity_id())
+    }
+
+    pub fn flowchart_mode(&self) -> FlowchartMode {
+        self.execution.flowchart_mode()
     }
 
     /// The caller's time now.

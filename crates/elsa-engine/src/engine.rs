@@ -31,6 +31,21 @@ pub struct EngineOptions {
     /// Activity executions allowed in one run, so that a flowchart loop that never ends faults
     /// instead of running forever.
     pub max_activity_executions: usize,
+    /// How flowcharts decide when a target with several inbound connections runs (Elsa's
+    /// `Flowchart:DefaultExecutionMode`).
+    pub flowchart_mode: FlowchartMode,
+}
+
+/// Elsa's two flowchart algorithms (elsa-api.md §5.3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FlowchartMode {
+    /// Visit counters per activity and connection; implicit `WaitAllActive` joins with
+    /// dead-path elimination; `Elsa.FlowJoin` modes. Elsa's default.
+    #[default]
+    CounterBased,
+    /// Tokens on followed connections; each target joins by its `customProperties.mergeMode`
+    /// (`Stream` by default, `Merge`, `Converge`, `Cascade`, `Race`).
+    TokenBased,
 }
 
 impl Default for EngineOptions {
@@ -42,6 +57,7 @@ impl Default for EngineOptions {
             script_stack_size: script.stack_size,
             script_cache_capacity: script.cache_capacity,
             max_activity_executions: 100_000,
+            flowchart_mode: FlowchartMode::default(),
         }
     }
 }
@@ -123,6 +139,7 @@ impl Engine {
                     cache_capacity: options.script_cache_capacity,
                 },
                 max_activity_executions: options.max_activity_executions,
+                flowchart_mode: options.flowchart_mode,
             },
             registry: ActivityRegistry::builtin(),
         }

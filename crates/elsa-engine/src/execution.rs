@@ -7,8 +7,8 @@ use crate::bookmarks::{RESUME_CALLBACK, bookmark_hash};
 use crate::clock::{Clock, IdGenerator};
 use crate::context::{ActivityStatus, ContextIdx, Contexts, ExecutionContext, VariableSlot};
 use crate::effects::Effect;
-use crate::engine::ResumeError;
 use crate::engine::StartRequest;
+use crate::engine::{FlowchartMode, ResumeError};
 use crate::error::Fault;
 use crate::expressions::Expression;
 use crate::expressions::javascript::{self, ScriptError, ScriptGlobals, ScriptLimits};
@@ -18,12 +18,13 @@ use crate::workflow::{IncidentStrategy, NodeIdx, VarIdx, Workflow};
 use elsa_model::{Bookmark, Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
 use serde_json::{Map, Value, json};
 
-/// Limits a run observes, from the engine options.
+/// Limits and modes a run observes, from the engine options.
 #[derive(Debug, Clone)]
 pub(crate) struct RunLimits {
     pub script: ScriptLimits,
     /// Guards against flowchart loops that never end.
     pub max_activity_executions: usize,
+    pub flowchart_mode: FlowchartMode,
 }
 
 /// The mutable state of a run.
@@ -90,6 +91,10 @@ impl<'w> Execution<'w> {
             sub_status: WorkflowSubStatus::Pending,
             executed: 0,
         }
+    }
+
+    pub fn flowchart_mode(&self) -> FlowchartMode {
+        self.limits.flowchart_mode
     }
 
     pub fn now(&self) -> Timestamp {

@@ -20,9 +20,11 @@
 //!    completes from that callback (Sequence: next child; Flowchart: follow the connections
 //!    whose port is an outcome, with implicit joins and dead-path skipping; If: one branch).
 //!    Completing journals `Completed` with `{"Outcomes": [...]}` and calls the owner back
-//!    synchronously. Flowchart targets with several inbound connections are joins:
-//!    `Elsa.FlowJoin` by its mode (`WaitAll`, `WaitAllActive`, `WaitAny` — which cancels the
-//!    branches still running towards it), any other activity as an implicit `WaitAllActive`.
+//!    synchronously. Flowchart targets with several inbound connections are joins. In the
+//!    default counter-based mode `Elsa.FlowJoin` waits by its mode (`WaitAll`,
+//!    `WaitAllActive`, `WaitAny` — which cancels the branches still running towards it), any
+//!    other activity as an implicit `WaitAllActive`; in token-based mode
+//!    ([`EngineOptions::flowchart_mode`]) each target joins by its `mergeMode` custom property.
 //!    Loops (`ForEach`, `For`, `While`, `ParallelForEach`) give each body execution its own
 //!    iteration variables (`CurrentValue`, `CurrentIndex`), declared in the body's context.
 //!    Signals travel up the context tree: `Break` is offered to each ancestor until a loop
@@ -83,7 +85,9 @@ pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, System
 pub use effects::{
     CHILD_WORKFLOW_RESULT_INPUT, Effect, HTTP_FAILURE_INPUT, HTTP_RESPONSE_INPUT, LogLevel,
 };
-pub use engine::{Engine, EngineOptions, ResumeError, ResumeRequest, RunResult, StartRequest};
+pub use engine::{
+    Engine, EngineOptions, FlowchartMode, ResumeError, ResumeRequest, RunResult, StartRequest,
+};
 pub use error::LoadError;
 pub use registry::{
     ActivityDescriptor, ActivityKind, ActivityRegistry, DefaultValue, InputDescriptor,

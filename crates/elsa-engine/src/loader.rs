@@ -150,12 +150,16 @@ impl Loader<'_> {
             .or_else(|| json::property(object, "canStartWorkflow"))
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        let merge_mode = custom_properties
+            .and_then(|properties| json::string(properties, "mergeMode"))
+            .map(str::to_owned);
         self.nodes.push(ActivityNode {
             id,
             node_id,
             name: json::string(object, "name").map(str::to_owned),
             descriptor,
             can_start_workflow,
+            merge_mode,
             inputs,
             variables,
             activity,

@@ -82,6 +82,8 @@ pub(crate) struct ActivityNode {
     pub descriptor: &'static ActivityDescriptor,
     /// `customProperties.canStartWorkflow` (or the legacy top-level flag).
     pub can_start_workflow: bool,
+    /// `customProperties.mergeMode`: how a token-based flowchart joins into this activity.
+    pub merge_mode: Option<String>,
     /// One binding per wrapped input of the descriptor, defaults applied.
     pub inputs: Vec<InputBinding>,
     /// Variables this activity declares (containers).

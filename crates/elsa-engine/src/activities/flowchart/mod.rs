@@ -1,4 +1,5 @@
-//! `Elsa.Flowchart` in Elsa's default counter-based mode (elsa-api.md §5.3).
+//! `Elsa.Flowchart` in Elsa's default counter-based mode (elsa-api.md §5.3); the token-based
+//! mode is in `tokens`.
 //!
 //! When a child completes, each outbound connection is visited and marked followed when its
 //! port is one of the child's outcomes. A target with forward inbound connections runs as an
@@ -14,10 +15,12 @@
 mod connections;
 mod graph;
 mod scope;
+mod tokens;
 
 use super::flow_join::{self, JoinMode};
 use super::{Activity, CompletedChild};
 use crate::activity_context::ActivityContext;
+use crate::engine::FlowchartMode;
 use crate::error::{Fault, LoadError};
 use crate::json;
 use crate::loader::NodeBuilder;
@@ -270,6 +273,9 @@ impl Activity for Flowchart {
                 Fault::invalid_operation("A completed child is not part of this flowchart.")
             })?;
         let graph = self.graph_for(self.start_for(cx));
+        if cx.flowchart_mode() == FlowchartMode::TokenBased {
+            return self.on_child_completed_by_tokens(cx, &graph, from, &child.outcomes);
+        }
         let mut scope: FlowScope = cx.property(FLOW_SCOPE)?.unwrap_or_default();
         let rerun = child
             .input
