@@ -171,9 +171,34 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
         self.execution.send_break(self.idx)
     }
 
-    /// Completes the workflow from here (`Finish`, `Complete`).
+    /// Completes the workflow from here (`Finish`).
     pub fn complete_workflow(&mut self, outcomes: Vec<String>) {
-        self.execution.complete_workflow(self.idx, outcomes);
+        if let Some(root) = self.execution.contexts.lineage(self.idx).last() {
+            self.execution
+                .complete_from_inside(self.idx, root, outcomes);
+        }
+    }
+
+    /// Completes the enclosing composite — a workflow used as an activity, else the workflow
+    /// itself — from here (`Complete`).
+    pub fn complete_composite(&mut self, outcomes: Vec<String>) {
+        let target = self
+            .execution
+            .enclosing_composite(self.idx)
+            .or_else(|| self.execution.contexts.lineage(self.idx).last());
+        if let Some(target) = target {
+            self.execution
+                .complete_from_inside(self.idx, target, outcomes);
+        }
+    }
+
+    /// Records an input value this activity evaluated itself (in its `activityState`).
+    pub fn set_input_state(&mut self, name: &str, value: Value) {
+        self.execution
+            .contexts
+            .get_mut(self.idx)
+            .activity_state
+            .insert(name.to_owned(), value);
     }
 
     /// Whether this context still runs (it may have been completed or cancelled meanwhile).
@@ -181,8 +206,9 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
         self.execution.contexts.get(self.idx).status == ActivityStatus::Running
     }
 
+    /// `SetOutput`: see [`Execution::set_workflow_output`].
     pub fn set_workflow_output(&mut self, name: String, value: Value) {
-        self.execution.output.insert(name, value);
+        self.execution.set_workflow_output(self.idx, name, value);
     }
 
     pub fn set_correlation_id(&mut self, correlation_id: Option<String>) {

@@ -5,7 +5,7 @@ use crate::effects::Effect;
 use crate::error::LoadError;
 use crate::execution::{Execution, RunLimits};
 use crate::expressions::javascript::ScriptLimits;
-use crate::loader;
+use crate::loader::{self, ActivityResolver, NoActivities};
 use crate::registry::ActivityRegistry;
 use crate::resume;
 use crate::state;
@@ -150,9 +150,26 @@ impl Engine {
         &self.registry
     }
 
-    /// Parses and validates a definition into an executable workflow.
+    /// Parses and validates a definition into an executable workflow (built-in activity types
+    /// only).
     pub fn load(&self, definition: &WorkflowDefinition) -> Result<Workflow, LoadError> {
-        loader::load(&self.registry, &self.limits.script, definition)
+        loader::load(
+            &self.registry,
+            &self.limits.script,
+            &NoActivities,
+            definition,
+        )
+    }
+
+    /// Like [`Engine::load`], with workflows used as activities: a type the registry does not
+    /// know is looked up with `resolver` and its definition inlined as a composite. The loaded
+    /// workflow embeds the versions resolved now.
+    pub fn load_with(
+        &self,
+        definition: &WorkflowDefinition,
+        resolver: &dyn ActivityResolver,
+    ) -> Result<Workflow, LoadError> {
+        loader::load(&self.registry, &self.limits.script, resolver, definition)
     }
 
     /// Runs a new instance until it finishes, faults or suspends.

@@ -16,6 +16,14 @@ pub enum LoadError {
     #[error("Malformed workflow JSON at {path}: {reason}.")]
     Malformed { path: String, reason: String },
 
+    #[error(
+        "Activity '{activity_id}' of type '{type_name}' uses the workflow it belongs to as an activity."
+    )]
+    RecursiveActivity {
+        type_name: String,
+        activity_id: String,
+    },
+
     #[error("Activity id '{activity_id}' is used by more than one activity.")]
     DuplicateActivityId { activity_id: String },
 

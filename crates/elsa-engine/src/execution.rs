@@ -1,7 +1,7 @@
 //! One run ("burst") of a workflow instance: the run loop and the activity lifecycle
 //! (execute, complete, cancel, fault), journaling every transition.
 
-use crate::activities::CompletedChild;
+use crate::activities::{CompletedChild, workflow_definition};
 use crate::activity_context::ActivityContext;
 use crate::bookmarks::{RESUME_CALLBACK, bookmark_hash};
 use crate::clock::{Clock, IdGenerator};
@@ -343,7 +343,11 @@ impl<'w> Execution<'w> {
                     })?;
                 self.contexts.variable(slot).1.clone()
             }
-            Expression::Input(name) => self.request.input.get(name).cloned().unwrap_or(Value::Null),
+            Expression::Input(name) => self
+                .workflow_input_for(idx)
+                .get(name)
+                .cloned()
+                .unwrap_or(Value::Null),
             Expression::JavaScript(source) => self.evaluate_script(idx, source)?,
         };
         value_type.convert(value).map_err(|reason| {
@@ -365,7 +369,7 @@ impl<'w> Execution<'w> {
         let variables = self.contexts.visible_variables(self.workflow, idx);
         let globals = ScriptGlobals {
             variables: &variables,
-            input: &self.script_input,
+            input: self.workflow_input_for(idx),
             instance_id: &self.request.instance_id,
             correlation_id: self.request.correlation_id.as_deref(),
         };
@@ -459,18 +463,49 @@ impl<'w> Execution<'w> {
         }
     }
 
-    /// Completes the whole workflow from inside (`Finish`, `Complete`): `idx` completes without
-    /// calling its owner back, everything queued is dropped, and the root completes with
-    /// `outcomes`, cancelling whatever still runs.
-    pub fn complete_workflow(&mut self, idx: ContextIdx, outcomes: Vec<String>) {
+    /// The nearest workflow used as an activity above `idx` (not `idx` itself): the scope of
+    /// workflow inputs, `SetOutput` and `Complete` for what runs inside it.
+    pub fn enclosing_composite(&self, idx: ContextIdx) -> Option<ContextIdx> {
+        self.contexts.lineage(idx).skip(1).find(|ancestor| {
+            workflow_definition::is_composite(self.workflow.node(self.contexts.get(*ancestor).node))
+        })
+    }
+
+    /// Completes an enclosing activity from inside (`Finish`, `Complete`): `idx` completes
+    /// without calling its owner back, then `target` — the root or an enclosing composite —
+    /// completes with `outcomes`, cancelling and unqueuing whatever it still runs.
+    pub fn complete_from_inside(
+        &mut self,
+        idx: ContextIdx,
+        target: ContextIdx,
+        outcomes: Vec<String>,
+    ) {
         let context = self.contexts.get(idx);
         if let Some(owner) = context.parent {
             self.scheduler.take_callback(owner, context.node);
         }
         self.complete(idx, Vec::new());
-        self.scheduler.clear();
-        if let Some(root) = self.contexts.lineage(idx).last() {
-            self.complete(root, outcomes);
+        self.complete(target, outcomes);
+    }
+
+    /// The workflow input as the activity at `idx` sees it: its enclosing composite's inputs,
+    /// else the instance's.
+    fn workflow_input_for(&self, idx: ContextIdx) -> &Map<String, Value> {
+        match self.enclosing_composite(idx) {
+            Some(composite) => &self.contexts.get(composite).activity_state,
+            None => &self.script_input,
+        }
+    }
+
+    /// `SetOutput`: an output of the enclosing composite, else of the workflow.
+    pub fn set_workflow_output(&mut self, idx: ContextIdx, name: String, value: Value) {
+        match self.enclosing_composite(idx) {
+            Some(composite) => {
+                self.contexts.get_mut(composite).outputs.insert(name, value);
+            }
+            None => {
+                self.output.insert(name, value);
+            }
         }
     }
 
@@ -558,7 +593,7 @@ impl<'w> Execution<'w> {
             activity_id: node.id.clone(),
             activity_node_id: node.node_id.clone(),
             activity_instance_id: context.id.clone(),
-            activity_type: node.descriptor.type_name.to_owned(),
+            activity_type: node.type_name.clone(),
             message: fault.message,
             exception: Some(exception),
             timestamp: now,
@@ -589,8 +624,8 @@ impl<'w> Execution<'w> {
                 .parent
                 .map(|parent| self.contexts.get(parent).id.clone()),
             activity_id: node.id.clone(),
-            activity_type: node.descriptor.type_name.to_owned(),
-            activity_type_version: node.descriptor.version,
+            activity_type: node.type_name.clone(),
+            activity_type_version: node.type_version,
             activity_name: node.name.clone(),
             activity_node_id: node.node_id.clone(),
             timestamp: self.clock.now(),

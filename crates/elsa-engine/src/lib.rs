@@ -11,6 +11,10 @@
 //!    become expressions: literals are converted to the input type, JavaScript is compiled
 //!    (syntax-checked). Anything wrong is a [`LoadError`]; a loaded `Workflow` is immutable,
 //!    `Send + Sync` and meant to be cached.
+//!    With [`Engine::load_with`], a type the registry does not know is looked up through an
+//!    [`ActivityResolver`]: a workflow definition with `options.usableAsActivity` is inlined
+//!    as a composite node whose inputs are the child's workflow inputs, whose outputs its
+//!    `SetOutput`s set and which `Complete` completes with its outcomes.
 //! 2. **Run** ([`Engine::start`]): a run (Elsa's "burst") owns a FIFO queue of work items.
 //!    It enqueues the workflow activity, then repeatedly dequeues an item, creates an activity
 //!    execution context for it (declaring the activity's variables), journals `Started`,
@@ -89,6 +93,7 @@ pub use engine::{
     Engine, EngineOptions, FlowchartMode, ResumeError, ResumeRequest, RunResult, StartRequest,
 };
 pub use error::LoadError;
+pub use loader::ActivityResolver;
 pub use registry::{
     ActivityDescriptor, ActivityKind, ActivityRegistry, DefaultValue, InputDescriptor,
     OutputDescriptor, PortDescriptor, PortType,

@@ -80,6 +80,10 @@ pub(crate) struct ActivityNode {
     pub node_id: String,
     pub name: Option<String>,
     pub descriptor: &'static ActivityDescriptor,
+    /// The `type` journals and records show: the descriptor's, or the type name of a workflow
+    /// used as an activity.
+    pub type_name: String,
+    pub type_version: i32,
     /// `customProperties.canStartWorkflow` (or the legacy top-level flag).
     pub can_start_workflow: bool,
     /// `customProperties.mergeMode`: how a token-based flowchart joins into this activity.

@@ -1,5 +1,6 @@
-//! `Elsa.Complete`: completes the enclosing composite — today always the workflow itself —
-//! with the given outcomes (`Done` when none), cancelling whatever still runs.
+//! `Elsa.Complete`: completes the enclosing composite — a workflow used as an activity, else
+//! the workflow itself — with the given outcomes (`Done` when none), cancelling whatever it
+//! still runs.
 
 use super::Activity;
 use crate::activity_context::{ActivityContext, DONE};
@@ -36,7 +37,7 @@ struct Complete;
 impl Activity for Complete {
     fn execute(&self, cx: &mut ActivityContext<'_, '_>) -> Result<(), Fault> {
         let outcomes = outcomes(cx.input("Outcomes"));
-        cx.complete_workflow(outcomes);
+        cx.complete_composite(outcomes);
         Ok(())
     }
 }

@@ -49,6 +49,7 @@ mod timer;
 mod timing;
 mod while_loop;
 mod workflow;
+pub(crate) mod workflow_definition;
 mod write_http_response;
 mod write_line;
 

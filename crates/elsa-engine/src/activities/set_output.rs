@@ -1,5 +1,5 @@
-//! `Elsa.SetOutput`: sets a workflow output (`workflowState.output[name]`). Once workflows run
-//! as activities, the nearest composite's output takes it instead.
+//! `Elsa.SetOutput`: sets an output of the enclosing workflow used as an activity, else a
+//! workflow output (`workflowState.output[name]`).
 
 use super::Activity;
 use crate::activity_context::ActivityContext;

@@ -46,9 +46,11 @@ pub(super) fn parse(
             .ok_or_else(|| builder.malformed(format!("case {i} must be a JSON object")))?;
         let label = json::string(case, "label").unwrap_or_default().to_owned();
         let condition = match json::non_null(case, "condition") {
-            Some(condition) => {
-                builder.expression(condition, &ValueType::Boolean, &format!("Cases[{i}]"))?
-            }
+            Some(condition) => builder.expression(
+                condition,
+                (&ValueType::Boolean, "Boolean"),
+                &format!("Cases[{i}]"),
+            )?,
             None => None,
         };
         let activity = match json::non_null(case, "activity") {
