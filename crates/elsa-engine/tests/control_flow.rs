@@ -296,6 +296,27 @@ fn break_stops_the_nearest_loop_through_sequences_and_ifs() {
 }
 
 #[test]
+fn break_in_a_flowchart_body_stops_the_loop_not_just_the_flowchart() {
+    let body = flowchart(
+        json!([
+            {"id": "D", "type": "Elsa.FlowDecision", "condition": js("getCurrentValue() == 2")},
+            {"id": "Break1", "type": "Elsa.Break"},
+            write_line("W", js("getCurrentValue()")),
+        ]),
+        json!([connect("D", "True", "Break1"), connect("D", "False", "W")]),
+    );
+    let result = run(sequence(
+        "Outer",
+        json!([
+            {"id": "Loop", "type": "Elsa.ForEach", "items": object(json!([1, 2, 3])), "body": body},
+            write_line("After", json!("after")),
+        ]),
+    ));
+    assert_finished(&result);
+    assert_eq!(result.lines, ["1", "after"]);
+}
+
+#[test]
 fn fork_waits_for_all_or_any_branch() {
     let fork = |mode: &str| {
         json!({"id": "Fork1", "type": "Elsa.Fork", "joinMode": mode, "branches": [

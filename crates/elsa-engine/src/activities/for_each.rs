@@ -42,9 +42,7 @@ fn build(builder: &mut NodeBuilder<'_, '_>) -> Result<Box<dyn Activity>, LoadErr
 
 impl ForEach {
     fn iterate(&self, cx: &mut ActivityContext<'_, '_>, index: usize) -> Result<(), Fault> {
-        let item = loops::items(cx.input(ITEMS_INPUT.name))
-            .into_iter()
-            .nth(index);
+        let item = loops::item(cx.input(ITEMS_INPUT.name), index);
         // The index of the running iteration is a context property too: it survives suspension.
         match (self.body, item) {
             (Some(body), Some(item)) => {

@@ -61,6 +61,15 @@ pub(super) fn items(value: &Value) -> Vec<Value> {
     }
 }
 
+/// Item `index` of an `Items` input (see [`items`]), without copying the others.
+pub(super) fn item(value: &Value, index: usize) -> Option<Value> {
+    match value {
+        Value::Null => None,
+        Value::Array(items) => items.get(index).cloned(),
+        other => (index == 0).then(|| other.clone()),
+    }
+}
+
 /// A loop consumes `Break`: it completes, cancelling its running body.
 pub(super) fn break_loop(cx: &mut ActivityContext<'_, '_>) -> Result<bool, Fault> {
     cx.complete();
