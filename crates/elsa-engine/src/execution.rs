@@ -1,26 +1,30 @@
 //! One run ("burst") of a workflow instance: the run loop and the activity lifecycle
 //! (execute, complete, cancel, fault), journaling every transition.
 
-use crate::activities::CompletedChild;
+use crate::activities::{CompletedChild, workflow_definition};
 use crate::activity_context::ActivityContext;
+use crate::bookmarks::{RESUME_CALLBACK, bookmark_hash};
 use crate::clock::{Clock, IdGenerator};
 use crate::context::{ActivityStatus, ContextIdx, Contexts, ExecutionContext, VariableSlot};
+use crate::effects::Effect;
 use crate::engine::StartRequest;
+use crate::engine::{FlowchartMode, ResumeError};
 use crate::error::Fault;
 use crate::expressions::Expression;
 use crate::expressions::javascript::{self, ScriptError, ScriptGlobals, ScriptLimits};
 use crate::scheduler::{Scheduler, WorkItem};
 use crate::values::ValueType;
-use crate::workflow::{NodeIdx, Workflow};
-use elsa_model::{Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
+use crate::workflow::{IncidentStrategy, NodeIdx, VarIdx, Workflow};
+use elsa_model::{Bookmark, Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
 use serde_json::{Map, Value, json};
 
-/// Limits a run observes, from the engine options.
+/// Limits and modes a run observes, from the engine options.
 #[derive(Debug, Clone)]
 pub(crate) struct RunLimits {
     pub script: ScriptLimits,
     /// Guards against flowchart loops that never end.
     pub max_activity_executions: usize,
+    pub flowchart_mode: FlowchartMode,
 }
 
 /// The mutable state of a run.
@@ -41,6 +45,13 @@ pub(crate) struct Execution<'w> {
     pub sequence: i64,
     pub incidents: Vec<Incident>,
     pub lines: Vec<String>,
+    /// Requests for the runtime (log entries, ...), in the order activities made them.
+    pub effects: Vec<Effect>,
+    /// The workflow output (`workflowState.output`), written by `SetOutput`.
+    pub output: Map<String, Value>,
+    /// The instance's bookmarks: those restored on resume plus those created in this run,
+    /// minus those of activities that completed or were cancelled.
+    pub bookmarks: Vec<Bookmark>,
     pub sub_status: WorkflowSubStatus,
     executed: usize,
 }
@@ -74,9 +85,16 @@ impl<'w> Execution<'w> {
             sequence: 0,
             incidents: Vec::new(),
             lines: Vec::new(),
+            effects: Vec::new(),
+            output: Map::new(),
+            bookmarks: Vec::new(),
             sub_status: WorkflowSubStatus::Pending,
             executed: 0,
         }
+    }
+
+    pub fn flowchart_mode(&self) -> FlowchartMode {
+        self.limits.flowchart_mode
     }
 
     pub fn now(&self) -> Timestamp {
@@ -90,14 +108,85 @@ impl<'w> Execution<'w> {
             node: self.workflow.root,
             owner: None,
             input: Map::new(),
+            variables: Vec::new(),
         });
-        while let Some(item) = self.scheduler.next() {
+        self.run();
+    }
+
+    /// Resumes the activity that created `bookmark_id` (the state was restored beforehand),
+    /// then drains the queue. The resume input is added to the workflow input.
+    pub fn resume(
+        &mut self,
+        bookmark_id: &str,
+        input: Map<String, Value>,
+    ) -> Result<(), ResumeError> {
+        let position = self
+            .bookmarks
+            .iter()
+            .position(|bookmark| bookmark.id == bookmark_id)
+            .ok_or_else(|| ResumeError::BookmarkNotFound(bookmark_id.to_owned()))?;
+        let bookmark = if self.bookmarks[position].auto_burn {
+            self.bookmarks.remove(position)
+        } else {
+            self.bookmarks[position].clone()
+        };
+        let idx = self
+            .contexts
+            .iter()
+            .find(|(_, context)| context.id == bookmark.activity_instance_id)
+            .filter(|(_, context)| context.status == ActivityStatus::Running)
+            .map(|(idx, _)| idx)
+            .ok_or_else(|| {
+                ResumeError::CorruptState(format!(
+                    "bookmark '{bookmark_id}' belongs to no running activity"
+                ))
+            })?;
+        self.sub_status = WorkflowSubStatus::Executing;
+        self.request.input.extend(input.clone());
+        self.script_input.extend(input.clone());
+        self.journal(idx, "Resumed", None, None);
+        let node = self.workflow.node(self.contexts.get(idx).node);
+        let result = node
+            .activity
+            .resume(&mut ActivityContext::new(self, idx), &bookmark, &input);
+        match result {
+            Ok(()) => self.journal_if_suspended(idx),
+            Err(fault) => self.fault(idx, fault),
+        }
+        self.run();
+        Ok(())
+    }
+
+    /// Cancels the instance: every running activity is cancelled, nothing stays queued or
+    /// bookmarked, and the workflow ends `Cancelled`.
+    pub fn cancel_workflow(&mut self) {
+        let running_roots: Vec<_> = self
+            .contexts
+            .iter()
+            .filter(|(_, context)| context.parent.is_none())
+            .map(|(idx, _)| idx)
+            .collect();
+        for root in running_roots {
+            self.cancel(root);
+        }
+        self.scheduler.clear();
+        self.bookmarks.clear();
+        self.sub_status = WorkflowSubStatus::Cancelled;
+    }
+
+    /// Drains the queue, then settles the workflow's sub-status.
+    fn run(&mut self) {
+        while self.sub_status != WorkflowSubStatus::Faulted {
+            let Some(item) = self.scheduler.next() else {
+                break;
+            };
             self.execute(item);
-            if self.sub_status == WorkflowSubStatus::Faulted {
-                // FaultStrategy: nothing else runs in this burst and nothing can resume.
-                self.scheduler.clear();
-                return;
-            }
+        }
+        if self.sub_status == WorkflowSubStatus::Faulted {
+            // FaultStrategy: nothing else runs in this burst and nothing can resume.
+            self.scheduler.clear();
+            self.bookmarks.clear();
+            return;
         }
         let root_completed = self.contexts.iter().any(|(_, context)| {
             context.parent.is_none() && context.status == ActivityStatus::Completed
@@ -117,10 +206,13 @@ impl<'w> Execution<'w> {
             node: item.node,
             parent: item.owner,
             status: ActivityStatus::Running,
+            // The node's own variables, then those its owner declared for this execution
+            // (loop iteration variables).
             variables: node
                 .variables
                 .iter()
                 .map(|var| (*var, self.workflow.variable(*var).initial.clone()))
+                .chain(item.variables)
                 .collect(),
             input: item.input,
             activity_state: Map::new(),
@@ -146,9 +238,56 @@ impl<'w> Execution<'w> {
         let result = self
             .evaluate_inputs(idx)
             .and_then(|()| node.activity.execute(&mut ActivityContext::new(self, idx)));
-        if let Err(fault) = result {
-            self.fault(idx, fault);
+        match result {
+            Ok(()) => self.journal_if_suspended(idx),
+            Err(fault) => self.fault(idx, fault),
         }
+    }
+
+    /// Journals `Suspended` when the activity is still running and waits on a bookmark.
+    fn journal_if_suspended(&mut self, idx: ContextIdx) {
+        let context = self.contexts.get(idx);
+        if context.status == ActivityStatus::Running
+            && self
+                .bookmarks
+                .iter()
+                .any(|bookmark| bookmark.activity_instance_id == context.id)
+        {
+            self.journal(idx, "Suspended", None, None);
+        }
+    }
+
+    /// Makes the activity of `idx` wait for a stimulus: a bookmark named for it with `payload`
+    /// (the stimulus' properties, camelCase). The activity stays running until resumed.
+    pub fn create_bookmark(&mut self, idx: ContextIdx, name: &str, payload: Value) -> String {
+        let context = self.contexts.get(idx);
+        let node = self.workflow.node(context.node);
+        let id = self.ids.new_id();
+        self.bookmarks.push(Bookmark {
+            id: id.clone(),
+            name: name.to_owned(),
+            hash: bookmark_hash(name, &payload),
+            payload,
+            activity_id: node.id.clone(),
+            activity_node_id: node.node_id.clone(),
+            activity_instance_id: context.id.clone(),
+            created_at: self.clock.now(),
+            auto_burn: true,
+            callback_method_name: Some(RESUME_CALLBACK.to_owned()),
+            auto_complete: true,
+            metadata: None,
+        });
+        id
+    }
+
+    pub fn new_id(&self) -> String {
+        self.ids.new_id()
+    }
+
+    fn remove_bookmarks_of(&mut self, idx: ContextIdx) {
+        let id = &self.contexts.get(idx).id;
+        self.bookmarks
+            .retain(|bookmark| &bookmark.activity_instance_id != id);
     }
 
     /// Evaluates every wrapped input of the activity into its `activityState`.
@@ -164,7 +303,22 @@ impl<'w> Execution<'w> {
         Ok(())
     }
 
-    fn evaluate(
+    /// Evaluates the wrapped input `name` of `node` in the scope of context `idx` (`null` when the
+    /// node has no such input). Used to re-evaluate a loop condition and to read a join's mode.
+    pub fn evaluate_input_of(
+        &mut self,
+        idx: ContextIdx,
+        node: NodeIdx,
+        name: &str,
+    ) -> Result<Value, Fault> {
+        let node = self.workflow.node(node);
+        match node.inputs.iter().find(|binding| binding.name == name) {
+            Some(binding) => self.evaluate(idx, &binding.expression, &binding.value_type),
+            None => Ok(Value::Null),
+        }
+    }
+
+    pub fn evaluate(
         &mut self,
         idx: ContextIdx,
         expression: &Expression,
@@ -189,7 +343,11 @@ impl<'w> Execution<'w> {
                     })?;
                 self.contexts.variable(slot).1.clone()
             }
-            Expression::Input(name) => self.request.input.get(name).cloned().unwrap_or(Value::Null),
+            Expression::Input(name) => self
+                .workflow_input_for(idx)
+                .get(name)
+                .cloned()
+                .unwrap_or(Value::Null),
             Expression::JavaScript(source) => self.evaluate_script(idx, source)?,
         };
         value_type.convert(value).map_err(|reason| {
@@ -198,28 +356,38 @@ impl<'w> Execution<'w> {
     }
 
     fn evaluate_script(&mut self, idx: ContextIdx, source: &str) -> Result<Value, Fault> {
+        self.run_script(idx, source).map(|(value, _)| value)
+    }
+
+    /// Runs a script; returns its value and every variable it left behind, including names that
+    /// are not declared (`RunJavaScript` passes its outcomes back that way).
+    pub fn run_script(
+        &mut self,
+        idx: ContextIdx,
+        source: &str,
+    ) -> Result<(Value, Map<String, Value>), Fault> {
         let variables = self.contexts.visible_variables(self.workflow, idx);
         let globals = ScriptGlobals {
             variables: &variables,
-            input: &self.script_input,
+            input: self.workflow_input_for(idx),
             instance_id: &self.request.instance_id,
             correlation_id: self.request.correlation_id.as_deref(),
         };
         let result =
             javascript::evaluate(source, &globals, &self.limits.script).map_err(script_fault)?;
-        for (name, value) in result.variables {
-            if variables.get(&name) == Some(&value) {
+        for (name, value) in &result.variables {
+            if variables.get(name) == Some(value) {
                 continue;
             }
             // Names the script invented (not declared in scope) are not variables: ignore them.
-            if let Some(slot) =
-                self.contexts
-                    .resolve_variable(self.workflow, idx, None, Some(&name))
+            if let Some(slot) = self
+                .contexts
+                .resolve_variable(self.workflow, idx, None, Some(name))
             {
-                self.assign(slot, value)?;
+                self.assign(slot, value.clone())?;
             }
         }
-        Ok(result.value)
+        Ok((result.value, result.variables))
     }
 
     /// Stores `value` in a variable, converted to its declared type.
@@ -236,11 +404,19 @@ impl<'w> Execution<'w> {
     }
 
     /// Queues `node` as a child of `owner`, which is called back when it completes.
-    pub fn schedule(&mut self, owner: ContextIdx, node: NodeIdx, input: Map<String, Value>) {
+    /// `variables` are declared in the child's context (iteration variables of loops).
+    pub fn schedule(
+        &mut self,
+        owner: ContextIdx,
+        node: NodeIdx,
+        input: Map<String, Value>,
+        variables: Vec<(VarIdx, Value)>,
+    ) {
         self.scheduler.schedule(WorkItem {
             node,
             owner: Some(owner),
             input,
+            variables,
         });
     }
 
@@ -262,6 +438,7 @@ impl<'w> Execution<'w> {
         let payload = json!({ "Outcomes": context.outcomes });
         self.journal(idx, "Completed", None, Some(payload));
         self.scheduler.remove_callbacks_of(idx);
+        self.remove_bookmarks_of(idx);
         self.notify_owner(idx);
     }
 
@@ -286,6 +463,93 @@ impl<'w> Execution<'w> {
         }
     }
 
+    /// The nearest workflow used as an activity above `idx` (not `idx` itself): the scope of
+    /// workflow inputs, `SetOutput` and `Complete` for what runs inside it.
+    pub fn enclosing_composite(&self, idx: ContextIdx) -> Option<ContextIdx> {
+        self.contexts.lineage(idx).skip(1).find(|ancestor| {
+            workflow_definition::is_composite(self.workflow.node(self.contexts.get(*ancestor).node))
+        })
+    }
+
+    /// Completes an enclosing activity from inside (`Finish`, `Complete`): `idx` completes
+    /// without calling its owner back, then `target` — the root or an enclosing composite —
+    /// completes with `outcomes`, cancelling and unqueuing whatever it still runs.
+    pub fn complete_from_inside(
+        &mut self,
+        idx: ContextIdx,
+        target: ContextIdx,
+        outcomes: Vec<String>,
+    ) {
+        let context = self.contexts.get(idx);
+        if let Some(owner) = context.parent {
+            self.scheduler.take_callback(owner, context.node);
+        }
+        self.complete(idx, Vec::new());
+        self.complete(target, outcomes);
+    }
+
+    /// The workflow input as the activity at `idx` sees it: its enclosing composite's inputs,
+    /// else the instance's.
+    fn workflow_input_for(&self, idx: ContextIdx) -> &Map<String, Value> {
+        match self.enclosing_composite(idx) {
+            Some(composite) => &self.contexts.get(composite).activity_state,
+            None => &self.script_input,
+        }
+    }
+
+    /// `SetOutput`: an output of the enclosing composite, else of the workflow.
+    pub fn set_workflow_output(&mut self, idx: ContextIdx, name: String, value: Value) {
+        match self.enclosing_composite(idx) {
+            Some(composite) => {
+                self.contexts.get_mut(composite).outputs.insert(name, value);
+            }
+            None => {
+                self.output.insert(name, value);
+            }
+        }
+    }
+
+    /// Cancels a running context and everything it owns; its owner is not called back.
+    pub fn cancel(&mut self, idx: ContextIdx) {
+        if self.contexts.get(idx).status != ActivityStatus::Running {
+            return;
+        }
+        self.cancel_children(idx);
+        let contexts = &self.contexts;
+        self.scheduler
+            .unschedule(|owner| contexts.is_descendant_or_self(owner, idx));
+        let now = self.clock.now();
+        let context = self.contexts.get_mut(idx);
+        context.status = ActivityStatus::Canceled;
+        context.completed_at = Some(now);
+        let (parent, node) = (context.parent, context.node);
+        self.journal(idx, "Canceled", None, None);
+        self.scheduler.remove_callbacks_of(idx);
+        self.remove_bookmarks_of(idx);
+        if let Some(owner) = parent {
+            self.scheduler.take_callback(owner, node);
+        }
+    }
+
+    /// Elsa's `BreakSignal`: offered to each ancestor of `idx`, nearest first, until one
+    /// consumes it (a loop). Sequences and forks take note and let it pass.
+    pub fn send_break(&mut self, idx: ContextIdx) -> Result<(), Fault> {
+        let ancestors: Vec<_> = self.contexts.lineage(idx).skip(1).collect();
+        for ancestor in ancestors {
+            if self.contexts.get(ancestor).status != ActivityStatus::Running {
+                continue;
+            }
+            let node = self.workflow.node(self.contexts.get(ancestor).node);
+            if node
+                .activity
+                .on_break(&mut ActivityContext::new(self, ancestor))?
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn cancel_children(&mut self, idx: ContextIdx) {
         let children: Vec<_> = self
             .contexts
@@ -300,6 +564,7 @@ impl<'w> Execution<'w> {
             context.completed_at = Some(now);
             self.journal(child, "Canceled", None, None);
             self.scheduler.remove_callbacks_of(child);
+            self.remove_bookmarks_of(child);
         }
     }
 
@@ -315,7 +580,12 @@ impl<'w> Execution<'w> {
         for context in lineage {
             self.contexts.get_mut(context).fault_count += 1;
         }
-        let payload = json!({ "Exception": fault.exception_type, "Message": fault.message });
+        let mut payload = json!({ "Exception": fault.exception_type, "Message": fault.message });
+        if let Some(details) = &fault.details {
+            payload["Code"] = Value::from(details.code.as_str());
+            payload["Category"] = Value::from(details.category.as_str());
+            payload["Type"] = Value::from(details.fault_type.as_str());
+        }
         self.journal(idx, "Faulted", Some(fault.message.clone()), Some(payload));
         let context = self.contexts.get(idx);
         let node = self.workflow.node(context.node);
@@ -323,12 +593,15 @@ impl<'w> Execution<'w> {
             activity_id: node.id.clone(),
             activity_node_id: node.node_id.clone(),
             activity_instance_id: context.id.clone(),
-            activity_type: node.descriptor.type_name.to_owned(),
+            activity_type: node.type_name.clone(),
             message: fault.message,
             exception: Some(exception),
             timestamp: now,
         });
-        self.sub_status = WorkflowSubStatus::Faulted;
+        // ContinueWithIncidents: only this branch stops; the workflow ends Suspended.
+        if self.workflow.incident_strategy == IncidentStrategy::Fault {
+            self.sub_status = WorkflowSubStatus::Faulted;
+        }
     }
 
     fn journal(
@@ -351,8 +624,8 @@ impl<'w> Execution<'w> {
                 .parent
                 .map(|parent| self.contexts.get(parent).id.clone()),
             activity_id: node.id.clone(),
-            activity_type: node.descriptor.type_name.to_owned(),
-            activity_type_version: node.descriptor.version,
+            activity_type: node.type_name.clone(),
+            activity_type_version: node.type_version,
             activity_name: node.name.clone(),
             activity_node_id: node.node_id.clone(),
             timestamp: self.clock.now(),

@@ -5,14 +5,15 @@
 //! declares the definition variables. Activities without an id get `<ShortTypeName><n>`;
 //! node ids are the ancestor ids joined with `:`.
 
+use crate::activities::workflow_definition;
 use crate::error::LoadError;
-use crate::expressions::javascript::ScriptLimits;
+use crate::expressions::javascript::{self, ScriptLimits};
 use crate::expressions::{Expression, ExpressionError, parse_wrapped};
 use crate::json;
 use crate::registry::{ActivityDescriptor, ActivityRegistry, DefaultValue};
 use crate::values::ValueType;
 use crate::variables::VariableDefinition;
-use crate::workflow::{ActivityNode, InputBinding, NodeIdx, VarIdx, Workflow};
+use crate::workflow::{ActivityNode, IncidentStrategy, InputBinding, NodeIdx, VarIdx, Workflow};
 use elsa_model::WorkflowDefinition;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -20,9 +21,28 @@ use std::collections::{HashMap, HashSet};
 /// The id of the implicit root activity.
 const ROOT_ID: &str = "Workflow1";
 
+/// Finds the workflow definitions other workflows use as activities, by type name.
+pub trait ActivityResolver {
+    /// The definition whose activity type is `type_name` (its name without spaces and
+    /// underscores, the following letters upper-cased) at `version` — the version the parent's
+    /// JSON names, `None` for the latest published. Only definitions with
+    /// `options.usableAsActivity` are used.
+    fn resolve(&self, type_name: &str, version: Option<i32>) -> Option<WorkflowDefinition>;
+}
+
+/// Resolves nothing: only built-in activity types load.
+pub(crate) struct NoActivities;
+
+impl ActivityResolver for NoActivities {
+    fn resolve(&self, _type_name: &str, _version: Option<i32>) -> Option<WorkflowDefinition> {
+        None
+    }
+}
+
 pub(crate) fn load(
     registry: &ActivityRegistry,
     limits: &ScriptLimits,
+    resolver: &dyn ActivityResolver,
     definition: &WorkflowDefinition,
 ) -> Result<Workflow, LoadError> {
     let mut reserved_ids = HashSet::from([ROOT_ID.to_owned()]);
@@ -30,6 +50,9 @@ pub(crate) fn load(
     let mut loader = Loader {
         registry,
         limits,
+        resolver,
+        expanding: vec![definition.definition_id.clone()],
+        resolved: None,
         nodes: Vec::new(),
         variables: Vec::new(),
         reserved_ids,
@@ -64,6 +87,10 @@ pub(crate) fn load(
             .map(str::to_owned)
             .collect(),
         root,
+        incident_strategy: IncidentStrategy::from_type_name(json::string(
+            &definition.options,
+            "incidentStrategyType",
+        )),
     })
 }
 
@@ -86,6 +113,11 @@ fn collect_ids(json: &Value, ids: &mut HashSet<String>) {
 pub(crate) struct Loader<'a> {
     registry: &'a ActivityRegistry,
     limits: &'a ScriptLimits,
+    resolver: &'a dyn ActivityResolver,
+    /// Definitions being expanded as activities, outermost first (guards against recursion).
+    expanding: Vec<String>,
+    /// The definition resolved for the activity being built, for its build function.
+    resolved: Option<WorkflowDefinition>,
     nodes: Vec<ActivityNode>,
     variables: Vec<VariableDefinition>,
     reserved_ids: HashSet<String>,
@@ -117,18 +149,38 @@ impl Loader<'_> {
             Some(id) => id.to_owned(),
             None => self.generate_id(type_name),
         };
-        let descriptor =
-            self.registry
-                .find(type_name)
-                .ok_or_else(|| LoadError::UnknownActivityType {
-                    type_name: type_name.to_owned(),
-                    activity_id: id.clone(),
-                })?;
+        let (descriptor, type_version, resolved) = match self.registry.find(type_name) {
+            Some(descriptor) => (descriptor, descriptor.version, None),
+            None => {
+                let version = json::property(object, "version")
+                    .and_then(Value::as_i64)
+                    .and_then(|v| i32::try_from(v).ok());
+                let definition = self
+                    .resolver
+                    .resolve(type_name, version)
+                    .filter(|d| {
+                        json::property(&d.options, "usableAsActivity") == Some(&Value::Bool(true))
+                    })
+                    .ok_or_else(|| LoadError::UnknownActivityType {
+                        type_name: type_name.to_owned(),
+                        activity_id: id.clone(),
+                    })?;
+                if self.expanding.contains(&definition.definition_id) {
+                    return Err(LoadError::RecursiveActivity {
+                        type_name: type_name.to_owned(),
+                        activity_id: id,
+                    });
+                }
+                let version = definition.version;
+                (&workflow_definition::DESCRIPTOR, version, Some(definition))
+            }
+        };
         if !self.used_ids.insert(id.clone()) {
             return Err(LoadError::DuplicateActivityId { activity_id: id });
         }
         let node_id = parent_node_id.map_or_else(|| id.clone(), |parent| format!("{parent}:{id}"));
         let inputs = self.bind_inputs(descriptor, object, &id)?;
+        self.resolved = resolved;
         let mut builder = NodeBuilder {
             loader: self,
             json: object,
@@ -146,12 +198,22 @@ impl Loader<'_> {
             .or_else(|| json::property(object, "canStartWorkflow"))
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        let merge_mode = custom_properties
+            .and_then(|properties| json::string(properties, "mergeMode"))
+            .map(str::to_owned);
         self.nodes.push(ActivityNode {
             id,
             node_id,
+            type_name: if std::ptr::eq(descriptor, &workflow_definition::DESCRIPTOR) {
+                type_name.to_owned()
+            } else {
+                descriptor.type_name.to_owned()
+            },
+            type_version,
             name: json::string(object, "name").map(str::to_owned),
             descriptor,
             can_start_workflow,
+            merge_mode,
             inputs,
             variables,
             activity,
@@ -266,6 +328,12 @@ impl<'l> NodeBuilder<'l, '_> {
             .map(Some)
     }
 
+    /// Builds an activity embedded somewhere else in this activity's JSON (a switch case's).
+    pub fn child_at(&mut self, json: &Value, path: &str) -> Result<NodeIdx, LoadError> {
+        let location = format!("{}.{path}", self.node_id);
+        self.loader.build(json, Some(&self.node_id), location)
+    }
+
     /// The activities in array property `name`, in order.
     pub fn children(&mut self, name: &str) -> Result<Vec<NodeIdx>, LoadError> {
         let Some(json) = self.property(name) else {
@@ -300,6 +368,94 @@ impl<'l> NodeBuilder<'l, '_> {
             self.variables.push(VarIdx(self.loader.variables.len() - 1));
         }
         Ok(())
+    }
+
+    /// The definition of a workflow used as this activity (taken once, by its build function).
+    pub fn take_resolved_definition(&mut self) -> Option<WorkflowDefinition> {
+        self.loader.resolved.take()
+    }
+
+    /// Builds the root of a workflow used as this activity. Its activity ids are its own:
+    /// they may repeat ids of the workflow using it.
+    pub fn composite_root(
+        &mut self,
+        definition: &WorkflowDefinition,
+    ) -> Result<Option<NodeIdx>, LoadError> {
+        if definition.root.is_null() {
+            return Ok(None);
+        }
+        let mut reserved_ids = HashSet::new();
+        collect_ids(&definition.root, &mut reserved_ids);
+        let saved = (
+            std::mem::replace(&mut self.loader.reserved_ids, reserved_ids),
+            std::mem::take(&mut self.loader.used_ids),
+            std::mem::take(&mut self.loader.generated),
+        );
+        self.loader.expanding.push(definition.definition_id.clone());
+        let location = format!("{}.root", self.node_id);
+        let root = self
+            .loader
+            .build(&definition.root, Some(&self.node_id), location);
+        self.loader.expanding.pop();
+        (
+            self.loader.reserved_ids,
+            self.loader.used_ids,
+            self.loader.generated,
+        ) = saved;
+        root.map(Some)
+    }
+
+    /// Declares the variables of a workflow used as this activity in this activity's scope.
+    pub fn declare_variables_of(&mut self, variables: &[Value]) -> Result<(), LoadError> {
+        for (i, item) in variables.iter().enumerate() {
+            let variable =
+                VariableDefinition::parse(item).map_err(|reason| LoadError::Malformed {
+                    path: format!("{}.variables[{i}]", self.node_id),
+                    reason,
+                })?;
+            self.loader.variables.push(variable);
+            self.variables.push(VarIdx(self.loader.variables.len() - 1));
+        }
+        Ok(())
+    }
+
+    /// Declares a variable this activity gives each execution of its body (`CurrentValue` of a
+    /// loop): known to the workflow, but declared in the body's context, not this one.
+    pub fn iteration_variable(&mut self, name: &str) -> VarIdx {
+        self.loader.variables.push(VariableDefinition::iteration(
+            format!("{}:{name}", self.node_id),
+            name,
+        ));
+        VarIdx(self.loader.variables.len() - 1)
+    }
+
+    /// Parses an expression the activity holds in a raw property (a switch case's condition):
+    /// `{"type","value"}` or a wrapped input. `None` when unset.
+    pub fn expression(
+        &self,
+        json: &Value,
+        (value_type, type_name): (&ValueType, &str),
+        what: &str,
+    ) -> Result<Option<Expression>, LoadError> {
+        let wrapped = match json {
+            Value::Object(object) if json::property(object, "expression").is_none() => {
+                Value::Object(Map::from_iter([("expression".to_owned(), json.clone())]))
+            }
+            other => other.clone(),
+        };
+        parse_wrapped(&wrapped, value_type, self.loader.limits)
+            .map_err(|error| input_error(error, &self.node_id, what, type_name))
+    }
+
+    /// Checks that a script compiles (activities that run script text they hold raw).
+    pub fn check_script(&self, source: &str, what: &str) -> Result<(), LoadError> {
+        javascript::check_syntax(source, self.loader.limits).map_err(|message| {
+            LoadError::ScriptSyntax {
+                activity_id: self.node_id.clone(),
+                input: what.to_owned(),
+                message,
+            }
+        })
     }
 
     /// An error about this activity's JSON.

@@ -3,16 +3,54 @@
 //!
 //! Activities complete explicitly: an action calls `complete` when done; a container schedules
 //! children and completes from `on_child_completed`. An activity that neither completes nor
-//! schedules anything stays running (the later blocking activities create bookmarks that way).
+//! schedules anything stays running: blocking activities create bookmarks and complete when
+//! resumed.
 
+mod break_loop;
+mod child_workflow;
+mod complete;
+mod correlate;
+mod cron;
+mod delay;
+mod dispatch_workflow;
 mod end;
+mod event;
+mod execute_workflow;
+mod fault;
+mod finish;
 mod flow_decision;
+mod flow_fork;
+mod flow_join;
+mod flow_node;
+mod flow_send_http_request;
+mod flow_switch;
 mod flowchart;
+mod for_each;
+mod for_loop;
+mod fork;
+mod http_endpoint;
+mod http_request;
 mod if_else;
+mod log;
+mod loops;
+mod parallel;
+mod parallel_for_each;
+mod run_javascript;
+mod send_http_request;
 mod sequence;
+mod set_name;
+mod set_output;
 mod set_variable;
 mod start;
+mod start_at;
+mod switch;
+mod switch_cases;
+mod timer;
+mod timing;
+mod while_loop;
 mod workflow;
+pub(crate) mod workflow_definition;
+mod write_http_response;
 mod write_line;
 
 use crate::activity_context::ActivityContext;
@@ -20,6 +58,7 @@ use crate::error::{Fault, LoadError};
 use crate::loader::NodeBuilder;
 use crate::registry::ActivityDescriptor;
 use crate::workflow::NodeIdx;
+use elsa_model::Bookmark;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -39,6 +78,25 @@ pub(crate) trait Activity: Send + Sync + fmt::Debug {
     ) -> Result<(), Fault> {
         let _ = (cx, child);
         Ok(())
+    }
+
+    /// Called when a stimulus resumes a bookmark this activity created; completes by default.
+    fn resume(
+        &self,
+        cx: &mut ActivityContext<'_, '_>,
+        bookmark: &Bookmark,
+        input: &Map<String, Value>,
+    ) -> Result<(), Fault> {
+        let _ = (bookmark, input);
+        cx.complete();
+        Ok(())
+    }
+
+    /// Receives a `Break` sent from a descendant; returns whether it is consumed (loops) or
+    /// travels on to the next ancestor.
+    fn on_break(&self, cx: &mut ActivityContext<'_, '_>) -> Result<bool, Fault> {
+        let _ = cx;
+        Ok(false)
     }
 }
 
@@ -62,4 +120,35 @@ pub(crate) static BUILTIN: &[&ActivityDescriptor] = &[
     &set_variable::DESCRIPTOR,
     &if_else::DESCRIPTOR,
     &flow_decision::DESCRIPTOR,
+    &flow_switch::DESCRIPTOR,
+    &flow_fork::DESCRIPTOR,
+    &flow_join::DESCRIPTOR,
+    &flow_node::DESCRIPTOR,
+    &switch::DESCRIPTOR,
+    &for_each::DESCRIPTOR,
+    &for_loop::DESCRIPTOR,
+    &while_loop::DESCRIPTOR,
+    &parallel_for_each::DESCRIPTOR,
+    &break_loop::DESCRIPTOR,
+    &fork::DESCRIPTOR,
+    &parallel::DESCRIPTOR,
+    &complete::DESCRIPTOR,
+    &finish::DESCRIPTOR,
+    &fault::DESCRIPTOR,
+    &correlate::DESCRIPTOR,
+    &set_name::DESCRIPTOR,
+    &set_output::DESCRIPTOR,
+    &log::DESCRIPTOR,
+    &run_javascript::DESCRIPTOR,
+    &event::DESCRIPTOR,
+    &delay::DESCRIPTOR,
+    &timer::DESCRIPTOR,
+    &start_at::DESCRIPTOR,
+    &cron::DESCRIPTOR,
+    &http_endpoint::DESCRIPTOR,
+    &write_http_response::DESCRIPTOR,
+    &send_http_request::DESCRIPTOR,
+    &flow_send_http_request::DESCRIPTOR,
+    &dispatch_workflow::DESCRIPTOR,
+    &execute_workflow::DESCRIPTOR,
 ];
