@@ -68,7 +68,9 @@ impl From<RuntimeError> for ApiError {
     fn from(e: RuntimeError) -> Self {
         match &e {
             RuntimeError::DefinitionNotFound(_) => Self::not_found(e.to_string()),
-            RuntimeError::InvalidWorkflow { .. } => Self::bad_request(e.to_string()),
+            RuntimeError::InvalidWorkflow { .. } | RuntimeError::InvalidDefinitionFile(_) => {
+                Self::bad_request(e.to_string())
+            }
             RuntimeError::ReadOnly(_) => Self {
                 status: StatusCode::FORBIDDEN,
                 message: e.to_string(),

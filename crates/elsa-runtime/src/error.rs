@@ -15,6 +15,8 @@ pub enum RuntimeError {
         #[source]
         source: LoadError,
     },
+    #[error("the workflow definition file is not valid: {0}")]
+    InvalidDefinitionFile(String),
     #[error("workflow definition {0} is read-only")]
     ReadOnly(String),
 }
