@@ -7,10 +7,8 @@ use crate::clock::{Clock, IdGenerator};
 use crate::context::{ActivityStatus, ContextIdx, Contexts, ExecutionContext, VariableSlot};
 use crate::engine::StartRequest;
 use crate::error::Fault;
-use crate::expressions::Expression;
-use crate::expressions::javascript::{self, ScriptError, ScriptGlobals, ScriptLimits};
+use crate::expressions::javascript::ScriptLimits;
 use crate::scheduler::{Scheduler, WorkItem};
-use crate::values::ValueType;
 use crate::workflow::{NodeIdx, Workflow};
 use elsa_model::{Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
 use serde_json::{Map, Value, json};
@@ -26,13 +24,13 @@ pub(crate) struct RunLimits {
 /// The mutable state of a run.
 pub(crate) struct Execution<'w> {
     pub workflow: &'w Workflow,
-    limits: &'w RunLimits,
+    pub limits: &'w RunLimits,
     clock: &'w dyn Clock,
-    ids: &'w dyn IdGenerator,
+    pub ids: &'w dyn IdGenerator,
     pub request: StartRequest,
     /// The workflow input as scripts see it: every declared input (null when not given) plus
     /// whatever the request passed.
-    script_input: Map<String, Value>,
+    pub script_input: Map<String, Value>,
     pub created_at: Timestamp,
     pub contexts: Contexts,
     pub scheduler: Scheduler,
@@ -162,64 +160,6 @@ impl<'w> Execution<'w> {
                 .insert(binding.name.to_owned(), value);
         }
         Ok(())
-    }
-
-    fn evaluate(
-        &mut self,
-        idx: ContextIdx,
-        expression: &Expression,
-        value_type: &ValueType,
-    ) -> Result<Value, Fault> {
-        let value = match expression {
-            Expression::Literal(value) => return Ok(value.clone()),
-            Expression::Variable(reference) => {
-                let slot = self
-                    .contexts
-                    .resolve_variable(
-                        self.workflow,
-                        idx,
-                        reference.id.as_deref(),
-                        reference.name.as_deref(),
-                    )
-                    .ok_or_else(|| {
-                        Fault::invalid_operation(format!(
-                            "Variable '{}' is not in scope.",
-                            reference.label()
-                        ))
-                    })?;
-                self.contexts.variable(slot).1.clone()
-            }
-            Expression::Input(name) => self.request.input.get(name).cloned().unwrap_or(Value::Null),
-            Expression::JavaScript(source) => self.evaluate_script(idx, source)?,
-        };
-        value_type.convert(value).map_err(|reason| {
-            Fault::invalid_operation(format!("The expression result cannot be used: {reason}."))
-        })
-    }
-
-    fn evaluate_script(&mut self, idx: ContextIdx, source: &str) -> Result<Value, Fault> {
-        let variables = self.contexts.visible_variables(self.workflow, idx);
-        let globals = ScriptGlobals {
-            variables: &variables,
-            input: &self.script_input,
-            instance_id: &self.request.instance_id,
-            correlation_id: self.request.correlation_id.as_deref(),
-        };
-        let result =
-            javascript::evaluate(source, &globals, &self.limits.script).map_err(script_fault)?;
-        for (name, value) in result.variables {
-            if variables.get(&name) == Some(&value) {
-                continue;
-            }
-            // Names the script invented (not declared in scope) are not variables: ignore them.
-            if let Some(slot) =
-                self.contexts
-                    .resolve_variable(self.workflow, idx, None, Some(&name))
-            {
-                self.assign(slot, value)?;
-            }
-        }
-        Ok(result.value)
     }
 
     /// Stores `value` in a variable, converted to its declared type.
@@ -364,13 +304,4 @@ impl<'w> Execution<'w> {
         });
         self.sequence += 1;
     }
-}
-
-fn script_fault(error: ScriptError) -> Fault {
-    let exception_type = match error {
-        ScriptError::Timeout(_) => "TimeoutException",
-        ScriptError::OutOfMemory(_) => "MemoryLimitExceededException",
-        ScriptError::Syntax(_) | ScriptError::Thrown(_) => "JavaScriptException",
-    };
-    Fault::new(exception_type, error.message())
 }

@@ -212,11 +212,6 @@ fn input_error(
     let activity_id = activity_id.to_owned();
     let input = input.to_owned();
     match error {
-        ExpressionError::Unsupported(expression_type) => LoadError::UnsupportedExpression {
-            activity_id,
-            input,
-            expression_type,
-        },
         ExpressionError::InvalidLiteral(reason) => LoadError::InvalidLiteral {
             activity_id,
             input,
