@@ -12,7 +12,7 @@ use crate::json;
 use crate::registry::{ActivityDescriptor, ActivityRegistry, DefaultValue};
 use crate::values::ValueType;
 use crate::variables::VariableDefinition;
-use crate::workflow::{ActivityNode, InputBinding, NodeIdx, VarIdx, Workflow};
+use crate::workflow::{ActivityNode, InputBinding, NodeIdx, OutputBinding, VarIdx, Workflow};
 use elsa_model::WorkflowDefinition;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -129,6 +129,7 @@ impl Loader<'_> {
         }
         let node_id = parent_node_id.map_or_else(|| id.clone(), |parent| format!("{parent}:{id}"));
         let inputs = self.bind_inputs(descriptor, object, &id)?;
+        let output_bindings = bind_outputs(descriptor, object);
         let mut builder = NodeBuilder {
             loader: self,
             json: object,
@@ -153,6 +154,7 @@ impl Loader<'_> {
             descriptor,
             can_start_workflow,
             inputs,
+            output_bindings,
             variables,
             activity,
         });
@@ -201,6 +203,27 @@ impl Loader<'_> {
             })
             .collect()
     }
+}
+
+/// Outputs whose property names a variable through `memoryReference.id`. Other references
+/// (Studio writes some for unbound outputs) match no variable and are ignored when written.
+fn bind_outputs(
+    descriptor: &ActivityDescriptor,
+    object: &Map<String, Value>,
+) -> Vec<OutputBinding> {
+    descriptor
+        .outputs
+        .iter()
+        .filter_map(|output| {
+            let property = json::property(object, output.name)?.as_object()?;
+            let reference = json::property(property, "memoryReference")?.as_object()?;
+            let variable_id = json::string(reference, "id").filter(|id| !id.is_empty())?;
+            Some(OutputBinding {
+                output: output.name,
+                variable_id: variable_id.to_owned(),
+            })
+        })
+        .collect()
 }
 
 fn input_error(
