@@ -166,3 +166,44 @@ fn guids_come_from_the_id_generator() {
     assert_eq!(first, second, "deterministic ids make deterministic GUIDs");
     assert!(first[0].starts_with("00000000-0000-"), "{first:?}");
 }
+
+#[test]
+fn deep_recursion_is_an_incident_and_the_next_run_works() {
+    let result = run(
+        json!([write(
+            "Deep",
+            "JavaScript",
+            "(function f(n) { return f(n + 1) + 1; })(0)"
+        )]),
+        json!([]),
+    );
+    assert_eq!(result.state.sub_status, WorkflowSubStatus::Faulted);
+    assert!(
+        result.state.incidents[0].message.contains("stack"),
+        "{:?}",
+        result.state.incidents
+    );
+    let next = run(
+        json!([write("Fine", "JavaScript", "'still ' + getWho()")]),
+        json!([]),
+    );
+    assert_eq!(next.lines, ["still Ada"]);
+}
+
+#[test]
+fn literals_are_converted_to_the_input_type() {
+    // WriteLine's text is a String: a boolean literal reads as .NET prints it.
+    let result = run(
+        json!([{"id": "B", "type": "Elsa.WriteLine", "text": {"typeName": "String", "expression": {"type": "Literal", "value": true}}}]),
+        json!([{"id": "n", "name": "N", "typeName": "Int32", "value": "4"},
+               {"id": "t", "name": "T", "typeName": "TimeSpan", "value": "0:0:5"}]),
+    );
+    assert!(finished(&result), "{:?}", result.state.incidents);
+    assert_eq!(result.lines, ["True"]);
+    let result = run(
+        json!([write("Types", "JavaScript", "typeof getN() + ' ' + getT()")]),
+        json!([{"id": "n", "name": "N", "typeName": "Int32", "value": "4"},
+               {"id": "t", "name": "T", "typeName": "TimeSpan", "value": "0:0:5"}]),
+    );
+    assert_eq!(result.lines, ["number 00:00:05"]);
+}
