@@ -2,10 +2,14 @@
 //! and variables, and the operations it may perform (schedule children, complete, write lines).
 
 use crate::context::{ActivityStatus, ContextIdx};
+use crate::effects::Effect;
 use crate::error::Fault;
 use crate::execution::Execution;
+use crate::expressions::Expression;
+use crate::values::ValueType;
 use crate::variables::VariableRef;
-use crate::workflow::{NodeIdx, Workflow};
+use crate::workflow::{NodeIdx, VarIdx, Workflow};
+use elsa_model::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -45,6 +49,33 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
         self.input(name).as_bool().unwrap_or(false)
     }
 
+    /// This activity's id.
+    pub fn activity_id(&self) -> &'w str {
+        let node = self.execution.contexts.get(self.idx).node;
+        &self.execution.workflow.node(node).id
+    }
+
+    /// Whether this activity is the trigger that started the run: triggers then complete at
+    /// once instead of waiting for the stimulus that already happened.
+    pub fn is_trigger(&self) -> bool {
+        self.trigger_activity_id() == Some(self.activity_id())
+    }
+
+    /// The caller's time now.
+    pub fn now(&self) -> Timestamp {
+        self.execution.now()
+    }
+
+    /// A workflow input by name (`null` when absent).
+    pub fn workflow_input(&self, name: &str) -> &Value {
+        self.execution.request.input.get(name).unwrap_or(&NULL)
+    }
+
+    /// Makes this activity wait: see [`Execution::create_bookmark`].
+    pub fn create_bookmark(&mut self, name: &str, payload: Value) {
+        self.execution.create_bookmark(self.idx, name, payload);
+    }
+
     /// The id of the activity that triggered this run, if any.
     pub fn trigger_activity_id(&self) -> Option<&str> {
         self.execution.request.trigger_activity_id.as_deref()
@@ -56,7 +87,101 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
     }
 
     pub fn schedule_with_input(&mut self, child: NodeIdx, input: Map<String, Value>) {
-        self.execution.schedule(self.idx, child, input);
+        self.execution.schedule(self.idx, child, input, Vec::new());
+    }
+
+    /// Queues a child whose context declares `variables` (a loop's iteration variables).
+    pub fn schedule_with_variables(&mut self, child: NodeIdx, variables: Vec<(VarIdx, Value)>) {
+        self.execution
+            .schedule(self.idx, child, Map::new(), variables);
+    }
+
+    /// Whether this activity has queued `child` and it has not run yet.
+    pub fn is_queued(&self, child: NodeIdx) -> bool {
+        self.execution.scheduler.is_queued(self.idx, child)
+    }
+
+    /// Cancels the running children whose activity `matches`; returns their activities.
+    pub fn cancel_children_where(&mut self, matches: impl Fn(NodeIdx) -> bool) -> Vec<NodeIdx> {
+        let contexts = &self.execution.contexts;
+        let running: Vec<_> = contexts
+            .children(self.idx)
+            .filter(|child| {
+                let context = contexts.get(*child);
+                context.status == ActivityStatus::Running && matches(context.node)
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|child| {
+                self.execution.cancel(child);
+                self.execution.contexts.get(child).node
+            })
+            .collect()
+    }
+
+    /// Evaluates an expression in this activity's scope.
+    pub fn evaluate(
+        &mut self,
+        expression: &Expression,
+        value_type: &ValueType,
+    ) -> Result<Value, Fault> {
+        self.execution.evaluate(self.idx, expression, value_type)
+    }
+
+    /// Evaluates the wrapped input `name` of `node` (this activity or a child) in this scope.
+    pub fn evaluate_input_of(&mut self, node: NodeIdx, name: &str) -> Result<Value, Fault> {
+        self.execution.evaluate_input_of(self.idx, node, name)
+    }
+
+    /// Evaluates this activity's own input `name` again (a loop condition) and stores the value.
+    pub fn reevaluate_input(&mut self, name: &str) -> Result<Value, Fault> {
+        let node = self.execution.contexts.get(self.idx).node;
+        let value = self.execution.evaluate_input_of(self.idx, node, name)?;
+        self.execution
+            .contexts
+            .get_mut(self.idx)
+            .activity_state
+            .insert(name.to_owned(), value.clone());
+        Ok(value)
+    }
+
+    /// Runs a script in this scope: its value and the variables it left (see
+    /// [`Execution::run_script`]).
+    pub fn run_script(&mut self, source: &str) -> Result<(Value, Map<String, Value>), Fault> {
+        self.execution.run_script(self.idx, source)
+    }
+
+    /// Signals `Break` to the enclosing loop (see [`Execution::send_break`]).
+    pub fn send_break(&mut self) -> Result<(), Fault> {
+        self.execution.send_break(self.idx)
+    }
+
+    /// Completes the workflow from here (`Finish`, `Complete`).
+    pub fn complete_workflow(&mut self, outcomes: Vec<String>) {
+        self.execution.complete_workflow(self.idx, outcomes);
+    }
+
+    /// Whether this context still runs (it may have been completed or cancelled meanwhile).
+    pub fn is_running(&self) -> bool {
+        self.execution.contexts.get(self.idx).status == ActivityStatus::Running
+    }
+
+    pub fn set_workflow_output(&mut self, name: String, value: Value) {
+        self.execution.output.insert(name, value);
+    }
+
+    pub fn set_correlation_id(&mut self, correlation_id: Option<String>) {
+        self.execution.request.correlation_id = correlation_id;
+    }
+
+    pub fn set_workflow_name(&mut self, name: Option<String>) {
+        self.execution.request.name = name;
+    }
+
+    /// Asks the runtime to do something on the workflow's behalf.
+    pub fn effect(&mut self, effect: Effect) {
+        self.execution.effects.push(effect);
     }
 
     /// Completes this activity with the `Done` outcome.
@@ -69,6 +194,10 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
             .iter()
             .map(|outcome| (*outcome).to_owned())
             .collect();
+        self.execution.complete(self.idx, outcomes);
+    }
+
+    pub fn complete_with(&mut self, outcomes: Vec<String>) {
         self.execution.complete(self.idx, outcomes);
     }
 

@@ -1,11 +1,13 @@
 //! The engine's public entry points.
 
 use crate::clock::{Clock, IdGenerator};
+use crate::effects::Effect;
 use crate::error::LoadError;
 use crate::execution::{Execution, RunLimits};
 use crate::expressions::javascript::ScriptLimits;
 use crate::loader;
 use crate::registry::ActivityRegistry;
+use crate::resume;
 use crate::state;
 use crate::workflow::Workflow;
 use elsa_model::{
@@ -66,11 +68,32 @@ impl StartRequest {
     }
 }
 
+/// What resumes a suspended instance: one of its bookmarks, and the stimulus' input (added to
+/// the workflow input; e.g. `__EventPayloadWorkflowInput` for events).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResumeRequest {
+    pub bookmark_id: String,
+    pub input: Map<String, Value>,
+}
+
+/// Why a persisted instance cannot be resumed or cancelled. `Display` is one sentence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResumeError {
+    #[error("The workflow instance has no bookmark '{0}'.")]
+    BookmarkNotFound(String),
+    #[error("The workflow instance is finished and cannot run again.")]
+    Finished,
+    #[error("The workflow instance was created from another workflow version ({0}).")]
+    WrongWorkflow(String),
+    #[error("The workflow state cannot be restored: {0}.")]
+    CorruptState(String),
+}
+
 /// Everything a run produced; the runtime persists it in one transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResult {
     pub state: WorkflowState,
-    /// The instance's bookmarks after this run.
+    /// The instance's bookmarks after this run (also in `state.bookmarks`).
     pub bookmarks: Vec<Bookmark>,
     /// Journal records appended by this run, in sequence order.
     pub journal: Vec<WorkflowExecutionLogRecord>,
@@ -78,6 +101,8 @@ pub struct RunResult {
     pub activity_records: Vec<ActivityExecutionRecord>,
     /// `WriteLine` texts in order, for the runtime to print.
     pub lines: Vec<String>,
+    /// What the runtime must do on the engine's behalf, in order (see [`Effect`]).
+    pub effects: Vec<Effect>,
 }
 
 /// Loads and runs workflows. `Send + Sync`; share one through an `Arc`.
@@ -124,6 +149,37 @@ impl Engine {
         let mut execution = Execution::new(workflow, &self.limits, request, clock, ids);
         execution.start();
         state::run_result(execution)
+    }
+
+    /// Resumes a suspended instance from its persisted `state` through one of its bookmarks and
+    /// runs it until it finishes, faults or suspends again. Contexts, variables, flowchart
+    /// counters and completion callbacks come back from `state`, so resuming a state that went
+    /// through JSON behaves exactly like resuming the one the previous run returned.
+    pub fn resume(
+        &self,
+        workflow: &Workflow,
+        state: &WorkflowState,
+        request: ResumeRequest,
+        clock: &dyn Clock,
+        ids: &dyn IdGenerator,
+    ) -> Result<RunResult, ResumeError> {
+        let mut execution = resume::restore(workflow, &self.limits, state, clock, ids)?;
+        execution.resume(&request.bookmark_id, request.input)?;
+        Ok(state::run_result(execution))
+    }
+
+    /// Cancels a suspended instance: every running activity ends `Canceled`, its bookmarks
+    /// are gone, and the workflow ends `Finished/Cancelled`.
+    pub fn cancel(
+        &self,
+        workflow: &Workflow,
+        state: &WorkflowState,
+        clock: &dyn Clock,
+        ids: &dyn IdGenerator,
+    ) -> Result<RunResult, ResumeError> {
+        let mut execution = resume::restore(workflow, &self.limits, state, clock, ids)?;
+        execution.cancel_workflow();
+        Ok(state::run_result(execution))
     }
 }
 

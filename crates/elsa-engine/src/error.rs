@@ -45,6 +45,16 @@ pub(crate) struct Fault {
     /// The exception type alias Elsa shows (`JavaScriptException`, `InvalidOperationException`, ...).
     pub exception_type: &'static str,
     pub message: String,
+    /// `Elsa.Fault`'s classification, kept in the journal's `Faulted` payload.
+    pub details: Option<FaultDetails>,
+}
+
+/// What `Elsa.Fault` says about the fault besides its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FaultDetails {
+    pub code: String,
+    pub category: String,
+    pub fault_type: String,
 }
 
 impl Fault {
@@ -52,6 +62,18 @@ impl Fault {
         Self {
             exception_type,
             message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn with_details(self, code: String, category: String, fault_type: String) -> Self {
+        Self {
+            details: Some(FaultDetails {
+                code,
+                category,
+                fault_type,
+            }),
+            ..self
         }
     }
 

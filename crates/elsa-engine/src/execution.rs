@@ -3,14 +3,17 @@
 
 use crate::activities::CompletedChild;
 use crate::activity_context::ActivityContext;
+use crate::bookmarks::{RESUME_CALLBACK, bookmark_hash};
 use crate::clock::{Clock, IdGenerator};
 use crate::context::{ActivityStatus, ContextIdx, Contexts, ExecutionContext, VariableSlot};
+use crate::effects::Effect;
+use crate::engine::ResumeError;
 use crate::engine::StartRequest;
 use crate::error::Fault;
 use crate::expressions::javascript::ScriptLimits;
 use crate::scheduler::{Scheduler, WorkItem};
-use crate::workflow::{NodeIdx, Workflow};
-use elsa_model::{Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
+use crate::workflow::{IncidentStrategy, NodeIdx, VarIdx, Workflow};
+use elsa_model::{Bookmark, Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
 use serde_json::{Map, Value, json};
 
 /// Limits a run observes, from the engine options.
@@ -39,6 +42,13 @@ pub(crate) struct Execution<'w> {
     pub sequence: i64,
     pub incidents: Vec<Incident>,
     pub lines: Vec<String>,
+    /// Requests for the runtime (log entries, ...), in the order activities made them.
+    pub effects: Vec<Effect>,
+    /// The workflow output (`workflowState.output`), written by `SetOutput`.
+    pub output: Map<String, Value>,
+    /// The instance's bookmarks: those restored on resume plus those created in this run,
+    /// minus those of activities that completed or were cancelled.
+    pub bookmarks: Vec<Bookmark>,
     pub sub_status: WorkflowSubStatus,
     executed: usize,
 }
@@ -72,6 +82,9 @@ impl<'w> Execution<'w> {
             sequence: 0,
             incidents: Vec::new(),
             lines: Vec::new(),
+            effects: Vec::new(),
+            output: Map::new(),
+            bookmarks: Vec::new(),
             sub_status: WorkflowSubStatus::Pending,
             executed: 0,
         }
@@ -88,14 +101,85 @@ impl<'w> Execution<'w> {
             node: self.workflow.root,
             owner: None,
             input: Map::new(),
+            variables: Vec::new(),
         });
-        while let Some(item) = self.scheduler.next() {
+        self.run();
+    }
+
+    /// Resumes the activity that created `bookmark_id` (the state was restored beforehand),
+    /// then drains the queue. The resume input is added to the workflow input.
+    pub fn resume(
+        &mut self,
+        bookmark_id: &str,
+        input: Map<String, Value>,
+    ) -> Result<(), ResumeError> {
+        let position = self
+            .bookmarks
+            .iter()
+            .position(|bookmark| bookmark.id == bookmark_id)
+            .ok_or_else(|| ResumeError::BookmarkNotFound(bookmark_id.to_owned()))?;
+        let bookmark = if self.bookmarks[position].auto_burn {
+            self.bookmarks.remove(position)
+        } else {
+            self.bookmarks[position].clone()
+        };
+        let idx = self
+            .contexts
+            .iter()
+            .find(|(_, context)| context.id == bookmark.activity_instance_id)
+            .filter(|(_, context)| context.status == ActivityStatus::Running)
+            .map(|(idx, _)| idx)
+            .ok_or_else(|| {
+                ResumeError::CorruptState(format!(
+                    "bookmark '{bookmark_id}' belongs to no running activity"
+                ))
+            })?;
+        self.sub_status = WorkflowSubStatus::Executing;
+        self.request.input.extend(input.clone());
+        self.script_input.extend(input.clone());
+        self.journal(idx, "Resumed", None, None);
+        let node = self.workflow.node(self.contexts.get(idx).node);
+        let result = node
+            .activity
+            .resume(&mut ActivityContext::new(self, idx), &bookmark, &input);
+        match result {
+            Ok(()) => self.journal_if_suspended(idx),
+            Err(fault) => self.fault(idx, fault),
+        }
+        self.run();
+        Ok(())
+    }
+
+    /// Cancels the instance: every running activity is cancelled, nothing stays queued or
+    /// bookmarked, and the workflow ends `Cancelled`.
+    pub fn cancel_workflow(&mut self) {
+        let running_roots: Vec<_> = self
+            .contexts
+            .iter()
+            .filter(|(_, context)| context.parent.is_none())
+            .map(|(idx, _)| idx)
+            .collect();
+        for root in running_roots {
+            self.cancel(root);
+        }
+        self.scheduler.clear();
+        self.bookmarks.clear();
+        self.sub_status = WorkflowSubStatus::Cancelled;
+    }
+
+    /// Drains the queue, then settles the workflow's sub-status.
+    fn run(&mut self) {
+        while self.sub_status != WorkflowSubStatus::Faulted {
+            let Some(item) = self.scheduler.next() else {
+                break;
+            };
             self.execute(item);
-            if self.sub_status == WorkflowSubStatus::Faulted {
-                // FaultStrategy: nothing else runs in this burst and nothing can resume.
-                self.scheduler.clear();
-                return;
-            }
+        }
+        if self.sub_status == WorkflowSubStatus::Faulted {
+            // FaultStrategy: nothing else runs in this burst and nothing can resume.
+            self.scheduler.clear();
+            self.bookmarks.clear();
+            return;
         }
         let root_completed = self.contexts.iter().any(|(_, context)| {
             context.parent.is_none() && context.status == ActivityStatus::Completed
@@ -115,10 +199,13 @@ impl<'w> Execution<'w> {
             node: item.node,
             parent: item.owner,
             status: ActivityStatus::Running,
+            // The node's own variables, then those its owner declared for this execution
+            // (loop iteration variables).
             variables: node
                 .variables
                 .iter()
                 .map(|var| (*var, self.workflow.variable(*var).initial.clone()))
+                .chain(item.variables)
                 .collect(),
             input: item.input,
             activity_state: Map::new(),
@@ -144,9 +231,50 @@ impl<'w> Execution<'w> {
         let result = self
             .evaluate_inputs(idx)
             .and_then(|()| node.activity.execute(&mut ActivityContext::new(self, idx)));
-        if let Err(fault) = result {
-            self.fault(idx, fault);
+        match result {
+            Ok(()) => self.journal_if_suspended(idx),
+            Err(fault) => self.fault(idx, fault),
         }
+    }
+
+    /// Journals `Suspended` when the activity is still running and waits on a bookmark.
+    fn journal_if_suspended(&mut self, idx: ContextIdx) {
+        let context = self.contexts.get(idx);
+        if context.status == ActivityStatus::Running
+            && self
+                .bookmarks
+                .iter()
+                .any(|bookmark| bookmark.activity_instance_id == context.id)
+        {
+            self.journal(idx, "Suspended", None, None);
+        }
+    }
+
+    /// Makes the activity of `idx` wait for a stimulus: a bookmark named for it with `payload`
+    /// (the stimulus' properties, camelCase). The activity stays running until resumed.
+    pub fn create_bookmark(&mut self, idx: ContextIdx, name: &str, payload: Value) {
+        let context = self.contexts.get(idx);
+        let node = self.workflow.node(context.node);
+        self.bookmarks.push(Bookmark {
+            id: self.ids.new_id(),
+            name: name.to_owned(),
+            hash: bookmark_hash(name, &payload),
+            payload,
+            activity_id: node.id.clone(),
+            activity_node_id: node.node_id.clone(),
+            activity_instance_id: context.id.clone(),
+            created_at: self.clock.now(),
+            auto_burn: true,
+            callback_method_name: Some(RESUME_CALLBACK.to_owned()),
+            auto_complete: true,
+            metadata: None,
+        });
+    }
+
+    fn remove_bookmarks_of(&mut self, idx: ContextIdx) {
+        let id = &self.contexts.get(idx).id;
+        self.bookmarks
+            .retain(|bookmark| &bookmark.activity_instance_id != id);
     }
 
     /// Evaluates every wrapped input of the activity into its `activityState`.
@@ -160,6 +288,21 @@ impl<'w> Execution<'w> {
                 .insert(binding.name.to_owned(), value);
         }
         Ok(())
+    }
+
+    /// Evaluates the wrapped input `name` of `node` in the scope of context `idx` (`null` when the
+    /// node has no such input). Used to re-evaluate a loop condition and to read a join's mode.
+    pub fn evaluate_input_of(
+        &mut self,
+        idx: ContextIdx,
+        node: NodeIdx,
+        name: &str,
+    ) -> Result<Value, Fault> {
+        let node = self.workflow.node(node);
+        match node.inputs.iter().find(|binding| binding.name == name) {
+            Some(binding) => self.evaluate(idx, &binding.expression, &binding.value_type),
+            None => Ok(Value::Null),
+        }
     }
 
     /// Stores `value` in a variable, converted to its declared type.
@@ -176,11 +319,19 @@ impl<'w> Execution<'w> {
     }
 
     /// Queues `node` as a child of `owner`, which is called back when it completes.
-    pub fn schedule(&mut self, owner: ContextIdx, node: NodeIdx, input: Map<String, Value>) {
+    /// `variables` are declared in the child's context (iteration variables of loops).
+    pub fn schedule(
+        &mut self,
+        owner: ContextIdx,
+        node: NodeIdx,
+        input: Map<String, Value>,
+        variables: Vec<(VarIdx, Value)>,
+    ) {
         self.scheduler.schedule(WorkItem {
             node,
             owner: Some(owner),
             input,
+            variables,
         });
     }
 
@@ -202,6 +353,7 @@ impl<'w> Execution<'w> {
         let payload = json!({ "Outcomes": context.outcomes });
         self.journal(idx, "Completed", None, Some(payload));
         self.scheduler.remove_callbacks_of(idx);
+        self.remove_bookmarks_of(idx);
         self.notify_owner(idx);
     }
 
@@ -226,6 +378,62 @@ impl<'w> Execution<'w> {
         }
     }
 
+    /// Completes the whole workflow from inside (`Finish`, `Complete`): `idx` completes without
+    /// calling its owner back, everything queued is dropped, and the root completes with
+    /// `outcomes`, cancelling whatever still runs.
+    pub fn complete_workflow(&mut self, idx: ContextIdx, outcomes: Vec<String>) {
+        let context = self.contexts.get(idx);
+        if let Some(owner) = context.parent {
+            self.scheduler.take_callback(owner, context.node);
+        }
+        self.complete(idx, Vec::new());
+        self.scheduler.clear();
+        if let Some(root) = self.contexts.lineage(idx).last() {
+            self.complete(root, outcomes);
+        }
+    }
+
+    /// Cancels a running context and everything it owns; its owner is not called back.
+    pub fn cancel(&mut self, idx: ContextIdx) {
+        if self.contexts.get(idx).status != ActivityStatus::Running {
+            return;
+        }
+        self.cancel_children(idx);
+        let contexts = &self.contexts;
+        self.scheduler
+            .unschedule(|owner| contexts.is_descendant_or_self(owner, idx));
+        let now = self.clock.now();
+        let context = self.contexts.get_mut(idx);
+        context.status = ActivityStatus::Canceled;
+        context.completed_at = Some(now);
+        let (parent, node) = (context.parent, context.node);
+        self.journal(idx, "Canceled", None, None);
+        self.scheduler.remove_callbacks_of(idx);
+        self.remove_bookmarks_of(idx);
+        if let Some(owner) = parent {
+            self.scheduler.take_callback(owner, node);
+        }
+    }
+
+    /// Elsa's `BreakSignal`: offered to each ancestor of `idx`, nearest first, until one
+    /// consumes it (a loop). Sequences and forks take note and let it pass.
+    pub fn send_break(&mut self, idx: ContextIdx) -> Result<(), Fault> {
+        let ancestors: Vec<_> = self.contexts.lineage(idx).skip(1).collect();
+        for ancestor in ancestors {
+            if self.contexts.get(ancestor).status != ActivityStatus::Running {
+                continue;
+            }
+            let node = self.workflow.node(self.contexts.get(ancestor).node);
+            if node
+                .activity
+                .on_break(&mut ActivityContext::new(self, ancestor))?
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn cancel_children(&mut self, idx: ContextIdx) {
         let children: Vec<_> = self
             .contexts
@@ -240,6 +448,7 @@ impl<'w> Execution<'w> {
             context.completed_at = Some(now);
             self.journal(child, "Canceled", None, None);
             self.scheduler.remove_callbacks_of(child);
+            self.remove_bookmarks_of(child);
         }
     }
 
@@ -255,7 +464,12 @@ impl<'w> Execution<'w> {
         for context in lineage {
             self.contexts.get_mut(context).fault_count += 1;
         }
-        let payload = json!({ "Exception": fault.exception_type, "Message": fault.message });
+        let mut payload = json!({ "Exception": fault.exception_type, "Message": fault.message });
+        if let Some(details) = &fault.details {
+            payload["Code"] = Value::from(details.code.as_str());
+            payload["Category"] = Value::from(details.category.as_str());
+            payload["Type"] = Value::from(details.fault_type.as_str());
+        }
         self.journal(idx, "Faulted", Some(fault.message.clone()), Some(payload));
         let context = self.contexts.get(idx);
         let node = self.workflow.node(context.node);
@@ -268,7 +482,10 @@ impl<'w> Execution<'w> {
             exception: Some(exception),
             timestamp: now,
         });
-        self.sub_status = WorkflowSubStatus::Faulted;
+        // ContinueWithIncidents: only this branch stops; the workflow ends Suspended.
+        if self.workflow.incident_strategy == IncidentStrategy::Fault {
+            self.sub_status = WorkflowSubStatus::Faulted;
+        }
     }
 
     fn journal(

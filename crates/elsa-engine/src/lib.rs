@@ -20,15 +20,34 @@
 //!    completes from that callback (Sequence: next child; Flowchart: follow the connections
 //!    whose port is an outcome, with implicit joins and dead-path skipping; If: one branch).
 //!    Completing journals `Completed` with `{"Outcomes": [...]}` and calls the owner back
-//!    synchronously.
-//! 3. **Faults**: an error in an activity or script (thrown error, time or memory limit) never
-//!    panics: the context becomes `Faulted`, an incident is recorded and — the FaultStrategy —
-//!    the workflow ends `Finished/Faulted`.
+//!    synchronously. Flowchart targets with several inbound connections are joins:
+//!    `Elsa.FlowJoin` by its mode (`WaitAll`, `WaitAllActive`, `WaitAny` — which cancels the
+//!    branches still running towards it), any other activity as an implicit `WaitAllActive`.
+//!    Loops (`ForEach`, `For`, `While`, `ParallelForEach`) give each body execution its own
+//!    iteration variables (`CurrentValue`, `CurrentIndex`), declared in the body's context.
+//!    Signals travel up the context tree: `Break` is offered to each ancestor until a loop
+//!    consumes it (sequences and forks stop as it passes); `Complete`/`Finish` complete the
+//!    workflow itself, dropping queued work and cancelling what runs.
+//! 3. **Faults**: an error in an activity or script (thrown error, time or memory limit,
+//!    `Elsa.Fault`) never panics: the context becomes `Faulted`, an incident is recorded and —
+//!    the default FaultStrategy — the workflow ends `Finished/Faulted`. With the definition's
+//!    `options.incidentStrategyType` set to ContinueWithIncidents only the faulted branch stops
+//!    and the workflow ends `Suspended`.
 //! 4. **Result** ([`RunResult`]): when the queue is empty the workflow is `Finished` if its
 //!    root completed, else `Suspended`. The result carries Elsa's `WorkflowState` (root context
 //!    with the persisted variables in `properties.Variables`), the journal records, one
-//!    activity execution record per context, and the lines `WriteLine` produced — the caller
-//!    prints and persists them.
+//!    activity execution record per context, the lines `WriteLine` produced, the workflow
+//!    output (`SetOutput`) and the [`Effect`]s — requests for the runtime, such as `Elsa.Log`
+//!    entries, since the engine itself does no I/O. The caller performs and persists them.
+//!
+//! 5. **Suspend and resume**: a blocking activity (`Event`, `Delay`, `Timer`, `StartAt`,
+//!    `Cron`, `HttpEndpoint`) creates bookmarks — a stimulus name, a payload and its hash
+//!    ([`bookmark_hash`]) — and stays running; a trigger activity that started the run
+//!    completes at once instead. [`Engine::resume`] rebuilds the run from the persisted
+//!    `WorkflowState` (contexts with their properties, evaluated inputs and persisted
+//!    variables; completion callbacks; bookmarks; incidents; output) and calls the bookmarked
+//!    activity back; [`Engine::cancel`] cancels every running activity instead. The state is
+//!    the only memory between runs: resuming one that went through JSON gives the same result.
 //!
 //! Time and ids come from the caller ([`Clock`], [`IdGenerator`]): with [`FixedClock`] and
 //! [`SequentialIds`] a run is reproducible byte for byte. JavaScript runs on a per-thread
@@ -36,8 +55,10 @@
 
 mod activities;
 mod activity_context;
+mod bookmarks;
 mod clock;
 mod context;
+mod effects;
 mod engine;
 mod error;
 mod execution;
@@ -45,14 +66,17 @@ mod expressions;
 mod json;
 mod loader;
 mod registry;
+mod resume;
 mod scheduler;
 mod state;
 mod values;
 mod variables;
 mod workflow;
 
+pub use bookmarks::bookmark_hash;
 pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock};
-pub use engine::{Engine, EngineOptions, RunResult, StartRequest};
+pub use effects::{Effect, LogLevel};
+pub use engine::{Engine, EngineOptions, ResumeError, ResumeRequest, RunResult, StartRequest};
 pub use error::LoadError;
 pub use registry::{
     ActivityDescriptor, ActivityKind, ActivityRegistry, DefaultValue, InputDescriptor,

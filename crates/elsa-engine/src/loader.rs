@@ -6,13 +6,15 @@
 //! node ids are the ancestor ids joined with `:`.
 
 use crate::error::LoadError;
-use crate::expressions::javascript::ScriptLimits;
+use crate::expressions::javascript::{self, ScriptLimits};
 use crate::expressions::{Expression, ExpressionError, parse_wrapped};
 use crate::json;
 use crate::registry::{ActivityDescriptor, ActivityRegistry, DefaultValue};
 use crate::values::ValueType;
 use crate::variables::VariableDefinition;
-use crate::workflow::{ActivityNode, InputBinding, NodeIdx, OutputBinding, VarIdx, Workflow};
+use crate::workflow::{
+    ActivityNode, IncidentStrategy, InputBinding, NodeIdx, OutputBinding, VarIdx, Workflow,
+};
 use elsa_model::WorkflowDefinition;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -64,6 +66,10 @@ pub(crate) fn load(
             .map(str::to_owned)
             .collect(),
         root,
+        incident_strategy: IncidentStrategy::from_type_name(json::string(
+            &definition.options,
+            "incidentStrategyType",
+        )),
     })
 }
 
@@ -284,6 +290,12 @@ impl<'l> NodeBuilder<'l, '_> {
             .map(Some)
     }
 
+    /// Builds an activity embedded somewhere else in this activity's JSON (a switch case's).
+    pub fn child_at(&mut self, json: &Value, path: &str) -> Result<NodeIdx, LoadError> {
+        let location = format!("{}.{path}", self.node_id);
+        self.loader.build(json, Some(&self.node_id), location)
+    }
+
     /// The activities in array property `name`, in order.
     pub fn children(&mut self, name: &str) -> Result<Vec<NodeIdx>, LoadError> {
         let Some(json) = self.property(name) else {
@@ -318,6 +330,45 @@ impl<'l> NodeBuilder<'l, '_> {
             self.variables.push(VarIdx(self.loader.variables.len() - 1));
         }
         Ok(())
+    }
+
+    /// Declares a variable this activity gives each execution of its body (`CurrentValue` of a
+    /// loop): known to the workflow, but declared in the body's context, not this one.
+    pub fn iteration_variable(&mut self, name: &str) -> VarIdx {
+        self.loader.variables.push(VariableDefinition::iteration(
+            format!("{}:{name}", self.node_id),
+            name,
+        ));
+        VarIdx(self.loader.variables.len() - 1)
+    }
+
+    /// Parses an expression the activity holds in a raw property (a switch case's condition):
+    /// `{"type","value"}` or a wrapped input. `None` when unset.
+    pub fn expression(
+        &self,
+        json: &Value,
+        value_type: &ValueType,
+        what: &str,
+    ) -> Result<Option<Expression>, LoadError> {
+        let wrapped = match json {
+            Value::Object(object) if json::property(object, "expression").is_none() => {
+                Value::Object(Map::from_iter([("expression".to_owned(), json.clone())]))
+            }
+            other => other.clone(),
+        };
+        parse_wrapped(&wrapped, value_type, self.loader.limits)
+            .map_err(|error| input_error(error, &self.node_id, what, "Boolean"))
+    }
+
+    /// Checks that a script compiles (activities that run script text they hold raw).
+    pub fn check_script(&self, source: &str, what: &str) -> Result<(), LoadError> {
+        javascript::check_syntax(source, self.loader.limits).map_err(|message| {
+            LoadError::ScriptSyntax {
+                activity_id: self.node_id.clone(),
+                input: what.to_owned(),
+                message,
+            }
+        })
     }
 
     /// An error about this activity's JSON.

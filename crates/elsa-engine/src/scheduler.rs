@@ -2,7 +2,7 @@
 //! owners registered for the children they scheduled (elsa-api.md §5.2).
 
 use crate::context::ContextIdx;
-use crate::workflow::NodeIdx;
+use crate::workflow::{NodeIdx, VarIdx};
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
 
@@ -16,6 +16,8 @@ pub(crate) struct WorkItem {
     /// The context of the activity that scheduled it; `None` for the workflow itself.
     pub owner: Option<ContextIdx>,
     pub input: Map<String, Value>,
+    /// Variables declared in the new context besides the node's own (loop iteration values).
+    pub variables: Vec<(VarIdx, Value)>,
 }
 
 /// "Call the owner when its child `child` completes."
@@ -47,6 +49,13 @@ impl Scheduler {
         self.queue.pop_front()
     }
 
+    /// Whether `owner` has queued `node` and it has not run yet.
+    pub fn is_queued(&self, owner: ContextIdx, node: NodeIdx) -> bool {
+        self.queue
+            .iter()
+            .any(|item| item.owner == Some(owner) && item.node == node)
+    }
+
     pub fn queued(&self) -> impl Iterator<Item = &WorkItem> {
         self.queue.iter()
     }
@@ -72,6 +81,11 @@ impl Scheduler {
     /// Forgets the callbacks of an owner that completed or was canceled.
     pub fn remove_callbacks_of(&mut self, owner: ContextIdx) {
         self.callbacks.retain(|callback| callback.owner != owner);
+    }
+
+    /// Re-registers a callback persisted in a suspended instance's state.
+    pub fn restore_callback(&mut self, callback: CompletionCallback) {
+        self.callbacks.push(callback);
     }
 
     pub fn callbacks(&self) -> &[CompletionCallback] {

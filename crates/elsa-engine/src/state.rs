@@ -7,8 +7,11 @@ use crate::execution::Execution;
 use crate::scheduler::ON_CHILD_COMPLETED;
 use crate::variables::StorageDriver;
 use crate::workflow::Workflow;
-use elsa_model::{ActivityExecutionRecord, Timestamp, WorkflowState, WorkflowStatus};
+use elsa_model::{ActivityExecutionRecord, Bookmark, Timestamp, WorkflowState, WorkflowStatus};
 use serde_json::{Map, Value, json};
+
+/// The context property holding the persisted variable values by variable id.
+pub(crate) const VARIABLES: &str = "Variables";
 
 pub(crate) fn run_result(execution: Execution<'_>) -> RunResult {
     let updated_at = execution.now();
@@ -16,14 +19,16 @@ pub(crate) fn run_result(execution: Execution<'_>) -> RunResult {
     let activity_records = activity_records(
         execution.workflow,
         &execution.request.instance_id,
+        &execution.bookmarks,
         execution.contexts,
     );
     RunResult {
         state,
-        bookmarks: Vec::new(),
+        bookmarks: execution.bookmarks,
         journal: execution.journal,
         activity_records,
         lines: execution.lines,
+        effects: execution.effects,
     }
 }
 
@@ -64,14 +69,14 @@ fn workflow_state(execution: &Execution<'_>, updated_at: Timestamp) -> WorkflowS
         sub_status: execution.sub_status,
         is_executing: false,
         is_system: workflow.is_system,
-        bookmarks: Vec::new(),
+        bookmarks: execution.bookmarks.clone(),
         incidents: execution.incidents.clone(),
         completion_callbacks,
         activity_execution_contexts,
         scheduled_activities: Vec::new(),
         execution_log_sequence: execution.sequence,
         input: request.input.clone(),
-        output: Map::new(),
+        output: execution.output.clone(),
         properties: Map::new(),
         created_at: execution.created_at,
         updated_at,
@@ -91,7 +96,7 @@ fn context_json(execution: &Execution<'_>, idx: ContextIdx, context: &ExecutionC
         .map(|(definition, value)| (definition.id.clone(), value.clone()))
         .collect();
     if !persisted.is_empty() {
-        properties.insert("Variables".to_owned(), Value::Object(persisted));
+        properties.insert(VARIABLES.to_owned(), Value::Object(persisted));
     }
     let mut json = Map::new();
     json.insert("id".to_owned(), Value::from(context.id.as_str()));
@@ -139,6 +144,7 @@ fn timestamp(at: Timestamp) -> Value {
 fn activity_records(
     workflow: &Workflow,
     instance_id: &str,
+    bookmarks: &[Bookmark],
     contexts: Contexts,
 ) -> Vec<ActivityExecutionRecord> {
     let non_empty = |map: Map<String, Value>| (!map.is_empty()).then_some(Value::Object(map));
@@ -146,6 +152,9 @@ fn activity_records(
         .into_iter()
         .map(|context| {
             let node = workflow.node(context.node);
+            let has_bookmarks = bookmarks
+                .iter()
+                .any(|bookmark| bookmark.activity_instance_id == context.id);
             let completed = context.status == ActivityStatus::Completed;
             ActivityExecutionRecord {
                 id: context.id,
@@ -160,7 +169,7 @@ fn activity_records(
                 payload: completed.then(|| json!({ "Outcomes": context.outcomes })),
                 exception: context.exception.and_then(|e| serde_json::to_value(e).ok()),
                 started_at: context.started_at,
-                has_bookmarks: false,
+                has_bookmarks,
                 status: context.status.as_str().to_owned(),
                 completed_at: context.completed_at,
             }

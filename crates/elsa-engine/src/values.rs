@@ -4,8 +4,6 @@
 //! to the shape .NET would hold for that type (e.g. the literal `"True"` becomes `true` for a
 //! `Boolean` input, the variable default `"0"` becomes `0` for an `Int32` variable).
 
-mod timespan;
-
 use serde_json::{Number, Value};
 
 /// The declared type of an input or variable.
@@ -19,8 +17,6 @@ pub enum ValueType {
     Integer,
     /// `Single`, `Double`, `Decimal`: floating-point numbers.
     Float,
-    /// `TimeSpan`: kept as .NET writes it in JSON, `[-][d.]hh:mm:ss[.fffffff]`.
-    TimeSpan,
     /// `X[]`, `List<X>`, `IEnumerable<X>`, ... and variables with `isArray`.
     List(Box<ValueType>),
 }
@@ -62,7 +58,6 @@ impl ValueType {
             "boolean" | "bool" => Self::Boolean,
             "int16" | "int32" | "int64" | "long" | "int" | "short" => Self::Integer,
             "single" | "double" | "decimal" | "float" => Self::Float,
-            "timespan" => Self::TimeSpan,
             _ => Self::Object,
         }
     }
@@ -86,8 +81,6 @@ impl ValueType {
                     .map(Value::Number)
                     .ok_or_else(|| format!("{f} is not a finite number"))
             }),
-            (Self::TimeSpan, Value::String(text)) => timespan::normalize(&text).map(Value::String),
-            (Self::TimeSpan, value) => Err(format!("{value} is not a time span")),
             (Self::List(element), Value::Array(items)) => items
                 .into_iter()
                 .map(|item| element.convert(item))
@@ -213,10 +206,6 @@ mod tests {
             Ok(json!([1, 2]))
         );
         assert_eq!(ValueType::Integer.convert(Value::Null), Ok(Value::Null));
-        assert_eq!(
-            ValueType::from_alias("TimeSpan").convert(json!("00:00:05")),
-            Ok(json!("00:00:05"))
-        );
         assert!(ValueType::Boolean.convert(json!("maybe")).is_err());
         assert!(ValueType::Integer.convert(json!("abc")).is_err());
     }

@@ -80,6 +80,20 @@ impl VariableDefinition {
     }
 }
 
+impl VariableDefinition {
+    /// A loop's iteration variable (`CurrentValue`, `CurrentIndex`): untyped, persisted with
+    /// the instance so a suspended body still sees its value.
+    pub fn iteration(id: String, name: &str) -> Self {
+        Self {
+            id,
+            name: name.to_owned(),
+            value_type: ValueType::Object,
+            initial: Value::Null,
+            storage: StorageDriver::WorkflowInstance,
+        }
+    }
+}
+
 /// A reference to a variable: matched by id first, then by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct VariableRef {

@@ -28,6 +28,26 @@ pub struct Workflow {
     /// Names of the declared workflow inputs (scripts get `get<Name>()` for each, set or not).
     pub(crate) input_names: Vec<String>,
     pub(crate) root: NodeIdx,
+    pub(crate) incident_strategy: IncidentStrategy,
+}
+
+/// What a fault does to the rest of the workflow (`options.incidentStrategyType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IncidentStrategy {
+    /// The workflow ends `Faulted`; nothing else runs (Elsa's default `FaultStrategy`).
+    Fault,
+    /// Only the faulted branch stops; the others run on (`ContinueWithIncidentsStrategy`).
+    ContinueWithIncidents,
+}
+
+impl IncidentStrategy {
+    /// Elsa writes the strategy as a CLR type name; anything but ContinueWithIncidents faults.
+    pub fn from_type_name(type_name: Option<&str>) -> Self {
+        match type_name {
+            Some(name) if name.contains("ContinueWithIncidents") => Self::ContinueWithIncidents,
+            _ => Self::Fault,
+        }
+    }
 }
 
 impl Workflow {

@@ -1,74 +1,20 @@
 //! End-to-end behaviour of the engine on workflow JSON written for these tests.
 
+mod support;
+
 use chrono::{TimeZone, Utc};
 use elsa_engine::{
     Engine, EngineOptions, FixedClock, LoadError, RunResult, SequentialIds, StartRequest,
 };
-use elsa_model::{WorkflowDefinition, WorkflowStatus, WorkflowSubStatus};
+use elsa_model::{WorkflowStatus, WorkflowSubStatus};
 use serde_json::{Map, Value, json};
 use std::time::{Duration, Instant};
-
-fn definition(root: Value, variables: Value) -> WorkflowDefinition {
-    serde_json::from_value(json!({
-        "id": "def-v1", "definitionId": "def", "createdAt": "2026-01-01T00:00:00Z", "version": 1,
-        "variables": variables, "root": root
-    }))
-    .expect("a valid definition")
-}
-
-fn run_with(engine: &Engine, root: Value, variables: Value, input: Value) -> RunResult {
-    let workflow = engine
-        .load(&definition(root, variables))
-        .expect("the workflow loads");
-    let request = StartRequest {
-        input: input.as_object().cloned().unwrap_or_default(),
-        correlation_id: Some("corr-1".into()),
-        ..StartRequest::new("instance-1")
-    };
-    let clock = FixedClock(Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap());
-    engine.start(&workflow, request, &clock, &SequentialIds::new())
-}
-
-fn run(root: Value) -> RunResult {
-    run_with(&Engine::default(), root, json!([]), json!({}))
-}
+use support::*;
 
 fn load_error(root: Value) -> LoadError {
     Engine::default()
         .load(&definition(root, json!([])))
         .expect_err("the workflow must not load")
-}
-
-fn assert_finished(result: &RunResult) {
-    assert_eq!(result.state.incidents, vec![], "unexpected incidents");
-    assert_eq!(result.state.status, WorkflowStatus::Finished);
-    assert_eq!(result.state.sub_status, WorkflowSubStatus::Finished);
-}
-
-fn js(source: &str) -> Value {
-    json!({"typeName": "Object", "expression": {"type": "JavaScript", "value": source}})
-}
-
-fn write_line(id: &str, text: Value) -> Value {
-    json!({"id": id, "type": "Elsa.WriteLine", "text": text})
-}
-
-fn flowchart(activities: Value, connections: Value) -> Value {
-    json!({"id": "Flowchart1", "type": "Elsa.Flowchart", "activities": activities, "connections": connections})
-}
-
-fn connect(source: &str, port: &str, target: &str) -> Value {
-    json!({"source": {"activity": source, "port": port}, "target": {"activity": target, "port": "In"}})
-}
-
-/// Node ids of journal records with the given event, in order.
-fn journaled(result: &RunResult, event: &str) -> Vec<String> {
-    result
-        .journal
-        .iter()
-        .filter(|record| record.event_name.as_deref() == Some(event))
-        .map(|record| record.activity_id.clone())
-        .collect()
 }
 
 fn counter_variable() -> Value {

@@ -192,18 +192,17 @@ fn deep_recursion_is_an_incident_and_the_next_run_works() {
 
 #[test]
 fn literals_are_converted_to_the_input_type() {
-    // WriteLine's text is a String: a boolean literal reads as .NET prints it.
+    // WriteLine's text is a String: a boolean literal reads as .NET prints it. (TimeSpan text is
+    // parsed by the scheduling activities, `activities/timing.rs`.)
     let result = run(
         json!([{"id": "B", "type": "Elsa.WriteLine", "text": {"typeName": "String", "expression": {"type": "Literal", "value": true}}}]),
-        json!([{"id": "n", "name": "N", "typeName": "Int32", "value": "4"},
-               {"id": "t", "name": "T", "typeName": "TimeSpan", "value": "0:0:5"}]),
+        json!([{"id": "n", "name": "N", "typeName": "Int32", "value": "4"}]),
     );
     assert!(finished(&result), "{:?}", result.state.incidents);
     assert_eq!(result.lines, ["True"]);
     let result = run(
-        json!([write("Types", "JavaScript", "typeof getN() + ' ' + getT()")]),
-        json!([{"id": "n", "name": "N", "typeName": "Int32", "value": "4"},
-               {"id": "t", "name": "T", "typeName": "TimeSpan", "value": "0:0:5"}]),
+        json!([write("Types", "JavaScript", "typeof getN()")]),
+        json!([{"id": "n", "name": "N", "typeName": "Int32", "value": "4"}]),
     );
-    assert_eq!(result.lines, ["number 00:00:05"]);
+    assert_eq!(result.lines, ["number"]);
 }

@@ -3,15 +3,45 @@
 //!
 //! Activities complete explicitly: an action calls `complete` when done; a container schedules
 //! children and completes from `on_child_completed`. An activity that neither completes nor
-//! schedules anything stays running (the later blocking activities create bookmarks that way).
+//! schedules anything stays running: blocking activities create bookmarks and complete when
+//! resumed.
 
+mod break_loop;
+mod complete;
+mod correlate;
+mod cron;
+mod delay;
 mod end;
+mod event;
+mod fault;
+mod finish;
 mod flow_decision;
+mod flow_fork;
+mod flow_join;
+mod flow_node;
+mod flow_switch;
 mod flowchart;
+mod for_each;
+mod for_loop;
+mod fork;
+mod http_endpoint;
 mod if_else;
+mod log;
+mod loops;
+mod parallel;
+mod parallel_for_each;
+mod run_javascript;
 mod sequence;
+mod set_name;
+mod set_output;
 mod set_variable;
 mod start;
+mod start_at;
+mod switch;
+mod switch_cases;
+mod timer;
+mod timing;
+mod while_loop;
 mod workflow;
 mod write_line;
 
@@ -20,6 +50,7 @@ use crate::error::{Fault, LoadError};
 use crate::loader::NodeBuilder;
 use crate::registry::ActivityDescriptor;
 use crate::workflow::NodeIdx;
+use elsa_model::Bookmark;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -39,6 +70,25 @@ pub(crate) trait Activity: Send + Sync + fmt::Debug {
     ) -> Result<(), Fault> {
         let _ = (cx, child);
         Ok(())
+    }
+
+    /// Called when a stimulus resumes a bookmark this activity created; completes by default.
+    fn resume(
+        &self,
+        cx: &mut ActivityContext<'_, '_>,
+        bookmark: &Bookmark,
+        input: &Map<String, Value>,
+    ) -> Result<(), Fault> {
+        let _ = (bookmark, input);
+        cx.complete();
+        Ok(())
+    }
+
+    /// Receives a `Break` sent from a descendant; returns whether it is consumed (loops) or
+    /// travels on to the next ancestor.
+    fn on_break(&self, cx: &mut ActivityContext<'_, '_>) -> Result<bool, Fault> {
+        let _ = cx;
+        Ok(false)
     }
 }
 
@@ -62,4 +112,30 @@ pub(crate) static BUILTIN: &[&ActivityDescriptor] = &[
     &set_variable::DESCRIPTOR,
     &if_else::DESCRIPTOR,
     &flow_decision::DESCRIPTOR,
+    &flow_switch::DESCRIPTOR,
+    &flow_fork::DESCRIPTOR,
+    &flow_join::DESCRIPTOR,
+    &flow_node::DESCRIPTOR,
+    &switch::DESCRIPTOR,
+    &for_each::DESCRIPTOR,
+    &for_loop::DESCRIPTOR,
+    &while_loop::DESCRIPTOR,
+    &parallel_for_each::DESCRIPTOR,
+    &break_loop::DESCRIPTOR,
+    &fork::DESCRIPTOR,
+    &parallel::DESCRIPTOR,
+    &complete::DESCRIPTOR,
+    &finish::DESCRIPTOR,
+    &fault::DESCRIPTOR,
+    &correlate::DESCRIPTOR,
+    &set_name::DESCRIPTOR,
+    &set_output::DESCRIPTOR,
+    &log::DESCRIPTOR,
+    &run_javascript::DESCRIPTOR,
+    &event::DESCRIPTOR,
+    &delay::DESCRIPTOR,
+    &timer::DESCRIPTOR,
+    &start_at::DESCRIPTOR,
+    &cron::DESCRIPTOR,
+    &http_endpoint::DESCRIPTOR,
 ];

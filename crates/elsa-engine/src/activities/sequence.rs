@@ -26,6 +26,8 @@ pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
 
 /// Context property holding the index of the running child (survives suspension).
 const CURRENT_INDEX: &str = "CurrentIndex";
+/// Context property set when a `Break` passed through: the sequence stops after this child.
+const IS_BREAKING: &str = "IsBreaking";
 
 #[derive(Debug)]
 struct Sequence {
@@ -62,11 +64,17 @@ impl Activity for Sequence {
         cx: &mut ActivityContext<'_, '_>,
         child: &CompletedChild,
     ) -> Result<(), Fault> {
-        if cx.workflow().node(child.node).descriptor.is_terminal {
+        let breaking = cx.property::<bool>(IS_BREAKING)?.unwrap_or(false);
+        if breaking || cx.workflow().node(child.node).descriptor.is_terminal {
             cx.complete();
             return Ok(());
         }
         let current: usize = cx.property(CURRENT_INDEX)?.unwrap_or_default();
         self.run_child(cx, current + 1)
+    }
+
+    fn on_break(&self, cx: &mut ActivityContext<'_, '_>) -> Result<bool, Fault> {
+        cx.set_property(IS_BREAKING, &true)?;
+        Ok(false)
     }
 }

@@ -56,6 +56,16 @@ impl Execution<'_> {
     }
 
     fn evaluate_script(&mut self, idx: ContextIdx, source: &str) -> Result<Value, Fault> {
+        self.run_script(idx, source).map(|(value, _)| value)
+    }
+
+    /// Runs a script; returns its value and every variable it left behind, including names that
+    /// are not declared (`RunJavaScript` passes its outcomes back that way).
+    pub(crate) fn run_script(
+        &mut self,
+        idx: ContextIdx,
+        source: &str,
+    ) -> Result<(Value, Map<String, Value>), Fault> {
         let variables = self.contexts.visible_variables(self.workflow, idx);
         // Serialising every output costs time in long runs: only scripts that can name an
         // output (`getOutputFrom`, `get<Output>From<Activity>`, `getLastResult`) get them.
@@ -83,19 +93,19 @@ impl Execution<'_> {
             javascript::evaluate(source, &globals, &self.limits.script).map_err(script_fault)?;
         self.request.correlation_id = result.correlation_id;
         self.request.name = result.instance_name;
-        for (name, value) in result.variables {
-            if variables.get(&name) == Some(&value) {
+        for (name, value) in &result.variables {
+            if variables.get(name) == Some(value) {
                 continue;
             }
             // Names the script invented (not declared in scope) are not variables: ignore them.
-            if let Some(slot) =
-                self.contexts
-                    .resolve_variable(self.workflow, idx, None, Some(&name))
+            if let Some(slot) = self
+                .contexts
+                .resolve_variable(self.workflow, idx, None, Some(name))
             {
-                self.assign(slot, value)?;
+                self.assign(slot, value.clone())?;
             }
         }
-        Ok(result.value)
+        Ok((result.value, result.variables))
     }
 
     /// Outputs of the activities that ran before context `idx`, keyed by activity id and by

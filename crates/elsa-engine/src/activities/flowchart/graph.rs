@@ -60,6 +60,21 @@ impl FlowGraph {
         &self.forward_inbound[activity]
     }
 
+    /// Activities with a forward path to `activity` (its upstream branches).
+    pub fn ancestors(&self, connections: &[Connection], activity: usize) -> HashSet<usize> {
+        let mut seen = HashSet::new();
+        let mut stack = vec![activity];
+        while let Some(current) = stack.pop() {
+            for &index in &self.forward_inbound[current] {
+                let source = connections[index].source;
+                if seen.insert(source) {
+                    stack.push(source);
+                }
+            }
+        }
+        seen
+    }
+
     pub fn is_forward(&self, connection: usize) -> bool {
         self.forward[connection]
     }

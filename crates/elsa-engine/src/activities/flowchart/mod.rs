@@ -6,12 +6,16 @@
 //! last ran, it runs if one of the latest visits was followed, and is otherwise *skipped* — its
 //! own outbound connections are visited as not followed (dead-path elimination), so joins
 //! further down still resolve. A followed backward connection (a loop) re-runs its target.
+//! An `Elsa.FlowJoin` target waits by its own mode instead: `WaitAll` runs only when every
+//! inbound connection was followed; `WaitAny` runs on the first followed one and cancels the
+//! branches still running towards it.
 //! The flowchart completes on a terminal child (`End`) or when nothing it owns is left.
 
 mod connections;
 mod graph;
 mod scope;
 
+use super::flow_join::{self, JoinMode};
 use super::{Activity, CompletedChild};
 use crate::activity_context::ActivityContext;
 use crate::error::{Fault, LoadError};
@@ -130,7 +134,7 @@ impl Flowchart {
             let followed = outcomes.contains(&connection.source_port);
             scope.register_connection_visit(&connection.key, followed);
             scheduled |= if graph.is_forward(index) {
-                self.join(cx, graph, scope, connection.target)?
+                self.join(cx, graph, scope, index)?
             } else {
                 self.loop_back(cx, graph, index, followed)?
             };
@@ -138,29 +142,83 @@ impl Flowchart {
         Ok(scheduled)
     }
 
-    /// The implicit `WaitAllActive` join every forward target goes through.
+    /// Decides whether the target of a visited forward connection runs, waits or is skipped:
+    /// an `Elsa.FlowJoin` by its mode, any other activity as an implicit `WaitAllActive` join.
     fn join(
         &self,
         cx: &mut ActivityContext<'_, '_>,
         graph: &FlowGraph,
         scope: &mut FlowScope,
-        target: usize,
+        connection: usize,
     ) -> Result<bool, Fault> {
+        let target = self.connections[connection].target;
+        let node = self.activities[target];
+        let mode = if flow_join::is_flow_join(cx.workflow().node(node)) {
+            flow_join::mode(&cx.evaluate_input_of(node, flow_join::MODE)?)?
+        } else {
+            JoinMode::WaitAllActive
+        };
         let inbound: Vec<&str> = graph
             .forward_inbound(target)
             .iter()
             .map(|index| self.connections[*index].key.as_str())
             .collect();
         let id = &self.ids[target];
-        if !scope.all_inbound_visited(id, &inbound) {
-            return Ok(false);
-        }
-        if scope.any_inbound_followed(id, &inbound) {
-            cx.schedule(self.activities[target]);
+        let run = match mode {
+            JoinMode::WaitAllActive | JoinMode::WaitAll => {
+                if !scope.all_inbound_visited(id, &inbound) {
+                    return Ok(false);
+                }
+                match mode {
+                    JoinMode::WaitAll => scope.all_inbound_followed(&inbound),
+                    _ => scope.any_inbound_followed(id, &inbound),
+                }
+            }
+            JoinMode::WaitAny => {
+                let key = &self.connections[connection].key;
+                if scope.is_stale(key, id) || cx.is_queued(node) {
+                    return Ok(false);
+                }
+                if scope.any_inbound_followed(id, &inbound) {
+                    cx.schedule(node);
+                    self.cancel_inbound_branches(cx, graph, scope, target)?;
+                    return Ok(true);
+                }
+                if !scope.all_inbound_visited(id, &inbound) {
+                    return Ok(false);
+                }
+                false
+            }
+        };
+        if run {
+            cx.schedule(node);
             Ok(true)
         } else {
+            // Skip: as if it completed with no outcomes, so joins further down still resolve.
             self.visit_outbound(cx, graph, scope, target, &[], false)
         }
+    }
+
+    /// `WaitAny` fired: the branches still running towards the join lose the race. Their
+    /// outbound connections are visited as not followed, as for any cancelled child.
+    fn cancel_inbound_branches(
+        &self,
+        cx: &mut ActivityContext<'_, '_>,
+        graph: &FlowGraph,
+        scope: &mut FlowScope,
+        join: usize,
+    ) -> Result<(), Fault> {
+        let upstream: Vec<NodeIdx> = graph
+            .ancestors(&self.connections, join)
+            .into_iter()
+            .map(|activity| self.activities[activity])
+            .collect();
+        for node in cx.cancel_children_where(|node| upstream.contains(&node)) {
+            if let Some(activity) = self.activities.iter().position(|n| *n == node) {
+                self.visit_outbound(cx, graph, scope, activity, &[], false)?;
+            }
+        }
+        Ok(())
     }
 
     fn loop_back(

@@ -60,12 +60,26 @@ impl FlowScope {
             .unwrap_or(0);
         latest > self.activity_visits(activity_id)
             && inbound.iter().any(|connection| {
-                self.connection_visits(connection) == latest
-                    && self
-                        .connection_last_visit_followed
-                        .get(*connection)
-                        .copied()
-                        .unwrap_or(false)
+                self.connection_visits(connection) == latest && self.last_visit_followed(connection)
             })
+    }
+
+    /// Every inbound connection was followed on its latest visit (`WaitAll`).
+    pub fn all_inbound_followed(&self, inbound: &[&str]) -> bool {
+        inbound
+            .iter()
+            .all(|connection| self.last_visit_followed(connection))
+    }
+
+    /// A visit of `connection` that the target already answered (`WaitAny`: a late branch).
+    pub fn is_stale(&self, connection: &str, activity_id: &str) -> bool {
+        self.connection_visits(connection) <= self.activity_visits(activity_id)
+    }
+
+    fn last_visit_followed(&self, connection: &str) -> bool {
+        self.connection_last_visit_followed
+            .get(connection)
+            .copied()
+            .unwrap_or(false)
     }
 }

@@ -404,7 +404,12 @@ fn compile<'js>(ctx: &Ctx<'js>, source: &str) -> Result<Function<'js>, String> {
     }
     ctx.catch();
     // Statements. As a function body they may `return`; this form also validates the syntax.
-    let body = format!("Object.freeze(function(__scope){{with(__scope){{\n{source}\n}}}})");
+    // Statements run in a function nested inside the `with`: their declarations (`var`,
+    // `function`) then bind in that function, nearer than the scope proxy, which would
+    // otherwise claim every name it does not know.
+    let body = format!(
+        "Object.freeze(function(__scope){{with(__scope){{return (function(){{\n{source}\n}})();}}}})"
+    );
     let body = eval_function(ctx, body).map_err(|e| describe(ctx, e))?;
     // Without a top-level `return`, the value is the last statement's, which only `eval` yields.
     // A class static block accepts statements but rejects `return`: that tells the two apart
@@ -417,7 +422,9 @@ fn compile<'js>(ctx: &Ctx<'js>, source: &str) -> Result<Function<'js>, String> {
     let literal = serde_json::to_string(source).map_err(|e| e.to_string())?;
     eval_function(
         ctx,
-        format!("Object.freeze(function(__scope){{with(__scope){{return eval({literal});}}}})"),
+        format!(
+            "Object.freeze(function(__scope){{with(__scope){{return (function(){{return eval({literal});}})();}}}})"
+        ),
     )
     .map_err(|e| describe(ctx, e))
 }
@@ -466,6 +473,14 @@ mod tests {
     fn evaluates_expressions_statements_and_returns() {
         assert_eq!(value("1 + 2"), json!(3));
         assert_eq!(value("var x = 2; x * 5"), json!(10));
+        assert_eq!(
+            value("function f() { return 2; } let y = f(); y + 1"),
+            json!(3)
+        );
+        assert_eq!(
+            value("function g() { return 'g'; } return g();"),
+            json!("g")
+        );
         assert_eq!(value("return false;"), json!(false));
         assert_eq!(value("if (true) { return 'a'; } return 'b';"), json!("a"));
         assert_eq!(value("({a: [1, 'x']})"), json!({"a": [1, "x"]}));

@@ -1,0 +1,110 @@
+//! `Elsa.For`: a counter loop from `Start` to `End` by `Step` (a negative step counts down).
+
+use super::loops::{self, CURRENT_VALUE, CURRENT_VALUE_OUTPUT, IterationVariables};
+use super::{Activity, CompletedChild};
+use crate::activity_context::ActivityContext;
+use crate::error::{Fault, LoadError};
+use crate::loader::NodeBuilder;
+use crate::registry::{
+    ActivityDescriptor, ActivityKind, DefaultValue, InputDescriptor, PortDescriptor,
+};
+use crate::workflow::NodeIdx;
+use serde_json::Value;
+
+pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
+    type_name: "Elsa.For",
+    version: 1,
+    category: "Looping",
+    display_name: "For",
+    description: "Iterate over a sequence of steps between a start and an end number.",
+    kind: ActivityKind::Action,
+    inputs: &[
+        InputDescriptor::new("Start", "Int32", "The start of the sequence.")
+            .default(DefaultValue::Int(0)),
+        InputDescriptor::new("End", "Int32", "The end of the sequence.")
+            .default(DefaultValue::Int(0)),
+        InputDescriptor::new("Step", "Int32", "The step size of the sequence.")
+            .default(DefaultValue::Int(1)),
+        InputDescriptor::new(
+            "OuterBoundInclusive",
+            "Boolean",
+            "Whether the end of the sequence is part of it.",
+        )
+        .default(DefaultValue::Bool(true)),
+    ],
+    outputs: &[CURRENT_VALUE_OUTPUT],
+    ports: &[PortDescriptor::embedded("Body")],
+    is_container: false,
+    is_browsable: true,
+    is_start: false,
+    is_terminal: false,
+    build,
+};
+
+/// Context property holding the number of the running iteration (survives suspension).
+const ITERATION: &str = "Iteration";
+
+#[derive(Debug)]
+struct For {
+    body: Option<NodeIdx>,
+    variables: IterationVariables,
+}
+
+fn build(builder: &mut NodeBuilder<'_, '_>) -> Result<Box<dyn Activity>, LoadError> {
+    Ok(Box::new(For {
+        body: builder.child("body")?,
+        variables: IterationVariables::declare(builder, false),
+    }))
+}
+
+impl For {
+    fn iterate(&self, cx: &mut ActivityContext<'_, '_>, iteration: usize) -> Result<(), Fault> {
+        let int = |cx: &ActivityContext<'_, '_>, name| cx.input(name).as_i64().unwrap_or(0);
+        let (start, end, step) = (int(cx, "Start"), int(cx, "End"), int(cx, "Step"));
+        let inclusive = cx.input("OuterBoundInclusive").as_bool().unwrap_or(true);
+        if step == 0 {
+            return Err(Fault::invalid_operation(
+                "The step of a For loop cannot be 0.",
+            ));
+        }
+        let value = i64::try_from(iteration)
+            .ok()
+            .and_then(|i| i.checked_mul(step))
+            .and_then(|offset| start.checked_add(offset));
+        let in_range = value.is_some_and(|value| match (step > 0, inclusive) {
+            (true, true) => value <= end,
+            (true, false) => value < end,
+            (false, true) => value >= end,
+            (false, false) => value > end,
+        });
+        match (self.body, value) {
+            (Some(body), Some(value)) if in_range => {
+                cx.set_property(ITERATION, &iteration)?;
+                cx.set_output(CURRENT_VALUE, Value::from(value));
+                self.variables
+                    .run_body(cx, body, iteration, Value::from(value));
+            }
+            _ => cx.complete(),
+        }
+        Ok(())
+    }
+}
+
+impl Activity for For {
+    fn execute(&self, cx: &mut ActivityContext<'_, '_>) -> Result<(), Fault> {
+        self.iterate(cx, 0)
+    }
+
+    fn on_child_completed(
+        &self,
+        cx: &mut ActivityContext<'_, '_>,
+        _child: &CompletedChild,
+    ) -> Result<(), Fault> {
+        let iteration: usize = cx.property(ITERATION)?.unwrap_or_default();
+        self.iterate(cx, iteration + 1)
+    }
+
+    fn on_break(&self, cx: &mut ActivityContext<'_, '_>) -> Result<bool, Fault> {
+        loops::break_loop(cx)
+    }
+}

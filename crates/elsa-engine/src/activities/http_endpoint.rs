@@ -1,0 +1,110 @@
+//! `Elsa.HttpEndpoint`: as the workflow's trigger it completes at once (the runtime matched the
+//! request to its trigger); inside a workflow it waits for a request — one bookmark
+//! `Elsa.HttpEndpoint {path, method}` per supported method, lower-cased as Elsa hashes them.
+//! The runtime resumes it with the request data as input; those keys become its outputs.
+
+use super::Activity;
+use crate::activity_context::ActivityContext;
+use crate::error::Fault;
+use crate::registry::{
+    ActivityDescriptor, ActivityKind, DefaultValue, InputDescriptor, OutputDescriptor,
+    PortDescriptor,
+};
+use crate::values::display;
+use elsa_model::Bookmark;
+use serde_json::{Map, Value, json};
+
+const fn output(name: &'static str, type_name: &'static str) -> OutputDescriptor {
+    OutputDescriptor {
+        name,
+        type_name,
+        description: "",
+    }
+}
+
+/// The outputs the runtime fills from the request; also the input keys it resumes with.
+const OUTPUTS: &[OutputDescriptor] = &[
+    output("Result", "HttpRequest"),
+    output("ParsedContent", "Object"),
+    output("Files", "Object"),
+    output("File", "Object"),
+    output("RouteData", "ObjectDictionary"),
+    output("QueryStringData", "ObjectDictionary"),
+    output("Headers", "ObjectDictionary"),
+];
+
+pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
+    type_name: "Elsa.HttpEndpoint",
+    version: 1,
+    category: "HTTP",
+    display_name: "HTTP Endpoint",
+    description: "Wait for an inbound HTTP request that matches the specified path and methods.",
+    kind: ActivityKind::Trigger,
+    inputs: &[
+        InputDescriptor::new("Path", "String", "The path to associate with the workflow."),
+        InputDescriptor::new(
+            "SupportedMethods",
+            "List<String>",
+            "The HTTP methods to accept.",
+        )
+        .default(DefaultValue::Str("[\"GET\"]"))
+        .ui_hint("checklist"),
+        InputDescriptor::new("Authorize", "Boolean", "Allow authenticated requests only.")
+            .default(DefaultValue::Bool(false))
+            .ui_hint("checkbox"),
+        InputDescriptor::new("Policy", "String", "The authorization policy to require."),
+        InputDescriptor::new("RequestTimeout", "TimeSpan", "The maximum time to wait."),
+        InputDescriptor::new(
+            "RequestSizeLimit",
+            "Int64",
+            "The maximum request size in bytes.",
+        ),
+    ],
+    outputs: OUTPUTS,
+    ports: &[PortDescriptor::flow("Done")],
+    is_container: false,
+    is_browsable: true,
+    is_start: false,
+    is_terminal: false,
+    build: |_| Ok(Box::new(HttpEndpoint)),
+};
+
+#[derive(Debug)]
+struct HttpEndpoint;
+
+impl Activity for HttpEndpoint {
+    fn execute(&self, cx: &mut ActivityContext<'_, '_>) -> Result<(), Fault> {
+        if cx.is_trigger() {
+            cx.complete();
+            return Ok(());
+        }
+        let path = display(cx.input("Path")).to_lowercase();
+        let methods = match cx.input("SupportedMethods") {
+            Value::Array(methods) if !methods.is_empty() => methods.clone(),
+            _ => vec![Value::from("GET")],
+        };
+        for method in methods {
+            let method = display(&method).to_lowercase();
+            cx.create_bookmark(
+                "Elsa.HttpEndpoint",
+                json!({ "path": path, "method": method }),
+            );
+        }
+        Ok(())
+    }
+
+    fn resume(
+        &self,
+        cx: &mut ActivityContext<'_, '_>,
+        _bookmark: &Bookmark,
+        input: &Map<String, Value>,
+    ) -> Result<(), Fault> {
+        for output in OUTPUTS {
+            if let Some(value) = input.get(output.name) {
+                cx.set_output(output.name, value.clone());
+            }
+        }
+        cx.complete();
+        Ok(())
+    }
+}
