@@ -31,6 +31,9 @@ pub const EXIT_SUSPENDED: u8 = 3;
 /// Exit code of a run that faulted or was cancelled.
 pub const EXIT_FAULTED: u8 = 4;
 
+/// Bounds `--until-end` for workflows whose bookmarks recreate themselves (timers, cron).
+const MAX_RESUMPTIONS: usize = 1_000;
+
 pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
     let input = parse_input(args.input.as_deref())?;
     let stdout: elsa_runtime::ConsoleSink = Arc::new(|line: &str| {
@@ -70,20 +73,19 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
             &definition_id,
             ExecuteRequest {
                 version_options: Some(VersionOptions::Published),
-                input,
+                input: input.clone(),
                 ..ExecuteRequest::default()
             },
         )
         .await?;
+    let outcome = if args.until_end {
+        runtime
+            .resume_until_end(outcome, &input, MAX_RESUMPTIONS)
+            .await?
+    } else {
+        outcome
+    };
     let state = &outcome.instance.workflow_state;
-    if args.until_end && state.sub_status == WorkflowSubStatus::Suspended {
-        // Resuming needs the engine's resume API, which does not exist yet: say so instead of
-        // reporting a suspended run as the end.
-        bail!(
-            "--until-end: the workflow suspended with {} bookmark(s), and resuming bookmarks is not supported yet",
-            state.bookmarks.len()
-        );
-    }
     for incident in &state.incidents {
         tracing::error!(
             "Activity {} faulted: {}",

@@ -78,3 +78,27 @@ fn prints_lines_and_exits_by_outcome() {
     let output = common::run(dir.path(), &[], &["run", "missing.json"]);
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[test]
+fn until_end_resumes_bookmarks() {
+    let dir = tempfile::tempdir().unwrap();
+    let waiting = flowchart(
+        "waiting",
+        json!([
+            {"id": "Wait", "type": "Elsa.Event", "eventName": "Go"},
+            write_line("After", "Literal", "resumed"),
+        ]),
+    );
+    let mut waiting = waiting;
+    waiting["root"]["connections"] = json!([
+        {"source": {"activity": "Wait", "port": "Done"}, "target": {"activity": "After", "port": "In"}}
+    ]);
+    write_definition(dir.path(), "waiting.json", waiting, false);
+
+    let output = common::run(dir.path(), &[], &["run", "waiting.json"]);
+    assert_eq!(output.status.code(), Some(3), "suspended: {output:?}");
+    assert_eq!(stdout(&output), "");
+    let output = common::run(dir.path(), &[], &["run", "waiting.json", "--until-end"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(stdout(&output), "resumed\n");
+}
