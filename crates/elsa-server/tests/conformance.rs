@@ -34,6 +34,8 @@ const CHECKED: &[&str] = &[
     "variables",
     "http_status",
     "response_json",
+    "journal",
+    "activity_execution_records",
 ];
 
 enum Verdict {
@@ -130,6 +132,14 @@ async fn run_case(dir: &Path, case: &Value) -> Verdict {
     let expect = case["expect"].as_object().cloned().unwrap_or_default();
     if let Some(key) = expect.keys().find(|key| !CHECKED.contains(&key.as_str())) {
         return Verdict::Skip(format!("the runner does not check '{key}' yet"));
+    }
+    if expect
+        .get("activity_execution_records")
+        .is_some_and(|records| writeline_text_keys(records).is_none())
+    {
+        return Verdict::Skip(
+            "the runner does not check this 'activity_execution_records' form yet".into(),
+        );
     }
     let start = &case["start"];
     let by = start["by"].as_str().unwrap_or_default();
@@ -398,6 +408,50 @@ async fn compare(
                     }
                 }
             }
+            "journal" => {
+                let filter = &expected["filter"];
+                let journal = runtime
+                    .instances()
+                    .journal(&outcome.instance.id, 0, i64::MAX)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let count = journal
+                    .items
+                    .iter()
+                    .filter(|record| {
+                        Some(record.activity_id.as_str()) == filter["activity_id"].as_str()
+                            && record.event_name.as_deref() == filter["event_name"].as_str()
+                    })
+                    .count();
+                same(
+                    &format!("journal records {filter}"),
+                    &json!(count),
+                    &expected["count"],
+                )?;
+            }
+            "activity_execution_records" => {
+                let records = runtime
+                    .instances()
+                    .activity_records(&outcome.instance.id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let has_text: Vec<bool> = records
+                    .iter()
+                    .filter(|record| record.activity_type == "Elsa.WriteLine")
+                    .map(|record| {
+                        record
+                            .activity_state
+                            .as_ref()
+                            .is_some_and(|state| state.get("Text").is_some())
+                    })
+                    .collect();
+                let expected = writeline_text_keys(expected).unwrap_or_default();
+                same(
+                    "WriteLine records with a Text input",
+                    &json!(has_text),
+                    &json!(expected),
+                )?;
+            }
             _ => unreachable!("unchecked keys are skipped before the run"),
         }
     }
@@ -439,4 +493,14 @@ async fn variables(runtime: &Runtime, state: &elsa_model::WorkflowState) -> Map<
         }
     }
     by_name
+}
+
+/// The one `activity_execution_records` form the runner checks: which WriteLine records (in
+/// start order) kept their `Text` input (log persistence modes).
+fn writeline_text_keys(records: &Value) -> Option<Vec<bool>> {
+    let filter = records["filter"].as_str()?;
+    if !filter.contains("Elsa.WriteLine") {
+        return None;
+    }
+    serde_json::from_value(records.get("activity_state_has_key_Text")?.clone()).ok()
 }
