@@ -1,6 +1,8 @@
 //! `Liquid` expressions (Elsa renders them with Fluid): parsed once at load time — the loaded
 //! workflow is cached, so each template is parsed once per published version — and rendered
-//! against Elsa's model (elsa-api.md §5.6).
+//! against Elsa's model (elsa-api.md §5.6), with Elsa's extra filters (`filters.rs`).
+
+mod filters;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -39,11 +41,14 @@ pub(crate) struct LiquidModel<'a> {
     pub workflow_definition_version: i32,
 }
 
-/// The parser with Liquid's standard tags and filters; building one is costly, so it is shared.
+/// The parser with Liquid's standard library and Elsa's filters; building one is costly, so it
+/// is shared.
 fn parser() -> &'static liquid::Parser {
     static PARSER: OnceLock<liquid::Parser> = OnceLock::new();
     PARSER.get_or_init(|| {
         liquid::ParserBuilder::with_stdlib()
+            .filter(filters::Base64)
+            .filter(filters::Keys)
             .build()
             .expect("the standard library registers without conflicts")
     })
@@ -58,7 +63,9 @@ pub(crate) fn parse(source: &str) -> Result<LiquidTemplate, String> {
     })
 }
 
-/// Renders a template; the error is the renderer's message (e.g. an unknown filter argument).
+/// Renders a template; the error is the renderer's message. Unlike Fluid, which renders an
+/// unknown member as nothing, the `liquid` crate fails on it (declared variables and inputs are
+/// always in the model, set or not, so only names the workflow never declares fail).
 pub(crate) fn render(template: &LiquidTemplate, model: &LiquidModel<'_>) -> Result<String, String> {
     let globals = liquid::model::to_object(model).map_err(|e| e.to_string())?;
     template
@@ -98,5 +105,8 @@ mod tests {
             "Hi ADA #7 2 c1/i1/d1/v1/2"
         );
         assert!(parse("{% if %}").is_err());
+        let filters =
+            parse("{{ Variables.Name | base64 }} {{ Input | keys | join: ',' }}").unwrap();
+        assert_eq!(render(&filters, &model).unwrap(), "QWRh OrderId");
     }
 }
