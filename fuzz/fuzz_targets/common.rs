@@ -8,6 +8,9 @@ use serde_json::Value;
 use std::time::Duration;
 
 pub fn engine() -> Engine {
+    // libFuzzer's hook aborts on every panic, even one the engine catches on purpose (the
+    // `liquid` crate's); a panic that escapes the target still aborts in libfuzzer-sys.
+    std::panic::set_hook(Box::new(|info| eprintln!("{info}")));
     Engine::new(EngineOptions {
         script_timeout: Duration::from_millis(50),
         script_memory_limit: 8 * 1024 * 1024,
@@ -44,6 +47,11 @@ pub fn definition(json: Value) -> WorkflowDefinition {
 pub fn load_and_run(engine: &Engine, definition: &WorkflowDefinition) {
     if let Ok(workflow) = engine.load(definition) {
         let clock = FixedClock(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap());
-        let _ = engine.start(&workflow, StartRequest::new("i1"), &clock, &SequentialIds::new());
+        let _ = engine.start(
+            &workflow,
+            StartRequest::new("i1"),
+            &clock,
+            &SequentialIds::new(),
+        );
     }
 }

@@ -13,7 +13,8 @@ static ENGINE: LazyLock<elsa_engine::Engine> = LazyLock::new(common::engine);
 
 fuzz_target!(|source: &str| {
     for language in ["JavaScript", "Liquid"] {
-        let expression = json!({"typeName": "Object", "expression": {"type": language, "value": source}});
+        let expression =
+            json!({"typeName": "Object", "expression": {"type": language, "value": source}});
         let root = json!({"type": "Elsa.Sequence", "activities": [
             {"id": "Set", "type": "Elsa.SetVariable", "variable": {"id": "x", "name": "X"}, "value": expression},
             {"id": "Write", "type": "Elsa.WriteLine", "text": expression},

@@ -206,3 +206,15 @@ fn literals_are_converted_to_the_input_type() {
     );
     assert_eq!(result.lines, ["number"]);
 }
+
+#[test]
+fn a_liquid_template_the_parser_chokes_on_is_a_load_error() {
+    // Found by the `expression` fuzz target: an integer literal beyond i64 before a filter.
+    let definition: WorkflowDefinition = serde_json::from_value(json!({
+        "id": "v", "definitionId": "d", "createdAt": "2026-01-01T00:00:00Z", "version": 1,
+        "root": write("L", "Liquid", "get{{  5555555555555555555555555550|  uC}}"),
+    }))
+    .unwrap();
+    let error = Engine::default().load(&definition).unwrap_err();
+    assert!(error.to_string().contains("does not compile"), "{error}");
+}
