@@ -85,7 +85,8 @@
       if (name !== undefined) return values[name];
       return 'Result' in values ? values.Result : values[Object.keys(values)[0]];
     };
-    const scope = Object.assign({}, helpers, {
+    // The helpers are inherited from a frozen prototype rather than copied: cheaper per call.
+    const scope = Object.assign(Object.create(helpers), {
       variables: vars,
       getVariable: (name) => vars[name],
       setVariable: (name, value) => { vars[name] = value; },
