@@ -67,8 +67,15 @@ impl IntoResponse for ApiError {
 impl From<RuntimeError> for ApiError {
     fn from(e: RuntimeError) -> Self {
         match &e {
-            RuntimeError::DefinitionNotFound(_) => Self::not_found(e.to_string()),
-            RuntimeError::InvalidWorkflow { .. } => Self::bad_request(e.to_string()),
+            RuntimeError::DefinitionNotFound(_) | RuntimeError::InstanceNotFound(_) => {
+                Self::not_found(e.to_string())
+            }
+            RuntimeError::Resume(_) | RuntimeError::ResumeLimit(_) => {
+                Self::bad_request(e.to_string())
+            }
+            RuntimeError::InvalidWorkflow { .. } | RuntimeError::InvalidDefinitionFile(_) => {
+                Self::bad_request(e.to_string())
+            }
             RuntimeError::ReadOnly(_) => Self {
                 status: StatusCode::FORBIDDEN,
                 message: e.to_string(),

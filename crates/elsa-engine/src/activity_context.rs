@@ -265,7 +265,31 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
         Ok(())
     }
 
+    /// Records an output and writes it to the variable it is bound to, if any. A value the
+    /// variable cannot hold faults this activity (infallible for the caller: the fault is the
+    /// outcome, and a faulted activity's later completion is ignored).
     pub fn set_output(&mut self, name: &str, value: Value) {
+        let node = self
+            .execution
+            .workflow
+            .node(self.execution.contexts.get(self.idx).node);
+        let bound = node
+            .output_bindings
+            .iter()
+            .find(|binding| binding.output == name)
+            .and_then(|binding| {
+                self.execution.contexts.resolve_variable(
+                    self.execution.workflow,
+                    self.idx,
+                    Some(&binding.variable_id),
+                    None,
+                )
+            });
+        if let Some(slot) = bound
+            && let Err(fault) = self.execution.assign(slot, value.clone())
+        {
+            self.execution.fault(self.idx, fault);
+        }
         self.execution
             .contexts
             .get_mut(self.idx)

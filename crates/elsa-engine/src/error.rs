@@ -28,15 +28,6 @@ pub enum LoadError {
     DuplicateActivityId { activity_id: String },
 
     #[error(
-        "Input '{input}' of activity '{activity_id}' uses expression type '{expression_type}', which is not supported."
-    )]
-    UnsupportedExpression {
-        activity_id: String,
-        input: String,
-        expression_type: String,
-    },
-
-    #[error(
         "Input '{input}' of activity '{activity_id}' has a value that is not a valid {type_name}: {reason}."
     )]
     InvalidLiteral {
@@ -47,7 +38,7 @@ pub enum LoadError {
     },
 
     #[error(
-        "JavaScript in input '{input}' of activity '{activity_id}' does not compile: {message}"
+        "The expression in input '{input}' of activity '{activity_id}' does not compile: {message}"
     )]
     ScriptSyntax {
         activity_id: String,

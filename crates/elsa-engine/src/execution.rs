@@ -10,10 +10,8 @@ use crate::effects::Effect;
 use crate::engine::StartRequest;
 use crate::engine::{FlowchartMode, ResumeError};
 use crate::error::Fault;
-use crate::expressions::Expression;
-use crate::expressions::javascript::{self, ScriptError, ScriptGlobals, ScriptLimits};
+use crate::expressions::javascript::ScriptLimits;
 use crate::scheduler::{Scheduler, WorkItem};
-use crate::values::ValueType;
 use crate::workflow::{IncidentStrategy, NodeIdx, VarIdx, Workflow};
 use elsa_model::{Bookmark, Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
 use serde_json::{Map, Value, json};
@@ -30,13 +28,13 @@ pub(crate) struct RunLimits {
 /// The mutable state of a run.
 pub(crate) struct Execution<'w> {
     pub workflow: &'w Workflow,
-    limits: &'w RunLimits,
+    pub limits: &'w RunLimits,
     clock: &'w dyn Clock,
-    ids: &'w dyn IdGenerator,
+    pub ids: &'w dyn IdGenerator,
     pub request: StartRequest,
     /// The workflow input as scripts see it: every declared input (null when not given) plus
     /// whatever the request passed.
-    script_input: Map<String, Value>,
+    pub script_input: Map<String, Value>,
     pub created_at: Timestamp,
     pub contexts: Contexts,
     pub scheduler: Scheduler,
@@ -318,78 +316,6 @@ impl<'w> Execution<'w> {
         }
     }
 
-    pub fn evaluate(
-        &mut self,
-        idx: ContextIdx,
-        expression: &Expression,
-        value_type: &ValueType,
-    ) -> Result<Value, Fault> {
-        let value = match expression {
-            Expression::Literal(value) => return Ok(value.clone()),
-            Expression::Variable(reference) => {
-                let slot = self
-                    .contexts
-                    .resolve_variable(
-                        self.workflow,
-                        idx,
-                        reference.id.as_deref(),
-                        reference.name.as_deref(),
-                    )
-                    .ok_or_else(|| {
-                        Fault::invalid_operation(format!(
-                            "Variable '{}' is not in scope.",
-                            reference.label()
-                        ))
-                    })?;
-                self.contexts.variable(slot).1.clone()
-            }
-            Expression::Input(name) => self
-                .workflow_input_for(idx)
-                .get(name)
-                .cloned()
-                .unwrap_or(Value::Null),
-            Expression::JavaScript(source) => self.evaluate_script(idx, source)?,
-        };
-        value_type.convert(value).map_err(|reason| {
-            Fault::invalid_operation(format!("The expression result cannot be used: {reason}."))
-        })
-    }
-
-    fn evaluate_script(&mut self, idx: ContextIdx, source: &str) -> Result<Value, Fault> {
-        self.run_script(idx, source).map(|(value, _)| value)
-    }
-
-    /// Runs a script; returns its value and every variable it left behind, including names that
-    /// are not declared (`RunJavaScript` passes its outcomes back that way).
-    pub fn run_script(
-        &mut self,
-        idx: ContextIdx,
-        source: &str,
-    ) -> Result<(Value, Map<String, Value>), Fault> {
-        let variables = self.contexts.visible_variables(self.workflow, idx);
-        let globals = ScriptGlobals {
-            variables: &variables,
-            input: self.workflow_input_for(idx),
-            instance_id: &self.request.instance_id,
-            correlation_id: self.request.correlation_id.as_deref(),
-        };
-        let result =
-            javascript::evaluate(source, &globals, &self.limits.script).map_err(script_fault)?;
-        for (name, value) in &result.variables {
-            if variables.get(name) == Some(value) {
-                continue;
-            }
-            // Names the script invented (not declared in scope) are not variables: ignore them.
-            if let Some(slot) = self
-                .contexts
-                .resolve_variable(self.workflow, idx, None, Some(name))
-            {
-                self.assign(slot, value.clone())?;
-            }
-        }
-        Ok((result.value, result.variables))
-    }
-
     /// Stores `value` in a variable, converted to its declared type.
     pub fn assign(&mut self, slot: VariableSlot, value: Value) -> Result<(), Fault> {
         let definition = self.workflow.variable(self.contexts.variable(slot).0);
@@ -490,7 +416,7 @@ impl<'w> Execution<'w> {
 
     /// The workflow input as the activity at `idx` sees it: its enclosing composite's inputs,
     /// else the instance's.
-    fn workflow_input_for(&self, idx: ContextIdx) -> &Map<String, Value> {
+    pub(crate) fn workflow_input_for(&self, idx: ContextIdx) -> &Map<String, Value> {
         match self.enclosing_composite(idx) {
             Some(composite) => &self.contexts.get(composite).activity_state,
             None => &self.script_input,
@@ -637,13 +563,4 @@ impl<'w> Execution<'w> {
         });
         self.sequence += 1;
     }
-}
-
-fn script_fault(error: ScriptError) -> Fault {
-    let exception_type = match error {
-        ScriptError::Timeout(_) => "TimeoutException",
-        ScriptError::OutOfMemory(_) => "MemoryLimitExceededException",
-        ScriptError::Syntax(_) | ScriptError::Thrown(_) => "JavaScriptException",
-    };
-    Fault::new(exception_type, error.message())
 }

@@ -9,8 +9,10 @@
 //!    looked up in the [`ActivityRegistry`], whose descriptors list the inputs (type, default,
 //!    wrapped or raw), outputs and ports, and build the activity from its JSON. Wrapped inputs
 //!    become expressions: literals are converted to the input type, JavaScript is compiled
-//!    (syntax-checked). Anything wrong is a [`LoadError`]; a loaded `Workflow` is immutable,
-//!    `Send + Sync` and meant to be cached.
+//!    (syntax-checked), Liquid templates are parsed; types the engine does not evaluate
+//!    (`CSharp`, `Python`) fault only when evaluated, as in Elsa. Outputs whose property names
+//!    a variable (`memoryReference.id`) write that variable when set. Anything wrong is a
+//!    [`LoadError`]; a loaded `Workflow` is immutable, `Send + Sync` and meant to be cached.
 //!    With [`Engine::load_with`], a type the registry does not know is looked up through an
 //!    [`ActivityResolver`]: a workflow definition with `options.usableAsActivity` is inlined
 //!    as a composite node whose inputs are the child's workflow inputs, whose outputs its
@@ -61,8 +63,10 @@
 //!    the only memory between runs: resuming one that went through JSON gives the same result.
 //!
 //! Time and ids come from the caller ([`Clock`], [`IdGenerator`]): with [`FixedClock`] and
-//! [`SequentialIds`] a run is reproducible byte for byte. JavaScript runs on a per-thread
-//! QuickJS runtime with time, memory and stack limits (see [`EngineOptions`]).
+//! [`SequentialIds`] a run is reproducible byte for byte (scripts' `newGuid()` derives from the
+//! id generator too). JavaScript runs on a per-thread QuickJS runtime with time, memory and
+//! stack limits (see [`EngineOptions`]); its realm is frozen, so no script's globals reach the
+//! next workflow.
 
 mod activities;
 mod activity_context;

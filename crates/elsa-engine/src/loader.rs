@@ -13,7 +13,9 @@ use crate::json;
 use crate::registry::{ActivityDescriptor, ActivityRegistry, DefaultValue};
 use crate::values::ValueType;
 use crate::variables::VariableDefinition;
-use crate::workflow::{ActivityNode, IncidentStrategy, InputBinding, NodeIdx, VarIdx, Workflow};
+use crate::workflow::{
+    ActivityNode, IncidentStrategy, InputBinding, NodeIdx, OutputBinding, VarIdx, Workflow,
+};
 use elsa_model::WorkflowDefinition;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -181,6 +183,7 @@ impl Loader<'_> {
         let node_id = parent_node_id.map_or_else(|| id.clone(), |parent| format!("{parent}:{id}"));
         let inputs = self.bind_inputs(descriptor, object, &id)?;
         self.resolved = resolved;
+        let output_bindings = bind_outputs(descriptor, object);
         let mut builder = NodeBuilder {
             loader: self,
             json: object,
@@ -215,6 +218,7 @@ impl Loader<'_> {
             can_start_workflow,
             merge_mode,
             inputs,
+            output_bindings,
             variables,
             activity,
         });
@@ -265,6 +269,27 @@ impl Loader<'_> {
     }
 }
 
+/// Outputs whose property names a variable through `memoryReference.id`. Other references
+/// (Studio writes some for unbound outputs) match no variable and are ignored when written.
+fn bind_outputs(
+    descriptor: &ActivityDescriptor,
+    object: &Map<String, Value>,
+) -> Vec<OutputBinding> {
+    descriptor
+        .outputs
+        .iter()
+        .filter_map(|output| {
+            let property = json::property(object, output.name)?.as_object()?;
+            let reference = json::property(property, "memoryReference")?.as_object()?;
+            let variable_id = json::string(reference, "id").filter(|id| !id.is_empty())?;
+            Some(OutputBinding {
+                output: output.name,
+                variable_id: variable_id.to_owned(),
+            })
+        })
+        .collect()
+}
+
 fn input_error(
     error: ExpressionError,
     activity_id: &str,
@@ -274,11 +299,6 @@ fn input_error(
     let activity_id = activity_id.to_owned();
     let input = input.to_owned();
     match error {
-        ExpressionError::Unsupported(expression_type) => LoadError::UnsupportedExpression {
-            activity_id,
-            input,
-            expression_type,
-        },
         ExpressionError::InvalidLiteral(reason) => LoadError::InvalidLiteral {
             activity_id,
             input,

@@ -90,6 +90,8 @@ pub(crate) struct ActivityNode {
     pub merge_mode: Option<String>,
     /// One binding per wrapped input of the descriptor, defaults applied.
     pub inputs: Vec<InputBinding>,
+    /// Outputs bound to variables (`"result": {"memoryReference": {"id": "<variableId>"}}`).
+    pub output_bindings: Vec<OutputBinding>,
     /// Variables this activity declares (containers).
     pub variables: Vec<VarIdx>,
     pub activity: Box<dyn Activity>,
@@ -101,4 +103,11 @@ pub(crate) struct InputBinding {
     pub name: &'static str,
     pub value_type: ValueType,
     pub expression: Expression,
+}
+
+/// An output written to a variable whenever the activity sets it (elsa-api.md §3.3).
+#[derive(Debug)]
+pub(crate) struct OutputBinding {
+    pub output: &'static str,
+    pub variable_id: String,
 }

@@ -314,11 +314,6 @@ fn load_errors_name_the_problem() {
             activity_id: "A".into()
         }
     );
-    let liquid = load_error(write_line(
-        "L",
-        json!({"expression": {"type": "Liquid", "value": "{{ x }}"}}),
-    ));
-    assert!(matches!(liquid, LoadError::UnsupportedExpression { .. }));
 }
 
 #[test]

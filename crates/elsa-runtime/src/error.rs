@@ -1,4 +1,4 @@
-use elsa_engine::LoadError;
+use elsa_engine::{LoadError, ResumeError};
 use elsa_store::StoreError;
 use thiserror::Error;
 
@@ -15,6 +15,14 @@ pub enum RuntimeError {
         #[source]
         source: LoadError,
     },
+    #[error("workflow instance {0} was not found")]
+    InstanceNotFound(String),
+    #[error(transparent)]
+    Resume(#[from] ResumeError),
+    #[error("the workflow did not finish within {0} bookmark resumptions")]
+    ResumeLimit(usize),
+    #[error("the workflow definition file is not valid: {0}")]
+    InvalidDefinitionFile(String),
     #[error("workflow definition {0} is read-only")]
     ReadOnly(String),
 }

@@ -1,8 +1,11 @@
-//! Starting workflow instances and committing what the engine produced.
+//! Starting and resuming workflow instances and committing what the engine produced.
 
 use crate::{Runtime, RuntimeError};
-use elsa_engine::{StartRequest, Workflow};
-use elsa_model::{VersionOptions, WorkflowDefinition, WorkflowDefinitionInput, WorkflowInstance};
+use elsa_engine::{ResumeError, ResumeRequest, RunResult, StartRequest, Workflow};
+use elsa_model::{
+    VersionOptions, WorkflowDefinition, WorkflowDefinitionInput, WorkflowInstance,
+    WorkflowSubStatus,
+};
 use elsa_store::InstanceCommit;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -114,6 +117,85 @@ impl Runtime {
             self.clock.as_ref(),
             self.ids.as_ref(),
         );
+        self.commit_run(loaded, result, None).await
+    }
+
+    /// Resumes a suspended instance at one of its bookmarks, with `request.input` as the
+    /// bookmark's input; the commit fails with a conflict if the instance changed meanwhile.
+    pub async fn resume(
+        &self,
+        instance_id: &str,
+        request: ResumeRequest,
+    ) -> Result<ExecuteOutcome, RuntimeError> {
+        let (instance, version) = self
+            .instances
+            .get(instance_id)
+            .await?
+            .ok_or_else(|| RuntimeError::InstanceNotFound(instance_id.to_owned()))?;
+        let definition = self
+            .definitions
+            .get(&instance.definition_version_id)
+            .await?
+            .ok_or_else(|| {
+                RuntimeError::DefinitionNotFound(instance.definition_version_id.clone())
+            })?;
+        let loaded = self.workflow(&definition)?;
+        let result = self.engine.resume(
+            &loaded.workflow,
+            &instance.workflow_state,
+            request,
+            self.clock.as_ref(),
+            self.ids.as_ref(),
+        )?;
+        self.commit_run(&loaded, result, Some(version)).await
+    }
+
+    /// Runs an instance to its end the way Elsa's integration tests do: while it is suspended
+    /// with bookmarks, resume every bookmark (with the same `input`), until it finishes or has
+    /// none left. Bookmarks that recreate themselves (timers) would loop forever, hence
+    /// `max_resumptions`.
+    pub async fn resume_until_end(
+        &self,
+        mut outcome: ExecuteOutcome,
+        input: &Map<String, Value>,
+        max_resumptions: usize,
+    ) -> Result<ExecuteOutcome, RuntimeError> {
+        let mut resumed = 0;
+        loop {
+            let state = &outcome.instance.workflow_state;
+            if state.sub_status != WorkflowSubStatus::Suspended || state.bookmarks.is_empty() {
+                return Ok(outcome);
+            }
+            let instance_id = outcome.instance.id.clone();
+            let bookmarks: Vec<String> = state.bookmarks.iter().map(|b| b.id.clone()).collect();
+            for bookmark_id in bookmarks {
+                if resumed == max_resumptions {
+                    return Err(RuntimeError::ResumeLimit(max_resumptions));
+                }
+                resumed += 1;
+                let request = ResumeRequest {
+                    bookmark_id,
+                    input: input.clone(),
+                };
+                match self.resume(&instance_id, request).await {
+                    Ok(next) => outcome = next,
+                    // An earlier resumption in this round consumed it or ended the workflow.
+                    Err(RuntimeError::Resume(
+                        ResumeError::BookmarkNotFound(_) | ResumeError::Finished,
+                    )) => {}
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+    }
+
+    /// Prints the run's lines and commits the instance with everything the run produced.
+    async fn commit_run(
+        &self,
+        loaded: &Loaded,
+        result: RunResult,
+        expected_version: Option<i64>,
+    ) -> Result<ExecuteOutcome, RuntimeError> {
         for line in &result.lines {
             (self.console)(line);
         }
@@ -121,7 +203,7 @@ impl Runtime {
         self.instances
             .commit(InstanceCommit {
                 instance: &instance,
-                expected_version: None,
+                expected_version,
                 bookmarks: &result.bookmarks,
                 journal: &result.journal,
                 activity_records: &result.activity_records,

@@ -5,16 +5,19 @@
 //! the console sink here), and where the engine's deterministic inputs — clock and ids — are
 //! supplied.
 
+mod definition_files;
 mod definitions;
 mod error;
 mod execution;
 
+pub use definition_files::parse_definition_file;
 pub use definitions::SaveOutcome;
 pub use error::RuntimeError;
 pub use execution::{ExecuteOutcome, ExecuteRequest};
 
 use elsa_engine::{Clock, Engine, IdGenerator};
-use elsa_store::{Database, DefinitionStore, InstanceStore};
+use elsa_store::migrate::{self, Module};
+use elsa_store::{Database, DbSettings, DefinitionStore, InstanceStore, SqliteSettings};
 use execution::Loaded;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -58,6 +61,25 @@ impl Runtime {
     /// The engine, for its activity registry.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// A throwaway runtime on a private in-memory SQLite database, migrated and empty: for the
+    /// `run` command and the conformance runner, which must take the same path as the API.
+    pub async fn in_memory(
+        engine: Engine,
+        clock: Arc<dyn Clock + Send + Sync>,
+        ids: Arc<dyn IdGenerator + Send + Sync>,
+        console: ConsoleSink,
+    ) -> Result<Self, RuntimeError> {
+        let settings = DbSettings::Sqlite(SqliteSettings {
+            filename: ":memory:".into(),
+            ..Default::default()
+        });
+        let db = Database::connect(&settings).await?;
+        for module in Module::ALL {
+            migrate::migrate(&settings, &db, module, &mut |_| {}).await?;
+        }
+        Ok(Self::new(engine, db.clone(), db, clock, ids, console))
     }
 
     /// Read access to stored definitions.

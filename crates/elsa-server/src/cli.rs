@@ -1,4 +1,4 @@
-//! The command line: `elsa-server [serve] | migrate | config check`.
+//! The command line: `elsa-server [serve] | migrate | config check | run FILE...`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -32,6 +32,22 @@ pub enum Command {
         /// Apply nothing; exit 1 when migrations are pending.
         #[arg(long)]
         check: bool,
+    },
+    /// Run a workflow file once on a throwaway in-memory database: WriteLine output goes to
+    /// stdout; exit code 0 = finished, 3 = suspended, 4 = faulted or cancelled.
+    Run {
+        /// Workflow definition JSON files; all are imported and published.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Workflow input, a JSON object.
+        #[arg(long)]
+        input: Option<String>,
+        /// The definition to run (default: the first file's).
+        #[arg(long)]
+        definition_id: Option<String>,
+        /// Resume every pending bookmark until the workflow finishes or none is left.
+        #[arg(long)]
+        until_end: bool,
     },
     /// Inspect configuration.
     Config {

@@ -7,4 +7,5 @@ pub mod config;
 pub mod databases;
 pub mod logging;
 pub mod migrate;
+pub mod run;
 pub mod serve;

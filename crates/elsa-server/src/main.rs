@@ -1,12 +1,29 @@
 use clap::Parser;
 use elsa_server::cli::{Cli, Command, ConfigCommand};
 use elsa_server::databases::ModuleDatabases;
-use elsa_server::{config, logging, migrate, serve};
+use elsa_server::run::RunArgs;
+use elsa_server::{config, logging, migrate, run, serve};
 use std::collections::HashMap;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Run {
+        files,
+        input,
+        definition_id,
+        until_end,
+    }) = cli.command
+    {
+        // A one-off run reads no configuration and opens no configured database.
+        logging::init("Warning");
+        return run_files(RunArgs {
+            files,
+            input,
+            definition_id,
+            until_end,
+        });
+    }
     let content_root = match cli
         .content_root
         .clone()
@@ -65,6 +82,21 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
             tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_files(args: RunArgs) -> ExitCode {
+    let result = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(run::run(args)));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }

@@ -1,13 +1,16 @@
-//! Expressions of wrapped inputs: parsed (and JavaScript syntax-checked) at load time,
-//! evaluated per activity execution by [`crate::execution`].
+//! Expressions of wrapped inputs: parsed (JavaScript syntax-checked, Liquid templates parsed)
+//! at load time, evaluated per activity execution (`evaluate.rs`).
 
+mod evaluate;
 pub(crate) mod javascript;
+mod liquid;
 mod literal;
 
 use crate::json;
 use crate::values::ValueType;
 use crate::variables::VariableRef;
 use javascript::ScriptLimits;
+use liquid::LiquidTemplate;
 use serde_json::Value;
 
 /// A parsed expression.
@@ -21,12 +24,16 @@ pub(crate) enum Expression {
     Variable(VariableRef),
     /// A workflow input by name.
     Input(String),
+    /// A Liquid template, rendered to a string.
+    Liquid(LiquidTemplate),
+    /// A type this engine does not evaluate (`CSharp`, `Python`, ...): an incident when
+    /// evaluated, not a load error.
+    Unsupported(String),
 }
 
 /// Why a wrapped input cannot be parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ExpressionError {
-    Unsupported(String),
     InvalidLiteral(String),
     Syntax(String),
     Malformed(String),
@@ -88,8 +95,18 @@ pub(crate) fn parse_wrapped(
             .map_err(ExpressionError::Malformed)
     } else if is("Input") {
         input_name(value).map(|name| Some(Expression::Input(name)))
+    } else if is("Liquid") {
+        match value {
+            Value::Null => Ok(None),
+            Value::String(source) => liquid::parse(source)
+                .map(|template| Some(Expression::Liquid(template)))
+                .map_err(ExpressionError::Syntax),
+            _ => Err(ExpressionError::Malformed(
+                "a Liquid expression must be a string".to_owned(),
+            )),
+        }
     } else {
-        Err(ExpressionError::Unsupported(expression_type.to_owned()))
+        Ok(Some(Expression::Unsupported(expression_type.to_owned())))
     }
 }
 
@@ -168,9 +185,14 @@ mod tests {
             Ok(Some(Expression::Input("OrderId".into())))
         );
         let liquid = json!({"expression": {"type": "Liquid", "value": "{{ x }}"}});
-        assert_eq!(
+        assert!(matches!(
             parse(liquid, ValueType::String),
-            Err(ExpressionError::Unsupported("Liquid".into()))
+            Ok(Some(Expression::Liquid(_)))
+        ));
+        let csharp = json!({"expression": {"type": "CSharp", "value": "1"}});
+        assert_eq!(
+            parse(csharp, ValueType::String),
+            Ok(Some(Expression::Unsupported("CSharp".into())))
         );
     }
 

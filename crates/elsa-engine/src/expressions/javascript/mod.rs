@@ -9,16 +9,20 @@
 //! * caches compiled expressions by their text (bounded, first-in first-out).
 //!
 //! An expression is compiled into `function(__scope) { with (__scope) { ... } }`. `__scope` is built
-//! per evaluation by [`SCOPE_FACTORY`] from JSON data (variables, workflow input, instance ids) and
-//! carries Elsa's helpers: `getVariable`/`setVariable`, `get<Name>`/`set<Name>` per variable,
-//! `variables.<Name>`, `getInput`/`get<InputName>`, `getWorkflowInstanceId`, `getCorrelationId`.
-//! Variables the script changed are read back from that data and returned to the caller.
+//! per evaluation by the factory in `scope.js` from JSON data (variables, workflow input, instance
+//! and definition ids, activity outputs) and carries Elsa's globals (elsa-api.md §5.6).
+//! Variables, the correlation id and the instance name the script changed are read back from
+//! that data and returned to the caller.
+//!
+//! **Isolation.** Scripts of all workflows share a thread's realm, so after the factory is built
+//! the realm is frozen (`freeze.js`): no script can add a global or patch a built-in. The scope is
+//! a proxy that catches assignments to undeclared names, so `x = 1` binds `x` for that
+//! evaluation only. One difference from Jint follows: `typeof undeclaredName` throws a
+//! ReferenceError instead of returning `"undefined"`.
 //!
 //! Like Elsa's Jint evaluator, a script's result is the value of its last statement, and a
 //! top-level `return` is allowed. Compiling evaluates only the wrapper; source that breaks out of
 //! it runs in the same sandbox, which is no more than the script could do when evaluated.
-//! Globals are shared by the scripts of one thread: they are isolated from the host, not from
-//! each other.
 
 use rquickjs::context::EvalOptions;
 use rquickjs::convert::Coerced;
@@ -83,6 +87,17 @@ pub(crate) struct ScriptGlobals<'a> {
     pub input: &'a Map<String, Value>,
     pub instance_id: &'a str,
     pub correlation_id: Option<&'a str>,
+    pub instance_name: Option<&'a str>,
+    pub definition_id: &'a str,
+    pub definition_version_id: &'a str,
+    pub definition_version: i32,
+    /// Outputs of the activities that ran, by activity id and by name
+    /// (`getOutputFrom`, `get<Output>From<Activity>()`).
+    pub outputs: Map<String, Value>,
+    /// The `Result` output of the activity that ran last (`getLastResult()`).
+    pub last_result: Value,
+    /// A fresh id from the engine's id generator that `newGuid()` derives GUIDs from.
+    pub guid_seed: Option<String>,
 }
 
 /// The result of an evaluation.
@@ -92,29 +107,16 @@ pub(crate) struct ScriptResult {
     pub value: Value,
     /// The variables after the evaluation, by name.
     pub variables: Map<String, Value>,
+    /// The correlation id and instance name after the evaluation (`setCorrelationId`, ...).
+    pub correlation_id: Option<String>,
+    pub instance_name: Option<String>,
 }
 
-/// Builds the `__scope` object of one evaluation from its data.
-const SCOPE_FACTORY: &str = r#"(function (data) {
-  const vars = data.variables, input = data.input;
-  const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
-  const scope = {
-    variables: vars,
-    getVariable: (name) => vars[name],
-    setVariable: (name, value) => { vars[name] = value; },
-    getInput: (name) => input[name],
-    getWorkflowInstanceId: () => data.instanceId,
-    getCorrelationId: () => data.correlationId,
-  };
-  for (const name of Object.keys(input)) {
-    scope['get' + pascal(name)] = () => input[name];
-  }
-  for (const name of Object.keys(vars)) {
-    scope['get' + pascal(name)] = () => vars[name];
-    scope['set' + pascal(name)] = (value) => { vars[name] = value; };
-  }
-  return scope;
-})"#;
+/// Evaluates to the function that builds the `__scope` of one evaluation from its data.
+const SCOPE_FACTORY: &str = include_str!("scope.js");
+
+/// Freezes the realm once the factory exists.
+const FREEZE_REALM: &str = include_str!("freeze.js");
 
 /// Compiles `source` (on this thread's host, warming its cache); the error is the compiler's message.
 pub(crate) fn check_syntax(source: &str, limits: &ScriptLimits) -> Result<(), String> {
@@ -182,7 +184,11 @@ impl ScriptHost {
             expired
         })));
         let scope_factory = context
-            .with(|ctx| eval_function(&ctx, SCOPE_FACTORY).map(|f| Persistent::save(&ctx, f)))
+            .with(|ctx| {
+                let factory = eval_function(&ctx, SCOPE_FACTORY)?;
+                ctx.eval::<(), _>(FREEZE_REALM)?;
+                Ok(Persistent::save(&ctx, factory))
+            })
             .map_err(unavailable)?;
         let limits = ScriptLimits::default();
         runtime.set_memory_limit(limits.memory_limit);
@@ -231,7 +237,7 @@ impl ScriptHost {
     ) -> Result<ScriptResult, ScriptError> {
         let data =
             serde_json::to_string(globals).map_err(|e| ScriptError::Thrown(e.to_string()))?;
-        let (value, variables) = self.guarded(|host| {
+        let (value, data) = self.guarded(|host| {
             let Self {
                 functions,
                 scope_factory,
@@ -251,13 +257,24 @@ impl ScriptHost {
                 serde_json::from_str(&text).map_err(|e| ScriptError::Thrown(e.to_string()))
             })
         };
-        let variables = match parse(variables)? {
-            Value::Object(variables) => variables,
+        let mut data = match parse(data)? {
+            Value::Object(data) => data,
+            _ => Map::new(),
+        };
+        let mut text = |key: &str| match data.remove(key) {
+            Some(Value::String(text)) => Some(text),
+            _ => None,
+        };
+        let (correlation_id, instance_name) = (text("correlationId"), text("instanceName"));
+        let variables = match data.remove("variables") {
+            Some(Value::Object(variables)) => variables,
             _ => Map::new(),
         };
         Ok(ScriptResult {
             value: parse(value)?,
             variables,
+            correlation_id,
+            instance_name,
         })
     }
 
@@ -286,7 +303,7 @@ impl ScriptHost {
     }
 }
 
-/// Calls a compiled expression; returns its value and the variables afterwards, as JSON text.
+/// Calls a compiled expression; returns its value and its data afterwards, as JSON text.
 fn run<'js>(
     ctx: &Ctx<'js>,
     function: &Function<'js>,
@@ -301,15 +318,11 @@ fn run<'js>(
         .json_stringify(value)?
         .map(|text| text.to_string())
         .transpose()?;
-    let variables: JsValue = match data.as_object() {
-        Some(data) => data.get("variables")?,
-        None => JsValue::new_undefined(ctx.clone()),
-    };
-    let variables = ctx
-        .json_stringify(variables)?
+    let data = ctx
+        .json_stringify(data)?
         .map(|text| text.to_string())
         .transpose()?;
-    Ok((value, variables))
+    Ok((value, data))
 }
 
 const OUT_OF_MEMORY: &str = "InternalError: out of memory";
@@ -383,13 +396,20 @@ fn eval_function<'js>(
 /// Compiles `source` into a function of `__scope` returning the script's value.
 fn compile<'js>(ctx: &Ctx<'js>, source: &str) -> Result<Function<'js>, String> {
     // Most expressions are a single expression: return it directly (fastest form).
-    let expression = format!("(function(__scope){{with(__scope){{return (\n{source}\n);}}}})");
+    // Compiled functions are shared by every evaluation of the same text: frozen, like the realm.
+    let expression =
+        format!("Object.freeze(function(__scope){{with(__scope){{return (\n{source}\n);}}}})");
     if let Ok(function) = eval_function(ctx, expression) {
         return Ok(function);
     }
     ctx.catch();
     // Statements. As a function body they may `return`; this form also validates the syntax.
-    let body = format!("(function(__scope){{with(__scope){{\n{source}\n}}}})");
+    // Statements run in a function nested inside the `with`: their declarations (`var`,
+    // `function`) then bind in that function, nearer than the scope proxy, which would
+    // otherwise claim every name it does not know.
+    let body = format!(
+        "Object.freeze(function(__scope){{with(__scope){{return (function(){{\n{source}\n}})();}}}})"
+    );
     let body = eval_function(ctx, body).map_err(|e| describe(ctx, e))?;
     // Without a top-level `return`, the value is the last statement's, which only `eval` yields.
     // A class static block accepts statements but rejects `return`: that tells the two apart
@@ -402,7 +422,9 @@ fn compile<'js>(ctx: &Ctx<'js>, source: &str) -> Result<Function<'js>, String> {
     let literal = serde_json::to_string(source).map_err(|e| e.to_string())?;
     eval_function(
         ctx,
-        format!("(function(__scope){{with(__scope){{return eval({literal});}}}})"),
+        format!(
+            "Object.freeze(function(__scope){{with(__scope){{return (function(){{return eval({literal});}})();}}}})"
+        ),
     )
     .map_err(|e| describe(ctx, e))
 }
@@ -412,18 +434,35 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn globals<'a>(
+        variables: &'a Map<String, Value>,
+        input: &'a Map<String, Value>,
+    ) -> ScriptGlobals<'a> {
+        ScriptGlobals {
+            variables,
+            input,
+            instance_id: "i1",
+            correlation_id: Some("c1"),
+            instance_name: None,
+            definition_id: "d1",
+            definition_version_id: "v1",
+            definition_version: 3,
+            outputs: Map::new(),
+            last_result: Value::Null,
+            guid_seed: Some("00000000000000ab".into()),
+        }
+    }
+
     fn eval(source: &str, variables: &Map<String, Value>) -> Result<ScriptResult, ScriptError> {
         let input = json!({"OrderId": "42"})
             .as_object()
             .cloned()
             .unwrap_or_default();
-        let globals = ScriptGlobals {
-            variables,
-            input: &input,
-            instance_id: "i1",
-            correlation_id: Some("c1"),
-        };
-        evaluate(source, &globals, &ScriptLimits::default())
+        evaluate(
+            source,
+            &globals(variables, &input),
+            &ScriptLimits::default(),
+        )
     }
 
     fn value(source: &str) -> Value {
@@ -434,6 +473,14 @@ mod tests {
     fn evaluates_expressions_statements_and_returns() {
         assert_eq!(value("1 + 2"), json!(3));
         assert_eq!(value("var x = 2; x * 5"), json!(10));
+        assert_eq!(
+            value("function f() { return 2; } let y = f(); y + 1"),
+            json!(3)
+        );
+        assert_eq!(
+            value("function g() { return 'g'; } return g();"),
+            json!("g")
+        );
         assert_eq!(value("return false;"), json!(false));
         assert_eq!(value("if (true) { return 'a'; } return 'b';"), json!("a"));
         assert_eq!(value("({a: [1, 'x']})"), json!({"a": [1, "x"]}));
@@ -482,12 +529,8 @@ mod tests {
             timeout: Duration::from_millis(100),
             ..ScriptLimits::default()
         };
-        let globals = ScriptGlobals {
-            variables: &Map::new(),
-            input: &Map::new(),
-            instance_id: "i",
-            correlation_id: None,
-        };
+        let (variables, input) = (Map::new(), Map::new());
+        let globals = globals(&variables, &input);
         let started = Instant::now();
         let error = evaluate("while (true) {}", &globals, &limits).unwrap_err();
         assert_eq!(error, ScriptError::Timeout(Duration::from_millis(100)));
@@ -510,6 +553,75 @@ mod tests {
         assert!(
             matches!(&error, ScriptError::Thrown(m) if m.contains("stack")),
             "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_global_assigned_by_one_script_is_invisible_to_the_next() {
+        let leak = "leaked = 42; globalThis.viaGlobal = 1; Array.prototype.patched = 1; \
+                    Math.max = () => 0; (function () { this.viaThis = 1; })(); leaked";
+        assert_eq!(
+            value(leak),
+            json!(42),
+            "a script sees its own undeclared binding"
+        );
+        for probe in ["leaked", "viaGlobal", "viaThis"] {
+            let error = eval(probe, &Map::new()).unwrap_err();
+            assert!(
+                matches!(&error, ScriptError::Thrown(m) if m.contains("ReferenceError")),
+                "{probe}: {error:?}"
+            );
+        }
+        assert_eq!(
+            value("[].patched === undefined && Math.max(1, 2) === 2"),
+            json!(true)
+        );
+    }
+
+    #[test]
+    fn offers_elsa_helpers_and_workflow_identity() {
+        assert_eq!(
+            value(
+                "[getWorkflowDefinitionId(), getWorkflowDefinitionVersionId(), getWorkflowDefinitionVersion()]"
+            ),
+            json!(["d1", "v1", 3])
+        );
+        assert_eq!(
+            value(
+                "[isNullOrEmpty(''), isNullOrEmpty(' '), isNullOrWhiteSpace(' '), isNullOrWhiteSpace(null), toJson({a: 1})]"
+            ),
+            json!([true, false, true, true, "{\"a\":1}"])
+        );
+        assert_eq!(
+            value(
+                "[stringToBase64('héllo'), stringFromBase64('aMOpbGxv'), bytesToBase64(bytesFromString('ab')), bytesToString(bytesFromBase64('YWI='))]"
+            ),
+            json!(["aMOpbGxv", "héllo", "YWI=", "ab"])
+        );
+        assert_eq!(
+            value("parseGuid('{0F8FAD5B-D9CB-469F-A165-70867728950E}')"),
+            json!("0f8fad5b-d9cb-469f-a165-70867728950e")
+        );
+        assert_eq!(
+            value("[newGuid(), newGuidString(), newShortGuid().length]"),
+            json!([
+                "00000000-0000-00ab-0000-000000000000",
+                "00000000-0000-00ab-0000-000000000001",
+                22
+            ])
+        );
+        let result = eval(
+            "setCorrelationId('c2'); setWorkflowInstanceName('n'); getCorrelationId()",
+            &Map::new(),
+        )
+        .unwrap();
+        assert_eq!(result.value, json!("c2"));
+        assert_eq!(
+            (
+                result.correlation_id.as_deref(),
+                result.instance_name.as_deref()
+            ),
+            (Some("c2"), Some("n"))
         );
     }
 }

@@ -1,0 +1,506 @@
+//! Conformance runner: every observable case of the Elsa corpus (`ELSA_CORPUS_DIR`, default
+//! `../shared/fixtures/elsa-corpus` next to the workspace) runs through the runtime — the code
+//! path the API takes — on a fresh in-memory database, and its outcome is compared with what
+//! Elsa's tests assert (`expect.yaml`, described in the corpus README).
+//!
+//! One line per case (`PASS`, `FAIL` with the first difference, `SKIP` with what the case
+//! needs), then a summary. While the engine is incomplete not every case passes, so the test
+//! fails only when a case listed in `conformance-baseline.txt` no longer passes: progress is
+//! locked in, regressions fail CI. `ELSA_CONFORMANCE_BLESS=1` rewrites the baseline with the
+//! cases that pass now. Without the corpus the test passes with a notice: the project's own
+//! tests never depend on it.
+
+use chrono::{TimeZone, Utc};
+use elsa_engine::{Engine, EngineOptions, FixedClock, SequentialIds};
+use elsa_model::{VersionOptions, WorkflowSubStatus};
+use elsa_runtime::{ExecuteOutcome, ExecuteRequest, Runtime, RuntimeError, parse_definition_file};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+const BASELINE: &str = "tests/conformance-baseline.txt";
+
+/// Bounds `run: until_end` for bookmarks that recreate themselves.
+const MAX_RESUMPTIONS: usize = 100;
+
+/// Expectation keys this runner checks; a case asserting anything else is skipped.
+const CHECKED: &[&str] = &[
+    "stdout_lines",
+    "stdout_contains",
+    "status",
+    "sub_status",
+    "output",
+    "variables",
+    "http_status",
+    "response_json",
+    "journal",
+    "activity_execution_records",
+];
+
+enum Verdict {
+    Pass,
+    Fail(String),
+    Skip(String),
+}
+
+#[tokio::test]
+async fn corpus_cases_do_not_regress() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = std::env::var_os("ELSA_CORPUS_DIR").map_or_else(
+        || manifest.join("../../../shared/fixtures/elsa-corpus"),
+        PathBuf::from,
+    );
+    if !corpus.is_dir() {
+        eprintln!(
+            "NOTICE: conformance corpus not found at {}; set ELSA_CORPUS_DIR to run it. Nothing checked.",
+            corpus.display()
+        );
+        return;
+    }
+    let mut scenarios: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .expect("read the corpus directory")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.join("expect.yaml").is_file())
+        .collect();
+    scenarios.sort();
+
+    let mut passed = BTreeSet::new();
+    let (mut failed, mut skipped) = (0, 0);
+    for dir in &scenarios {
+        let text = std::fs::read_to_string(dir.join("expect.yaml")).expect("read expect.yaml");
+        let yaml: serde_norway::Value =
+            serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let scenario = serde_json::to_value(yaml).expect("YAML maps onto JSON");
+        let name = scenario["scenario"].as_str().unwrap_or_default().to_owned();
+        for case in scenario["cases"].as_array().into_iter().flatten() {
+            let id = format!("{name}/{}", case["id"].as_str().unwrap_or("?"));
+            match run_case(dir, case).await {
+                Verdict::Pass => {
+                    println!("PASS {id}");
+                    passed.insert(id);
+                }
+                Verdict::Fail(difference) => {
+                    println!("FAIL {id}: {difference}");
+                    failed += 1;
+                }
+                Verdict::Skip(reason) => {
+                    println!("SKIP {id}: {reason}");
+                    skipped += 1;
+                }
+            }
+        }
+    }
+    println!(
+        "{} passed, {failed} failed, {skipped} skipped",
+        passed.len()
+    );
+
+    let baseline_path = manifest.join(BASELINE);
+    if std::env::var_os("ELSA_CONFORMANCE_BLESS").is_some() {
+        let header = "# Corpus cases that pass; the conformance test fails when one of them stops passing.\n";
+        let text: String = passed.iter().map(|id| format!("{id}\n")).collect();
+        let text = format!("{header}{text}");
+        std::fs::write(&baseline_path, text).expect("write the baseline");
+        println!("baseline rewritten: {}", baseline_path.display());
+        return;
+    }
+    let baseline: BTreeSet<String> = std::fs::read_to_string(&baseline_path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    for id in passed.difference(&baseline) {
+        println!("NEW PASS {id} (add it to {BASELINE})");
+    }
+    let regressed: Vec<_> = baseline.difference(&passed).collect();
+    assert!(
+        regressed.is_empty(),
+        "cases of the baseline no longer pass: {regressed:?}"
+    );
+}
+
+async fn run_case(dir: &Path, case: &Value) -> Verdict {
+    if case["observable"] != json!(true) {
+        return Verdict::Skip("not observable through the API".into());
+    }
+    if case.get("steps").is_some() {
+        return Verdict::Skip("needs a multi-step flow".into());
+    }
+    let expect = case["expect"].as_object().cloned().unwrap_or_default();
+    if let Some(key) = expect.keys().find(|key| !CHECKED.contains(&key.as_str())) {
+        return Verdict::Skip(format!("the runner does not check '{key}' yet"));
+    }
+    if expect
+        .get("activity_execution_records")
+        .is_some_and(|records| writeline_text_keys(records).is_none())
+    {
+        return Verdict::Skip(
+            "the runner does not check this 'activity_execution_records' form yet".into(),
+        );
+    }
+    let start = &case["start"];
+    let by = start["by"].as_str().unwrap_or_default();
+    if by == "http_trigger" {
+        return Verdict::Skip("needs HTTP triggers".into());
+    }
+    if by == "publish" {
+        return Verdict::Skip("needs publish validation results".into());
+    }
+
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    let runtime = Runtime::in_memory(
+        Engine::new(EngineOptions::default()),
+        Arc::new(FixedClock(
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        )),
+        Arc::new(SequentialIds::new()),
+        Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_owned())),
+    )
+    .await
+    .expect("an in-memory runtime");
+
+    let mut files = Vec::new();
+    for step in case["setup"].as_array().into_iter().flatten() {
+        let loaded = if let Some(file) = step["import_publish"].as_str() {
+            files.push(file.to_owned());
+            load(&runtime, dir, file, true).await
+        } else if let Some(preload) = step.get("preload") {
+            let names = match preload {
+                Value::Array(names) => names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                _ => json_files(dir),
+            };
+            let mut result = Ok(());
+            for file in names {
+                files.push(file.clone());
+                result = result.and(load(&runtime, dir, &file, false).await);
+            }
+            result
+        } else if let Some(config) = step.get("server_config") {
+            return Verdict::Skip(format!("needs server configuration {config}"));
+        } else {
+            return Verdict::Skip(format!("needs setup step {step}"));
+        };
+        if let Err(error) = loaded {
+            return csharp_or(&files, dir, error);
+        }
+    }
+
+    let outcome = match start_case(&runtime, start).await {
+        Ok(Some(outcome)) => outcome,
+        Ok(None) => {
+            let request = &start["request"];
+            return Verdict::Skip(format!(
+                "needs REST endpoint {} {}",
+                request["method"].as_str().unwrap_or("?"),
+                request["path"].as_str().unwrap_or("?")
+            ));
+        }
+        Err(RuntimeError::DefinitionNotFound(id))
+            if expect.get("http_status") == Some(&json!(404)) =>
+        {
+            return if expect.len() == 1 {
+                Verdict::Pass
+            } else {
+                Verdict::Fail(format!("definition {id} not found"))
+            };
+        }
+        Err(error) => return csharp_or(&files, dir, error.to_string()),
+    };
+    let state = &outcome.instance.workflow_state;
+    let lines = lines.lock().unwrap().clone();
+    if uses_csharp(&files, dir) {
+        let messages: Vec<_> = state.incidents.iter().map(|i| i.message.as_str()).collect();
+        return match messages.iter().find(|m| m.contains("not supported")) {
+            Some(message) => Verdict::Skip(format!("needs C#: {message}")),
+            None => Verdict::Fail(format!(
+                "uses C# but no not-supported incident: {messages:?}"
+            )),
+        };
+    }
+    match compare(&expect, &outcome, &lines, &runtime).await {
+        Ok(()) => Verdict::Pass,
+        Err(difference) => {
+            let incidents: Vec<_> = state.incidents.iter().map(|i| i.message.as_str()).collect();
+            let incidents = if incidents.is_empty() {
+                String::new()
+            } else {
+                format!(" incidents: {incidents:?}")
+            };
+            // Elsa's execute endpoint cannot pass run properties (token-based flowchart mode).
+            let properties = match start.get("properties") {
+                Some(properties) => format!(" [run properties {properties} not applied]"),
+                None => String::new(),
+            };
+            Verdict::Fail(format!("{difference}{incidents}{properties}"))
+        }
+    }
+}
+
+/// Loads one scenario file: imported and published, or preloaded as written.
+async fn load(runtime: &Runtime, dir: &Path, file: &str, publish: bool) -> Result<(), String> {
+    let bytes = std::fs::read(dir.join(file)).map_err(|e| format!("{file}: {e}"))?;
+    let json = parse_definition_file(&bytes).map_err(|e| format!("{file}: {e}"))?;
+    let result = if publish {
+        runtime.import_published(&json).await.map(drop)
+    } else {
+        runtime.preload(&json).await.map(drop)
+    };
+    result.map_err(|e| format!("{file}: {e}"))
+}
+
+fn json_files(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Whether the case's workflows need C# (a `CSharp` expression or `Elsa.RunCSharp`).
+fn uses_csharp(files: &[String], dir: &Path) -> bool {
+    files.iter().any(|file| {
+        std::fs::read_to_string(dir.join(file))
+            .is_ok_and(|text| text.contains("\"CSharp\"") || text.contains("RunCSharp"))
+    })
+}
+
+/// A case that could not even start: expected for C#, a failure otherwise.
+fn csharp_or(files: &[String], dir: &Path, error: String) -> Verdict {
+    if uses_csharp(files, dir) {
+        Verdict::Skip(format!("needs C#: {error}"))
+    } else {
+        Verdict::Fail(error)
+    }
+}
+
+/// Starts the case's workflow; `None` when the start is a REST call other than execute.
+async fn start_case(
+    runtime: &Runtime,
+    start: &Value,
+) -> Result<Option<ExecuteOutcome>, RuntimeError> {
+    let input = start["input"].as_object().cloned().unwrap_or_default();
+    let mut request = ExecuteRequest {
+        input,
+        correlation_id: start["correlation_id"].as_str().map(str::to_owned),
+        ..ExecuteRequest::default()
+    };
+    let definition_id = match start["by"].as_str().unwrap_or_default() {
+        "definition_id" => {
+            request.version_options = Some(match &start["version"] {
+                Value::Number(n) => VersionOptions::Specific(n.as_i64().unwrap_or(1) as i32),
+                _ => VersionOptions::Published,
+            });
+            start["definition_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }
+        "definition_version_id" => {
+            let version_id = start["version_id"].as_str().unwrap_or_default();
+            let definition = runtime
+                .definitions()
+                .get(version_id)
+                .await?
+                .ok_or_else(|| RuntimeError::DefinitionNotFound(version_id.to_owned()))?;
+            request.version_options = Some(VersionOptions::Specific(definition.version));
+            definition.definition_id
+        }
+        "rest" => {
+            let rest = &start["request"];
+            let path = rest["path"].as_str().unwrap_or_default();
+            let Some(id) = path
+                .strip_prefix("/elsa/api/workflow-definitions/")
+                .and_then(|rest| rest.strip_suffix("/execute"))
+                .filter(|_| rest["method"] == "POST")
+            else {
+                return Ok(None);
+            };
+            if let Some(body) = rest["body"].as_str().filter(|body| *body != "none") {
+                let body: Value = serde_json::from_str(body).unwrap_or_default();
+                request.input = body["input"].as_object().cloned().unwrap_or_default();
+            }
+            id.to_owned()
+        }
+        _ => return Ok(None),
+    };
+    let input = request.input.clone();
+    let outcome = runtime.execute(&definition_id, request).await?;
+    if start["run"] == "until_end" {
+        return runtime
+            .resume_until_end(outcome, &input, MAX_RESUMPTIONS)
+            .await
+            .map(Some);
+    }
+    Ok(Some(outcome))
+}
+
+async fn compare(
+    expect: &Map<String, Value>,
+    outcome: &ExecuteOutcome,
+    lines: &[String],
+    runtime: &Runtime,
+) -> Result<(), String> {
+    let state = &outcome.instance.workflow_state;
+    for (key, expected) in expect {
+        match key.as_str() {
+            "stdout_lines" => {
+                let expected: Vec<String> =
+                    serde_json::from_value(expected.clone()).unwrap_or_default();
+                if expected != lines {
+                    return Err(format!("stdout {lines:?}, expected {expected:?}"));
+                }
+            }
+            "stdout_contains" => {
+                for line in expected.as_array().into_iter().flatten() {
+                    if !lines.iter().any(|l| Some(l.as_str()) == line.as_str()) {
+                        return Err(format!("stdout {lines:?} lacks {line}"));
+                    }
+                }
+            }
+            "status" => same("status", &json!(state.status), expected)?,
+            "sub_status" => same("subStatus", &json!(state.sub_status), expected)?,
+            "output" => {
+                for (name, value) in expected.as_object().into_iter().flatten() {
+                    same(
+                        &format!("output {name}"),
+                        state.output.get(name).unwrap_or(&Value::Null),
+                        value,
+                    )?;
+                }
+            }
+            "variables" => {
+                let values = variables(runtime, state).await;
+                for (name, value) in expected.as_object().into_iter().flatten() {
+                    same(
+                        &format!("variable {name}"),
+                        values.get(name).unwrap_or(&Value::Null),
+                        value,
+                    )?;
+                }
+            }
+            "http_status" => {
+                let status = if state.sub_status == WorkflowSubStatus::Faulted {
+                    500
+                } else {
+                    200
+                };
+                same("HTTP status", &json!(status), expected)?;
+            }
+            "response_json" => {
+                let body = json!({ "workflowState": state });
+                for (path, value) in expected.as_object().into_iter().flatten() {
+                    let actual = path.split('.').try_fold(&body, |at, key| at.get(key));
+                    match (actual, value.as_str()) {
+                        (None, Some("absent")) => {}
+                        (Some(actual), _) => same(path, actual, value)?,
+                        (None, _) => return Err(format!("{path} is missing, expected {value}")),
+                    }
+                }
+            }
+            "journal" => {
+                let filter = &expected["filter"];
+                let journal = runtime
+                    .instances()
+                    .journal(&outcome.instance.id, 0, i64::MAX)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let count = journal
+                    .items
+                    .iter()
+                    .filter(|record| {
+                        Some(record.activity_id.as_str()) == filter["activity_id"].as_str()
+                            && record.event_name.as_deref() == filter["event_name"].as_str()
+                    })
+                    .count();
+                same(
+                    &format!("journal records {filter}"),
+                    &json!(count),
+                    &expected["count"],
+                )?;
+            }
+            "activity_execution_records" => {
+                let records = runtime
+                    .instances()
+                    .activity_records(&outcome.instance.id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let has_text: Vec<bool> = records
+                    .iter()
+                    .filter(|record| record.activity_type == "Elsa.WriteLine")
+                    .map(|record| {
+                        record
+                            .activity_state
+                            .as_ref()
+                            .is_some_and(|state| state.get("Text").is_some())
+                    })
+                    .collect();
+                let expected = writeline_text_keys(expected).unwrap_or_default();
+                same(
+                    "WriteLine records with a Text input",
+                    &json!(has_text),
+                    &json!(expected),
+                )?;
+            }
+            _ => unreachable!("unchecked keys are skipped before the run"),
+        }
+    }
+    Ok(())
+}
+
+fn same(what: &str, actual: &Value, expected: &Value) -> Result<(), String> {
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(format!("{what} is {actual}, expected {expected}"))
+    }
+}
+
+/// The instance's persisted variables by name (what `GET /workflow-instances/{id}/variables`
+/// lists): values by variable id in the contexts' `properties.Variables`, named from the
+/// definition's declarations.
+async fn variables(runtime: &Runtime, state: &elsa_model::WorkflowState) -> Map<String, Value> {
+    let Ok(Some(definition)) = runtime
+        .definitions()
+        .get(&state.definition_version_id)
+        .await
+    else {
+        return Map::new();
+    };
+    let mut by_name = Map::new();
+    for context in &state.activity_execution_contexts {
+        let Some(values) = context["properties"]["Variables"].as_object() else {
+            continue;
+        };
+        for declared in &definition.variables {
+            let (Some(id), Some(name)) = (declared["id"].as_str(), declared["name"].as_str())
+            else {
+                continue;
+            };
+            if let Some(value) = values.get(id) {
+                by_name.insert(name.to_owned(), value.clone());
+            }
+        }
+    }
+    by_name
+}
+
+/// The one `activity_execution_records` form the runner checks: which WriteLine records (in
+/// start order) kept their `Text` input (log persistence modes).
+fn writeline_text_keys(records: &Value) -> Option<Vec<bool>> {
+    let filter = records["filter"].as_str()?;
+    if !filter.contains("Elsa.WriteLine") {
+        return None;
+    }
+    serde_json::from_value(records.get("activity_state_has_key_Text")?.clone()).ok()
+}
