@@ -60,18 +60,25 @@ pub(crate) struct ExecutionContext {
     pub completed_at: Option<Timestamp>,
 }
 
-/// All contexts of a run, in creation order.
+/// All contexts of a run, in creation order, with the children of each (also in creation
+/// order) so that finding a context's children does not scan the whole run.
 #[derive(Debug, Default)]
-pub(crate) struct Contexts(Vec<ExecutionContext>);
+pub(crate) struct Contexts(Vec<ExecutionContext>, Vec<Vec<ContextIdx>>);
 
 impl Contexts {
     pub fn with_capacity(capacity: usize) -> Self {
-        Self(Vec::with_capacity(capacity))
+        Self(Vec::with_capacity(capacity), Vec::with_capacity(capacity))
     }
 
+    /// Adds a context; its parent (if any) must have been added before.
     pub fn add(&mut self, context: ExecutionContext) -> ContextIdx {
+        let idx = ContextIdx(self.0.len());
+        if let Some(parent) = context.parent {
+            self.1[parent.0].push(idx);
+        }
         self.0.push(context);
-        ContextIdx(self.0.len() - 1)
+        self.1.push(Vec::new());
+        idx
     }
 
     pub fn get(&self, idx: ContextIdx) -> &ExecutionContext {
@@ -103,9 +110,7 @@ impl Contexts {
     }
 
     pub fn children(&self, parent: ContextIdx) -> impl Iterator<Item = ContextIdx> + '_ {
-        self.iter()
-            .filter(move |(_, context)| context.parent == Some(parent))
-            .map(|(idx, _)| idx)
+        self.1[parent.0].iter().copied()
     }
 
     /// The variable slot a reference resolves to from `idx`: by id through all scopes first,
