@@ -1,7 +1,8 @@
 //! What an activity sees while it executes: its evaluated inputs, its context's properties
 //! and variables, and the operations it may perform (schedule children, complete, write lines).
 
-use crate::context::{ActivityStatus, ContextIdx};
+use crate::activities::flowchart::scope::FlowScope;
+use crate::context::{ActivityStatus, ContextIdx, FLOW_SCOPE};
 use crate::effects::Effect;
 use crate::engine::FlowchartMode;
 use crate::error::Fault;
@@ -263,6 +264,23 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
             .properties
             .insert(key.to_owned(), value);
         Ok(())
+    }
+
+    /// The flowchart's typed `FlowScope`, if this run stored one ([`Self::put_flow_scope`]).
+    pub fn take_flow_scope(&mut self) -> Option<FlowScope> {
+        self.execution.contexts.get_mut(self.idx).flow_scope.take()
+    }
+
+    /// Stores the flowchart's `FlowScope` typed; it becomes the JSON property `FlowScope` when
+    /// the state is produced.
+    pub fn put_flow_scope(&mut self, scope: FlowScope) {
+        let context = self.execution.contexts.get_mut(self.idx);
+        if !context.properties.contains_key(FLOW_SCOPE) {
+            context
+                .properties
+                .insert(FLOW_SCOPE.to_owned(), Value::Null);
+        }
+        context.flow_scope = Some(scope);
     }
 
     pub fn set_output(&mut self, name: &str, value: Value) {

@@ -2,6 +2,7 @@
 //! the activity that scheduled it (its owner). Containers declare their variables in their
 //! context; lookups walk from a context up through its ancestors (nearest scope wins).
 
+use crate::activities::flowchart::scope::FlowScope;
 use crate::workflow::{NodeIdx, VarIdx, Workflow};
 use elsa_model::Timestamp;
 use elsa_model::instance::ExceptionState;
@@ -52,6 +53,9 @@ pub(crate) struct ExecutionContext {
     pub outputs: Map<String, Value>,
     /// Activity-owned state that must survive a suspension (`CurrentIndex`, `FlowScope`).
     pub properties: Map<String, Value>,
+    /// The flowchart's `FlowScope` property, kept typed during a run; `properties` holds a
+    /// placeholder at its key (so the key keeps its position) until the state is produced.
+    pub flow_scope: Option<FlowScope>,
     pub outcomes: Vec<String>,
     /// Faults of this context and its descendants.
     pub fault_count: i32,
@@ -59,6 +63,21 @@ pub(crate) struct ExecutionContext {
     pub started_at: Timestamp,
     pub completed_at: Option<Timestamp>,
 }
+
+impl ExecutionContext {
+    /// `properties` as persisted: with the typed properties converted to JSON.
+    pub fn properties_json(&self) -> Map<String, Value> {
+        let mut properties = self.properties.clone();
+        if let Some(scope) = &self.flow_scope {
+            let value = serde_json::to_value(scope).unwrap_or(Value::Null);
+            properties.insert(FLOW_SCOPE.to_owned(), value);
+        }
+        properties
+    }
+}
+
+/// The context property holding the flowchart's `FlowScope`.
+pub(crate) const FLOW_SCOPE: &str = "FlowScope";
 
 /// All contexts of a run, in creation order, with the children of each (also in creation
 /// order) so that finding a context's children does not scan the whole run.

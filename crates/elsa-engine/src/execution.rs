@@ -218,6 +218,7 @@ impl<'w> Execution<'w> {
             activity_state: Map::new(),
             outputs: Map::new(),
             properties: Map::new(),
+            flow_scope: None,
             outcomes: Vec::new(),
             fault_count: 0,
             exception: None,

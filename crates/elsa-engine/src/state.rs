@@ -87,7 +87,7 @@ fn workflow_state(execution: &Execution<'_>, updated_at: Timestamp) -> WorkflowS
 /// Elsa's `ActivityExecutionContextState`.
 fn context_json(execution: &Execution<'_>, idx: ContextIdx, context: &ExecutionContext) -> Value {
     let workflow = execution.workflow;
-    let mut properties = context.properties.clone();
+    let mut properties = context.properties_json();
     let persisted: Map<String, Value> = context
         .variables
         .iter()

@@ -14,12 +14,13 @@
 
 mod connections;
 mod graph;
-mod scope;
+pub(crate) mod scope;
 mod tokens;
 
 use super::flow_join::{self, JoinMode};
 use super::{Activity, CompletedChild};
 use crate::activity_context::ActivityContext;
+use crate::context::FLOW_SCOPE;
 use crate::engine::FlowchartMode;
 use crate::error::{Fault, LoadError};
 use crate::json;
@@ -49,8 +50,6 @@ pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
     build,
 };
 
-/// Context property holding the [`FlowScope`].
-const FLOW_SCOPE: &str = "FlowScope";
 /// Scheduling input marking a re-run through a backward connection (not counted as a visit).
 const BACKWARD_CONNECTION: &str = "BackwardConnection";
 
@@ -276,15 +275,30 @@ impl Activity for Flowchart {
         if cx.flowchart_mode() == FlowchartMode::TokenBased {
             return self.on_child_completed_by_tokens(cx, &graph, from, &child.outcomes);
         }
-        let mut scope: FlowScope = cx.property(FLOW_SCOPE)?.unwrap_or_default();
+        // Typed in the context during the run; from the persisted JSON after a resume.
+        let (mut scope, typed) = match cx.take_flow_scope() {
+            Some(scope) => (scope, true),
+            None => (cx.property(FLOW_SCOPE)?.unwrap_or_default(), false),
+        };
         let rerun = child
             .input
             .get(BACKWARD_CONNECTION)
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        scope.begin();
         let scheduled =
-            self.visit_outbound(cx, &graph, &mut scope, from, &child.outcomes, rerun)?;
-        cx.set_property(FLOW_SCOPE, &scope)?;
+            match self.visit_outbound(cx, &graph, &mut scope, from, &child.outcomes, rerun) {
+                Ok(scheduled) => scheduled,
+                Err(fault) => {
+                    // The scope stays as it was before this step.
+                    if typed {
+                        scope.rollback();
+                        cx.put_flow_scope(scope);
+                    }
+                    return Err(fault);
+                }
+            };
+        cx.put_flow_scope(scope);
         if !scheduled && !cx.has_pending_work() && !cx.has_faulted_children() {
             cx.complete();
         }
