@@ -258,11 +258,14 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
         let value = serde_json::to_value(value).map_err(|e| {
             Fault::invalid_operation(format!("Activity property '{key}' cannot be stored: {e}."))
         })?;
-        self.execution
-            .contexts
-            .get_mut(self.idx)
-            .properties
-            .insert(key.to_owned(), value);
+        let properties = &mut self.execution.contexts.get_mut(self.idx).properties;
+        // Overwriting keeps the key (and its position) without allocating a new one.
+        match properties.get_mut(key) {
+            Some(slot) => *slot = value,
+            None => {
+                properties.insert(key.to_owned(), value);
+            }
+        }
         Ok(())
     }
 
@@ -284,11 +287,13 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
     }
 
     pub fn set_output(&mut self, name: &str, value: Value) {
-        self.execution
-            .contexts
-            .get_mut(self.idx)
-            .outputs
-            .insert(name.to_owned(), value);
+        let outputs = &mut self.execution.contexts.get_mut(self.idx).outputs;
+        match outputs.get_mut(name) {
+            Some(slot) => *slot = value,
+            None => {
+                outputs.insert(name.to_owned(), value);
+            }
+        }
     }
 
     /// A line for the console; the runtime prints it, the engine never does.
