@@ -29,7 +29,7 @@ use crate::registry::{ActivityDescriptor, ActivityKind};
 use crate::workflow::NodeIdx;
 use connections::Connection;
 use graph::FlowGraph;
-use scope::FlowScope;
+use scope::Recorded;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -118,11 +118,11 @@ impl Flowchart {
     }
 
     /// Visits the outbound connections of `from`; returns whether anything was scheduled.
-    fn visit_outbound(
-        &self,
+    fn visit_outbound<'s>(
+        &'s self,
         cx: &mut ActivityContext<'_, '_>,
         graph: &FlowGraph,
-        scope: &mut FlowScope,
+        scope: &mut Recorded<'_, 's>,
         from: usize,
         outcomes: &[String],
         rerun_by_backward_connection: bool,
@@ -146,11 +146,11 @@ impl Flowchart {
 
     /// Decides whether the target of a visited forward connection runs, waits or is skipped:
     /// an `Elsa.FlowJoin` by its mode, any other activity as an implicit `WaitAllActive` join.
-    fn join(
-        &self,
+    fn join<'s>(
+        &'s self,
         cx: &mut ActivityContext<'_, '_>,
         graph: &FlowGraph,
-        scope: &mut FlowScope,
+        scope: &mut Recorded<'_, 's>,
         connection: usize,
     ) -> Result<bool, Fault> {
         let target = self.connections[connection].target;
@@ -203,11 +203,11 @@ impl Flowchart {
 
     /// `WaitAny` fired: the branches still running towards the join lose the race. Their
     /// outbound connections are visited as not followed, as for any cancelled child.
-    fn cancel_inbound_branches(
-        &self,
+    fn cancel_inbound_branches<'s>(
+        &'s self,
         cx: &mut ActivityContext<'_, '_>,
         graph: &FlowGraph,
-        scope: &mut FlowScope,
+        scope: &mut Recorded<'_, 's>,
         join: usize,
     ) -> Result<(), Fault> {
         let upstream: Vec<NodeIdx> = graph
@@ -285,14 +285,14 @@ impl Activity for Flowchart {
             .get(BACKWARD_CONNECTION)
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        scope.begin();
+        let mut step = Recorded::new(&mut scope);
         let scheduled =
-            match self.visit_outbound(cx, &graph, &mut scope, from, &child.outcomes, rerun) {
+            match self.visit_outbound(cx, &graph, &mut step, from, &child.outcomes, rerun) {
                 Ok(scheduled) => scheduled,
                 Err(fault) => {
                     // The scope stays as it was before this step.
                     if typed {
-                        scope.rollback();
+                        step.rollback();
                         cx.put_flow_scope(scope);
                     }
                     return Err(fault);
