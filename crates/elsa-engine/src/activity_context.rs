@@ -1,7 +1,8 @@
 //! What an activity sees while it executes: its evaluated inputs, its context's properties
 //! and variables, and the operations it may perform (schedule children, complete, write lines).
 
-use crate::context::{ActivityStatus, ContextIdx};
+use crate::activities::flowchart::scope::FlowScope;
+use crate::context::{ActivityStatus, ContextIdx, FLOW_SCOPE};
 use crate::effects::Effect;
 use crate::engine::FlowchartMode;
 use crate::error::Fault;
@@ -257,12 +258,32 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
         let value = serde_json::to_value(value).map_err(|e| {
             Fault::invalid_operation(format!("Activity property '{key}' cannot be stored: {e}."))
         })?;
-        self.execution
-            .contexts
-            .get_mut(self.idx)
-            .properties
-            .insert(key.to_owned(), value);
+        let properties = &mut self.execution.contexts.get_mut(self.idx).properties;
+        // Overwriting keeps the key (and its position) without allocating a new one.
+        match properties.get_mut(key) {
+            Some(slot) => *slot = value,
+            None => {
+                properties.insert(key.to_owned(), value);
+            }
+        }
         Ok(())
+    }
+
+    /// The flowchart's typed `FlowScope`, if this run stored one ([`Self::put_flow_scope`]).
+    pub fn take_flow_scope(&mut self) -> Option<FlowScope> {
+        self.execution.contexts.get_mut(self.idx).flow_scope.take()
+    }
+
+    /// Stores the flowchart's `FlowScope` typed; it becomes the JSON property `FlowScope` when
+    /// the state is produced.
+    pub fn put_flow_scope(&mut self, scope: FlowScope) {
+        let context = self.execution.contexts.get_mut(self.idx);
+        if !context.properties.contains_key(FLOW_SCOPE) {
+            context
+                .properties
+                .insert(FLOW_SCOPE.to_owned(), Value::Null);
+        }
+        context.flow_scope = Some(scope);
     }
 
     /// Records an output and writes it to the variable it is bound to, if any. A value the
@@ -290,11 +311,13 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
         {
             self.execution.fault(self.idx, fault);
         }
-        self.execution
-            .contexts
-            .get_mut(self.idx)
-            .outputs
-            .insert(name.to_owned(), value);
+        let outputs = &mut self.execution.contexts.get_mut(self.idx).outputs;
+        match outputs.get_mut(name) {
+            Some(slot) => *slot = value,
+            None => {
+                outputs.insert(name.to_owned(), value);
+            }
+        }
     }
 
     /// A line for the console; the runtime prints it, the engine never does.

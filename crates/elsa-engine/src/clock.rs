@@ -66,10 +66,12 @@ impl IdGenerator for SequentialIds {
 /// `format!` costs several times more.
 fn hex_id(n: u64) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    (0..16)
-        .rev()
-        .map(|nibble| char::from(DIGITS[((n >> (nibble * 4)) & 0xf) as usize]))
-        .collect()
+    let mut bytes = [0u8; 16];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = DIGITS[((n >> ((15 - i) * 4)) & 0xf) as usize];
+    }
+    // Only ASCII hex digits: always valid UTF-8.
+    String::from_utf8(bytes.to_vec()).unwrap_or_default()
 }
 
 #[cfg(test)]

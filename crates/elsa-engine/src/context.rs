@@ -2,6 +2,7 @@
 //! the activity that scheduled it (its owner). Containers declare their variables in their
 //! context; lookups walk from a context up through its ancestors (nearest scope wins).
 
+use crate::activities::flowchart::scope::FlowScope;
 use crate::workflow::{NodeIdx, VarIdx, Workflow};
 use elsa_model::Timestamp;
 use elsa_model::instance::ExceptionState;
@@ -52,6 +53,9 @@ pub(crate) struct ExecutionContext {
     pub outputs: Map<String, Value>,
     /// Activity-owned state that must survive a suspension (`CurrentIndex`, `FlowScope`).
     pub properties: Map<String, Value>,
+    /// The flowchart's `FlowScope` property, kept typed during a run; `properties` holds a
+    /// placeholder at its key (so the key keeps its position) until the state is produced.
+    pub flow_scope: Option<FlowScope>,
     pub outcomes: Vec<String>,
     /// Faults of this context and its descendants.
     pub fault_count: i32,
@@ -60,18 +64,40 @@ pub(crate) struct ExecutionContext {
     pub completed_at: Option<Timestamp>,
 }
 
-/// All contexts of a run, in creation order.
+impl ExecutionContext {
+    /// `properties` as persisted: with the typed properties converted to JSON.
+    pub fn properties_json(&self) -> Map<String, Value> {
+        let mut properties = self.properties.clone();
+        if let Some(scope) = &self.flow_scope {
+            let value = serde_json::to_value(scope).unwrap_or(Value::Null);
+            properties.insert(FLOW_SCOPE.to_owned(), value);
+        }
+        properties
+    }
+}
+
+/// The context property holding the flowchart's `FlowScope`.
+pub(crate) const FLOW_SCOPE: &str = "FlowScope";
+
+/// All contexts of a run, in creation order, with the children of each (also in creation
+/// order) so that finding a context's children does not scan the whole run.
 #[derive(Debug, Default)]
-pub(crate) struct Contexts(Vec<ExecutionContext>);
+pub(crate) struct Contexts(Vec<ExecutionContext>, Vec<Vec<ContextIdx>>);
 
 impl Contexts {
     pub fn with_capacity(capacity: usize) -> Self {
-        Self(Vec::with_capacity(capacity))
+        Self(Vec::with_capacity(capacity), Vec::with_capacity(capacity))
     }
 
+    /// Adds a context; its parent (if any) must have been added before.
     pub fn add(&mut self, context: ExecutionContext) -> ContextIdx {
+        let idx = ContextIdx(self.0.len());
+        if let Some(parent) = context.parent {
+            self.1[parent.0].push(idx);
+        }
         self.0.push(context);
-        ContextIdx(self.0.len() - 1)
+        self.1.push(Vec::new());
+        idx
     }
 
     pub fn get(&self, idx: ContextIdx) -> &ExecutionContext {
@@ -103,9 +129,7 @@ impl Contexts {
     }
 
     pub fn children(&self, parent: ContextIdx) -> impl Iterator<Item = ContextIdx> + '_ {
-        self.iter()
-            .filter(move |(_, context)| context.parent == Some(parent))
-            .map(|(idx, _)| idx)
+        self.1[parent.0].iter().copied()
     }
 
     /// The variable slot a reference resolves to from `idx`: by id through all scopes first,

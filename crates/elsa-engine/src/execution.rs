@@ -216,6 +216,7 @@ impl<'w> Execution<'w> {
             activity_state: Map::new(),
             outputs: Map::new(),
             properties: Map::new(),
+            flow_scope: None,
             outcomes: Vec::new(),
             fault_count: 0,
             exception: None,
@@ -360,8 +361,8 @@ impl<'w> Execution<'w> {
         let context = self.contexts.get_mut(idx);
         context.status = ActivityStatus::Completed;
         context.completed_at = Some(now);
+        let payload = outcomes_payload(&outcomes);
         context.outcomes = outcomes;
-        let payload = json!({ "Outcomes": context.outcomes });
         self.journal(idx, "Completed", None, Some(payload));
         self.scheduler.remove_callbacks_of(idx);
         self.remove_bookmarks_of(idx);
@@ -375,16 +376,22 @@ impl<'w> Execution<'w> {
         if !self.scheduler.take_callback(owner, context.node) {
             return;
         }
+        // Lent to the owner for the callback (nothing reads them from the completed context
+        // meanwhile), then put back for the activity record: no copies.
+        let context = self.contexts.get_mut(idx);
         let child = CompletedChild {
             node: context.node,
-            outcomes: context.outcomes.clone(),
-            input: context.input.clone(),
+            outcomes: std::mem::take(&mut context.outcomes),
+            input: std::mem::take(&mut context.input),
         };
         let owner_node = self.workflow.node(self.contexts.get(owner).node);
-        if let Err(fault) = owner_node
+        let result = owner_node
             .activity
-            .on_child_completed(&mut ActivityContext::new(self, owner), &child)
-        {
+            .on_child_completed(&mut ActivityContext::new(self, owner), &child);
+        let context = self.contexts.get_mut(idx);
+        context.outcomes = child.outcomes;
+        context.input = child.input;
+        if let Err(fault) = result {
             self.fault(owner, fault);
         }
     }
@@ -563,4 +570,13 @@ impl<'w> Execution<'w> {
         });
         self.sequence += 1;
     }
+}
+
+/// `{"Outcomes": [...]}`, built directly rather than through a serializer.
+pub(crate) fn outcomes_payload(outcomes: &[String]) -> Value {
+    let outcomes = outcomes.iter().map(|o| Value::from(o.as_str())).collect();
+    Value::Object(Map::from_iter([(
+        "Outcomes".to_owned(),
+        Value::Array(outcomes),
+    )]))
 }

@@ -132,6 +132,7 @@ fn parse_context(
         activity_state: map("activityState"),
         outputs: Map::new(),
         properties,
+        flow_scope: None,
         outcomes: Vec::new(),
         fault_count: json::property(object, "faultCount")
             .and_then(Value::as_i64)

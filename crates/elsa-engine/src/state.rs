@@ -3,7 +3,7 @@
 
 use crate::context::{ActivityStatus, ContextIdx, Contexts, ExecutionContext};
 use crate::engine::RunResult;
-use crate::execution::Execution;
+use crate::execution::{Execution, outcomes_payload};
 use crate::scheduler::ON_CHILD_COMPLETED;
 use crate::variables::StorageDriver;
 use crate::workflow::Workflow;
@@ -87,7 +87,7 @@ fn workflow_state(execution: &Execution<'_>, updated_at: Timestamp) -> WorkflowS
 /// Elsa's `ActivityExecutionContextState`.
 fn context_json(execution: &Execution<'_>, idx: ContextIdx, context: &ExecutionContext) -> Value {
     let workflow = execution.workflow;
-    let mut properties = context.properties.clone();
+    let mut properties = context.properties_json();
     let persisted: Map<String, Value> = context
         .variables
         .iter()
@@ -166,7 +166,7 @@ fn activity_records(
                 activity_name: node.name.clone(),
                 activity_state: non_empty(context.activity_state),
                 outputs: non_empty(context.outputs),
-                payload: completed.then(|| json!({ "Outcomes": context.outcomes })),
+                payload: completed.then(|| outcomes_payload(&context.outcomes)),
                 exception: context.exception.and_then(|e| serde_json::to_value(e).ok()),
                 started_at: context.started_at,
                 has_bookmarks,

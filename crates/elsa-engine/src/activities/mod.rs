@@ -24,7 +24,7 @@ mod flow_join;
 mod flow_node;
 mod flow_send_http_request;
 mod flow_switch;
-mod flowchart;
+pub(crate) mod flowchart;
 mod for_each;
 mod for_loop;
 mod fork;

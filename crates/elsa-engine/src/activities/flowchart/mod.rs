@@ -14,12 +14,13 @@
 
 mod connections;
 mod graph;
-mod scope;
+pub(crate) mod scope;
 mod tokens;
 
 use super::flow_join::{self, JoinMode};
 use super::{Activity, CompletedChild};
 use crate::activity_context::ActivityContext;
+use crate::context::FLOW_SCOPE;
 use crate::engine::FlowchartMode;
 use crate::error::{Fault, LoadError};
 use crate::json;
@@ -28,7 +29,7 @@ use crate::registry::{ActivityDescriptor, ActivityKind};
 use crate::workflow::NodeIdx;
 use connections::Connection;
 use graph::FlowGraph;
-use scope::FlowScope;
+use scope::Recorded;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -49,8 +50,6 @@ pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
     build,
 };
 
-/// Context property holding the [`FlowScope`].
-const FLOW_SCOPE: &str = "FlowScope";
 /// Scheduling input marking a re-run through a backward connection (not counted as a visit).
 const BACKWARD_CONNECTION: &str = "BackwardConnection";
 
@@ -119,11 +118,11 @@ impl Flowchart {
     }
 
     /// Visits the outbound connections of `from`; returns whether anything was scheduled.
-    fn visit_outbound(
-        &self,
+    fn visit_outbound<'s>(
+        &'s self,
         cx: &mut ActivityContext<'_, '_>,
         graph: &FlowGraph,
-        scope: &mut FlowScope,
+        scope: &mut Recorded<'_, 's>,
         from: usize,
         outcomes: &[String],
         rerun_by_backward_connection: bool,
@@ -147,11 +146,11 @@ impl Flowchart {
 
     /// Decides whether the target of a visited forward connection runs, waits or is skipped:
     /// an `Elsa.FlowJoin` by its mode, any other activity as an implicit `WaitAllActive` join.
-    fn join(
-        &self,
+    fn join<'s>(
+        &'s self,
         cx: &mut ActivityContext<'_, '_>,
         graph: &FlowGraph,
-        scope: &mut FlowScope,
+        scope: &mut Recorded<'_, 's>,
         connection: usize,
     ) -> Result<bool, Fault> {
         let target = self.connections[connection].target;
@@ -204,11 +203,11 @@ impl Flowchart {
 
     /// `WaitAny` fired: the branches still running towards the join lose the race. Their
     /// outbound connections are visited as not followed, as for any cancelled child.
-    fn cancel_inbound_branches(
-        &self,
+    fn cancel_inbound_branches<'s>(
+        &'s self,
         cx: &mut ActivityContext<'_, '_>,
         graph: &FlowGraph,
-        scope: &mut FlowScope,
+        scope: &mut Recorded<'_, 's>,
         join: usize,
     ) -> Result<(), Fault> {
         let upstream: Vec<NodeIdx> = graph
@@ -276,15 +275,30 @@ impl Activity for Flowchart {
         if cx.flowchart_mode() == FlowchartMode::TokenBased {
             return self.on_child_completed_by_tokens(cx, &graph, from, &child.outcomes);
         }
-        let mut scope: FlowScope = cx.property(FLOW_SCOPE)?.unwrap_or_default();
+        // Typed in the context during the run; from the persisted JSON after a resume.
+        let (mut scope, typed) = match cx.take_flow_scope() {
+            Some(scope) => (scope, true),
+            None => (cx.property(FLOW_SCOPE)?.unwrap_or_default(), false),
+        };
         let rerun = child
             .input
             .get(BACKWARD_CONNECTION)
             .and_then(Value::as_bool)
             .unwrap_or(false);
+        let mut step = Recorded::new(&mut scope);
         let scheduled =
-            self.visit_outbound(cx, &graph, &mut scope, from, &child.outcomes, rerun)?;
-        cx.set_property(FLOW_SCOPE, &scope)?;
+            match self.visit_outbound(cx, &graph, &mut step, from, &child.outcomes, rerun) {
+                Ok(scheduled) => scheduled,
+                Err(fault) => {
+                    // The scope stays as it was before this step.
+                    if typed {
+                        step.rollback();
+                        cx.put_flow_scope(scope);
+                    }
+                    return Err(fault);
+                }
+            };
+        cx.put_flow_scope(scope);
         if !scheduled && !cx.has_pending_work() && !cx.has_faulted_children() {
             cx.complete();
         }
