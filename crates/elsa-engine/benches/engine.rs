@@ -10,6 +10,10 @@ use elsa_model::{WorkflowDefinition, WorkflowStatus};
 use serde_json::{Value, json};
 use std::hint::black_box;
 
+/// The allocator the server runs with (`elsa-server/src/main.rs`), so the numbers match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn definition(root: Value, variables: Value) -> WorkflowDefinition {
     serde_json::from_value(json!({
         "id": "bench-v1", "definitionId": "bench", "createdAt": "2026-01-01T00:00:00Z",

@@ -6,6 +6,11 @@ use elsa_server::{config, logging, migrate, run, serve};
 use std::collections::HashMap;
 use std::process::ExitCode;
 
+/// mimalloc: the engine allocates many small records per step, where glibc's malloc cost more
+/// than the engine's own work (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Run {
