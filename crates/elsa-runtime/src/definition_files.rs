@@ -67,6 +67,7 @@ impl Runtime {
         self.definitions
             .save(std::slice::from_ref(&definition))
             .await?;
+        self.definition_stored(&definition);
         Ok(definition)
     }
 

@@ -111,12 +111,7 @@ impl Runtime {
         mut version: WorkflowDefinition,
     ) -> Result<SaveOutcome, RuntimeError> {
         // A version that cannot run is never published.
-        self.engine
-            .load(&version)
-            .map_err(|source| RuntimeError::InvalidWorkflow {
-                id: version.definition_id.clone(),
-                source,
-            })?;
+        self.load_definition(&version).await?;
         let mut changed: Vec<WorkflowDefinition> = self
             .definitions
             .versions(&version.definition_id)
@@ -133,6 +128,11 @@ impl Runtime {
         version.is_latest = true;
         changed.push(version);
         self.definitions.save(&changed).await?;
+        self.definition_stored(
+            changed
+                .last()
+                .expect("the published version was pushed last"),
+        );
         Ok(SaveOutcome {
             definition: changed
                 .pop()
