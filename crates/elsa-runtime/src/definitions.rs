@@ -77,6 +77,8 @@ impl Runtime {
         apply_input(&mut draft, input);
         changed.push(draft);
         self.definitions.save(&changed).await?;
+        // A parent may name this very version of a workflow used as an activity.
+        self.definition_stored(changed.last().expect("the draft was pushed last"));
         let draft = changed.pop().expect("the draft was pushed last");
         if publish {
             return self.publish_version(draft).await;

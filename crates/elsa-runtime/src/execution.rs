@@ -1,6 +1,6 @@
 //! Starting and resuming workflow instances and committing what the engine produced.
 
-use crate::activities::{Candidates, usable_as_activity};
+use crate::activities::Candidates;
 use crate::{Runtime, RuntimeError};
 use elsa_engine::{
     CHILD_WORKFLOW_RESULT_INPUT, Effect, LoadError, ResumeError, ResumeRequest, RunResult,
@@ -451,15 +451,14 @@ impl Runtime {
         }
     }
 
-    /// Called when `definition` was stored: a new version usable as an activity may change
-    /// what cached workflows that inline activities would resolve, so those are dropped.
-    pub(crate) fn definition_stored(&self, definition: &WorkflowDefinition) {
-        if usable_as_activity(definition) {
-            self.loaded
-                .lock()
-                .expect("cache lock")
-                .retain(|_, loaded| !loaded.uses_activities);
-        }
+    /// Called when `definition` was stored: a new version may change what cached workflows
+    /// that inline workflows used as activities would resolve (it may also have stopped being
+    /// usable as one), so those are dropped; the rest of the cache stays.
+    pub(crate) fn definition_stored(&self, _definition: &WorkflowDefinition) {
+        self.loaded
+            .lock()
+            .expect("cache lock")
+            .retain(|_, loaded| !loaded.uses_activities);
     }
 }
 

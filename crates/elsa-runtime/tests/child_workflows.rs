@@ -302,3 +302,31 @@ async fn a_workflow_that_starts_itself_forever_stops_at_the_follow_up_limit() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_cached_parent_stops_using_a_child_that_is_no_longer_usable_as_an_activity() {
+    let (rt, lines) = runtime().await;
+    rt.import_published(&greeter("Hello")).await.unwrap();
+    rt.import_published(&json!({
+        "definitionId": "parent",
+        "root": {"id": "Greet", "type": "GreeterWorkflow", "who": literal("String", json!("Bo"))}
+    }))
+    .await
+    .unwrap();
+    rt.execute("parent", ExecuteRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(*lines.lock().unwrap(), ["Hello, Bo"]);
+
+    let mut hidden = greeter("Hello");
+    hidden["options"] = json!({});
+    rt.import_published(&hidden).await.unwrap();
+    let error = rt
+        .execute("parent", ExecuteRequest::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, elsa_runtime::RuntimeError::InvalidWorkflow { .. }),
+        "{error}"
+    );
+}
