@@ -70,9 +70,9 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::DefinitionNotFound(_) | RuntimeError::InstanceNotFound(_) => {
                 Self::not_found(e.to_string())
             }
-            RuntimeError::Resume(_) | RuntimeError::ResumeLimit(_) => {
-                Self::bad_request(e.to_string())
-            }
+            RuntimeError::Resume(_)
+            | RuntimeError::ResumeLimit(_)
+            | RuntimeError::FollowUpLimit(_) => Self::bad_request(e.to_string()),
             RuntimeError::InvalidWorkflow { .. } | RuntimeError::InvalidDefinitionFile(_) => {
                 Self::bad_request(e.to_string())
             }

@@ -290,34 +290,7 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
     /// variable cannot hold faults this activity (infallible for the caller: the fault is the
     /// outcome, and a faulted activity's later completion is ignored).
     pub fn set_output(&mut self, name: &str, value: Value) {
-        let node = self
-            .execution
-            .workflow
-            .node(self.execution.contexts.get(self.idx).node);
-        let bound = node
-            .output_bindings
-            .iter()
-            .find(|binding| binding.output == name)
-            .and_then(|binding| {
-                self.execution.contexts.resolve_variable(
-                    self.execution.workflow,
-                    self.idx,
-                    Some(&binding.variable_id),
-                    None,
-                )
-            });
-        if let Some(slot) = bound
-            && let Err(fault) = self.execution.assign(slot, value.clone())
-        {
-            self.execution.fault(self.idx, fault);
-        }
-        let outputs = &mut self.execution.contexts.get_mut(self.idx).outputs;
-        match outputs.get_mut(name) {
-            Some(slot) => *slot = value,
-            None => {
-                outputs.insert(name.to_owned(), value);
-            }
-        }
+        self.execution.set_output(self.idx, name, value);
     }
 
     /// A line for the console; the runtime prints it, the engine never does.

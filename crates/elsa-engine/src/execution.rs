@@ -433,11 +433,59 @@ impl<'w> Execution<'w> {
     /// `SetOutput`: an output of the enclosing composite, else of the workflow.
     pub fn set_workflow_output(&mut self, idx: ContextIdx, name: String, value: Value) {
         match self.enclosing_composite(idx) {
-            Some(composite) => {
-                self.contexts.get_mut(composite).outputs.insert(name, value);
-            }
+            // The composite's output, written to the variable it is bound to in the parent.
+            Some(composite) => self.set_output(composite, &name, value),
             None => {
                 self.output.insert(name, value);
+            }
+        }
+    }
+
+    /// Records an output of `idx` and writes it where it is bound: to a variable, or — a
+    /// reference naming a declared output of the enclosing workflow (or workflow used as an
+    /// activity) — to that output. A value the variable cannot hold faults `idx` (infallible
+    /// for the caller: the fault is the outcome, and a faulted activity's later completion is
+    /// ignored).
+    pub fn set_output(&mut self, idx: ContextIdx, name: &str, value: Value) {
+        let node = self.workflow.node(self.contexts.get(idx).node);
+        if let Some(binding) = node
+            .output_bindings
+            .iter()
+            .find(|binding| binding.output == name)
+        {
+            match self.contexts.resolve_variable(
+                self.workflow,
+                idx,
+                Some(&binding.variable_id),
+                None,
+            ) {
+                Some(slot) => {
+                    if let Err(fault) = self.assign(slot, value.clone()) {
+                        self.fault(idx, fault);
+                    }
+                }
+                None => {
+                    let declared = match self.enclosing_composite(idx) {
+                        Some(composite) => {
+                            &self
+                                .workflow
+                                .node(self.contexts.get(composite).node)
+                                .declared_outputs
+                        }
+                        None => &self.workflow.output_names,
+                    };
+                    if declared.contains(&binding.variable_id) {
+                        let output = binding.variable_id.clone();
+                        self.set_workflow_output(idx, output, value.clone());
+                    }
+                }
+            }
+        }
+        let outputs = &mut self.contexts.get_mut(idx).outputs;
+        match outputs.get_mut(name) {
+            Some(slot) => *slot = value,
+            None => {
+                outputs.insert(name.to_owned(), value);
             }
         }
     }

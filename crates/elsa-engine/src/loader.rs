@@ -78,16 +78,8 @@ pub(crate) fn load(
         is_system: definition.is_system,
         nodes: loader.nodes,
         variables: loader.variables,
-        input_names: definition
-            .inputs
-            .iter()
-            .filter_map(|input| {
-                input
-                    .as_object()
-                    .and_then(|input| json::string(input, "name"))
-            })
-            .map(str::to_owned)
-            .collect(),
+        input_names: declared_names(&definition.inputs),
+        output_names: declared_names(&definition.outputs),
         root,
         incident_strategy: IncidentStrategy::from_type_name(json::string(
             &definition.options,
@@ -182,8 +174,14 @@ impl Loader<'_> {
         }
         let node_id = parent_node_id.map_or_else(|| id.clone(), |parent| format!("{parent}:{id}"));
         let inputs = self.bind_inputs(descriptor, object, &id)?;
+        let (output_bindings, declared_outputs) = match &resolved {
+            Some(definition) => {
+                let names = declared_names(&definition.outputs);
+                (bind_declared_outputs(&names, object), names)
+            }
+            None => (bind_outputs(descriptor, object), Vec::new()),
+        };
         self.resolved = resolved;
-        let output_bindings = bind_outputs(descriptor, object);
         let mut builder = NodeBuilder {
             loader: self,
             json: object,
@@ -219,6 +217,7 @@ impl Loader<'_> {
             merge_mode,
             inputs,
             output_bindings,
+            declared_outputs,
             variables,
             activity,
         });
@@ -283,7 +282,33 @@ fn bind_outputs(
             let reference = json::property(property, "memoryReference")?.as_object()?;
             let variable_id = json::string(reference, "id").filter(|id| !id.is_empty())?;
             Some(OutputBinding {
-                output: output.name,
+                output: output.name.into(),
+                variable_id: variable_id.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// The names of declared workflow inputs or outputs.
+fn declared_names(declared: &[Value]) -> Vec<String> {
+    declared
+        .iter()
+        .filter_map(|item| item.as_object().and_then(|item| json::string(item, "name")))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Bindings of a workflow-as-activity's declared outputs (`"output1": {"memoryReference":
+/// ..}` for output `Output1`).
+fn bind_declared_outputs(names: &[String], object: &Map<String, Value>) -> Vec<OutputBinding> {
+    names
+        .iter()
+        .filter_map(|name| {
+            let property = json::property(object, name)?.as_object()?;
+            let reference = json::property(property, "memoryReference")?.as_object()?;
+            let variable_id = json::string(reference, "id").filter(|id| !id.is_empty())?;
+            Some(OutputBinding {
+                output: name.clone().into(),
                 variable_id: variable_id.to_owned(),
             })
         })

@@ -27,6 +27,9 @@ pub struct Workflow {
     pub(crate) variables: Vec<VariableDefinition>,
     /// Names of the declared workflow inputs (scripts get `get<Name>()` for each, set or not).
     pub(crate) input_names: Vec<String>,
+    /// Names of the declared workflow outputs: an activity output bound to one of these names
+    /// sets that workflow output.
+    pub(crate) output_names: Vec<String>,
     pub(crate) root: NodeIdx,
     pub(crate) incident_strategy: IncidentStrategy,
 }
@@ -92,6 +95,9 @@ pub(crate) struct ActivityNode {
     pub inputs: Vec<InputBinding>,
     /// Outputs bound to variables (`"result": {"memoryReference": {"id": "<variableId>"}}`).
     pub output_bindings: Vec<OutputBinding>,
+    /// Of a workflow used as an activity: the outputs its definition declares. An output
+    /// bound to one of these names (`"memoryReference": {"id": "Result"}`) inside it sets it.
+    pub declared_outputs: Vec<String>,
     /// Variables this activity declares (containers).
     pub variables: Vec<VarIdx>,
     pub activity: Box<dyn Activity>,
@@ -108,6 +114,7 @@ pub(crate) struct InputBinding {
 /// An output written to a variable whenever the activity sets it (elsa-api.md §3.3).
 #[derive(Debug)]
 pub(crate) struct OutputBinding {
-    pub output: &'static str,
+    /// The descriptor's output, or a declared output of a workflow used as an activity.
+    pub output: std::borrow::Cow<'static, str>,
     pub variable_id: String,
 }

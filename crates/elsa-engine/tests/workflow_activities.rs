@@ -136,3 +136,56 @@ fn unknown_unusable_and_recursive_workflow_types_do_not_load() {
         Err(LoadError::RecursiveActivity { .. })
     ));
 }
+
+/// `Double`: output `Result` declared, set by a RunJavaScript whose result is bound to the
+/// output's name (as Elsa's designer writes it), not by SetOutput.
+fn double() -> WorkflowDefinition {
+    let mut definition = usable(
+        "double",
+        flowchart(
+            json!([{"id": "Calc", "type": "Elsa.RunJavaScript",
+                    "script": {"typeName": "String", "expression": {"type": "Literal", "value": "getX() * 2"}},
+                    "result": {"typeName": "Object", "memoryReference": {"id": "Result"}}}]),
+            json!([]),
+        ),
+        json!([{"name": "X", "type": "Int32"}]),
+    );
+    definition.outputs = vec![json!({"name": "Result", "type": "Int32"})];
+    definition
+}
+
+#[test]
+fn declared_outputs_reach_the_parent_variable_they_are_bound_to() {
+    let library = Library(vec![("Double", double())]);
+    let root = flowchart(
+        json!([
+            {"id": "Double1", "type": "Double",
+             "x": {"typeName": "Int32", "expression": {"type": "Literal", "value": "21"}},
+             "result": {"typeName": "Object", "memoryReference": {"id": "total-var"}}},
+            write_line("Show", js("`Total: ${getVariable('Total')}`")),
+        ]),
+        json!([connect("Double1", "Done", "Show")]),
+    );
+    let engine = Engine::default();
+    let workflow = engine
+        .load_with(
+            &definition(
+                root,
+                json!([{"id": "total-var", "name": "Total", "typeName": "Object", "value": null}]),
+            ),
+            &library,
+        )
+        .unwrap();
+    let result = engine.start(
+        &workflow,
+        StartRequest::new("parent-1"),
+        &clock(),
+        &SequentialIds::new(),
+    );
+    assert_finished(&result);
+    assert_eq!(result.lines, ["Total: 42"]);
+    assert!(
+        result.state.output.is_empty(),
+        "the child's output is the composite's, not the parent workflow's"
+    );
+}

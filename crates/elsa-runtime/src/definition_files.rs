@@ -26,9 +26,27 @@ struct WrittenFlags {
     created_at: Option<Value>,
 }
 
+/// The definition a file describes. Older files carry `usableAsActivity` at the top level
+/// rather than under `options`; it is moved there (an `options` value wins).
 fn input_of(json: &Value) -> Result<WorkflowDefinitionInput, RuntimeError> {
-    WorkflowDefinitionInput::deserialize(json)
-        .map_err(|e| RuntimeError::InvalidDefinitionFile(e.to_string()))
+    let mut input = WorkflowDefinitionInput::deserialize(json)
+        .map_err(|e| RuntimeError::InvalidDefinitionFile(e.to_string()))?;
+    let top_level = json.as_object().and_then(|object| {
+        object
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case("usableAsActivity"))
+            .map(|(_, value)| value.clone())
+    });
+    if let Some(usable) = top_level.filter(Value::is_boolean) {
+        let options = input.options.get_or_insert_with(Default::default);
+        if !options
+            .keys()
+            .any(|key| key.eq_ignore_ascii_case("usableAsActivity"))
+        {
+            options.insert("usableAsActivity".to_owned(), usable);
+        }
+    }
+    Ok(input)
 }
 
 impl Runtime {
@@ -67,6 +85,7 @@ impl Runtime {
         self.definitions
             .save(std::slice::from_ref(&definition))
             .await?;
+        self.definition_stored(&definition);
         Ok(definition)
     }
 
@@ -89,5 +108,22 @@ mod tests {
             parse_definition_file(b"{"),
             Err(RuntimeError::InvalidDefinitionFile(_))
         ));
+    }
+
+    #[test]
+    fn usable_as_activity_at_the_top_level_moves_into_options() {
+        let input = input_of(&serde_json::json!({"usableAsActivity": true})).unwrap();
+        assert_eq!(
+            input.options.unwrap().get("usableAsActivity"),
+            Some(&Value::Bool(true))
+        );
+        let input = input_of(&serde_json::json!({
+            "usableAsActivity": true, "options": {"usableAsActivity": false}
+        }))
+        .unwrap();
+        assert_eq!(
+            input.options.unwrap().get("usableAsActivity"),
+            Some(&Value::Bool(false))
+        );
     }
 }

@@ -77,6 +77,8 @@ impl Runtime {
         apply_input(&mut draft, input);
         changed.push(draft);
         self.definitions.save(&changed).await?;
+        // A parent may name this very version of a workflow used as an activity.
+        self.definition_stored(changed.last().expect("the draft was pushed last"));
         let draft = changed.pop().expect("the draft was pushed last");
         if publish {
             return self.publish_version(draft).await;
@@ -111,12 +113,7 @@ impl Runtime {
         mut version: WorkflowDefinition,
     ) -> Result<SaveOutcome, RuntimeError> {
         // A version that cannot run is never published.
-        self.engine
-            .load(&version)
-            .map_err(|source| RuntimeError::InvalidWorkflow {
-                id: version.definition_id.clone(),
-                source,
-            })?;
+        self.load_definition(&version).await?;
         let mut changed: Vec<WorkflowDefinition> = self
             .definitions
             .versions(&version.definition_id)
@@ -133,6 +130,11 @@ impl Runtime {
         version.is_latest = true;
         changed.push(version);
         self.definitions.save(&changed).await?;
+        self.definition_stored(
+            changed
+                .last()
+                .expect("the published version was pushed last"),
+        );
         Ok(SaveOutcome {
             definition: changed
                 .pop()

@@ -21,6 +21,8 @@ pub enum RuntimeError {
     Resume(#[from] ResumeError),
     #[error("the workflow did not finish within {0} bookmark resumptions")]
     ResumeLimit(usize),
+    #[error("more than {0} child workflows and resumptions followed one request")]
+    FollowUpLimit(usize),
     #[error("the workflow definition file is not valid: {0}")]
     InvalidDefinitionFile(String),
     #[error("workflow definition {0} is read-only")]

@@ -1,15 +1,39 @@
 //! Starting and resuming workflow instances and committing what the engine produced.
 
+use crate::activities::Candidates;
 use crate::{Runtime, RuntimeError};
-use elsa_engine::{ResumeError, ResumeRequest, RunResult, StartRequest, Workflow};
+use elsa_engine::{
+    CHILD_WORKFLOW_RESULT_INPUT, Effect, LoadError, ResumeError, ResumeRequest, RunResult,
+    StartRequest, Workflow,
+};
 use elsa_model::{
-    VersionOptions, WorkflowDefinition, WorkflowDefinitionInput, WorkflowInstance,
+    VersionOptions, WorkflowDefinition, WorkflowDefinitionInput, WorkflowInstance, WorkflowStatus,
     WorkflowSubStatus,
 };
-use elsa_store::InstanceCommit;
-use serde_json::{Map, Value};
+use elsa_store::{DefinitionFilter, InstanceCommit};
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
+use std::collections::VecDeque;
 use std::sync::Arc;
+
+/// Child workflows started and instances resumed on behalf of one request, at most: a workflow
+/// that keeps starting itself ends with [`RuntimeError::FollowUpLimit`] instead of looping.
+const MAX_FOLLOW_UPS: usize = 1_000;
+
+/// The bookmark `Elsa.ExecuteWorkflow`/`Elsa.DispatchWorkflow` wait on (payload
+/// `{"childInstanceId": ..}`).
+const CHILD_WORKFLOW_BOOKMARK: &str = "Elsa.ChildWorkflow";
+
+/// Work the runtime does after a commit, on a run's behalf.
+enum FollowUp {
+    /// An effect of a run (only `StartWorkflow` needs doing here).
+    Effect(Effect),
+    /// Resume an instance at a bookmark.
+    Resume {
+        instance_id: String,
+        request: ResumeRequest,
+    },
+}
 
 /// What the caller of execute may say about the new instance.
 #[derive(Debug, Clone, Default)]
@@ -40,7 +64,8 @@ impl Runtime {
             .find(definition_id, options)
             .await?
             .ok_or_else(|| RuntimeError::DefinitionNotFound(definition_id.to_string()))?;
-        self.run_new(&self.workflow(&definition)?, request).await
+        self.run_new(&self.workflow(&definition).await?, request)
+            .await
     }
 
     /// Runs a workflow given inline (`POST /workflow-definitions/execute`). The definition is
@@ -89,14 +114,15 @@ impl Runtime {
                     root,
                 };
                 // Validate before anything is stored: a workflow that cannot load is a 4xx.
-                self.workflow(&definition)?;
+                self.load_definition(&definition).await?;
                 self.definitions
                     .save(std::slice::from_ref(&definition))
                     .await?;
                 definition
             }
         };
-        self.run_new(&self.workflow(&definition)?, request).await
+        self.run_new(&self.workflow(&definition).await?, request)
+            .await
     }
 
     async fn run_new(
@@ -117,16 +143,27 @@ impl Runtime {
             self.clock.as_ref(),
             self.ids.as_ref(),
         );
-        self.commit_run(loaded, result, None).await
+        let (outcome, effects) = self.commit_run(loaded, result, None).await?;
+        self.settle(outcome, effects, false).await
     }
 
     /// Resumes a suspended instance at one of its bookmarks, with `request.input` as the
     /// bookmark's input; the commit fails with a conflict if the instance changed meanwhile.
+    /// A child instance that finishes this way resumes the parent waiting for it.
     pub async fn resume(
         &self,
         instance_id: &str,
         request: ResumeRequest,
     ) -> Result<ExecuteOutcome, RuntimeError> {
+        let (outcome, effects) = self.resume_once(instance_id, request).await?;
+        self.settle(outcome, effects, true).await
+    }
+
+    async fn resume_once(
+        &self,
+        instance_id: &str,
+        request: ResumeRequest,
+    ) -> Result<(ExecuteOutcome, Vec<Effect>), RuntimeError> {
         let (instance, version) = self
             .instances
             .get(instance_id)
@@ -139,7 +176,7 @@ impl Runtime {
             .ok_or_else(|| {
                 RuntimeError::DefinitionNotFound(instance.definition_version_id.clone())
             })?;
-        let loaded = self.workflow(&definition)?;
+        let loaded = self.workflow(&definition).await?;
         let result = self.engine.resume(
             &loaded.workflow,
             &instance.workflow_state,
@@ -189,13 +226,150 @@ impl Runtime {
         }
     }
 
+    /// Performs what committed runs asked for, until nothing is left: `StartWorkflow` starts
+    /// the child (published version) as a new instance, runs and commits it, then resumes the
+    /// parent's bookmark with the child's result (under [`CHILD_WORKFLOW_RESULT_INPUT`]) — at
+    /// once, or when the child finishes if the parent waits for completion. Children run
+    /// inline, before the parent continues; background dispatch too, for now. Returns `top`
+    /// as last committed. With `notify_parent`, `top` finishing resumes its waiting parent.
+    async fn settle(
+        &self,
+        mut top: ExecuteOutcome,
+        effects: Vec<Effect>,
+        notify_parent: bool,
+    ) -> Result<ExecuteOutcome, RuntimeError> {
+        let mut queue: VecDeque<FollowUp> = effects.into_iter().map(FollowUp::Effect).collect();
+        if notify_parent && let Some(resume) = self.waiting_parent(&top.instance).await? {
+            queue.push_back(resume);
+        }
+        let mut done = 0;
+        while let Some(next) = queue.pop_front() {
+            let (outcome, effects, then) = match next {
+                FollowUp::Effect(Effect::StartWorkflow {
+                    definition_id,
+                    instance_id,
+                    correlation_id,
+                    input,
+                    parent_instance_id,
+                    background: _,
+                    resume_bookmark_id,
+                    wait_for_completion,
+                }) => {
+                    done += 1;
+                    if done > MAX_FOLLOW_UPS {
+                        return Err(RuntimeError::FollowUpLimit(MAX_FOLLOW_UPS));
+                    }
+                    // A child definition that is not published starts nothing (the parent
+                    // keeps waiting).
+                    let Some(definition) = self
+                        .definitions
+                        .find(&definition_id, VersionOptions::Published)
+                        .await?
+                    else {
+                        continue;
+                    };
+                    let loaded = self.workflow(&definition).await?;
+                    let result = self.engine.start(
+                        &loaded.workflow,
+                        StartRequest {
+                            instance_id,
+                            correlation_id,
+                            name: None,
+                            input,
+                            trigger_activity_id: None,
+                            parent_workflow_instance_id: Some(parent_instance_id.clone()),
+                        },
+                        self.clock.as_ref(),
+                        self.ids.as_ref(),
+                    );
+                    let (child, effects) = self.commit_run(&loaded, result, None).await?;
+                    let finished = child.instance.status == WorkflowStatus::Finished;
+                    let then = resume_bookmark_id
+                        .filter(|_| finished || !wait_for_completion)
+                        .map(|bookmark_id| FollowUp::Resume {
+                            instance_id: parent_instance_id,
+                            request: ResumeRequest {
+                                bookmark_id,
+                                input: child_result(&child.instance),
+                            },
+                        });
+                    (child, effects, then)
+                }
+                FollowUp::Effect(_) => continue,
+                FollowUp::Resume {
+                    instance_id,
+                    request,
+                } => {
+                    done += 1;
+                    if done > MAX_FOLLOW_UPS {
+                        return Err(RuntimeError::FollowUpLimit(MAX_FOLLOW_UPS));
+                    }
+                    let (outcome, effects) = match self.resume_once(&instance_id, request).await {
+                        Ok(resumed) => resumed,
+                        // Already resumed (the child finished in its first run) or ended.
+                        Err(RuntimeError::Resume(
+                            ResumeError::BookmarkNotFound(_) | ResumeError::Finished,
+                        )) => continue,
+                        Err(error) => return Err(error),
+                    };
+                    let then = self.waiting_parent(&outcome.instance).await?;
+                    (outcome, effects, then)
+                }
+            };
+            // Depth first: what this run asked for happens before its parent continues.
+            if let Some(then) = then {
+                queue.push_front(then);
+            }
+            for effect in effects.into_iter().rev() {
+                queue.push_front(FollowUp::Effect(effect));
+            }
+            if outcome.instance.id == top.instance.id {
+                top = outcome;
+            }
+        }
+        Ok(top)
+    }
+
+    /// The resumption of the parent waiting for `child`, once `child` has finished.
+    async fn waiting_parent(
+        &self,
+        child: &WorkflowInstance,
+    ) -> Result<Option<FollowUp>, RuntimeError> {
+        let Some(parent_id) = child
+            .parent_workflow_instance_id
+            .as_deref()
+            .filter(|_| child.status == WorkflowStatus::Finished)
+        else {
+            return Ok(None);
+        };
+        let Some((parent, _)) = self.instances.get(parent_id).await? else {
+            return Ok(None);
+        };
+        Ok(parent
+            .workflow_state
+            .bookmarks
+            .iter()
+            .find(|b| {
+                b.name == CHILD_WORKFLOW_BOOKMARK
+                    && b.payload.get("childInstanceId").and_then(Value::as_str)
+                        == Some(child.id.as_str())
+            })
+            .map(|bookmark| FollowUp::Resume {
+                instance_id: parent.id.clone(),
+                request: ResumeRequest {
+                    bookmark_id: bookmark.id.clone(),
+                    input: child_result(child),
+                },
+            }))
+    }
+
     /// Prints the run's lines and commits the instance with everything the run produced.
     async fn commit_run(
         &self,
         loaded: &Loaded,
         result: RunResult,
         expected_version: Option<i64>,
-    ) -> Result<ExecuteOutcome, RuntimeError> {
+    ) -> Result<(ExecuteOutcome, Vec<Effect>), RuntimeError> {
         for line in &result.lines {
             (self.console)(line);
         }
@@ -209,7 +383,7 @@ impl Runtime {
                 activity_records: &result.activity_records,
             })
             .await?;
-        Ok(ExecuteOutcome { instance })
+        Ok((ExecuteOutcome { instance }, result.effects))
     }
 
     fn cached(&self, version_id: &str) -> Option<Loaded> {
@@ -221,7 +395,7 @@ impl Runtime {
     }
 
     /// The executable form of a definition version; published versions are loaded once.
-    fn workflow(&self, definition: &WorkflowDefinition) -> Result<Loaded, RuntimeError> {
+    async fn workflow(&self, definition: &WorkflowDefinition) -> Result<Loaded, RuntimeError> {
         if let Some(hit) = definition
             .is_published
             .then(|| self.cached(&definition.id))
@@ -229,16 +403,11 @@ impl Runtime {
         {
             return Ok(hit);
         }
-        let workflow =
-            self.engine
-                .load(definition)
-                .map_err(|source| RuntimeError::InvalidWorkflow {
-                    id: definition.definition_id.clone(),
-                    source,
-                })?;
+        let (workflow, uses_activities) = self.load_definition(definition).await?;
         let loaded = Loaded {
             workflow: Arc::new(workflow),
             is_system: definition.is_system,
+            uses_activities,
         };
         if definition.is_published {
             self.loaded
@@ -248,6 +417,62 @@ impl Runtime {
         }
         Ok(loaded)
     }
+
+    /// Loads a definition; a type the engine does not know may be a workflow usable as an
+    /// activity (then the candidates are read from the store first, and the second value says
+    /// whether one was inlined).
+    pub(crate) async fn load_definition(
+        &self,
+        definition: &WorkflowDefinition,
+    ) -> Result<(Workflow, bool), RuntimeError> {
+        let invalid = |source| RuntimeError::InvalidWorkflow {
+            id: definition.definition_id.clone(),
+            source,
+        };
+        match self.engine.load(definition) {
+            Ok(workflow) => Ok((workflow, false)),
+            Err(LoadError::UnknownActivityType { .. }) => {
+                let all = self
+                    .definitions
+                    .list(&DefinitionFilter {
+                        version_options: Some(VersionOptions::AllVersions),
+                        ..Default::default()
+                    })
+                    .await?
+                    .items;
+                let candidates = Candidates::new(all);
+                let workflow = self
+                    .engine
+                    .load_with(definition, &candidates)
+                    .map_err(invalid)?;
+                Ok((workflow, candidates.used()))
+            }
+            Err(source) => Err(invalid(source)),
+        }
+    }
+
+    /// Called when `definition` was stored: a new version may change what cached workflows
+    /// that inline workflows used as activities would resolve (it may also have stopped being
+    /// usable as one), so those are dropped; the rest of the cache stays.
+    pub(crate) fn definition_stored(&self, _definition: &WorkflowDefinition) {
+        self.loaded
+            .lock()
+            .expect("cache lock")
+            .retain(|_, loaded| !loaded.uses_activities);
+    }
+}
+
+/// Elsa's `ExecuteWorkflowResult` of a child instance, as resume input.
+fn child_result(child: &WorkflowInstance) -> Map<String, Value> {
+    Map::from_iter([(
+        CHILD_WORKFLOW_RESULT_INPUT.to_owned(),
+        json!({
+            "workflowInstanceId": child.id,
+            "status": child.status,
+            "subStatus": child.sub_status,
+            "output": child.workflow_state.output,
+        }),
+    )])
 }
 
 /// A definition version ready to run.
@@ -255,4 +480,6 @@ impl Runtime {
 pub(crate) struct Loaded {
     workflow: Arc<Workflow>,
     is_system: bool,
+    /// Inlines workflows used as activities (the versions published when it was loaded).
+    uses_activities: bool,
 }

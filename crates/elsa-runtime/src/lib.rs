@@ -5,6 +5,7 @@
 //! the console sink here), and where the engine's deterministic inputs — clock and ids — are
 //! supplied.
 
+mod activities;
 mod definition_files;
 mod definitions;
 mod error;

@@ -26,7 +26,10 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         let _ = writeln!(out, "{line}");
     });
     let runtime = Arc::new(Runtime::new(
-        Engine::new(EngineOptions::default()),
+        Engine::new(EngineOptions {
+            flowchart_mode: settings.flowchart_mode.value,
+            ..EngineOptions::default()
+        }),
         management,
         databases.get(Module::Runtime).clone(),
         Arc::new(SystemClock),

@@ -11,7 +11,7 @@
 //! tests never depend on it.
 
 use chrono::{TimeZone, Utc};
-use elsa_engine::{Engine, EngineOptions, FixedClock, SequentialIds};
+use elsa_engine::{Engine, EngineOptions, FixedClock, FlowchartMode, SequentialIds};
 use elsa_model::{VersionOptions, WorkflowSubStatus};
 use elsa_runtime::{ExecuteOutcome, ExecuteRequest, Runtime, RuntimeError, parse_definition_file};
 use serde_json::{Map, Value, json};
@@ -75,7 +75,7 @@ async fn corpus_cases_do_not_regress() {
         let name = scenario["scenario"].as_str().unwrap_or_default().to_owned();
         for case in scenario["cases"].as_array().into_iter().flatten() {
             let id = format!("{name}/{}", case["id"].as_str().unwrap_or("?"));
-            match run_case(dir, case).await {
+            match run_case(dir, &scenario["harness"], case).await {
                 Verdict::Pass => {
                     println!("PASS {id}");
                     passed.insert(id);
@@ -122,7 +122,7 @@ async fn corpus_cases_do_not_regress() {
     );
 }
 
-async fn run_case(dir: &Path, case: &Value) -> Verdict {
+async fn run_case(dir: &Path, harness: &Value, case: &Value) -> Verdict {
     if case["observable"] != json!(true) {
         return Verdict::Skip("not observable through the API".into());
     }
@@ -153,7 +153,10 @@ async fn run_case(dir: &Path, case: &Value) -> Verdict {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = lines.clone();
     let runtime = Runtime::in_memory(
-        Engine::new(EngineOptions::default()),
+        Engine::new(EngineOptions {
+            flowchart_mode: flowchart_mode(harness, start),
+            ..EngineOptions::default()
+        }),
         Arc::new(FixedClock(
             Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
         )),
@@ -234,13 +237,26 @@ async fn run_case(dir: &Path, case: &Value) -> Verdict {
             } else {
                 format!(" incidents: {incidents:?}")
             };
-            // Elsa's execute endpoint cannot pass run properties (token-based flowchart mode).
-            let properties = match start.get("properties") {
-                Some(properties) => format!(" [run properties {properties} not applied]"),
-                None => String::new(),
-            };
-            Verdict::Fail(format!("{difference}{incidents}{properties}"))
+            Verdict::Fail(format!("{difference}{incidents}"))
         }
+    }
+}
+
+/// The flowchart mode a case runs in: token-based when the scenario's harness says so or the
+/// start asks for it with the run property `Flowchart:ExecutionMode` (Elsa's execute endpoint
+/// cannot pass run properties; the server's `Elsa:Flowchart:DefaultExecutionMode` setting
+/// stands in for them).
+fn flowchart_mode(harness: &Value, start: &Value) -> FlowchartMode {
+    let asked = start["properties"]
+        .as_object()
+        .and_then(|properties| properties.get("Flowchart:ExecutionMode"))
+        .and_then(Value::as_str);
+    if harness["flowchart_mode"] == json!("token-based")
+        || asked.is_some_and(|mode| mode.eq_ignore_ascii_case("TokenBased"))
+    {
+        FlowchartMode::TokenBased
+    } else {
+        FlowchartMode::CounterBased
     }
 }
 

@@ -99,6 +99,15 @@ pub enum ConfigError {
     },
 
     #[error(
+        "{key} = {value} (from {from}) is not a flowchart execution mode; use CounterBased or TokenBased"
+    )]
+    InvalidFlowchartMode {
+        key: String,
+        value: String,
+        from: Source,
+    },
+
+    #[error(
         "{key} = {value} (from {from}) asks for https, but elsa-rs serves plain HTTP and TLS is terminated at the ingress; use http:// (e.g. http://+:8080)"
     )]
     HttpsNotSupported {

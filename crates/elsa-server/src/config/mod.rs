@@ -24,6 +24,7 @@ mod sources;
 #[cfg(test)]
 mod tests;
 
+use elsa_engine::FlowchartMode;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -139,6 +140,7 @@ pub fn load(
         runtime,
         api_key: config.get("Elsa:Identity:ApiKey").map(Secret::new),
         log_level: setting(&config, "Logging:LogLevel:Default", "Information"),
+        flowchart_mode: flowchart_mode(&config)?,
     };
     Ok(Loaded {
         settings,
@@ -206,6 +208,32 @@ fn production_file_missing(path: &Path, environment: &Setting<String>) -> String
         path.display(),
         path.display()
     )
+}
+
+/// `Elsa:Flowchart:DefaultExecutionMode`: `CounterBased` (default) or `TokenBased`, any case.
+fn flowchart_mode(config: &Configuration) -> Result<Setting<FlowchartMode>, ConfigError> {
+    const KEY: &str = "Elsa:Flowchart:DefaultExecutionMode";
+    let Some(entry) = config.entry(KEY) else {
+        return Ok(Setting {
+            value: FlowchartMode::CounterBased,
+            origin: Origin::Derived(format!("default: {KEY} is not set")),
+        });
+    };
+    let value = match entry.value.trim().to_ascii_lowercase().as_str() {
+        "counterbased" => FlowchartMode::CounterBased,
+        "tokenbased" => FlowchartMode::TokenBased,
+        _ => {
+            return Err(ConfigError::InvalidFlowchartMode {
+                key: entry.key.clone(),
+                value: entry.value.clone(),
+                from: entry.source.clone(),
+            });
+        }
+    };
+    Ok(Setting {
+        value,
+        origin: Origin::of(entry),
+    })
 }
 
 /// A plain text setting; the default is in [`sources::add_defaults`], `fallback` only applies when

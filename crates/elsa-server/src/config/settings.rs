@@ -21,6 +21,9 @@ pub struct ServerSettings {
     pub api_key: Option<Secret>,
     /// `Logging:LogLevel:Default`, as .NET writes it (`Information`, `Debug`, …).
     pub log_level: Setting<String>,
+    /// `Elsa:Flowchart:DefaultExecutionMode` (`CounterBased`, Elsa's default, or `TokenBased`):
+    /// how flowcharts join. Elsa can also choose per run; its REST API cannot, so this is it.
+    pub flowchart_mode: Setting<elsa_engine::FlowchartMode>,
 }
 
 impl ServerSettings {

@@ -581,6 +581,48 @@ fn auto_migrate_defaults_and_override() {
 }
 
 #[test]
+fn flowchart_mode_defaults_to_counter_based_and_can_be_token_based() {
+    let loaded = Fixture::new().loaded();
+    assert_eq!(
+        loaded.settings.flowchart_mode.value,
+        FlowchartMode::CounterBased
+    );
+    assert_eq!(
+        loaded.settings.flowchart_mode.origin.to_string(),
+        "default: Elsa:Flowchart:DefaultExecutionMode is not set"
+    );
+    let loaded = Fixture::new()
+        .env("Elsa__Flowchart__DefaultExecutionMode", "TokenBased")
+        .loaded();
+    assert_eq!(
+        loaded.settings.flowchart_mode.value,
+        FlowchartMode::TokenBased
+    );
+    assert_eq!(
+        loaded.settings.flowchart_mode.origin.to_string(),
+        "Elsa:Flowchart:DefaultExecutionMode = TokenBased, from environment variable Elsa__Flowchart__DefaultExecutionMode"
+    );
+    let loaded = Fixture::new()
+        .file(
+            "appsettings.json",
+            r#"{"Elsa":{"Flowchart":{"DefaultExecutionMode":"counterbased"}}}"#,
+        )
+        .loaded();
+    assert_eq!(
+        loaded.settings.flowchart_mode.value,
+        FlowchartMode::CounterBased
+    );
+    let error = Fixture::new()
+        .env("Elsa__Flowchart__DefaultExecutionMode", "Tokens")
+        .error();
+    assert!(
+        error.contains("Elsa:Flowchart:DefaultExecutionMode = Tokens")
+            && error.contains("TokenBased"),
+        "{error}"
+    );
+}
+
+#[test]
 fn api_key_is_a_masked_secret() {
     let loaded = Fixture::new()
         .env("Elsa__Identity__ApiKey", "key-0123456789")
