@@ -1,14 +1,15 @@
 //! `Elsa.ForEach`: runs its body once per item, one after another.
 
+use super::Activity;
 use super::loops::{
-    self, CURRENT_INDEX, CURRENT_VALUE, CURRENT_VALUE_OUTPUT, ITEMS_INPUT, IterationVariables,
+    self, CURRENT_INDEX, CURRENT_VALUE_OUTPUT, ITEMS_INPUT, IterationVariables, LoopValues,
+    SequentialLoop,
 };
-use super::{Activity, CompletedChild};
 use crate::activity_context::ActivityContext;
 use crate::error::{Fault, LoadError};
 use crate::loader::NodeBuilder;
 use crate::registry::{ActivityDescriptor, ActivityKind, PortDescriptor};
-use crate::workflow::NodeIdx;
+use serde_json::Value;
 
 pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
     type_name: "Elsa.ForEach",
@@ -27,51 +28,22 @@ pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
     build,
 };
 
+/// `ForEach` iterates over the items of its `Items` input.
 #[derive(Debug)]
-struct ForEach {
-    body: Option<NodeIdx>,
-    variables: IterationVariables,
+struct Items;
+
+impl LoopValues for Items {
+    fn value(&self, cx: &ActivityContext<'_, '_>, index: usize) -> Result<Option<Value>, Fault> {
+        Ok(loops::item(cx.input(ITEMS_INPUT.name), index))
+    }
 }
 
 fn build(builder: &mut NodeBuilder<'_, '_>) -> Result<Box<dyn Activity>, LoadError> {
-    Ok(Box::new(ForEach {
+    Ok(Box::new(SequentialLoop {
         body: builder.child("body")?,
         variables: IterationVariables::declare(builder, true),
+        // The index of the running iteration is the property Elsa's ForEach keeps.
+        iteration_property: CURRENT_INDEX,
+        values: Items,
     }))
-}
-
-impl ForEach {
-    fn iterate(&self, cx: &mut ActivityContext<'_, '_>, index: usize) -> Result<(), Fault> {
-        let item = loops::item(cx.input(ITEMS_INPUT.name), index);
-        // The index of the running iteration is a context property too: it survives suspension.
-        match (self.body, item) {
-            (Some(body), Some(item)) => {
-                cx.set_property(CURRENT_INDEX, &index)?;
-                cx.set_output(CURRENT_VALUE, item.clone());
-                self.variables.run_body(cx, body, index, item);
-            }
-            // Without a body there is nothing to iterate.
-            _ => cx.complete(),
-        }
-        Ok(())
-    }
-}
-
-impl Activity for ForEach {
-    fn execute(&self, cx: &mut ActivityContext<'_, '_>) -> Result<(), Fault> {
-        self.iterate(cx, 0)
-    }
-
-    fn on_child_completed(
-        &self,
-        cx: &mut ActivityContext<'_, '_>,
-        _child: &CompletedChild,
-    ) -> Result<(), Fault> {
-        let current: usize = cx.property(CURRENT_INDEX)?.unwrap_or_default();
-        self.iterate(cx, current + 1)
-    }
-
-    fn on_break(&self, cx: &mut ActivityContext<'_, '_>) -> Result<bool, Fault> {
-        loops::break_loop(cx)
-    }
 }

@@ -1,14 +1,13 @@
 //! `Elsa.For`: a counter loop from `Start` to `End` by `Step` (a negative step counts down).
 
-use super::loops::{self, CURRENT_VALUE, CURRENT_VALUE_OUTPUT, IterationVariables};
-use super::{Activity, CompletedChild};
+use super::Activity;
+use super::loops::{CURRENT_VALUE_OUTPUT, IterationVariables, LoopValues, SequentialLoop};
 use crate::activity_context::ActivityContext;
 use crate::error::{Fault, LoadError};
 use crate::loader::NodeBuilder;
 use crate::registry::{
     ActivityDescriptor, ActivityKind, DefaultValue, InputDescriptor, PortDescriptor,
 };
-use crate::workflow::NodeIdx;
 use serde_json::Value;
 
 pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
@@ -44,21 +43,16 @@ pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
 /// Context property holding the number of the running iteration (survives suspension).
 const ITERATION: &str = "Iteration";
 
+/// `For` iterates over the counter values from `Start` to `End` by `Step`.
 #[derive(Debug)]
-struct For {
-    body: Option<NodeIdx>,
-    variables: IterationVariables,
-}
+struct Counter;
 
-fn build(builder: &mut NodeBuilder<'_, '_>) -> Result<Box<dyn Activity>, LoadError> {
-    Ok(Box::new(For {
-        body: builder.child("body")?,
-        variables: IterationVariables::declare(builder, false),
-    }))
-}
-
-impl For {
-    fn iterate(&self, cx: &mut ActivityContext<'_, '_>, iteration: usize) -> Result<(), Fault> {
+impl LoopValues for Counter {
+    fn value(
+        &self,
+        cx: &ActivityContext<'_, '_>,
+        iteration: usize,
+    ) -> Result<Option<Value>, Fault> {
         let int = |cx: &ActivityContext<'_, '_>, name| cx.input(name).as_i64().unwrap_or(0);
         let (start, end, step) = (int(cx, "Start"), int(cx, "End"), int(cx, "Step"));
         let inclusive = cx.input("OuterBoundInclusive").as_bool().unwrap_or(true);
@@ -77,34 +71,15 @@ impl For {
             (false, true) => value >= end,
             (false, false) => value > end,
         });
-        match (self.body, value) {
-            (Some(body), Some(value)) if in_range => {
-                cx.set_property(ITERATION, &iteration)?;
-                cx.set_output(CURRENT_VALUE, Value::from(value));
-                self.variables
-                    .run_body(cx, body, iteration, Value::from(value));
-            }
-            _ => cx.complete(),
-        }
-        Ok(())
+        Ok(value.filter(|_| in_range).map(Value::from))
     }
 }
 
-impl Activity for For {
-    fn execute(&self, cx: &mut ActivityContext<'_, '_>) -> Result<(), Fault> {
-        self.iterate(cx, 0)
-    }
-
-    fn on_child_completed(
-        &self,
-        cx: &mut ActivityContext<'_, '_>,
-        _child: &CompletedChild,
-    ) -> Result<(), Fault> {
-        let iteration: usize = cx.property(ITERATION)?.unwrap_or_default();
-        self.iterate(cx, iteration + 1)
-    }
-
-    fn on_break(&self, cx: &mut ActivityContext<'_, '_>) -> Result<bool, Fault> {
-        loops::break_loop(cx)
-    }
+fn build(builder: &mut NodeBuilder<'_, '_>) -> Result<Box<dyn Activity>, LoadError> {
+    Ok(Box::new(SequentialLoop {
+        body: builder.child("body")?,
+        variables: IterationVariables::declare(builder, false),
+        iteration_property: ITERATION,
+        values: Counter,
+    }))
 }

@@ -1,6 +1,7 @@
 //! What the loop activities share: the iteration variables they declare for their body, how
 //! one iteration is started, and how a loop answers `Break`.
 
+use super::{Activity, CompletedChild};
 use crate::activity_context::ActivityContext;
 use crate::error::Fault;
 use crate::loader::NodeBuilder;
@@ -74,4 +75,57 @@ pub(super) fn item(value: &Value, index: usize) -> Option<Value> {
 pub(super) fn break_loop(cx: &mut ActivityContext<'_, '_>) -> Result<bool, Fault> {
     cx.complete();
     Ok(true)
+}
+
+/// Where a sequential loop's values come from: `ForEach` items or `For` counter values.
+pub(super) trait LoopValues: Send + Sync + std::fmt::Debug {
+    /// The value of iteration `iteration`, or `None` when the loop is done.
+    fn value(&self, cx: &ActivityContext<'_, '_>, iteration: usize)
+    -> Result<Option<Value>, Fault>;
+}
+
+/// A loop that runs its body once per value, one iteration after another, with the running
+/// iteration kept in a context property (so it survives suspension).
+#[derive(Debug)]
+pub(super) struct SequentialLoop<V> {
+    pub body: Option<NodeIdx>,
+    pub variables: IterationVariables,
+    /// Name of the context property holding the running iteration.
+    pub iteration_property: &'static str,
+    pub values: V,
+}
+
+impl<V: LoopValues> SequentialLoop<V> {
+    fn iterate(&self, cx: &mut ActivityContext<'_, '_>, iteration: usize) -> Result<(), Fault> {
+        let value = self.values.value(cx, iteration)?;
+        match (self.body, value) {
+            (Some(body), Some(value)) => {
+                cx.set_property(self.iteration_property, &iteration)?;
+                cx.set_output(CURRENT_VALUE, value.clone());
+                self.variables.run_body(cx, body, iteration, value);
+            }
+            // Without a body there is nothing to iterate.
+            _ => cx.complete(),
+        }
+        Ok(())
+    }
+}
+
+impl<V: LoopValues> Activity for SequentialLoop<V> {
+    fn execute(&self, cx: &mut ActivityContext<'_, '_>) -> Result<(), Fault> {
+        self.iterate(cx, 0)
+    }
+
+    fn on_child_completed(
+        &self,
+        cx: &mut ActivityContext<'_, '_>,
+        _child: &CompletedChild,
+    ) -> Result<(), Fault> {
+        let current: usize = cx.property(self.iteration_property)?.unwrap_or_default();
+        self.iterate(cx, current + 1)
+    }
+
+    fn on_break(&self, cx: &mut ActivityContext<'_, '_>) -> Result<bool, Fault> {
+        break_loop(cx)
+    }
 }
