@@ -2,28 +2,14 @@
 //! stored definitions usable as activities) and as child instances (`Elsa.ExecuteWorkflow`,
 //! `Elsa.DispatchWorkflow`), on workflow JSON written for these tests.
 
-use chrono::{TimeZone, Utc};
-use elsa_engine::{Engine, EngineOptions, FixedClock, ResumeRequest, SequentialIds};
+mod support;
+
+use support::runtime;
+
+use elsa_engine::ResumeRequest;
 use elsa_model::{WorkflowStatus, WorkflowSubStatus};
 use elsa_runtime::{ExecuteRequest, Runtime};
 use serde_json::{Map, Value, json};
-use std::sync::{Arc, Mutex};
-
-async fn runtime() -> (Runtime, Arc<Mutex<Vec<String>>>) {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = lines.clone();
-    let runtime = Runtime::in_memory(
-        Engine::new(EngineOptions::default()),
-        Arc::new(FixedClock(
-            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-        )),
-        Arc::new(SequentialIds::new()),
-        Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_owned())),
-    )
-    .await
-    .unwrap();
-    (runtime, lines)
-}
 
 fn literal(type_name: &str, value: Value) -> Value {
     json!({"typeName": type_name, "expression": {"type": "Literal", "value": value}})

@@ -1,28 +1,13 @@
 //! Definition files: stored as written (Elsa's file provider) or imported and published, then
 //! run on a throwaway in-memory runtime, suspended runs resumed until the end.
 
-use chrono::{TimeZone, Utc};
-use elsa_engine::{Engine, EngineOptions, FixedClock, SequentialIds};
-use elsa_model::{VersionOptions, WorkflowSubStatus};
-use elsa_runtime::{ExecuteRequest, Runtime, RuntimeError};
-use serde_json::{Map, json};
-use std::sync::{Arc, Mutex};
+mod support;
 
-async fn runtime() -> (Runtime, Arc<Mutex<Vec<String>>>) {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = lines.clone();
-    let runtime = Runtime::in_memory(
-        Engine::new(EngineOptions::default()),
-        Arc::new(FixedClock(
-            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-        )),
-        Arc::new(SequentialIds::new()),
-        Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_owned())),
-    )
-    .await
-    .unwrap();
-    (runtime, lines)
-}
+use support::runtime;
+
+use elsa_model::{VersionOptions, WorkflowSubStatus};
+use elsa_runtime::{ExecuteRequest, RuntimeError};
+use serde_json::{Map, json};
 
 fn file(version: i32, published: bool, text: &str) -> serde_json::Value {
     json!({

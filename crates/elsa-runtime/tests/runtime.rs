@@ -1,39 +1,12 @@
 //! Versioning and execution through the runtime, on an in-memory SQLite database.
 
-use chrono::{TimeZone, Utc};
-use elsa_engine::{Engine, EngineOptions, FixedClock, SequentialIds};
-use elsa_model::{VersionOptions, WorkflowDefinitionInput, WorkflowSubStatus};
-use elsa_runtime::{ExecuteRequest, Runtime, RuntimeError};
-use elsa_store::migrate::{self, Module};
-use elsa_store::{Database, DbSettings, SqliteSettings};
-use serde_json::json;
-use std::sync::{Arc, Mutex};
+mod support;
 
-async fn runtime() -> (Runtime, Arc<Mutex<Vec<String>>>) {
-    let settings = DbSettings::Sqlite(SqliteSettings {
-        filename: ":memory:".into(),
-        ..Default::default()
-    });
-    let db = Database::connect(&settings).await.unwrap();
-    for module in Module::ALL {
-        migrate::migrate(&settings, &db, module, &mut |_| {})
-            .await
-            .unwrap();
-    }
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = lines.clone();
-    let runtime = Runtime::new(
-        Engine::new(EngineOptions::default()),
-        db.clone(),
-        db,
-        Arc::new(FixedClock(
-            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-        )),
-        Arc::new(SequentialIds::new()),
-        Arc::new(move |line: &str| sink.lock().unwrap().push(line.to_string())),
-    );
-    (runtime, lines)
-}
+use support::runtime;
+
+use elsa_model::{VersionOptions, WorkflowDefinitionInput, WorkflowSubStatus};
+use elsa_runtime::{ExecuteRequest, RuntimeError};
+use serde_json::json;
 
 fn writes(text: &str) -> WorkflowDefinitionInput {
     WorkflowDefinitionInput {
