@@ -39,13 +39,7 @@ async fn sqlite_default_serves_the_guide_request() {
     let live = reqwest::get(server.url("/health/live")).await.unwrap();
     assert_eq!(live.status(), 200);
 
-    let resp = server
-        .post("/elsa/api/workflow-definitions/execute")
-        .header("Content-Type", "application/json")
-        .body(GUIDE_EXECUTE_BODY)
-        .send()
-        .await
-        .unwrap();
+    let resp = server.execute_guide_request().await;
     assert_eq!(resp.status(), 200);
     let id = resp.headers()["x-elsa-workflow-instance-id"]
         .to_str()
@@ -286,7 +280,7 @@ async fn bad_input_gets_a_4xx_problem_and_the_server_keeps_serving() {
         .unwrap();
     problem(bad_query, 400).await;
 
-    let ok = execute(GUIDE_EXECUTE_BODY).send().await.unwrap();
+    let ok = server.execute_guide_request().await;
     assert_eq!(ok.status(), 200, "still serving after bad input");
     assert!(!server.log().contains("panicked"));
 }

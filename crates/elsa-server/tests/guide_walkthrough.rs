@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{API_KEY, GUIDE_EXECUTE_BODY, Server, run, text};
+use common::{API_KEY, Server, run, text};
 use elsa_store::testing::TestPg;
 use std::path::Path;
 use std::process::Command;
@@ -74,13 +74,7 @@ async fn walkthrough(pg: &TestPg, cwd: &Path, env: &[(&str, &str)]) {
         "no SQLite file when PostgreSQL is configured"
     );
 
-    let resp = server
-        .post("/elsa/api/workflow-definitions/execute")
-        .header("Content-Type", "application/json")
-        .body(GUIDE_EXECUTE_BODY)
-        .send()
-        .await
-        .unwrap();
+    let resp = server.execute_guide_request().await;
     assert_eq!(resp.status(), 200);
     let id = resp.headers()["x-elsa-workflow-instance-id"]
         .to_str()

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{API_KEY, GUIDE_EXECUTE_BODY, Server, run, text};
+use common::{API_KEY, Server, run, text};
 use elsa_store::testing::TestPg;
 
 fn pg_env(connection: &str) -> Vec<(&str, &str)> {
@@ -107,13 +107,7 @@ async fn a_dml_only_user_runs_the_server_after_migration() {
     );
     let server = Server::start(dir.path(), &pg_env(&app_cs));
     server.wait_ready().await;
-    let resp = server
-        .post("/elsa/api/workflow-definitions/execute")
-        .header("Content-Type", "application/json")
-        .body(GUIDE_EXECUTE_BODY)
-        .send()
-        .await
-        .unwrap();
+    let resp = server.execute_guide_request().await;
     assert_eq!(resp.status(), 200);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["workflowState"]["subStatus"], "Finished");

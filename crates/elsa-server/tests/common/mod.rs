@@ -141,6 +141,16 @@ impl Server {
             .header("Authorization", format!("ApiKey {API_KEY}"))
     }
 
+    /// The Kubernetes guide's execute request, authenticated.
+    pub async fn execute_guide_request(&self) -> reqwest::Response {
+        self.post("/elsa/api/workflow-definitions/execute")
+            .header("Content-Type", "application/json")
+            .body(GUIDE_EXECUTE_BODY)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// SIGTERM, then wait: the server must drain and exit 0.
     pub fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
