@@ -12,6 +12,22 @@ use elsa_runtime::{ExecuteOutcome, ExecuteRequest, SaveOutcome};
 use elsa_store::{DefinitionFilter, DefinitionOrder, PageRequest};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The workflow-definition routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, save))
+        .routes(routes!(execute_inline))
+        .routes(routes!(get_by_definition_id))
+        // Elsa's alias of by-definition-id; documented once under its canonical path.
+        .route(
+            "/workflow-definitions/{definition_id}",
+            axum::routing::get(get_by_definition_id),
+        )
+        .routes(routes!(publish))
+        .routes(routes!(execute))
+}
 
 fn link(href: String, rel: &str, method: &str) -> Value {
     json!({"href": href, "rel": rel, "method": method})
@@ -137,6 +153,10 @@ pub struct SaveRequest {
 }
 
 /// `POST /workflow-definitions`.
+#[utoipa::path(post, path = "/workflow-definitions", tag = "workflow-definitions",
+    request_body(content = Object, description = "`{\"model\": WorkflowDefinition, \"publish\": bool}`"),
+    responses((status = 200, description = "The saved definition with its links", body = Object),
+        (status = 400, description = "The model is missing or invalid")))]
 pub async fn save(
     State(state): State<AppState>,
     LenientJson(request): LenientJson<SaveRequest>,
@@ -154,6 +174,10 @@ pub async fn save(
 }
 
 /// `POST /workflow-definitions/{definitionId}/publish`.
+#[utoipa::path(post, path = "/workflow-definitions/{definition_id}/publish", tag = "workflow-definitions",
+    params(("definition_id" = String, Path, description = "The definition id")),
+    responses((status = 200, description = "The published definition", body = Object),
+        (status = 404, description = "No such definition")))]
 pub async fn publish(
     State(state): State<AppState>,
     Path(definition_id): Path<String>,
@@ -162,6 +186,18 @@ pub async fn publish(
 }
 
 /// `GET /workflow-definitions`.
+#[utoipa::path(get, path = "/workflow-definitions", tag = "workflow-definitions",
+    params(("versionOptions" = Option<String>, Query, description = "Latest, Published, LatestOrPublished, LatestAndPublished, Draft, AllVersions or a version number"),
+        ("page" = Option<u32>, Query, description = "0-based page; paging applies when page and pageSize are both given"),
+        ("pageSize" = Option<u32>, Query),
+        ("searchTerm" = Option<String>, Query),
+        ("isSystem" = Option<bool>, Query),
+        ("definitionIds" = Option<Vec<String>>, Query),
+        ("ids" = Option<Vec<String>>, Query),
+        ("orderBy" = Option<String>, Query, description = "Name, Created or Version"),
+        ("orderDirection" = Option<String>, Query, description = "Ascending or Descending")),
+    responses((status = 200, description = "`{links, items, totalCount}`", body = Object),
+        (status = 400, description = "A query parameter is invalid")))]
 pub async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -223,6 +259,10 @@ pub fn page_request(q: &Query) -> Result<Option<PageRequest>, ApiError> {
 }
 
 /// `GET /workflow-definitions/by-definition-id/{definitionId}` (and its alias).
+#[utoipa::path(get, path = "/workflow-definitions/by-definition-id/{definition_id}", tag = "workflow-definitions",
+    params(("definition_id" = String, Path), ("versionOptions" = Option<String>, Query, description = "Latest, Published, LatestOrPublished, LatestAndPublished, Draft, AllVersions or a version number")),
+    responses((status = 200, description = "The definition with its links", body = Object),
+        (status = 404, description = "No such definition")))]
 pub async fn get_by_definition_id(
     State(state): State<AppState>,
     Path(definition_id): Path<String>,
@@ -285,6 +325,12 @@ impl ExecuteBody {
 }
 
 /// `POST /workflow-definitions/{definitionId}/execute`.
+#[utoipa::path(post, path = "/workflow-definitions/{definition_id}/execute", tag = "workflow-definitions",
+    params(("definition_id" = String, Path)),
+    request_body(content = Object, description = "`{input, correlationId, versionOptions, name, triggerActivityId}`, read when the content type is JSON"),
+    responses((status = 200, description = "`{workflowState}`; headers x-elsa-workflow-instance-id and x-elsa-workflow-cannot-start", body = Object),
+        (status = 404, description = "No such definition"),
+        (status = 500, description = "The workflow faulted; the body holds its state")))]
 pub async fn execute(
     State(state): State<AppState>,
     Path(definition_id): Path<String>,
@@ -318,6 +364,10 @@ pub struct InlineExecuteBody {
 
 /// `POST /workflow-definitions/execute`: run a workflow given in the body, as the Kubernetes
 /// guide does: `{"workflow":{"activities":[{"id":"1","type":"WriteLine","text":"..."}]}}`.
+#[utoipa::path(post, path = "/workflow-definitions/execute", tag = "workflow-definitions",
+    request_body(content = Object, description = "`{\"workflow\": {activities | root}, input, correlationId}`"),
+    responses((status = 200, description = "`{workflowState}`", body = Object),
+        (status = 400, description = "The workflow is missing or invalid")))]
 pub async fn execute_inline(
     State(state): State<AppState>,
     LenientJson(body): LenientJson<InlineExecuteBody>,

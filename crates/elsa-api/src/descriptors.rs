@@ -8,6 +8,14 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use elsa_engine::{ActivityDescriptor, PortType};
 use serde_json::{Value, json};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The descriptor routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(get))
+}
 
 /// "CorrelationId" → "Correlation Id", as Elsa humanises property and class names.
 fn humanize(name: &str) -> String {
@@ -104,6 +112,9 @@ pub fn descriptor_json(d: &ActivityDescriptor) -> Value {
 }
 
 /// `GET /descriptors/activities`.
+#[utoipa::path(get, path = "/descriptors/activities", tag = "descriptors",
+    params(("refresh" = Option<bool>, Query)),
+    responses((status = 200, description = "`{items, count}`", body = Object)))]
 pub async fn list(State(state): State<AppState>) -> Json<Value> {
     let items: Vec<Value> = state
         .runtime
@@ -116,6 +127,10 @@ pub async fn list(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// `GET /descriptors/activities/{typeName}?version=N`.
+#[utoipa::path(get, path = "/descriptors/activities/{type_name}", tag = "descriptors",
+    params(("type_name" = String, Path), ("version" = Option<i32>, Query)),
+    responses((status = 200, description = "One activity descriptor", body = Object),
+        (status = 404, description = "No such activity type")))]
 pub async fn get(
     State(state): State<AppState>,
     Path(type_name): Path<String>,

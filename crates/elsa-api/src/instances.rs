@@ -10,8 +10,20 @@ use elsa_model::{WorkflowStatus, WorkflowSubStatus};
 use elsa_store::{InstanceFilter, InstanceOrder, PageRequest};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The workflow-instance routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(get))
+}
 
 /// `GET /workflow-instances/{id}`.
+#[utoipa::path(get, path = "/workflow-instances/{id}", tag = "workflow-instances",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The workflow instance", body = Object),
+        (status = 404, description = "No such instance")))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -46,6 +58,10 @@ pub struct ListBody {
 }
 
 /// `POST /workflow-instances` with a JSON body (Studio), or `GET` with the same keys as query.
+#[utoipa::path(method(get, post), path = "/workflow-instances", tag = "workflow-instances",
+    request_body(content = Object, description = "`{page, pageSize, searchTerm, definitionId, statuses, subStatuses, orderBy, ...}`"),
+    responses((status = 200, description = "`{items, totalCount}`", body = Object),
+        (status = 400, description = "A filter is invalid")))]
 pub async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,

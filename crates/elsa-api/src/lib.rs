@@ -9,10 +9,11 @@ mod descriptors;
 pub mod health;
 mod instances;
 pub mod json;
+mod openapi;
 pub mod problem;
 
-use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::get;
+use axum::{Json, Router};
 use elsa_runtime::Runtime;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -20,6 +21,9 @@ use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::ApiKeyAuth;
 pub use health::Health;
@@ -30,54 +34,55 @@ pub struct AppState {
     pub runtime: Arc<Runtime>,
 }
 
+/// Where Elsa serves its REST API.
+const API_PREFIX: &str = "/elsa/api";
+
+/// The document's paths as clients call them: under the API prefix.
+fn nest_paths(mut doc: utoipa::openapi::OpenApi, prefix: &str) -> utoipa::openapi::OpenApi {
+    let paths = std::mem::take(&mut doc.paths.paths);
+    doc.paths.paths = paths
+        .into_iter()
+        .map(|(path, item)| (format!("{prefix}{path}"), item))
+        .collect();
+    doc
+}
+
 /// Largest request body accepted (workflow definitions can be large, but not unbounded).
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// The whole application: `/elsa/api/*` behind the API key, `/health/*` anonymous.
 pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Router {
-    let api = Router::new()
-        .route(
-            "/workflow-definitions",
-            get(definitions::list).post(definitions::save),
-        )
-        .route(
-            "/workflow-definitions/execute",
-            post(definitions::execute_inline),
-        )
-        .route(
-            "/workflow-definitions/by-definition-id/{definition_id}",
-            get(definitions::get_by_definition_id),
-        )
-        .route(
-            "/workflow-definitions/{definition_id}",
-            get(definitions::get_by_definition_id),
-        )
-        .route(
-            "/workflow-definitions/{definition_id}/publish",
-            post(definitions::publish),
-        )
-        .route(
-            "/workflow-definitions/{definition_id}/execute",
-            post(definitions::execute),
-        )
-        .route("/descriptors/activities", get(descriptors::list))
-        .route("/descriptors/activities/{type_name}", get(descriptors::get))
-        .route(
-            "/workflow-instances",
-            post(instances::list).get(instances::list),
-        )
-        .route("/workflow-instances/{id}", get(instances::get))
+    let (api, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(definitions::routes())
+        .merge(descriptors::routes())
+        .merge(instances::routes())
+        .split_for_parts();
+    let api = api
         .route_layer(axum::middleware::from_fn_with_state(
             auth,
             auth::require_api_key,
         ))
         .with_state(state);
+    let doc = Arc::new(nest_paths(doc, API_PREFIX));
+    let docs = Router::new()
+        .route(
+            &format!("{API_PREFIX}/openapi.json"),
+            get({
+                let doc = doc.clone();
+                move || std::future::ready(Json(doc.clone()))
+            }),
+        )
+        .merge(
+            SwaggerUi::new(format!("{API_PREFIX}/swagger"))
+                .url(format!("{API_PREFIX}/swagger/openapi.json"), (*doc).clone()),
+        );
     let health_routes = Router::new()
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .with_state(health);
     Router::new()
-        .nest("/elsa/api", api)
+        .nest(API_PREFIX, api)
+        .merge(docs)
         .merge(health_routes)
         .fallback(|| async { problem::ApiError::not_found("no such route") })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

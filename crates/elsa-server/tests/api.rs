@@ -356,3 +356,32 @@ async fn activity_descriptors_come_from_the_engine_registry() {
         .unwrap();
     problem(missing, 404).await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_served_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    server.wait_ready().await;
+    // Anonymous, like Elsa's Swagger endpoints.
+    let doc = body_of(reqwest::Client::new().get(server.url("/elsa/api/openapi.json"))).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/elsa/api/workflow-definitions",
+        "/elsa/api/workflow-definitions/{definition_id}/execute",
+        "/elsa/api/workflow-instances",
+        "/elsa/api/descriptors/activities",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from {:?}",
+            paths.keys()
+        );
+    }
+    assert!(paths["/elsa/api/workflow-instances"]["post"].is_object());
+    let swagger = reqwest::get(server.url("/elsa/api/swagger/"))
+        .await
+        .unwrap();
+    assert_eq!(swagger.status(), 200);
+    assert!(swagger.text().await.unwrap().contains("swagger"));
+}
