@@ -6,6 +6,7 @@ use crate::error::LoadError;
 use crate::execution::{Execution, RunLimits};
 use crate::expressions::javascript::ScriptLimits;
 use crate::loader::{self, ActivityResolver, NoActivities};
+use crate::log_persistence::LogPersistenceMode;
 use crate::registry::ActivityRegistry;
 use crate::resume;
 use crate::state;
@@ -34,6 +35,9 @@ pub struct EngineOptions {
     /// How flowcharts decide when a target with several inbound connections runs (Elsa's
     /// `Flowchart:DefaultExecutionMode`).
     pub flowchart_mode: FlowchartMode,
+    /// What activity execution records keep when neither the workflow nor the activity says
+    /// (Elsa's `LogPersistenceMode` option; also the `Configuration` strategy's answer).
+    pub log_persistence_mode: LogPersistenceMode,
 }
 
 /// Elsa's two flowchart algorithms (elsa-api.md §5.3).
@@ -58,6 +62,7 @@ impl Default for EngineOptions {
             script_cache_capacity: script.cache_capacity,
             max_activity_executions: 100_000,
             flowchart_mode: FlowchartMode::default(),
+            log_persistence_mode: LogPersistenceMode::default(),
         }
     }
 }
@@ -73,6 +78,8 @@ pub struct StartRequest {
     /// The trigger activity that caused this start; a flowchart containing it starts there.
     pub trigger_activity_id: Option<String>,
     pub parent_workflow_instance_id: Option<String>,
+    /// The instance's `workflowState.properties` (a child's `ParentInstanceId`).
+    pub properties: Map<String, Value>,
 }
 
 impl StartRequest {
@@ -125,6 +132,7 @@ pub struct RunResult {
 #[derive(Debug)]
 pub struct Engine {
     limits: RunLimits,
+    log_persistence_mode: LogPersistenceMode,
     registry: ActivityRegistry,
 }
 
@@ -141,6 +149,7 @@ impl Engine {
                 max_activity_executions: options.max_activity_executions,
                 flowchart_mode: options.flowchart_mode,
             },
+            log_persistence_mode: options.log_persistence_mode,
             registry: ActivityRegistry::builtin(),
         }
     }
@@ -156,6 +165,7 @@ impl Engine {
         loader::load(
             &self.registry,
             &self.limits.script,
+            self.log_persistence_mode,
             &NoActivities,
             definition,
         )
@@ -169,7 +179,13 @@ impl Engine {
         definition: &WorkflowDefinition,
         resolver: &dyn ActivityResolver,
     ) -> Result<Workflow, LoadError> {
-        loader::load(&self.registry, &self.limits.script, resolver, definition)
+        loader::load(
+            &self.registry,
+            &self.limits.script,
+            self.log_persistence_mode,
+            resolver,
+            definition,
+        )
     }
 
     /// Runs a new instance until it finishes, faults or suspends.

@@ -80,6 +80,7 @@ mod execution;
 mod expressions;
 mod json;
 mod loader;
+mod log_persistence;
 mod registry;
 mod resume;
 mod scheduler;
@@ -98,6 +99,7 @@ pub use engine::{
 };
 pub use error::LoadError;
 pub use loader::ActivityResolver;
+pub use log_persistence::LogPersistenceMode;
 pub use registry::{
     ActivityDescriptor, ActivityKind, ActivityRegistry, DefaultValue, InputDescriptor,
     OutputDescriptor, PortDescriptor, PortType,

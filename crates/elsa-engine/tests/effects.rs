@@ -175,6 +175,7 @@ fn execute_workflow_starts_the_child_inline_and_completes_with_its_result() {
             correlation_id,
             input,
             parent_instance_id,
+            properties,
             background,
             resume_bookmark_id,
             wait_for_completion,
@@ -187,6 +188,10 @@ fn execute_workflow_starts_the_child_inline_and_completes_with_its_result() {
     assert_eq!(correlation_id.as_deref(), Some("c-1"));
     assert_eq!(Value::Object(input.clone()), json!({"Message": "hi"}));
     assert_eq!(parent_instance_id, "parent-1");
+    assert_eq!(
+        Value::Object(properties.clone()),
+        json!({"ParentInstanceId": "parent-1"})
+    );
     assert!(!background && !wait_for_completion);
     assert_eq!(
         resume_bookmark_id.as_deref(),

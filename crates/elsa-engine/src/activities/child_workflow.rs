@@ -51,18 +51,28 @@ pub(super) fn start(
         ));
     }
     let instance_id = cx.new_id();
-    let correlation_id = Some(display(cx.input("CorrelationId"))).filter(|id| !id.is_empty());
+    // The activity's correlation id, else the parent's: a child stays in its parent's
+    // conversation unless told otherwise.
+    let correlation_id = Some(display(cx.input("CorrelationId")))
+        .filter(|id| !id.is_empty())
+        .or_else(|| cx.correlation_id().map(str::to_owned));
     let input = cx.input("Input").as_object().cloned().unwrap_or_default();
     let wait_for_completion = cx.input_bool("WaitForCompletion");
     let resume_bookmark_id =
         resume.then(|| cx.create_bookmark(BOOKMARK, json!({ "childInstanceId": instance_id })));
     let parent_instance_id = cx.instance_id().to_owned();
+    let mut properties = Map::new();
+    properties.insert("ParentInstanceId".to_owned(), json!(parent_instance_id));
+    if wait_for_completion {
+        properties.insert("WaitForCompletion".to_owned(), json!(true));
+    }
     cx.effect(Effect::StartWorkflow {
         definition_id,
         instance_id,
         correlation_id,
         input,
         parent_instance_id,
+        properties,
         background,
         resume_bookmark_id,
         wait_for_completion,

@@ -45,6 +45,7 @@ mod start;
 mod start_at;
 mod switch;
 mod switch_cases;
+mod unsupported_script;
 mod timer;
 mod timing;
 mod while_loop;
@@ -140,6 +141,8 @@ pub(crate) static BUILTIN: &[&ActivityDescriptor] = &[
     &set_output::DESCRIPTOR,
     &log::DESCRIPTOR,
     &run_javascript::DESCRIPTOR,
+    &unsupported_script::RUN_CSHARP,
+    &unsupported_script::RUN_PYTHON,
     &event::DESCRIPTOR,
     &delay::DESCRIPTOR,
     &timer::DESCRIPTOR,
