@@ -76,7 +76,10 @@ impl ActivityLogModes {
         let mut modes = Self::uniform(default);
         let legacy = json::property(properties, LEGACY_KEY).and_then(Value::as_object);
         let config = json::property(properties, CONFIG_KEY).and_then(Value::as_object);
-        for (kind, target) in [("inputs", &mut modes.inputs), ("outputs", &mut modes.outputs)] {
+        for (kind, target) in [
+            ("inputs", &mut modes.inputs),
+            ("outputs", &mut modes.outputs),
+        ] {
             let section = |object: Option<&Map<String, Value>>| {
                 object
                     .and_then(|object| json::property(object, kind))
@@ -200,8 +203,8 @@ fn camel_case(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
     use LogPersistenceMode::{Exclude, Include};
+    use serde_json::json;
 
     fn modes(custom: Value, workflow: LogPersistenceMode) -> ActivityLogModes {
         ActivityLogModes::resolve(custom.as_object(), workflow, Include)
@@ -214,9 +217,7 @@ mod tests {
 
     #[test]
     fn a_property_mode_overrides_the_activity_default_and_inherit_takes_it() {
-        let legacy = |default: &str, text: &str| {
-            json!({"logPersistenceMode": {"default": default, "inputs": {"text": text}}})
-        };
+        let legacy = |default: &str, text: &str| json!({"logPersistenceMode": {"default": default, "inputs": {"text": text}}});
         assert!(keeps_text(&modes(json!({}), Include)));
         assert!(!keeps_text(&modes(legacy("Exclude", "Inherit"), Include)));
         assert!(keeps_text(&modes(legacy("Exclude", "Include"), Include)));

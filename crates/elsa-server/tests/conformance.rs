@@ -99,7 +99,9 @@ async fn corpus_cases_do_not_regress() {
                     csharp += 1;
                 }
                 Verdict::CSharpUnexpected(difference) => {
-                    println!("FAIL {id}: needs C# but did not fault as not supported: {difference}");
+                    println!(
+                        "FAIL {id}: needs C# but did not fault as not supported: {difference}"
+                    );
                     failed += 1;
                     csharp_unexpected.push(id);
                 }
@@ -598,9 +600,8 @@ impl RecordCheck {
                     .collect(),
             ),
         };
-        let has_key = |map: &Option<Value>, key: &str| {
-            map.as_ref().is_some_and(|map| map.get(key).is_some())
-        };
+        let has_key =
+            |map: &Option<Value>, key: &str| map.as_ref().is_some_and(|map| map.get(key).is_some());
         for (key, expected) in &self.state_keys {
             let actual: Vec<bool> = selected
                 .iter()

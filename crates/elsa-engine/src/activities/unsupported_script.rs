@@ -9,12 +9,10 @@ use crate::activity_context::ActivityContext;
 use crate::error::Fault;
 use crate::registry::{ActivityDescriptor, ActivityKind};
 
-pub(crate) static RUN_CSHARP: ActivityDescriptor = descriptor(
-    "Elsa.RunCSharp",
-    "Run C#",
-    "Executes C# code",
-    |_| Ok(Box::new(UnsupportedScript { language: "C#" })),
-);
+pub(crate) static RUN_CSHARP: ActivityDescriptor =
+    descriptor("Elsa.RunCSharp", "Run C#", "Executes C# code", |_| {
+        Ok(Box::new(UnsupportedScript { language: "C#" }))
+    });
 
 pub(crate) static RUN_PYTHON: ActivityDescriptor = descriptor(
     "Elsa.RunPython",
