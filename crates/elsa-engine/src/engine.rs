@@ -52,6 +52,29 @@ pub enum FlowchartMode {
     TokenBased,
 }
 
+/// The run property (a key of [`StartRequest::properties`], kept in `workflowState.properties`)
+/// that chooses the flowchart algorithm for one instance, over [`EngineOptions::flowchart_mode`].
+pub const FLOWCHART_MODE_PROPERTY: &str = "Flowchart:ExecutionMode";
+
+impl FlowchartMode {
+    /// Reads Elsa's `FlowchartExecutionMode` as a run property gives it: its name (any case)
+    /// or number (`1` token-based, `2` counter-based). `Default` (`0`) or anything else is
+    /// `None`: the engine's mode applies.
+    pub fn from_run_property(value: &Value) -> Option<Self> {
+        match value {
+            Value::String(name) if name.eq_ignore_ascii_case("TokenBased") => {
+                Some(Self::TokenBased)
+            }
+            Value::String(name) if name.eq_ignore_ascii_case("CounterBased") => {
+                Some(Self::CounterBased)
+            }
+            Value::Number(n) if n.as_i64() == Some(1) => Some(Self::TokenBased),
+            Value::Number(n) if n.as_i64() == Some(2) => Some(Self::CounterBased),
+            _ => None,
+        }
+    }
+}
+
 impl Default for EngineOptions {
     fn default() -> Self {
         let script = ScriptLimits::default();
@@ -78,7 +101,8 @@ pub struct StartRequest {
     /// The trigger activity that caused this start; a flowchart containing it starts there.
     pub trigger_activity_id: Option<String>,
     pub parent_workflow_instance_id: Option<String>,
-    /// The instance's `workflowState.properties` (a child's `ParentInstanceId`).
+    /// The instance's `workflowState.properties`, which Elsa calls run properties: a child's
+    /// `ParentInstanceId`, [`FLOWCHART_MODE_PROPERTY`].
     pub properties: Map<String, Value>,
 }
 

@@ -95,7 +95,8 @@ pub use effects::{
     CHILD_WORKFLOW_RESULT_INPUT, Effect, HTTP_FAILURE_INPUT, HTTP_RESPONSE_INPUT, LogLevel,
 };
 pub use engine::{
-    Engine, EngineOptions, FlowchartMode, ResumeError, ResumeRequest, RunResult, StartRequest,
+    Engine, EngineOptions, FLOWCHART_MODE_PROPERTY, FlowchartMode, ResumeError, ResumeRequest,
+    RunResult, StartRequest,
 };
 pub use error::LoadError;
 pub use loader::ActivityResolver;

@@ -43,6 +43,9 @@ pub struct ExecuteRequest {
     pub name: Option<String>,
     pub input: Map<String, Value>,
     pub trigger_activity_id: Option<String>,
+    /// Run properties, kept in `workflowState.properties` (e.g. `Flowchart:ExecutionMode`).
+    /// Elsa's execute endpoint has no field for them; hosts and tests pass them here.
+    pub properties: Map<String, Value>,
 }
 
 /// The instance as committed after its first run.
@@ -138,6 +141,7 @@ impl Runtime {
                 name: request.name,
                 input: request.input,
                 trigger_activity_id: request.trigger_activity_id,
+                properties: request.properties,
                 ..StartRequest::default()
             },
             self.clock.as_ref(),

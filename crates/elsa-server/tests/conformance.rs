@@ -175,7 +175,7 @@ async fn run_case(dir: &Path, harness: &Value, case: &Value) -> Verdict {
     let sink = lines.clone();
     let runtime = Runtime::in_memory(
         Engine::new(EngineOptions {
-            flowchart_mode: flowchart_mode(harness, start),
+            flowchart_mode: flowchart_mode(harness),
             ..EngineOptions::default()
         }),
         Arc::new(FixedClock(
@@ -257,18 +257,12 @@ async fn run_case(dir: &Path, harness: &Value, case: &Value) -> Verdict {
     }
 }
 
-/// The flowchart mode a case runs in: token-based when the scenario's harness says so or the
-/// start asks for it with the run property `Flowchart:ExecutionMode` (Elsa's execute endpoint
-/// cannot pass run properties; the server's `Elsa:Flowchart:DefaultExecutionMode` setting
-/// stands in for them).
-fn flowchart_mode(harness: &Value, start: &Value) -> FlowchartMode {
-    let asked = start["properties"]
-        .as_object()
-        .and_then(|properties| properties.get("Flowchart:ExecutionMode"))
-        .and_then(Value::as_str);
-    if harness["flowchart_mode"] == json!("token-based")
-        || asked.is_some_and(|mode| mode.eq_ignore_ascii_case("TokenBased"))
-    {
+/// The server's flowchart mode for a case: token-based when the scenario's harness runs every
+/// run and resume so (Elsa's execute endpoint cannot pass run properties; the server setting
+/// `Elsa:Flowchart:DefaultExecutionMode` stands in for them). A case's own `start.properties`
+/// are passed as run properties of its start.
+fn flowchart_mode(harness: &Value) -> FlowchartMode {
+    if harness["flowchart_mode"] == json!("token-based") {
         FlowchartMode::TokenBased
     } else {
         FlowchartMode::CounterBased
@@ -339,6 +333,7 @@ async fn start_case(
     let mut request = ExecuteRequest {
         input,
         correlation_id: start["correlation_id"].as_str().map(str::to_owned),
+        properties: start["properties"].as_object().cloned().unwrap_or_default(),
         ..ExecuteRequest::default()
     };
     let definition_id = match start["by"].as_str().unwrap_or_default() {
