@@ -86,6 +86,20 @@ fn csharp_and_python_are_incidents_when_evaluated_not_load_errors() {
 }
 
 #[test]
+fn liquid_renders_names_the_workflow_never_declared_as_nothing() {
+    let result = run(
+        json!([write(
+            "L",
+            "Liquid",
+            "Hi {{ Variables.Undeclared }}{{ Nobody }}{{ Input.Missing.Deeper }}!"
+        )]),
+        name_variable(),
+    );
+    assert!(finished(&result), "{:?}", result.state.incidents);
+    assert_eq!(result.lines, ["Hi !"]);
+}
+
+#[test]
 fn run_csharp_and_run_python_load_like_elsa_s_and_fault_when_run() {
     for (type_name, language) in [("Elsa.RunCSharp", "C#"), ("Elsa.RunPython", "Python")] {
         let descriptor = Engine::default()
