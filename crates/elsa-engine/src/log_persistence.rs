@@ -183,6 +183,14 @@ fn filter(
     modes: &HashMap<String, LogPersistenceMode>,
     default: LogPersistenceMode,
 ) -> Map<String, Value> {
+    // Most activities set no per-property mode: no key needs looking at (every record of a
+    // run passes here).
+    if modes.is_empty() {
+        return match default {
+            LogPersistenceMode::Include => values,
+            LogPersistenceMode::Exclude => Map::new(),
+        };
+    }
     values
         .into_iter()
         .filter(|(key, _)| {
