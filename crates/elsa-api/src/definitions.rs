@@ -320,6 +320,7 @@ impl ExecuteBody {
             name: self.name,
             input: self.input.unwrap_or_default(),
             trigger_activity_id: self.trigger_activity_id,
+            ..ExecuteRequest::default()
         })
     }
 }

@@ -91,6 +91,11 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
         &self.execution.request.instance_id
     }
 
+    /// The instance's correlation id, if any (also as changed by `Correlate` in this run).
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.execution.request.correlation_id.as_deref()
+    }
+
     /// The id of the activity that triggered this run, if any.
     pub fn trigger_activity_id(&self) -> Option<&str> {
         self.execution.request.trigger_activity_id.as_deref()

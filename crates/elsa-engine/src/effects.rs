@@ -52,6 +52,9 @@ pub enum Effect {
         correlation_id: Option<String>,
         input: Map<String, Value>,
         parent_instance_id: String,
+        /// The child's `workflowState.properties` (run properties): for `ExecuteWorkflow`,
+        /// `ParentInstanceId` and `WaitForCompletion` when the parent waits for it.
+        properties: Map<String, Value>,
         /// Dispatch: on a background worker; else inline, before the parent continues.
         background: bool,
         resume_bookmark_id: Option<String>,

@@ -6,6 +6,7 @@ use crate::error::LoadError;
 use crate::execution::{Execution, RunLimits};
 use crate::expressions::javascript::ScriptLimits;
 use crate::loader::{self, ActivityResolver, NoActivities};
+use crate::log_persistence::LogPersistenceMode;
 use crate::registry::ActivityRegistry;
 use crate::resume;
 use crate::state;
@@ -34,6 +35,9 @@ pub struct EngineOptions {
     /// How flowcharts decide when a target with several inbound connections runs (Elsa's
     /// `Flowchart:DefaultExecutionMode`).
     pub flowchart_mode: FlowchartMode,
+    /// What activity execution records keep when neither the workflow nor the activity says
+    /// (Elsa's `LogPersistenceMode` option; also the `Configuration` strategy's answer).
+    pub log_persistence_mode: LogPersistenceMode,
 }
 
 /// Elsa's two flowchart algorithms (elsa-api.md §5.3).
@@ -48,6 +52,29 @@ pub enum FlowchartMode {
     TokenBased,
 }
 
+/// The run property (a key of [`StartRequest::properties`], kept in `workflowState.properties`)
+/// that chooses the flowchart algorithm for one instance, over [`EngineOptions::flowchart_mode`].
+pub const FLOWCHART_MODE_PROPERTY: &str = "Flowchart:ExecutionMode";
+
+impl FlowchartMode {
+    /// Reads Elsa's `FlowchartExecutionMode` as a run property gives it: its name (any case)
+    /// or number (`1` token-based, `2` counter-based). `Default` (`0`) or anything else is
+    /// `None`: the engine's mode applies.
+    pub fn from_run_property(value: &Value) -> Option<Self> {
+        match value {
+            Value::String(name) if name.eq_ignore_ascii_case("TokenBased") => {
+                Some(Self::TokenBased)
+            }
+            Value::String(name) if name.eq_ignore_ascii_case("CounterBased") => {
+                Some(Self::CounterBased)
+            }
+            Value::Number(n) if n.as_i64() == Some(1) => Some(Self::TokenBased),
+            Value::Number(n) if n.as_i64() == Some(2) => Some(Self::CounterBased),
+            _ => None,
+        }
+    }
+}
+
 impl Default for EngineOptions {
     fn default() -> Self {
         let script = ScriptLimits::default();
@@ -58,6 +85,7 @@ impl Default for EngineOptions {
             script_cache_capacity: script.cache_capacity,
             max_activity_executions: 100_000,
             flowchart_mode: FlowchartMode::default(),
+            log_persistence_mode: LogPersistenceMode::default(),
         }
     }
 }
@@ -73,6 +101,9 @@ pub struct StartRequest {
     /// The trigger activity that caused this start; a flowchart containing it starts there.
     pub trigger_activity_id: Option<String>,
     pub parent_workflow_instance_id: Option<String>,
+    /// The instance's `workflowState.properties`, which Elsa calls run properties: a child's
+    /// `ParentInstanceId`, [`FLOWCHART_MODE_PROPERTY`].
+    pub properties: Map<String, Value>,
 }
 
 impl StartRequest {
@@ -125,6 +156,7 @@ pub struct RunResult {
 #[derive(Debug)]
 pub struct Engine {
     limits: RunLimits,
+    log_persistence_mode: LogPersistenceMode,
     registry: ActivityRegistry,
 }
 
@@ -141,6 +173,7 @@ impl Engine {
                 max_activity_executions: options.max_activity_executions,
                 flowchart_mode: options.flowchart_mode,
             },
+            log_persistence_mode: options.log_persistence_mode,
             registry: ActivityRegistry::builtin(),
         }
     }
@@ -156,6 +189,7 @@ impl Engine {
         loader::load(
             &self.registry,
             &self.limits.script,
+            self.log_persistence_mode,
             &NoActivities,
             definition,
         )
@@ -169,7 +203,13 @@ impl Engine {
         definition: &WorkflowDefinition,
         resolver: &dyn ActivityResolver,
     ) -> Result<Workflow, LoadError> {
-        loader::load(&self.registry, &self.limits.script, resolver, definition)
+        loader::load(
+            &self.registry,
+            &self.limits.script,
+            self.log_persistence_mode,
+            resolver,
+            definition,
+        )
     }
 
     /// Runs a new instance until it finishes, faults or suspends.

@@ -8,7 +8,7 @@ use crate::clock::{Clock, IdGenerator};
 use crate::context::{ActivityStatus, ContextIdx, Contexts, ExecutionContext, VariableSlot};
 use crate::effects::Effect;
 use crate::engine::StartRequest;
-use crate::engine::{FlowchartMode, ResumeError};
+use crate::engine::{FLOWCHART_MODE_PROPERTY, FlowchartMode, ResumeError};
 use crate::error::Fault;
 use crate::expressions::javascript::ScriptLimits;
 use crate::scheduler::{Scheduler, WorkItem};
@@ -52,6 +52,8 @@ pub(crate) struct Execution<'w> {
     pub bookmarks: Vec<Bookmark>,
     pub sub_status: WorkflowSubStatus,
     executed: usize,
+    /// The run property `Flowchart:ExecutionMode` when it names a mode, else the engine's.
+    flowchart_mode: FlowchartMode,
 }
 
 impl<'w> Execution<'w> {
@@ -68,7 +70,13 @@ impl<'w> Execution<'w> {
             .map(|name| (name.clone(), Value::Null))
             .collect();
         script_input.extend(request.input.clone());
+        let flowchart_mode = request
+            .properties
+            .get(FLOWCHART_MODE_PROPERTY)
+            .and_then(FlowchartMode::from_run_property)
+            .unwrap_or(limits.flowchart_mode);
         Self {
+            flowchart_mode,
             workflow,
             limits,
             clock,
@@ -92,7 +100,7 @@ impl<'w> Execution<'w> {
     }
 
     pub fn flowchart_mode(&self) -> FlowchartMode {
-        self.limits.flowchart_mode
+        self.flowchart_mode
     }
 
     pub fn now(&self) -> Timestamp {

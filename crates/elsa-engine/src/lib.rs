@@ -30,7 +30,8 @@
 //!    default counter-based mode `Elsa.FlowJoin` waits by its mode (`WaitAll`,
 //!    `WaitAllActive`, `WaitAny` — which cancels the branches still running towards it), any
 //!    other activity as an implicit `WaitAllActive`; in token-based mode
-//!    ([`EngineOptions::flowchart_mode`]) each target joins by its `mergeMode` custom property.
+//!    ([`EngineOptions::flowchart_mode`], or per instance the run property
+//!    [`FLOWCHART_MODE_PROPERTY`]) each target joins by its `mergeMode` custom property.
 //!    Loops (`ForEach`, `For`, `While`, `ParallelForEach`) give each body execution its own
 //!    iteration variables (`CurrentValue`, `CurrentIndex`), declared in the body's context.
 //!    Signals travel up the context tree: `Break` is offered to each ancestor until a loop
@@ -44,7 +45,8 @@
 //! 4. **Result** ([`RunResult`]): when the queue is empty the workflow is `Finished` if its
 //!    root completed, else `Suspended`. The result carries Elsa's `WorkflowState` (root context
 //!    with the persisted variables in `properties.Variables`), the journal records, one
-//!    activity execution record per context, the lines `WriteLine` produced, the workflow
+//!    activity execution record per context (keeping the inputs and outputs its log
+//!    persistence modes allow, see `log_persistence.rs`), the lines `WriteLine` produced, the workflow
 //!    output (`SetOutput`) and the [`Effect`]s — requests for the runtime, since the engine
 //!    itself does no I/O: log entries (`Log`), the HTTP response (`WriteHttpResponse`), HTTP
 //!    requests (`SendHttpRequest`, `FlowSendHttpRequest`) and child workflows
@@ -80,6 +82,7 @@ mod execution;
 mod expressions;
 mod json;
 mod loader;
+mod log_persistence;
 mod registry;
 mod resume;
 mod scheduler;
@@ -94,10 +97,12 @@ pub use effects::{
     CHILD_WORKFLOW_RESULT_INPUT, Effect, HTTP_FAILURE_INPUT, HTTP_RESPONSE_INPUT, LogLevel,
 };
 pub use engine::{
-    Engine, EngineOptions, FlowchartMode, ResumeError, ResumeRequest, RunResult, StartRequest,
+    Engine, EngineOptions, FLOWCHART_MODE_PROPERTY, FlowchartMode, ResumeError, ResumeRequest,
+    RunResult, StartRequest,
 };
 pub use error::LoadError;
 pub use loader::ActivityResolver;
+pub use log_persistence::LogPersistenceMode;
 pub use registry::{
     ActivityDescriptor, ActivityKind, ActivityRegistry, DefaultValue, InputDescriptor,
     OutputDescriptor, PortDescriptor, PortType,

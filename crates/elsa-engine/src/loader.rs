@@ -10,6 +10,7 @@ use crate::error::LoadError;
 use crate::expressions::javascript::{self, ScriptLimits};
 use crate::expressions::{Expression, ExpressionError, parse_wrapped};
 use crate::json;
+use crate::log_persistence::{self, ActivityLogModes, LogPersistenceMode};
 use crate::registry::{ActivityDescriptor, ActivityRegistry, DefaultValue};
 use crate::values::ValueType;
 use crate::variables::VariableDefinition;
@@ -44,6 +45,7 @@ impl ActivityResolver for NoActivities {
 pub(crate) fn load(
     registry: &ActivityRegistry,
     limits: &ScriptLimits,
+    log_mode: LogPersistenceMode,
     resolver: &dyn ActivityResolver,
     definition: &WorkflowDefinition,
 ) -> Result<Workflow, LoadError> {
@@ -55,6 +57,12 @@ pub(crate) fn load(
         resolver,
         expanding: vec![definition.definition_id.clone()],
         resolved: None,
+        configured_log_mode: log_mode,
+        workflow_log_modes: vec![log_persistence::workflow_default(
+            &definition.custom_properties,
+            log_mode,
+            log_mode,
+        )],
         nodes: Vec::new(),
         variables: Vec::new(),
         reserved_ids,
@@ -112,6 +120,11 @@ pub(crate) struct Loader<'a> {
     expanding: Vec<String>,
     /// The definition resolved for the activity being built, for its build function.
     resolved: Option<WorkflowDefinition>,
+    /// The server's log persistence mode (`Configuration` strategy, last fallback).
+    configured_log_mode: LogPersistenceMode,
+    /// The log persistence default of each workflow being built, innermost last: activities
+    /// inside a workflow used as an activity inherit from that workflow.
+    workflow_log_modes: Vec<LogPersistenceMode>,
     nodes: Vec<ActivityNode>,
     variables: Vec<VariableDefinition>,
     reserved_ids: HashSet<String>,
@@ -202,6 +215,11 @@ impl Loader<'_> {
         let merge_mode = custom_properties
             .and_then(|properties| json::string(properties, "mergeMode"))
             .map(str::to_owned);
+        let log_modes = ActivityLogModes::resolve(
+            custom_properties,
+            self.workflow_log_mode(),
+            self.configured_log_mode,
+        );
         self.nodes.push(ActivityNode {
             id,
             node_id,
@@ -215,6 +233,7 @@ impl Loader<'_> {
             descriptor,
             can_start_workflow,
             merge_mode,
+            log_modes,
             inputs,
             output_bindings,
             declared_outputs,
@@ -222,6 +241,13 @@ impl Loader<'_> {
             activity,
         });
         Ok(NodeIdx(self.nodes.len() - 1))
+    }
+
+    fn workflow_log_mode(&self) -> LogPersistenceMode {
+        self.workflow_log_modes
+            .last()
+            .copied()
+            .unwrap_or(self.configured_log_mode)
     }
 
     fn generate_id(&mut self, type_name: &str) -> String {
@@ -437,10 +463,17 @@ impl<'l> NodeBuilder<'l, '_> {
             std::mem::take(&mut self.loader.generated),
         );
         self.loader.expanding.push(definition.definition_id.clone());
+        let log_mode = log_persistence::workflow_default(
+            &definition.custom_properties,
+            self.loader.workflow_log_mode(),
+            self.loader.configured_log_mode,
+        );
+        self.loader.workflow_log_modes.push(log_mode);
         let location = format!("{}.root", self.node_id);
         let root = self
             .loader
             .build(&definition.root, Some(&self.node_id), location);
+        self.loader.workflow_log_modes.pop();
         self.loader.expanding.pop();
         (
             self.loader.reserved_ids,

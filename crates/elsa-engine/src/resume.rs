@@ -36,6 +36,7 @@ pub(crate) fn restore<'w>(
         input: state.input.clone(),
         trigger_activity_id: None,
         parent_workflow_instance_id: state.parent_workflow_instance_id.clone(),
+        properties: state.properties.clone(),
     };
     let mut execution = Execution::new(workflow, limits, request, clock, ids);
     execution.created_at = state.created_at;

@@ -3,6 +3,7 @@
 
 use crate::activities::Activity;
 use crate::expressions::Expression;
+use crate::log_persistence::ActivityLogModes;
 use crate::registry::ActivityDescriptor;
 use crate::values::ValueType;
 use crate::variables::VariableDefinition;
@@ -91,6 +92,8 @@ pub(crate) struct ActivityNode {
     pub can_start_workflow: bool,
     /// `customProperties.mergeMode`: how a token-based flowchart joins into this activity.
     pub merge_mode: Option<String>,
+    /// What its activity execution records keep (`logPersistenceMode`/`logPersistenceConfig`).
+    pub log_modes: ActivityLogModes,
     /// One binding per wrapped input of the descriptor, defaults applied.
     pub inputs: Vec<InputBinding>,
     /// Outputs bound to variables (`"result": {"memoryReference": {"id": "<variableId>"}}`).

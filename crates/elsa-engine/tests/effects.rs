@@ -175,6 +175,7 @@ fn execute_workflow_starts_the_child_inline_and_completes_with_its_result() {
             correlation_id,
             input,
             parent_instance_id,
+            properties,
             background,
             resume_bookmark_id,
             wait_for_completion,
@@ -185,8 +186,15 @@ fn execute_workflow_starts_the_child_inline_and_completes_with_its_result() {
     };
     assert_eq!(definition_id, "child-def");
     assert_eq!(correlation_id.as_deref(), Some("c-1"));
-    assert_eq!(Value::Object(input.clone()), json!({"Message": "hi"}));
+    assert_eq!(
+        Value::Object(input.clone()),
+        json!({"Message": "hi", "ParentInstanceId": "parent-1"})
+    );
     assert_eq!(parent_instance_id, "parent-1");
+    assert_eq!(
+        Value::Object(properties.clone()),
+        json!({"ParentInstanceId": "parent-1"})
+    );
     assert!(!background && !wait_for_completion);
     assert_eq!(
         resume_bookmark_id.as_deref(),
@@ -228,6 +236,17 @@ fn dispatch_workflow_completes_at_once_unless_it_waits() {
         }]
     ));
     assert!(fire_and_forget.bookmarks.is_empty());
+    // A dispatched child learns its parent from its input only (no run properties).
+    let [
+        Effect::StartWorkflow {
+            input, properties, ..
+        },
+    ] = fire_and_forget.effects.as_slice()
+    else {
+        unreachable!()
+    };
+    assert_eq!(input.get("ParentInstanceId"), Some(&json!("parent-1")));
+    assert!(properties.is_empty());
 
     let workflow = dispatch(true);
     let waiting = begin(&workflow);

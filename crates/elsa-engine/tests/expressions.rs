@@ -86,6 +86,52 @@ fn csharp_and_python_are_incidents_when_evaluated_not_load_errors() {
 }
 
 #[test]
+fn liquid_renders_names_the_workflow_never_declared_as_nothing() {
+    let result = run(
+        json!([write(
+            "L",
+            "Liquid",
+            "Hi {{ Variables.Undeclared }}{{ Nobody }}{{ Input.Missing.Deeper }}!"
+        )]),
+        name_variable(),
+    );
+    assert!(finished(&result), "{:?}", result.state.incidents);
+    assert_eq!(result.lines, ["Hi !"]);
+}
+
+#[test]
+fn run_csharp_and_run_python_load_like_elsa_s_and_fault_when_run() {
+    for (type_name, language) in [("Elsa.RunCSharp", "C#"), ("Elsa.RunPython", "Python")] {
+        let descriptor = Engine::default()
+            .registry()
+            .find(type_name)
+            .expect("a registered activity type");
+        let inputs: Vec<_> = descriptor.inputs.iter().map(|i| i.name).collect();
+        assert_eq!(inputs, ["Script", "PossibleOutcomes"]);
+        assert_eq!(descriptor.outputs[0].name, "Result");
+
+        let result = run(
+            json!([
+                write("Before", "Literal", "before"),
+                {"id": "Code", "type": type_name,
+                 "script": expression("Literal", "return 1;"),
+                 "result": {"typeName": "Object", "memoryReference": {"id": "var-name"}}},
+                write("After", "Literal", "after"),
+            ]),
+            name_variable(),
+        );
+        assert_eq!(result.lines, ["before"]);
+        assert_eq!(result.state.sub_status, WorkflowSubStatus::Faulted);
+        let incident = &result.state.incidents[0];
+        assert_eq!(incident.activity_id, "Code");
+        assert_eq!(
+            incident.message,
+            format!("Running {language} code is not supported.")
+        );
+    }
+}
+
+#[test]
 fn variable_and_input_expressions_read_by_reference() {
     let result = run(
         json!([

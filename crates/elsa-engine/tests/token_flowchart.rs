@@ -3,7 +3,10 @@
 
 mod support;
 
-use elsa_engine::{Engine, EngineOptions, FlowchartMode, RunResult};
+use elsa_engine::{
+    Engine, EngineOptions, FLOWCHART_MODE_PROPERTY, FlowchartMode, RunResult, SequentialIds,
+    StartRequest,
+};
 use serde_json::{Value, json};
 use support::*;
 
@@ -133,4 +136,36 @@ fn a_parallel_for_each_whose_body_races_into_a_join_completes_once() {
     assert_finished(&result);
     assert_eq!(result.lines, ["joined 1", "joined 2", "joined 3"]);
     assert_eq!(completions(&result, "Loop"), 1);
+}
+
+#[test]
+fn the_run_property_chooses_the_flowchart_mode_over_the_engine_s() {
+    let run_as = |engine: &Engine, mode: Value| {
+        let workflow = engine
+            .load(&definition(dead_branch_into("Merge"), json!([])))
+            .unwrap();
+        let request = StartRequest {
+            properties: json!({ FLOWCHART_MODE_PROPERTY: mode })
+                .as_object()
+                .cloned()
+                .unwrap(),
+            ..StartRequest::new("instance-1")
+        };
+        engine.start(&workflow, request, &clock(), &SequentialIds::new())
+    };
+    let (counter, token) = (Engine::default(), token_engine());
+    // Token-based, a Merge join waits for the dead branch; counter-based skips it and runs C.
+    assert_eq!(run_as(&counter, json!("TokenBased")).lines, ["A"]);
+    assert_eq!(run_as(&counter, json!(1)).lines, ["A"]);
+    assert_eq!(run_as(&token, json!("counterbased")).lines, ["A", "C"]);
+    assert_eq!(run_as(&token, json!(2)).lines, ["A", "C"]);
+    // `Default` (or anything unknown) leaves the engine's mode.
+    assert_eq!(run_as(&token, json!("Default")).lines, ["A"]);
+    assert_eq!(run_as(&counter, json!(0)).lines, ["A", "C"]);
+    // The property stays with the instance, so its resumptions run in the same mode.
+    let result = run_as(&counter, json!("TokenBased"));
+    assert_eq!(
+        result.state.properties.get(FLOWCHART_MODE_PROPERTY),
+        Some(&json!("TokenBased"))
+    );
 }

@@ -43,6 +43,9 @@ pub struct ExecuteRequest {
     pub name: Option<String>,
     pub input: Map<String, Value>,
     pub trigger_activity_id: Option<String>,
+    /// Run properties, kept in `workflowState.properties` (e.g. `Flowchart:ExecutionMode`).
+    /// Elsa's execute endpoint has no field for them; hosts and tests pass them here.
+    pub properties: Map<String, Value>,
 }
 
 /// The instance as committed after its first run.
@@ -138,7 +141,8 @@ impl Runtime {
                 name: request.name,
                 input: request.input,
                 trigger_activity_id: request.trigger_activity_id,
-                parent_workflow_instance_id: None,
+                properties: request.properties,
+                ..StartRequest::default()
             },
             self.clock.as_ref(),
             self.ids.as_ref(),
@@ -251,6 +255,7 @@ impl Runtime {
                     correlation_id,
                     input,
                     parent_instance_id,
+                    properties,
                     background: _,
                     resume_bookmark_id,
                     wait_for_completion,
@@ -278,6 +283,7 @@ impl Runtime {
                             input,
                             trigger_activity_id: None,
                             parent_workflow_instance_id: Some(parent_instance_id.clone()),
+                            properties,
                         },
                         self.clock.as_ref(),
                         self.ids.as_ref(),

@@ -316,3 +316,52 @@ async fn a_cached_parent_stops_using_a_child_that_is_no_longer_usable_as_an_acti
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_child_knows_its_parent_and_stays_in_its_conversation() {
+    let (rt, _) = runtime().await;
+    rt.import_published(&child(true)).await.unwrap();
+    let mut parent = parent("Elsa.ExecuteWorkflow", true);
+    // No correlation id of its own: the child takes the parent's.
+    parent["root"]["activities"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("correlationId");
+    rt.import_published(&parent).await.unwrap();
+    let started = rt
+        .execute(
+            "parent",
+            ExecuteRequest {
+                correlation_id: Some("conversation-1".into()),
+                ..ExecuteRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    let child = child_instance(&rt, &started.instance.id).await;
+    assert_eq!(child.correlation_id.as_deref(), Some("conversation-1"));
+    let expected_properties =
+        json!({"ParentInstanceId": started.instance.id, "WaitForCompletion": true});
+    assert_eq!(
+        Value::Object(child.workflow_state.properties.clone()),
+        expected_properties
+    );
+
+    // The properties outlive a resumption of the child.
+    let bookmark_id = child.workflow_state.bookmarks[0].id.clone();
+    let resumed = rt
+        .resume(
+            &child.id,
+            ResumeRequest {
+                bookmark_id,
+                input: Map::new(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(resumed.instance.status, WorkflowStatus::Finished);
+    assert_eq!(
+        Value::Object(resumed.instance.workflow_state.properties.clone()),
+        expected_properties
+    );
+}

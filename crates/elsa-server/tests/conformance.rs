@@ -36,12 +36,17 @@ const CHECKED: &[&str] = &[
     "response_json",
     "journal",
     "activity_execution_records",
+    "child_instance",
 ];
 
 enum Verdict {
     Pass,
     Fail(String),
     Skip(String),
+    /// A case needing C# ended as it must here: faulted with the not-supported incident.
+    CSharpNotSupported(String),
+    /// A case needing C# ended any other way: always a failure of the test.
+    CSharpUnexpected(String),
 }
 
 #[tokio::test]
@@ -66,7 +71,8 @@ async fn corpus_cases_do_not_regress() {
     scenarios.sort();
 
     let mut passed = BTreeSet::new();
-    let (mut failed, mut skipped) = (0, 0);
+    let (mut failed, mut skipped, mut csharp) = (0, 0, 0);
+    let mut csharp_unexpected = Vec::new();
     for dir in &scenarios {
         let text = std::fs::read_to_string(dir.join("expect.yaml")).expect("read expect.yaml");
         let yaml: serde_norway::Value =
@@ -88,12 +94,27 @@ async fn corpus_cases_do_not_regress() {
                     println!("SKIP {id}: {reason}");
                     skipped += 1;
                 }
+                Verdict::CSharpNotSupported(message) => {
+                    println!("FAIL (expected, C# not supported) {id}: {message}");
+                    csharp += 1;
+                }
+                Verdict::CSharpUnexpected(difference) => {
+                    println!(
+                        "FAIL {id}: needs C# but did not fault as not supported: {difference}"
+                    );
+                    failed += 1;
+                    csharp_unexpected.push(id);
+                }
             }
         }
     }
     println!(
-        "{} passed, {failed} failed, {skipped} skipped",
+        "{} passed, {failed} failed, {csharp} failed as expected (C# not supported), {skipped} skipped",
         passed.len()
+    );
+    assert!(
+        csharp_unexpected.is_empty(),
+        "cases needing C# must fault with the not-supported incident: {csharp_unexpected:?}"
     );
 
     let baseline_path = manifest.join(BASELINE);
@@ -135,7 +156,7 @@ async fn run_case(dir: &Path, harness: &Value, case: &Value) -> Verdict {
     }
     if expect
         .get("activity_execution_records")
-        .is_some_and(|records| writeline_text_keys(records).is_none())
+        .is_some_and(|records| record_checks(records).is_none())
     {
         return Verdict::Skip(
             "the runner does not check this 'activity_execution_records' form yet".into(),
@@ -154,7 +175,7 @@ async fn run_case(dir: &Path, harness: &Value, case: &Value) -> Verdict {
     let sink = lines.clone();
     let runtime = Runtime::in_memory(
         Engine::new(EngineOptions {
-            flowchart_mode: flowchart_mode(harness, start),
+            flowchart_mode: flowchart_mode(harness),
             ..EngineOptions::default()
         }),
         Arc::new(FixedClock(
@@ -220,13 +241,7 @@ async fn run_case(dir: &Path, harness: &Value, case: &Value) -> Verdict {
     let state = &outcome.instance.workflow_state;
     let lines = lines.lock().unwrap().clone();
     if uses_csharp(&files, dir) {
-        let messages: Vec<_> = state.incidents.iter().map(|i| i.message.as_str()).collect();
-        return match messages.iter().find(|m| m.contains("not supported")) {
-            Some(message) => Verdict::Skip(format!("needs C#: {message}")),
-            None => Verdict::Fail(format!(
-                "uses C# but no not-supported incident: {messages:?}"
-            )),
-        };
+        return csharp_verdict(state);
     }
     match compare(&expect, &outcome, &lines, &runtime).await {
         Ok(()) => Verdict::Pass,
@@ -242,18 +257,12 @@ async fn run_case(dir: &Path, harness: &Value, case: &Value) -> Verdict {
     }
 }
 
-/// The flowchart mode a case runs in: token-based when the scenario's harness says so or the
-/// start asks for it with the run property `Flowchart:ExecutionMode` (Elsa's execute endpoint
-/// cannot pass run properties; the server's `Elsa:Flowchart:DefaultExecutionMode` setting
-/// stands in for them).
-fn flowchart_mode(harness: &Value, start: &Value) -> FlowchartMode {
-    let asked = start["properties"]
-        .as_object()
-        .and_then(|properties| properties.get("Flowchart:ExecutionMode"))
-        .and_then(Value::as_str);
-    if harness["flowchart_mode"] == json!("token-based")
-        || asked.is_some_and(|mode| mode.eq_ignore_ascii_case("TokenBased"))
-    {
+/// The server's flowchart mode for a case: token-based when the scenario's harness runs every
+/// run and resume so (Elsa's execute endpoint cannot pass run properties; the server setting
+/// `Elsa:Flowchart:DefaultExecutionMode` stands in for them). A case's own `start.properties`
+/// are passed as run properties of its start.
+fn flowchart_mode(harness: &Value) -> FlowchartMode {
+    if harness["flowchart_mode"] == json!("token-based") {
         FlowchartMode::TokenBased
     } else {
         FlowchartMode::CounterBased
@@ -291,12 +300,27 @@ fn uses_csharp(files: &[String], dir: &Path) -> bool {
     })
 }
 
-/// A case that could not even start: expected for C#, a failure otherwise.
+/// A case that could not even start: a failure, and for a C# case an unexpected one (its
+/// workflows must load and fault only when the C# runs).
 fn csharp_or(files: &[String], dir: &Path, error: String) -> Verdict {
     if uses_csharp(files, dir) {
-        Verdict::Skip(format!("needs C#: {error}"))
+        Verdict::CSharpUnexpected(error)
     } else {
         Verdict::Fail(error)
+    }
+}
+
+/// How a case needing C# must end: `Finished/Faulted` with a "... not supported" incident.
+fn csharp_verdict(state: &elsa_model::WorkflowState) -> Verdict {
+    let messages: Vec<_> = state.incidents.iter().map(|i| i.message.as_str()).collect();
+    match messages.iter().find(|m| m.contains("not supported")) {
+        Some(message) if state.sub_status == WorkflowSubStatus::Faulted => {
+            Verdict::CSharpNotSupported((*message).to_owned())
+        }
+        _ => Verdict::CSharpUnexpected(format!(
+            "sub-status {:?}, incidents {messages:?}",
+            state.sub_status
+        )),
     }
 }
 
@@ -309,6 +333,7 @@ async fn start_case(
     let mut request = ExecuteRequest {
         input,
         correlation_id: start["correlation_id"].as_str().map(str::to_owned),
+        properties: start["properties"].as_object().cloned().unwrap_or_default(),
         ..ExecuteRequest::default()
     };
     let definition_id = match start["by"].as_str().unwrap_or_default() {
@@ -451,23 +476,11 @@ async fn compare(
                     .activity_records(&outcome.instance.id)
                     .await
                     .map_err(|e| e.to_string())?;
-                let has_text: Vec<bool> = records
-                    .iter()
-                    .filter(|record| record.activity_type == "Elsa.WriteLine")
-                    .map(|record| {
-                        record
-                            .activity_state
-                            .as_ref()
-                            .is_some_and(|state| state.get("Text").is_some())
-                    })
-                    .collect();
-                let expected = writeline_text_keys(expected).unwrap_or_default();
-                same(
-                    "WriteLine records with a Text input",
-                    &json!(has_text),
-                    &json!(expected),
-                )?;
+                for check in record_checks(expected).unwrap_or_default() {
+                    check.verify(&records)?;
+                }
             }
+            "child_instance" => check_child_instance(expected, outcome, runtime).await?,
             _ => unreachable!("unchecked keys are skipped before the run"),
         }
     }
@@ -511,12 +524,161 @@ async fn variables(runtime: &Runtime, state: &elsa_model::WorkflowState) -> Map<
     by_name
 }
 
-/// The one `activity_execution_records` form the runner checks: which WriteLine records (in
-/// start order) kept their `Text` input (log persistence modes).
-fn writeline_text_keys(records: &Value) -> Option<Vec<bool>> {
-    let filter = records["filter"].as_str()?;
-    if !filter.contains("Elsa.WriteLine") {
-        return None;
+/// One check of `activity_execution_records`: the records a filter selects (in start order)
+/// and what they must hold.
+struct RecordCheck {
+    select: RecordSelector,
+    /// `activity_state_has_key_<Key>`: per selected record (a list) or for the one record.
+    state_keys: Vec<(String, Value)>,
+    /// `outputs_have_keys`: keys the (first) selected record's outputs must have.
+    output_keys: Vec<String>,
+}
+
+enum RecordSelector {
+    ActivityType(String),
+    ActivityName(String),
+}
+
+/// The checks of an `activity_execution_records` expectation (one object or a list), `None`
+/// for a form the runner does not understand. Filters are prose: "... activity type is
+/// Elsa.WriteLine ..." selects by type, "... activity name 'X' ..." by name.
+fn record_checks(expected: &Value) -> Option<Vec<RecordCheck>> {
+    let items = match expected {
+        Value::Array(items) => items.iter().collect(),
+        item => vec![item],
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let item = item.as_object()?;
+            let filter = item.get("filter")?.as_str()?;
+            let select = if let Some(quoted) = filter.split('\'').nth(1) {
+                RecordSelector::ActivityName(quoted.to_owned())
+            } else {
+                let word = filter.split_whitespace().find(|w| w.starts_with("Elsa."))?;
+                RecordSelector::ActivityType(word.trim_end_matches(',').to_owned())
+            };
+            let mut check = RecordCheck {
+                select,
+                state_keys: Vec::new(),
+                output_keys: Vec::new(),
+            };
+            for (key, value) in item.iter().filter(|(key, _)| *key != "filter") {
+                if let Some(state_key) = key.strip_prefix("activity_state_has_key_") {
+                    check.state_keys.push((state_key.to_owned(), value.clone()));
+                } else if key == "outputs_have_keys" {
+                    check.output_keys = serde_json::from_value(value.clone()).ok()?;
+                } else {
+                    return None;
+                }
+            }
+            Some(check)
+        })
+        .collect()
+}
+
+impl RecordCheck {
+    fn verify(&self, records: &[elsa_model::ActivityExecutionRecord]) -> Result<(), String> {
+        let (what, selected): (String, Vec<_>) = match &self.select {
+            RecordSelector::ActivityType(type_name) => (
+                format!("{type_name} records"),
+                records
+                    .iter()
+                    .filter(|r| &r.activity_type == type_name)
+                    .collect(),
+            ),
+            RecordSelector::ActivityName(name) => (
+                format!("record '{name}'"),
+                records
+                    .iter()
+                    .filter(|r| r.activity_name.as_ref() == Some(name))
+                    .collect(),
+            ),
+        };
+        let has_key =
+            |map: &Option<Value>, key: &str| map.as_ref().is_some_and(|map| map.get(key).is_some());
+        for (key, expected) in &self.state_keys {
+            let actual: Vec<bool> = selected
+                .iter()
+                .map(|r| has_key(&r.activity_state, key))
+                .collect();
+            let actual = match expected {
+                Value::Array(_) => json!(actual),
+                _ => actual.first().map_or(Value::Null, |has| json!(has)),
+            };
+            same(&format!("{what} with input {key}"), &actual, expected)?;
+        }
+        if !self.output_keys.is_empty() {
+            let record = selected
+                .first()
+                .ok_or_else(|| format!("no {what} among {} records", records.len()))?;
+            for key in &self.output_keys {
+                if !has_key(&record.outputs, key) {
+                    return Err(format!(
+                        "{what} has outputs {:?}, expected key {key}",
+                        record.outputs
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
-    serde_json::from_value(records.get("activity_state_has_key_Text")?.clone()).ok()
+}
+
+/// `child_instance`: the instance of `definition_id` the case created (as a child) and its
+/// properties. A value `<id of the ... instance>` stands for the id of the started instance.
+async fn check_child_instance(
+    expected: &Value,
+    outcome: &ExecuteOutcome,
+    runtime: &Runtime,
+) -> Result<(), String> {
+    let definition_id = expected["definition_id"].as_str().unwrap_or_default();
+    let filter = elsa_store::InstanceFilter {
+        definition_ids: Some(vec![definition_id.to_owned()]),
+        ..Default::default()
+    };
+    let page = runtime
+        .instances()
+        .list(&filter)
+        .await
+        .map_err(|e| e.to_string())?;
+    let summary = page
+        .items
+        .first()
+        .ok_or_else(|| format!("no instance of {definition_id}"))?;
+    let (child, _) = runtime
+        .instances()
+        .get(&summary.id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("instance {} vanished", summary.id))?;
+    let placeholder = |value: &Value| match value.as_str() {
+        Some(text) if text.starts_with("<id of the") => json!(outcome.instance.id),
+        _ => value.clone(),
+    };
+    for (key, value) in expected.as_object().into_iter().flatten() {
+        match key.as_str() {
+            "definition_id" => {}
+            "correlation_id" => same(
+                "child correlationId",
+                &json!(child.correlation_id),
+                &placeholder(value),
+            )?,
+            "workflow_state_properties" => {
+                for (name, value) in value.as_object().into_iter().flatten() {
+                    same(
+                        &format!("child workflowState.properties.{name}"),
+                        child
+                            .workflow_state
+                            .properties
+                            .get(name)
+                            .unwrap_or(&Value::Null),
+                        &placeholder(value),
+                    )?;
+                }
+            }
+            other => return Err(format!("the runner does not check child_instance.{other}")),
+        }
+    }
+    Ok(())
 }

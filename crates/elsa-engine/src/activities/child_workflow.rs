@@ -12,6 +12,9 @@ use serde_json::{Map, Value, json};
 /// The bookmark a parent waits on for its child.
 const BOOKMARK: &str = "Elsa.ChildWorkflow";
 
+/// The child's input and run property holding its parent's instance id.
+const PARENT_INSTANCE_ID: &str = "ParentInstanceId";
+
 pub(super) const CHILD_INPUTS: [InputDescriptor; 4] = [
     InputDescriptor::new(
         "WorkflowDefinitionId",
@@ -51,18 +54,31 @@ pub(super) fn start(
         ));
     }
     let instance_id = cx.new_id();
-    let correlation_id = Some(display(cx.input("CorrelationId"))).filter(|id| !id.is_empty());
-    let input = cx.input("Input").as_object().cloned().unwrap_or_default();
+    let parent_instance_id = cx.instance_id().to_owned();
     let wait_for_completion = cx.input_bool("WaitForCompletion");
+    let mut correlation_id = Some(display(cx.input("CorrelationId"))).filter(|id| !id.is_empty());
+    // As Elsa: every child gets its parent's id as an input; an executed (not dispatched)
+    // child also gets it as a run property, and stays in its parent's conversation unless
+    // the activity names another correlation id.
+    let mut input = cx.input("Input").as_object().cloned().unwrap_or_default();
+    input.insert(PARENT_INSTANCE_ID.to_owned(), json!(parent_instance_id));
+    let mut properties = Map::new();
+    if !background {
+        correlation_id = correlation_id.or_else(|| cx.correlation_id().map(str::to_owned));
+        properties.insert(PARENT_INSTANCE_ID.to_owned(), json!(parent_instance_id));
+        if wait_for_completion {
+            properties.insert("WaitForCompletion".to_owned(), json!(true));
+        }
+    }
     let resume_bookmark_id =
         resume.then(|| cx.create_bookmark(BOOKMARK, json!({ "childInstanceId": instance_id })));
-    let parent_instance_id = cx.instance_id().to_owned();
     cx.effect(Effect::StartWorkflow {
         definition_id,
         instance_id,
         correlation_id,
         input,
         parent_instance_id,
+        properties,
         background,
         resume_bookmark_id,
         wait_for_completion,

@@ -47,6 +47,7 @@ mod switch;
 mod switch_cases;
 mod timer;
 mod timing;
+mod unsupported_script;
 mod while_loop;
 mod workflow;
 pub(crate) mod workflow_definition;
@@ -140,6 +141,8 @@ pub(crate) static BUILTIN: &[&ActivityDescriptor] = &[
     &set_output::DESCRIPTOR,
     &log::DESCRIPTOR,
     &run_javascript::DESCRIPTOR,
+    &unsupported_script::RUN_CSHARP,
+    &unsupported_script::RUN_PYTHON,
     &event::DESCRIPTOR,
     &delay::DESCRIPTOR,
     &timer::DESCRIPTOR,

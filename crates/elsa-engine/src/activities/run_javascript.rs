@@ -20,23 +20,8 @@ pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
     display_name: "Run JavaScript",
     description: "Executes JavaScript code",
     kind: ActivityKind::Action,
-    inputs: &[
-        InputDescriptor::new("Script", "String", "The script to run.")
-            .default(DefaultValue::Str(""))
-            .raw()
-            .ui_hint("code-editor"),
-        InputDescriptor::new(
-            "PossibleOutcomes",
-            "List<String>",
-            "The outcomes the script may set.",
-        )
-        .ui_hint("dynamic-outcomes"),
-    ],
-    outputs: &[OutputDescriptor {
-        name: "Result",
-        type_name: "Object",
-        description: "The value of the script.",
-    }],
+    inputs: &SCRIPT_INPUTS,
+    outputs: &SCRIPT_OUTPUTS,
     // The outcomes are the script's choice.
     ports: &[],
     is_container: false,
@@ -45,6 +30,27 @@ pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
     is_terminal: false,
     build,
 };
+
+/// The inputs of every `Run<Language>` activity: the program (raw text, not an expression)
+/// and the outcomes it may choose.
+pub(super) const SCRIPT_INPUTS: [InputDescriptor; 2] = [
+    InputDescriptor::new("Script", "String", "The script to run.")
+        .default(DefaultValue::Str(""))
+        .raw()
+        .ui_hint("code-editor"),
+    InputDescriptor::new(
+        "PossibleOutcomes",
+        "List<String>",
+        "The outcomes the script may set.",
+    )
+    .ui_hint("dynamic-outcomes"),
+];
+
+pub(super) const SCRIPT_OUTPUTS: [OutputDescriptor; 1] = [OutputDescriptor {
+    name: "Result",
+    type_name: "Object",
+    description: "The value of the script.",
+}];
 
 /// Where the prelude's functions leave the chosen outcomes: a name no declared variable has, so
 /// the engine's copy-back of script variables ignores it.

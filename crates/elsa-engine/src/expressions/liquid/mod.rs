@@ -3,7 +3,9 @@
 //! against Elsa's model (elsa-api.md §5.6), with Elsa's extra filters (`filters.rs`).
 
 mod filters;
+mod lenient;
 
+use lenient::Lenient;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -63,11 +65,11 @@ pub(crate) fn parse(source: &str) -> Result<LiquidTemplate, String> {
     })
 }
 
-/// Renders a template; the error is the renderer's message. Unlike Fluid, which renders an
-/// unknown member as nothing, the `liquid` crate fails on it (declared variables and inputs are
-/// always in the model, set or not, so only names the workflow never declares fail).
+/// Renders a template; the error is the renderer's message. As in Fluid, a name or member
+/// that is not there renders as nothing (see `lenient.rs`).
 pub(crate) fn render(template: &LiquidTemplate, model: &LiquidModel<'_>) -> Result<String, String> {
-    let globals = liquid::model::to_object(model).map_err(|e| e.to_string())?;
+    let model = serde_json::to_value(model).map_err(|e| e.to_string())?;
+    let globals = Lenient::root(model);
     guarded(|| template.template.render(&globals))?.map_err(|e| e.to_string())
 }
 
@@ -114,5 +116,54 @@ mod tests {
         let filters =
             parse("{{ Variables.Name | base64 }} {{ Input | keys | join: ',' }}").unwrap();
         assert_eq!(render(&filters, &model).unwrap(), "QWRh OrderId");
+    }
+
+    fn render_with(source: &str, variables: Value) -> String {
+        let variables = variables.as_object().cloned().unwrap_or_default();
+        let model = LiquidModel {
+            variables: &variables,
+            input: &Map::new(),
+            correlation_id: None,
+            workflow_instance_id: "i1",
+            workflow_definition_id: "d1",
+            workflow_definition_version_id: "v1",
+            workflow_definition_version: 1,
+        };
+        render(&parse(source).unwrap(), &model).unwrap()
+    }
+
+    #[test]
+    fn unknown_names_and_members_render_as_nothing_like_fluid() {
+        let variables =
+            json!({"Name": "Ada", "Items": [1, 2, 3], "Order": {"Id": 7}, "Null": null});
+        assert_eq!(
+            render_with(
+                "[{{ Undeclared }}|{{ Variables.Undeclared }}|{{ Input.Missing.Deeper }}|{{ Variables.Items[9] }}|{{ CorrelationId }}|{{ Variables.Null }}]",
+                variables.clone()
+            ),
+            "[|||||]"
+        );
+        // What exists behaves as before.
+        assert_eq!(
+            render_with(
+                "{{ Variables.Items | size }} {{ Variables.Items.size }} {{ Variables.Order.size }} \
+                 {{ Variables.Items[-1] }} {{ Variables.Items.first }} {{ Variables.Order.Id }} \
+                 {{ Variables | keys | sort | join: ',' }}",
+                variables.clone()
+            ),
+            "3 3 1 3 1 7 Items,Name,Null,Order"
+        );
+        assert_eq!(
+            render_with(
+                "{% assign x = 'set' %}{{ x }} {% for i in Variables.Items %}{{ i }}{% endfor %} \
+                 {{ Variables.Missing | default: 'fallback' }} \
+                 {% if Variables.Missing %}yes{% else %}no{% endif %} \
+                 {% if Variables.Missing == nil %}nil{% endif %} \
+                 {% if Variables.Order contains 'Id' %}has{% endif %}{% if Variables.Order contains 'X' %}!{% endif %} \
+                 {% for i in Variables.Missing %}never{% endfor %}",
+                variables
+            ),
+            "set 123 fallback no nil has "
+        );
     }
 }
