@@ -3,10 +3,10 @@
 //! Elsa compatibility lives here: route shapes, camelCase JSON, case-insensitive binding,
 //! problem bodies. Handlers call the runtime; no SQL lives in this crate.
 
-pub mod auth;
 mod definitions;
 mod descriptors;
 pub mod health;
+pub mod identity;
 mod instances;
 pub mod json;
 pub mod problem;
@@ -21,7 +21,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
-pub use auth::ApiKeyAuth;
+pub use identity::{Identity, IdentityOptions, TokenOptions};
 pub use health::Health;
 
 /// Shared by every handler.
@@ -33,9 +33,10 @@ pub struct AppState {
 /// Largest request body accepted (workflow definitions can be large, but not unbounded).
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The whole application: `/elsa/api/*` behind the API key, `/health/*` anonymous.
-pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Router {
+/// The whole application: `/elsa/api/*` behind the permission check, `/health/*` anonymous.
+pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> Router {
     let api = Router::new()
+        .merge(identity::routes(identity.clone()))
         .route(
             "/workflow-definitions",
             get(definitions::list).post(definitions::save),
@@ -68,8 +69,8 @@ pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Ro
         )
         .route("/workflow-instances/{id}", get(instances::get))
         .route_layer(axum::middleware::from_fn_with_state(
-            auth,
-            auth::require_api_key,
+            identity,
+            identity::authorize,
         ))
         .with_state(state);
     let health_routes = Router::new()
