@@ -21,8 +21,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
-pub use identity::{Identity, IdentityOptions, TokenOptions};
 pub use health::Health;
+pub use identity::{Identity, IdentityOptions, TokenOptions};
 
 /// Shared by every handler.
 #[derive(Clone)]

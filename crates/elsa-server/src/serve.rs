@@ -79,7 +79,10 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         if schema_current {
             let admin = &settings.identity;
             let password = admin.admin_password.as_ref().map(|p| p.expose());
-            if let Some(generated) = identity.ensure_admin(&admin.admin_user.value, password).await? {
+            if let Some(generated) = identity
+                .ensure_admin(&admin.admin_user.value, password)
+                .await?
+            {
                 // Shown once, on the terminal only: the database keeps a hash, logs never see it.
                 let mut err = std::io::stderr().lock();
                 let _ = writeln!(

@@ -8,8 +8,9 @@ use elsa_model::{
 use elsa_store::migrate::{self, Module};
 use elsa_store::testing::TestPg;
 use elsa_store::{
-    Application, Database, DbSettings, DefinitionFilter, IdentityStore, Role, User, DefinitionStore, InstanceCommit, InstanceFilter,
-    InstanceStore, PageRequest, SqliteSettings, StoreError,
+    Application, Database, DbSettings, DefinitionFilter, DefinitionStore, IdentityStore,
+    InstanceCommit, InstanceFilter, InstanceStore, PageRequest, Role, SqliteSettings, StoreError,
+    User,
 };
 use serde_json::json;
 
@@ -25,10 +26,7 @@ async fn suite(settings: DbSettings) {
 async fn schema(settings: &DbSettings, db: &Database) {
     for module in Module::ALL {
         let expected: &[&str] = match module {
-            Module::Management => &[
-                "20261128000000_InitialCreate",
-                "20261128100000_AddIdentity",
-            ],
+            Module::Management => &["20261128000000_InitialCreate", "20261128100000_AddIdentity"],
             Module::Runtime => &["20261128000000_InitialCreate"],
         };
         assert_eq!(migrate::pending(db, module).await.unwrap(), expected);
@@ -68,7 +66,10 @@ async fn identity(db: &Database) {
     assert!(store.insert_role(&admin).await.unwrap());
     assert!(store.insert_role(&reader).await.unwrap());
     assert!(!store.insert_role(&admin).await.unwrap(), "same id twice");
-    assert_eq!(store.roles().await.unwrap(), [admin.clone(), reader.clone()]);
+    assert_eq!(
+        store.roles().await.unwrap(),
+        [admin.clone(), reader.clone()]
+    );
     let found = store
         .roles_by_ids(&["reader".into(), "missing".into()])
         .await
@@ -95,8 +96,14 @@ async fn identity(db: &Database) {
         id: "u2".into(),
         ..alice.clone()
     };
-    assert!(!store.insert_user(&same_name).await.unwrap(), "names are unique");
-    assert_eq!(store.user_by_name("alice").await.unwrap(), Some(alice.clone()));
+    assert!(
+        !store.insert_user(&same_name).await.unwrap(),
+        "names are unique"
+    );
+    assert_eq!(
+        store.user_by_name("alice").await.unwrap(),
+        Some(alice.clone())
+    );
     assert_eq!(store.user_by_name("ALICE").await.unwrap(), None);
     let changed = User {
         hashed_password: "bmV3".into(),

@@ -34,7 +34,11 @@ pub(super) struct ApiKeys {
 }
 
 impl ApiKeys {
-    pub(super) fn new(configured: Option<&str>, generated: ApiKeyStore, identity: IdentityStore) -> Self {
+    pub(super) fn new(
+        configured: Option<&str>,
+        generated: ApiKeyStore,
+        identity: IdentityStore,
+    ) -> Self {
         Self {
             configured: configured.map(hash_key),
             generated_store: generated,
@@ -66,11 +70,15 @@ impl ApiKeys {
 
     async fn is_admin_key(&self, hash: &str) -> bool {
         let matches = |h: &String| bool::from(h.as_bytes().ct_eq(hash.as_bytes()));
-        if self.configured.iter().any(matches) || self.generated.read().await.0.iter().any(matches) {
+        if self.configured.iter().any(matches) || self.generated.read().await.0.iter().any(matches)
+        {
             return true;
         }
         let mut generated = self.generated.write().await;
-        if generated.1.is_some_and(|at| at.elapsed() < REFRESH_GENERATED_EVERY) {
+        if generated
+            .1
+            .is_some_and(|at| at.elapsed() < REFRESH_GENERATED_EVERY)
+        {
             return false;
         }
         match self.generated_store.hashes().await {

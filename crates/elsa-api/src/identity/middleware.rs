@@ -15,10 +15,10 @@ pub async fn authorize(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let template = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let template = request.extensions().get::<MatchedPath>().map_or_else(
+        || request.uri().path().to_owned(),
+        |p| p.as_str().to_owned(),
+    );
     let required = match permissions::required(request.method(), &template) {
         Access::Anonymous | Access::RefreshToken => return Ok(next.run(request).await),
         Access::AnyOf(_) if !identity.enabled() => return Ok(next.run(request).await),

@@ -68,15 +68,22 @@ pub struct Identity {
 
 /// Compared against when a login names no stored user, so a wrong user name takes as long as a
 /// wrong password and response times do not reveal which user names exist.
-static DUMMY_HASH: LazyLock<HashedSecret> =
-    LazyLock::new(|| secret_hasher::hash("no such user"));
+static DUMMY_HASH: LazyLock<HashedSecret> = LazyLock::new(|| secret_hasher::hash("no such user"));
 
 impl Identity {
-    pub fn new(options: IdentityOptions, store: IdentityStore, generated_keys: ApiKeyStore) -> Self {
+    pub fn new(
+        options: IdentityOptions,
+        store: IdentityStore,
+        generated_keys: ApiKeyStore,
+    ) -> Self {
         Self {
             enabled: options.enabled,
             tokens: Tokens::new(options.tokens),
-            api_keys: api_keys::ApiKeys::new(options.api_key.as_deref(), generated_keys, store.clone()),
+            api_keys: api_keys::ApiKeys::new(
+                options.api_key.as_deref(),
+                generated_keys,
+                store.clone(),
+            ),
             store,
         }
     }
@@ -87,7 +94,8 @@ impl Identity {
 
     /// The principal an `Authorization` header names, or a 401 saying what is wrong.
     async fn authenticate(&self, header: Option<&str>) -> Result<Principal, ApiError> {
-        const HOW: &str = "send 'Authorization: Bearer <access token>' or 'Authorization: ApiKey <key>'";
+        const HOW: &str =
+            "send 'Authorization: Bearer <access token>' or 'Authorization: ApiKey <key>'";
         let header = header.ok_or_else(|| {
             ApiError::unauthorized(format!("missing Authorization header; {HOW}"))
         })?;
@@ -95,7 +103,9 @@ impl Identity {
             .trim()
             .split_once(' ')
             .map(|(s, c)| (s, c.trim()))
-            .ok_or_else(|| ApiError::unauthorized(format!("malformed Authorization header; {HOW}")))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized(format!("malformed Authorization header; {HOW}"))
+            })?;
         if scheme.eq_ignore_ascii_case("ApiKey") {
             return self
                 .api_keys
@@ -129,9 +139,10 @@ impl Identity {
             },
         );
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || secret_hasher::verify(&password, &stored))
-            .await
-            .map_err(|e| ApiError::internal(format!("password check failed: {e}")))?;
+        let matches =
+            tokio::task::spawn_blocking(move || secret_hasher::verify(&password, &stored))
+                .await
+                .map_err(|e| ApiError::internal(format!("password check failed: {e}")))?;
         match user {
             Some(user) if matches => self.issue(&user).await.map(Some),
             _ => Ok(None),
@@ -145,7 +156,9 @@ impl Identity {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
             .map(|(_, token)| token.trim())
             .ok_or_else(|| {
-                ApiError::unauthorized("send the refresh token as 'Authorization: Bearer <refresh token>'")
+                ApiError::unauthorized(
+                    "send the refresh token as 'Authorization: Bearer <refresh token>'",
+                )
             })?;
         let claims = self
             .tokens
@@ -190,7 +203,10 @@ impl Identity {
             })
             .await?;
         let generated = password.is_none().then(|| random::secret(24));
-        let clear = password.or(generated.as_deref()).unwrap_or_default().to_owned();
+        let clear = password
+            .or(generated.as_deref())
+            .unwrap_or_default()
+            .to_owned();
         let hashed = tokio::task::spawn_blocking(move || secret_hasher::hash(&clear))
             .await
             .expect("hashing does not panic");

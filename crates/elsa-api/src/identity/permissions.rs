@@ -51,84 +51,280 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/identity/roles/{}", AnyOf(&["read:role"])),
     ("PUT", "/identity/roles/{}", AnyOf(&["update:role"])),
     ("DELETE", "/identity/roles/{}", AnyOf(&["delete:role"])),
-    ("POST", "/identity/applications", AnyOf(&["create:application"])),
+    (
+        "POST",
+        "/identity/applications",
+        AnyOf(&["create:application"]),
+    ),
     // §2.2 Server info, features, descriptors
     ("GET", "/package/version", Anonymous),
-    ("GET", "/features/installed", AnyOf(&["read:installed-features"])),
-    ("GET", "/features/installed/{}", AnyOf(&["read:installed-features"])),
-    ("GET", "/descriptors/activities", AnyOf(&["read:activity-descriptors"])),
-    ("GET", "/descriptors/activities/{}", AnyOf(&["read:activity-descriptors"])),
-    ("POST", "/descriptors/activities/{}/options/{}", AnyOf(&["read:activity-descriptors-options"])),
-    ("GET", "/descriptors/expression-descriptors", AnyOf(&["read:expression-descriptors"])),
-    ("GET", "/descriptors/variables", AnyOf(&["read:variable-descriptors"])),
-    ("GET", "/descriptors/storage-drivers", AnyOf(&["read:storage-drivers"])),
-    ("GET", "/descriptors/workflow-activation-strategies", AnyOf(&["read:workflow-activation-strategies"])),
-    ("GET", "/descriptors/incident-strategies", AnyOf(&["read:incident-strategies"])),
-    ("GET", "/descriptors/log-persistence-strategies", AnyOf(&["read:log-persistence-strategies"])),
-    ("GET", "/descriptors/commit-strategies/workflows", AnyOf(&["read:commit-strategies"])),
-    ("GET", "/descriptors/commit-strategies/activities", AnyOf(&["read:commit-strategies"])),
-    ("GET", "/descriptors/output-converters", AnyOf(&["read:output-converters"])),
-    ("POST", "/scripting/javascript/type-definitions/{}", AnyOf(&["read:javascript-type-definitions"])),
+    (
+        "GET",
+        "/features/installed",
+        AnyOf(&["read:installed-features"]),
+    ),
+    (
+        "GET",
+        "/features/installed/{}",
+        AnyOf(&["read:installed-features"]),
+    ),
+    (
+        "GET",
+        "/descriptors/activities",
+        AnyOf(&["read:activity-descriptors"]),
+    ),
+    (
+        "GET",
+        "/descriptors/activities/{}",
+        AnyOf(&["read:activity-descriptors"]),
+    ),
+    (
+        "POST",
+        "/descriptors/activities/{}/options/{}",
+        AnyOf(&["read:activity-descriptors-options"]),
+    ),
+    (
+        "GET",
+        "/descriptors/expression-descriptors",
+        AnyOf(&["read:expression-descriptors"]),
+    ),
+    (
+        "GET",
+        "/descriptors/variables",
+        AnyOf(&["read:variable-descriptors"]),
+    ),
+    (
+        "GET",
+        "/descriptors/storage-drivers",
+        AnyOf(&["read:storage-drivers"]),
+    ),
+    (
+        "GET",
+        "/descriptors/workflow-activation-strategies",
+        AnyOf(&["read:workflow-activation-strategies"]),
+    ),
+    (
+        "GET",
+        "/descriptors/incident-strategies",
+        AnyOf(&["read:incident-strategies"]),
+    ),
+    (
+        "GET",
+        "/descriptors/log-persistence-strategies",
+        AnyOf(&["read:log-persistence-strategies"]),
+    ),
+    (
+        "GET",
+        "/descriptors/commit-strategies/workflows",
+        AnyOf(&["read:commit-strategies"]),
+    ),
+    (
+        "GET",
+        "/descriptors/commit-strategies/activities",
+        AnyOf(&["read:commit-strategies"]),
+    ),
+    (
+        "GET",
+        "/descriptors/output-converters",
+        AnyOf(&["read:output-converters"]),
+    ),
+    (
+        "POST",
+        "/scripting/javascript/type-definitions/{}",
+        AnyOf(&["read:javascript-type-definitions"]),
+    ),
     // §2.3 Workflow definitions
     ("GET", "/workflow-definitions", READ_DEFINITIONS),
-    ("GET", "/workflow-definitions/by-definition-id/{}", READ_DEFINITIONS),
+    (
+        "GET",
+        "/workflow-definitions/by-definition-id/{}",
+        READ_DEFINITIONS,
+    ),
     ("GET", "/workflow-definitions/{}", READ_DEFINITIONS),
     ("GET", "/workflow-definitions/by-id/{}", READ_DEFINITIONS),
     ("GET", "/workflow-definitions/many-by-id", READ_DEFINITIONS),
     ("GET", "/workflow-definitions/{}/versions", READ_DEFINITIONS),
     ("GET", "/workflow-definitions/query/count", READ_DEFINITIONS),
-    ("GET", "/workflow-definitions/validation/is-name-unique", READ_DEFINITIONS),
-    ("GET", "/workflow-definitions/{}/consumers", READ_DEFINITIONS),
+    (
+        "GET",
+        "/workflow-definitions/validation/is-name-unique",
+        READ_DEFINITIONS,
+    ),
+    (
+        "GET",
+        "/workflow-definitions/{}/consumers",
+        READ_DEFINITIONS,
+    ),
     ("GET", "/workflow-definitions/subgraph/{}", READ_DEFINITIONS),
-    ("GET", "/workflow-definitions/subgraph/segments/{}", READ_DEFINITIONS),
-    ("GET|POST", "/workflow-definitions/{}/export", READ_DEFINITIONS),
-    ("POST", "/bulk-actions/export/workflow-definitions", READ_DEFINITIONS),
+    (
+        "GET",
+        "/workflow-definitions/subgraph/segments/{}",
+        READ_DEFINITIONS,
+    ),
+    (
+        "GET|POST",
+        "/workflow-definitions/{}/export",
+        READ_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/bulk-actions/export/workflow-definitions",
+        READ_DEFINITIONS,
+    ),
     ("POST", "/workflow-definitions", WRITE_DEFINITIONS),
     ("POST", "/workflow-definitions/import", WRITE_DEFINITIONS),
     ("PUT", "/workflow-definitions/{}/import", WRITE_DEFINITIONS),
-    ("POST", "/workflow-definitions/import-files", WRITE_DEFINITIONS),
-    ("POST", "/workflow-definitions/{}/publish", PUBLISH_DEFINITIONS),
-    ("POST", "/workflow-definitions/{}/revert/{}", PUBLISH_DEFINITIONS),
-    ("POST", "/bulk-actions/publish/workflow-definitions/by-definition-ids", PUBLISH_DEFINITIONS),
-    ("POST", "/workflow-definitions/{}/update-references", PUBLISH_DEFINITIONS),
-    ("POST", "/actions/workflow-definitions/refresh", PUBLISH_DEFINITIONS),
-    ("POST", "/actions/workflow-definitions/reload", PUBLISH_DEFINITIONS),
-    ("POST", "/workflow-definitions/{}/retract", RETRACT_DEFINITIONS),
-    ("POST", "/bulk-actions/retract/workflow-definitions/by-definition-ids", RETRACT_DEFINITIONS),
+    (
+        "POST",
+        "/workflow-definitions/import-files",
+        WRITE_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/workflow-definitions/{}/publish",
+        PUBLISH_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/workflow-definitions/{}/revert/{}",
+        PUBLISH_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/bulk-actions/publish/workflow-definitions/by-definition-ids",
+        PUBLISH_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/workflow-definitions/{}/update-references",
+        PUBLISH_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/actions/workflow-definitions/refresh",
+        PUBLISH_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/actions/workflow-definitions/reload",
+        PUBLISH_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/workflow-definitions/{}/retract",
+        RETRACT_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/bulk-actions/retract/workflow-definitions/by-definition-ids",
+        RETRACT_DEFINITIONS,
+    ),
     ("DELETE", "/workflow-definitions/{}", DELETE_DEFINITIONS),
-    ("DELETE", "/workflow-definition-versions/{}", DELETE_DEFINITIONS),
-    ("DELETE", "/workflow-definitions/{}/version/{}", DELETE_DEFINITIONS),
-    ("POST", "/bulk-actions/delete/workflow-definitions/by-definition-id", DELETE_DEFINITIONS),
-    ("POST", "/bulk-actions/delete/workflow-definitions/by-id", DELETE_DEFINITIONS),
+    (
+        "DELETE",
+        "/workflow-definition-versions/{}",
+        DELETE_DEFINITIONS,
+    ),
+    (
+        "DELETE",
+        "/workflow-definitions/{}/version/{}",
+        DELETE_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/bulk-actions/delete/workflow-definitions/by-definition-id",
+        DELETE_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/bulk-actions/delete/workflow-definitions/by-id",
+        DELETE_DEFINITIONS,
+    ),
     // §2.4 Executing and dispatching (and the guide's inline execute)
-    ("GET|POST", "/workflow-definitions/{}/execute", EXEC_DEFINITIONS),
-    ("POST", "/workflow-definitions/{}/dispatch", EXEC_DEFINITIONS),
-    ("POST", "/workflow-definitions/{}/bulk-dispatch", EXEC_DEFINITIONS),
+    (
+        "GET|POST",
+        "/workflow-definitions/{}/execute",
+        EXEC_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/workflow-definitions/{}/dispatch",
+        EXEC_DEFINITIONS,
+    ),
+    (
+        "POST",
+        "/workflow-definitions/{}/bulk-dispatch",
+        EXEC_DEFINITIONS,
+    ),
     ("POST", "/workflow-definitions/execute", EXEC_DEFINITIONS),
     // §2.5 Workflow instances
     ("GET|POST", "/workflow-instances", READ_INSTANCES),
     ("GET", "/workflow-instances/{}", READ_INSTANCES),
-    ("GET", "/workflow-instances/{}/execution-state", READ_INSTANCES),
+    (
+        "GET",
+        "/workflow-instances/{}/execution-state",
+        READ_INSTANCES,
+    ),
     ("GET", "/workflow-instances/{}/variables", READ_INSTANCES),
     ("POST", "/workflow-instances/{}/variables", WRITE_INSTANCES),
     ("DELETE", "/workflow-instances/{}", DELETE_INSTANCES),
-    ("POST", "/bulk-actions/delete/workflow-instances", DELETE_INSTANCES),
-    ("POST", "/bulk-actions/delete/workflow-instances/by-id", DELETE_INSTANCES),
+    (
+        "POST",
+        "/bulk-actions/delete/workflow-instances",
+        DELETE_INSTANCES,
+    ),
+    (
+        "POST",
+        "/bulk-actions/delete/workflow-instances/by-id",
+        DELETE_INSTANCES,
+    ),
     ("POST", "/cancel/workflow-instances/{}", CANCEL_INSTANCES),
-    ("POST", "/bulk-actions/cancel/workflow-instances", CANCEL_INSTANCES),
+    (
+        "POST",
+        "/bulk-actions/cancel/workflow-instances",
+        CANCEL_INSTANCES,
+    ),
     ("GET|POST", "/workflow-instances/{}/export", READ_INSTANCES),
-    ("GET|POST", "/bulk-actions/export/workflow-instances", READ_INSTANCES),
-    ("POST", "/bulk-actions/import/workflow-instances", WRITE_INSTANCES),
+    (
+        "GET|POST",
+        "/bulk-actions/export/workflow-instances",
+        READ_INSTANCES,
+    ),
+    (
+        "POST",
+        "/bulk-actions/import/workflow-instances",
+        WRITE_INSTANCES,
+    ),
     // §2.6 Journal and activity executions
     ("GET|POST", "/workflow-instances/{}/journal", READ_INSTANCES),
     ("GET", "/workflow-instances/{}/journal/{}", READ_INSTANCES),
     ("GET", "/activity-executions/list", READ_ACTIVITY_EXECUTIONS),
-    ("GET", "/activity-execution-summaries/list", READ_ACTIVITY_EXECUTIONS),
-    ("GET", "/activity-executions/by-id", READ_ACTIVITY_EXECUTIONS),
+    (
+        "GET",
+        "/activity-execution-summaries/list",
+        READ_ACTIVITY_EXECUTIONS,
+    ),
+    (
+        "GET",
+        "/activity-executions/by-id",
+        READ_ACTIVITY_EXECUTIONS,
+    ),
     ("GET", "/activity-executions/{}", READ_ACTIVITY_EXECUTIONS),
-    ("GET", "/activity-executions/count", READ_ACTIVITY_EXECUTIONS),
-    ("GET", "/activity-executions/{}/call-stack", READ_ACTIVITY_EXECUTIONS),
-    ("POST", "/activity-executions/report", READ_ACTIVITY_EXECUTIONS),
+    (
+        "GET",
+        "/activity-executions/count",
+        READ_ACTIVITY_EXECUTIONS,
+    ),
+    (
+        "GET",
+        "/activity-executions/{}/call-stack",
+        READ_ACTIVITY_EXECUTIONS,
+    ),
+    (
+        "POST",
+        "/activity-executions/report",
+        READ_ACTIVITY_EXECUTIONS,
+    ),
     // §2.7 Bookmarks, events, tasks
     ("GET|POST", "/bookmarks/resume", Anonymous),
     ("POST", "/events/{}/trigger", AnyOf(&["trigger:event"])),
@@ -197,13 +393,19 @@ mod tests {
             required(&Method::HEAD, "/elsa/api/workflow-definitions"),
             READ_DEFINITIONS
         );
-        assert_eq!(required(&Method::GET, "/activity-executions/list"), READ_ACTIVITY_EXECUTIONS);
+        assert_eq!(
+            required(&Method::GET, "/activity-executions/list"),
+            READ_ACTIVITY_EXECUTIONS
+        );
     }
 
     #[test]
     fn unknown_routes_require_star() {
         assert_eq!(required(&Method::GET, "/alterations/{id}"), AnyOf(&[]));
-        assert_eq!(required(&Method::PATCH, "/workflow-definitions"), AnyOf(&[]));
+        assert_eq!(
+            required(&Method::PATCH, "/workflow-definitions"),
+            AnyOf(&[])
+        );
         assert!(!allows(&["read:workflow-definitions".into()], &[]));
         assert!(allows(&["*".into()], &[]));
     }
@@ -214,7 +416,10 @@ mod tests {
             &["read:user".into(), "exec:workflow-definitions".into()],
             &["exec:workflow-definitions"]
         ));
-        assert!(!allows(&["read:workflow-definitions".into()], &["write:workflow-definitions"]));
+        assert!(!allows(
+            &["read:workflow-definitions".into()],
+            &["write:workflow-definitions"]
+        ));
     }
 
     #[test]
@@ -228,7 +433,13 @@ mod tests {
         ] {
             assert_eq!(required(&method, path), Anonymous, "{method} {path}");
         }
-        assert_eq!(required(&Method::POST, "/identity/refresh-token"), RefreshToken);
-        assert_eq!(required(&Method::POST, "/events/{name}/trigger"), AnyOf(&["trigger:event"]));
+        assert_eq!(
+            required(&Method::POST, "/identity/refresh-token"),
+            RefreshToken
+        );
+        assert_eq!(
+            required(&Method::POST, "/events/{name}/trigger"),
+            AnyOf(&["trigger:event"])
+        );
     }
 }

@@ -36,7 +36,11 @@ pub fn secret(len: usize) -> String {
 /// upper-case hex of the client id's UTF-8, a dash, then a random GUID.
 pub fn api_key(client_id: &str) -> String {
     let guid = uuid::Builder::from_random_bytes(bytes()).into_uuid();
-    format!("{}-{}", hex::encode_upper(client_id.as_bytes()), guid.hyphenated())
+    format!(
+        "{}-{}",
+        hex::encode_upper(client_id.as_bytes()),
+        guid.hyphenated()
+    )
 }
 
 /// The client id an application API key names (the inverse of [`api_key`]).

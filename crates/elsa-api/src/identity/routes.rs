@@ -331,7 +331,9 @@ async fn create_application(
         tenant_id: None,
     };
     if !identity.store.insert_application(&app).await? {
-        return Err(ApiError::conflict("an application with that id already exists"));
+        return Err(ApiError::conflict(
+            "an application with that id already exists",
+        ));
     }
     Ok(Json(json!({
         "id": app.id,

@@ -74,7 +74,10 @@ fn identity_lines(loaded: &Loaded) -> Vec<String> {
             "Identity enabled: {}  ({})",
             identity.enabled.value, identity.enabled.origin
         ),
-        format!("Token signing key: {}", presence(super::identity::SIGNING_KEY)),
+        format!(
+            "Token signing key: {}",
+            presence(super::identity::SIGNING_KEY)
+        ),
         format!(
             "Token issuer: {}  ({}); audience: {}  ({})",
             identity.issuer.value,
