@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// What readiness looks at.
 pub struct Health {
     pub databases: Vec<(Module, Database)>,
-    /// Cleared when shutdown begins, so the load balancer stops sending traffic first.
+    /// Set once start-up work is done (e.g. the first admin user exists, so a login right after
+    /// readiness works); cleared when shutdown begins, so the load balancer stops sending
+    /// traffic first.
     pub accepting: AtomicBool,
 }
 
@@ -23,7 +25,7 @@ pub async fn live() -> impl IntoResponse {
 
 pub async fn ready(State(health): State<Arc<Health>>) -> impl IntoResponse {
     if !health.accepting.load(Ordering::Relaxed) {
-        return unhealthy(json!({"server": "shutting down"}));
+        return unhealthy(json!({"server": "starting or shutting down"}));
     }
     let mut entries = serde_json::Map::new();
     let mut ok = true;

@@ -50,7 +50,7 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
             .iter()
             .map(|(m, _, db)| (*m, db.clone()))
             .collect(),
-        accepting: AtomicBool::new(true),
+        accepting: AtomicBool::new(false),
     });
     let app = elsa_api::router(AppState { runtime }, identity.clone(), health.clone());
 
@@ -98,6 +98,7 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         shutdown.cancel();
         return Err(e);
     }
+    health.accepting.store(true, Ordering::Relaxed);
     tracing::info!("Application started. Press Ctrl+C to shut down.");
 
     shutdown_signal().await;

@@ -42,7 +42,7 @@ async fn login(server: &Server, username: &str, password: &str) -> Value {
 
 async fn access_token(server: &Server, username: &str, password: &str) -> String {
     let body = login(server, username, password).await;
-    assert_eq!(body["isAuthenticated"], true, "{body}");
+    assert_eq!(body["isAuthenticated"], true, "{username}: {body}");
     body["accessToken"].as_str().unwrap().to_owned()
 }
 

@@ -6,7 +6,7 @@
 //! another node works here too. Application keys are PBKDF2-hashed (Elsa's format, ~75 ms to
 //! check), so a successful check is remembered for a minute, keyed by the key's SHA-256.
 
-use super::{Principal, permissions_of, random, secret_hasher};
+use super::{Principal, permissions_of, random};
 use crate::problem::ApiError;
 use elsa_store::{ApiKeyStore, IdentityStore};
 use sha2::{Digest, Sha256};
@@ -97,12 +97,12 @@ impl ApiKeys {
         let Some(app) = self.identity.application_by_client_id(&client_id).await? else {
             return Ok(None);
         };
-        let stored = secret_hasher::HashedSecret {
+        let stored = elsa_secrets::HashedSecret {
             secret: app.hashed_api_key.clone(),
             salt: app.hashed_api_key_salt.clone(),
         };
         let key = key.to_owned();
-        let valid = tokio::task::spawn_blocking(move || secret_hasher::verify(&key, &stored))
+        let valid = tokio::task::spawn_blocking(move || elsa_secrets::verify(&key, &stored))
             .await
             .map_err(|e| ApiError::internal(format!("API key check failed: {e}")))?;
         if !valid {

@@ -1,14 +1,13 @@
 //! Elsa Identity: who is calling (`Authorization: Bearer <JWT>` or `Authorization: ApiKey <key>`)
 //! and whether their permissions allow the route ([`permissions`]). Users, roles and applications
 //! live in the Management database; passwords and keys are hashed in Elsa's format
-//! ([`secret_hasher`]), so an Elsa database's users can log in here.
+//! (`elsa-secrets`), so an Elsa database's users can log in here.
 
 mod api_keys;
 mod middleware;
 pub mod permissions;
 pub mod random;
 mod routes;
-pub mod secret_hasher;
 pub mod tokens;
 
 use crate::problem::ApiError;
@@ -16,9 +15,9 @@ use elsa_store::{ApiKeyStore, IdentityStore, Role, User};
 use std::sync::{Arc, LazyLock};
 
 pub use api_keys::hash_key;
+use elsa_secrets::HashedSecret;
 pub use middleware::authorize;
 pub use routes::routes;
-use secret_hasher::HashedSecret;
 pub use tokens::TokenOptions;
 use tokens::{Subject, TokenUse, Tokens};
 
@@ -68,7 +67,7 @@ pub struct Identity {
 
 /// Compared against when a login names no stored user, so a wrong user name takes as long as a
 /// wrong password and response times do not reveal which user names exist.
-static DUMMY_HASH: LazyLock<HashedSecret> = LazyLock::new(|| secret_hasher::hash("no such user"));
+static DUMMY_HASH: LazyLock<HashedSecret> = LazyLock::new(|| elsa_secrets::hash("no such user"));
 
 impl Identity {
     pub fn new(
@@ -139,10 +138,9 @@ impl Identity {
             },
         );
         let password = password.to_owned();
-        let matches =
-            tokio::task::spawn_blocking(move || secret_hasher::verify(&password, &stored))
-                .await
-                .map_err(|e| ApiError::internal(format!("password check failed: {e}")))?;
+        let matches = tokio::task::spawn_blocking(move || elsa_secrets::verify(&password, &stored))
+            .await
+            .map_err(|e| ApiError::internal(format!("password check failed: {e}")))?;
         match user {
             Some(user) if matches => self.issue(&user).await.map(Some),
             _ => Ok(None),
@@ -207,7 +205,7 @@ impl Identity {
             .or(generated.as_deref())
             .unwrap_or_default()
             .to_owned();
-        let hashed = tokio::task::spawn_blocking(move || secret_hasher::hash(&clear))
+        let hashed = tokio::task::spawn_blocking(move || elsa_secrets::hash(&clear))
             .await
             .expect("hashing does not panic");
         let stored = self

@@ -1,7 +1,7 @@
 //! `/identity/*`: login, refresh, users, roles and applications, with Elsa's request and
 //! response shapes.
 
-use super::{Principal, SharedIdentity, permissions, random, secret_hasher};
+use super::{Principal, SharedIdentity, permissions, random};
 use crate::json::LenientJson;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
@@ -94,8 +94,8 @@ struct UserBody {
     roles: Option<Vec<String>>,
 }
 
-async fn hash(secret: String) -> Result<secret_hasher::HashedSecret, ApiError> {
-    tokio::task::spawn_blocking(move || secret_hasher::hash(&secret))
+async fn hash(secret: String) -> Result<elsa_secrets::HashedSecret, ApiError> {
+    tokio::task::spawn_blocking(move || elsa_secrets::hash(&secret))
         .await
         .map_err(|e| ApiError::internal(format!("hashing failed: {e}")))
 }

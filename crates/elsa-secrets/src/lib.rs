@@ -1,6 +1,10 @@
 //! Passwords, client secrets and application API keys hashed the way Elsa's
 //! `DefaultSecretHasher` does, so hashes written by Elsa verify here and ours verify there.
 //!
+//! A crate of its own so that it can be compiled optimised in dev builds (see the workspace
+//! `Cargo.toml`): the PBKDF2 loop is generic and is compiled where it is instantiated, and
+//! unoptimised it makes one 600,000-round hash take seconds instead of tens of milliseconds.
+//!
 //! Stored form: `secret` = base64 of the ASCII envelope `pbkdf2-sha256$<iterations>$<base64 key>`
 //! (PBKDF2-HMAC-SHA256, 32-byte key), `salt` = base64 of 32 random bytes. Elsa still accepts the
 //! legacy form, `secret` = base64 of SHA-256(secret ‖ salt), and so do we.
@@ -28,7 +32,8 @@ pub struct HashedSecret {
 
 /// Hashes `secret` with a fresh random salt.
 pub fn hash(secret: &str) -> HashedSecret {
-    let salt: [u8; SALT_SIZE] = super::random::bytes();
+    let mut salt = [0u8; SALT_SIZE];
+    getrandom::fill(&mut salt).expect("the operating system's random generator is unavailable");
     hash_with_salt(secret, &salt, DEFAULT_ITERATIONS)
 }
 
