@@ -13,10 +13,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// What readiness looks at.
 pub struct Health {
     pub databases: Vec<(Module, Database)>,
-    /// Set once start-up work is done (e.g. the first admin user exists, so a login right after
-    /// readiness works); cleared when shutdown begins, so the load balancer stops sending
-    /// traffic first.
+    /// Cleared when shutdown begins, so the load balancer stops sending traffic first.
     pub accepting: AtomicBool,
+    /// Set once start-up work is done (e.g. the first admin user exists), so a login right after
+    /// readiness works.
+    pub started: AtomicBool,
 }
 
 pub async fn live() -> impl IntoResponse {
@@ -25,7 +26,7 @@ pub async fn live() -> impl IntoResponse {
 
 pub async fn ready(State(health): State<Arc<Health>>) -> impl IntoResponse {
     if !health.accepting.load(Ordering::Relaxed) {
-        return unhealthy(json!({"server": "starting or shutting down"}));
+        return unhealthy(json!({"server": "shutting down"}));
     }
     let mut entries = serde_json::Map::new();
     let mut ok = true;
@@ -39,6 +40,10 @@ pub async fn ready(State(health): State<Arc<Health>>) -> impl IntoResponse {
         };
         ok &= status == "Healthy";
         entries.insert(module.name().to_string(), json!(status));
+    }
+    if !health.started.load(Ordering::Relaxed) {
+        ok = false;
+        entries.insert("server".into(), json!("starting"));
     }
     if ok {
         (

@@ -50,7 +50,8 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
             .iter()
             .map(|(m, _, db)| (*m, db.clone()))
             .collect(),
-        accepting: AtomicBool::new(false),
+        accepting: AtomicBool::new(true),
+        started: AtomicBool::new(false),
     });
     let app = elsa_api::router(AppState { runtime }, identity.clone(), health.clone());
 
@@ -91,6 +92,10 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
                     admin.admin_user.value, admin.admin_user.value
                 );
             }
+        } else {
+            tracing::warn!(
+                "No admin user can be created until the schema is migrated; restart after migrating"
+            );
         }
         anyhow::Ok(())
     };
@@ -98,7 +103,7 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         shutdown.cancel();
         return Err(e);
     }
-    health.accepting.store(true, Ordering::Relaxed);
+    health.started.store(true, Ordering::Relaxed);
     tracing::info!("Application started. Press Ctrl+C to shut down.");
 
     shutdown_signal().await;
