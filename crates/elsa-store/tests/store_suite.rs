@@ -74,7 +74,7 @@ async fn identity(db: &Database) {
         .roles_by_ids(&["reader".into(), "missing".into()])
         .await
         .unwrap();
-    assert_eq!(found, [reader.clone()]);
+    assert_eq!(found, std::slice::from_ref(&reader));
     let renamed = Role {
         name: "Readers".into(),
         permissions: vec!["read:workflow-instances".into()],
