@@ -130,17 +130,17 @@ impl Identity {
     /// Elsa's login: None for an unknown user or a wrong password.
     async fn login(&self, name: &str, password: &str) -> Result<Option<IssuedTokens>, ApiError> {
         let user = self.store.user_by_name(name).await?;
-        let stored = user.as_ref().map_or_else(
-            || DUMMY_HASH.clone(),
-            |u| HashedSecret {
-                secret: u.hashed_password.clone(),
-                salt: u.hashed_password_salt.clone(),
-            },
-        );
+        let stored = user.as_ref().map(|u| HashedSecret {
+            secret: u.hashed_password.clone(),
+            salt: u.hashed_password_salt.clone(),
+        });
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || elsa_secrets::verify(&password, &stored))
-            .await
-            .map_err(|e| ApiError::internal(format!("password check failed: {e}")))?;
+        // The dummy hash is made (once) here too: hashing never runs on the async threads.
+        let matches = tokio::task::spawn_blocking(move || {
+            elsa_secrets::verify(&password, stored.as_ref().unwrap_or(&DUMMY_HASH))
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("password check failed: {e}")))?;
         match user {
             Some(user) if matches => self.issue(&user).await.map(Some),
             _ => Ok(None),
