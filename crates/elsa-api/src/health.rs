@@ -15,6 +15,9 @@ pub struct Health {
     pub databases: Vec<(Module, Database)>,
     /// Cleared when shutdown begins, so the load balancer stops sending traffic first.
     pub accepting: AtomicBool,
+    /// Set once start-up work is done (e.g. the first admin user exists), so a login right after
+    /// readiness works.
+    pub started: AtomicBool,
 }
 
 pub async fn live() -> impl IntoResponse {
@@ -37,6 +40,10 @@ pub async fn ready(State(health): State<Arc<Health>>) -> impl IntoResponse {
         };
         ok &= status == "Healthy";
         entries.insert(module.name().to_string(), json!(status));
+    }
+    if !health.started.load(Ordering::Relaxed) {
+        ok = false;
+        entries.insert("server".into(), json!("starting"));
     }
     if ok {
         (

@@ -3,10 +3,10 @@
 //! Elsa compatibility lives here: route shapes, camelCase JSON, case-insensitive binding,
 //! problem bodies. Handlers call the runtime; no SQL lives in this crate.
 
-pub mod auth;
 mod definitions;
 mod descriptors;
 pub mod health;
+pub mod identity;
 mod instances;
 pub mod json;
 mod openapi;
@@ -25,8 +25,8 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub use auth::ApiKeyAuth;
 pub use health::Health;
+pub use identity::{Identity, IdentityOptions, TokenOptions};
 
 /// Shared by every handler.
 #[derive(Clone)]
@@ -50,17 +50,18 @@ fn nest_paths(mut doc: utoipa::openapi::OpenApi, prefix: &str) -> utoipa::openap
 /// Largest request body accepted (workflow definitions can be large, but not unbounded).
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The whole application: `/elsa/api/*` behind the API key, `/health/*` anonymous.
-pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Router {
+/// The whole application: `/elsa/api/*` behind the permission check, `/health/*` anonymous.
+pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(identity::routes(identity.clone()))
         .merge(definitions::routes())
         .merge(descriptors::routes())
         .merge(instances::routes())
         .split_for_parts();
     let api = api
         .route_layer(axum::middleware::from_fn_with_state(
-            auth,
-            auth::require_api_key,
+            identity,
+            identity::authorize,
         ))
         .with_state(state);
     let doc = Arc::new(nest_paths(doc, API_PREFIX));

@@ -1,7 +1,7 @@
 //! The API key every `/elsa/api` route requires. With `Elsa:Identity:ApiKey` unset, the first
 //! server to start generates one, stores only its hash, and shows the key once.
 
-use elsa_api::auth::hash_key;
+use elsa_api::identity::hash_key;
 use elsa_store::ApiKeyStore;
 
 const BOOTSTRAP_ID: &str = "bootstrap";

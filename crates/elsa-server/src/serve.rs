@@ -4,21 +4,29 @@
 use crate::api_key;
 use crate::config::ServerSettings;
 use crate::databases::ModuleDatabases;
-use elsa_api::{ApiKeyAuth, AppState, Health};
+use elsa_api::{AppState, Health, Identity, IdentityOptions, TokenOptions};
 use elsa_engine::{Engine, EngineOptions, RandomIds, SystemClock};
 use elsa_runtime::Runtime;
-use elsa_store::{ApiKeyStore, Module, migrate};
+use elsa_store::{ApiKeyStore, IdentityStore, Module, migrate};
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::net::TcpListener;
 
 pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow::Result<()> {
+    let refusals = settings.production_refusals();
+    if !refusals.is_empty() {
+        anyhow::bail!(
+            "refusing to start in the Production environment:\n  - {}",
+            refusals.join("\n  - ")
+        );
+    }
     let management = databases.get(Module::Management).clone();
     let key_store = ApiKeyStore::new(management.clone());
-    let auth = Arc::new(ApiKeyAuth::new(
-        settings.api_key.as_ref().map(|k| k.expose()),
-        Some(key_store.clone()),
+    let identity = Arc::new(Identity::new(
+        identity_options(&settings),
+        IdentityStore::new(management.clone()),
+        key_store.clone(),
     ));
 
     let stdout: elsa_runtime::ConsoleSink = Arc::new(|line: &str| {
@@ -43,8 +51,9 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
             .map(|(m, _, db)| (*m, db.clone()))
             .collect(),
         accepting: AtomicBool::new(true),
+        started: AtomicBool::new(false),
     });
-    let app = elsa_api::router(AppState { runtime }, auth, health.clone());
+    let app = elsa_api::router(AppState { runtime }, identity.clone(), health.clone());
 
     let shutdown = tokio_util::sync::CancellationToken::new();
     let mut servers = tokio::task::JoinSet::new();
@@ -68,12 +77,33 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         if settings.api_key.is_none() {
             show_generated_key(&key_store, schema_current).await?;
         }
+        if schema_current {
+            let admin = &settings.identity;
+            let password = admin.admin_password.as_ref().map(|p| p.expose());
+            if let Some(generated) = identity
+                .ensure_admin(&admin.admin_user.value, password)
+                .await?
+            {
+                // Shown once, on the terminal only: the database keeps a hash, logs never see it.
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(
+                    err,
+                    "\n  Created user '{}' with role admin; generated password (shown once; keep it): {generated}\n  Log in with: POST /elsa/api/identity/login {{\"username\":\"{}\",\"password\":\"...\"}}\n",
+                    admin.admin_user.value, admin.admin_user.value
+                );
+            }
+        } else {
+            tracing::warn!(
+                "No admin user can be created until the schema is migrated; restart after migrating"
+            );
+        }
         anyhow::Ok(())
     };
     if let Err(e) = started.await {
         shutdown.cancel();
         return Err(e);
     }
+    health.started.store(true, Ordering::Relaxed);
     tracing::info!("Application started. Press Ctrl+C to shut down.");
 
     shutdown_signal().await;
@@ -85,6 +115,37 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
     }
     databases.close().await;
     Ok(())
+}
+
+/// Token settings for the API. Without a configured signing key (allowed outside Production) a
+/// random one is made for this process: tokens then stop working at restart and on other nodes.
+fn identity_options(settings: &ServerSettings) -> IdentityOptions {
+    let identity = &settings.identity;
+    if !identity.enabled.value {
+        tracing::warn!(
+            "Elsa:Identity:Enabled is false: the API is anonymous, anyone who can reach it can read, change and run workflows"
+        );
+    }
+    let signing_key = match &identity.signing_key {
+        Some(key) => key.expose().as_bytes().to_vec(),
+        None => {
+            tracing::warn!(
+                "Elsa:Identity:Tokens:SigningKey is not set; tokens are signed with a random key of this process, so they stop working at restart and on other nodes"
+            );
+            elsa_api::identity::random::bytes::<32>().to_vec()
+        }
+    };
+    IdentityOptions {
+        enabled: identity.enabled.value,
+        tokens: TokenOptions {
+            signing_key,
+            issuer: identity.issuer.value.clone(),
+            audience: identity.audience.value.clone(),
+            access_token_lifetime: identity.access_token_lifetime.value,
+            refresh_token_lifetime: identity.refresh_token_lifetime.value,
+        },
+        api_key: settings.api_key.as_ref().map(|k| k.expose().to_owned()),
+    }
 }
 
 /// Migrates the modules that auto-migrate and checks the others; true when every schema is

@@ -8,8 +8,9 @@ use elsa_model::{
 use elsa_store::migrate::{self, Module};
 use elsa_store::testing::TestPg;
 use elsa_store::{
-    Database, DbSettings, DefinitionFilter, DefinitionStore, InstanceCommit, InstanceFilter,
-    InstanceStore, PageRequest, SqliteSettings, StoreError,
+    Application, Database, DbSettings, DefinitionFilter, DefinitionStore, IdentityStore,
+    InstanceCommit, InstanceFilter, InstanceStore, PageRequest, Role, SqliteSettings, StoreError,
+    User,
 };
 use serde_json::json;
 
@@ -18,19 +19,22 @@ async fn suite(settings: DbSettings) {
     schema(&settings, &db).await;
     definitions(&db).await;
     instances(&db).await;
+    identity(&db).await;
     db.close().await;
 }
 
 async fn schema(settings: &DbSettings, db: &Database) {
     for module in Module::ALL {
-        assert_eq!(
-            migrate::pending(db, module).await.unwrap(),
-            ["20261128000000_InitialCreate"]
+        let expected: &[&str] = match module {
+            Module::Management => &["20261128000000_InitialCreate", "20261128100000_AddIdentity"],
+            Module::Runtime => &["20261128000000_InitialCreate"],
+        };
+        assert_eq!(migrate::pending(db, module).await.unwrap(), expected);
+        let behind = migrate::ensure_current(db, module).await;
+        assert!(
+            matches!(behind, Err(StoreError::SchemaBehind { pending, .. }) if pending == expected.len()),
+            "{behind:?}"
         );
-        assert!(matches!(
-            migrate::ensure_current(db, module).await,
-            Err(StoreError::SchemaBehind { pending: 1, .. })
-        ));
         let mut seen = Vec::new();
         let applied = migrate::migrate(settings, db, module, &mut |id| seen.push(id.to_string()))
             .await
@@ -43,6 +47,99 @@ async fn schema(settings: &DbSettings, db: &Database) {
             .unwrap();
         assert!(again.is_empty());
     }
+}
+
+async fn identity(db: &Database) {
+    let store = IdentityStore::new(db.clone());
+    let admin = Role {
+        id: "admin".into(),
+        name: "Admin".into(),
+        permissions: vec!["*".into()],
+        tenant_id: None,
+    };
+    let reader = Role {
+        id: "reader".into(),
+        name: "Reader".into(),
+        permissions: vec!["read:workflow-definitions".into()],
+        tenant_id: Some("t1".into()),
+    };
+    assert!(store.insert_role(&admin).await.unwrap());
+    assert!(store.insert_role(&reader).await.unwrap());
+    assert!(!store.insert_role(&admin).await.unwrap(), "same id twice");
+    assert_eq!(
+        store.roles().await.unwrap(),
+        [admin.clone(), reader.clone()]
+    );
+    let found = store
+        .roles_by_ids(&["reader".into(), "missing".into()])
+        .await
+        .unwrap();
+    assert_eq!(found, std::slice::from_ref(&reader));
+    let renamed = Role {
+        name: "Readers".into(),
+        permissions: vec!["read:workflow-instances".into()],
+        ..reader.clone()
+    };
+    assert!(store.update_role(&renamed).await.unwrap());
+    assert_eq!(store.role_by_id("reader").await.unwrap(), Some(renamed));
+
+    let alice = User {
+        id: "u1".into(),
+        name: "alice".into(),
+        hashed_password: "aGFzaA==".into(),
+        hashed_password_salt: "c2FsdA==".into(),
+        roles: vec!["admin".into(), "reader".into()],
+        tenant_id: None,
+    };
+    assert!(store.insert_user(&alice).await.unwrap());
+    let same_name = User {
+        id: "u2".into(),
+        ..alice.clone()
+    };
+    assert!(
+        !store.insert_user(&same_name).await.unwrap(),
+        "names are unique"
+    );
+    assert_eq!(
+        store.user_by_name("alice").await.unwrap(),
+        Some(alice.clone())
+    );
+    assert_eq!(store.user_by_name("ALICE").await.unwrap(), None);
+    let changed = User {
+        hashed_password: "bmV3".into(),
+        roles: vec![],
+        ..alice.clone()
+    };
+    assert!(store.update_user(&changed).await.unwrap());
+    assert_eq!(store.user_by_id("u1").await.unwrap(), Some(changed));
+    assert_eq!(store.users().await.unwrap().len(), 1);
+    assert!(store.delete_user("u1").await.unwrap());
+    assert!(!store.delete_user("u1").await.unwrap());
+    assert!(store.users().await.unwrap().is_empty());
+    assert!(store.delete_role("reader").await.unwrap());
+
+    let app = Application {
+        id: "a1".into(),
+        client_id: "client-1".into(),
+        name: "CI".into(),
+        hashed_client_secret: "c2VjcmV0".into(),
+        hashed_client_secret_salt: "c2FsdDE=".into(),
+        hashed_api_key: "a2V5".into(),
+        hashed_api_key_salt: "c2FsdDI=".into(),
+        roles: vec!["admin".into()],
+        tenant_id: None,
+    };
+    assert!(store.insert_application(&app).await.unwrap());
+    let same_client = Application {
+        id: "a2".into(),
+        ..app.clone()
+    };
+    assert!(!store.insert_application(&same_client).await.unwrap());
+    assert_eq!(
+        store.application_by_client_id("client-1").await.unwrap(),
+        Some(app)
+    );
+    assert_eq!(store.application_by_client_id("nope").await.unwrap(), None);
 }
 
 fn definition(id: &str, definition_id: &str, version: i32, name: &str) -> WorkflowDefinition {
@@ -510,9 +607,10 @@ async fn postgres_concurrent_migrators() {
     for t in tasks {
         total += t.await.unwrap();
     }
-    assert_eq!(total, 2, "each module's one migration ran exactly once");
+    // Management has two migrations, Runtime one.
+    assert_eq!(total, 3, "each migration ran exactly once");
     let rows = pg
         .admin_query(r#"SELECT "MigrationId" FROM "__EFMigrationsHistory_Management" UNION ALL SELECT "MigrationId" FROM "__EFMigrationsHistory_Runtime""#)
         .await;
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 3);
 }

@@ -43,6 +43,7 @@ pub fn render_check(loaded: &Loaded) -> String {
         ),
         None => "API key: not configured".to_owned(),
     });
+    lines.extend(identity_lines(loaded));
     for module in settings.modules() {
         lines.push(String::new());
         lines.extend(module_lines(module));
@@ -60,6 +61,50 @@ pub fn render_check(loaded: &Loaded) -> String {
     }
     lines.push(String::new());
     lines.join("\n")
+}
+
+fn identity_lines(loaded: &Loaded) -> Vec<String> {
+    let identity = &loaded.settings.identity;
+    let presence = |key: &str| match loaded.configuration.entry(key) {
+        Some(entry) => format!("configured  ({}, from {})", entry.key, entry.source),
+        None => "not configured".to_owned(),
+    };
+    let mut lines = vec![
+        format!(
+            "Identity enabled: {}  ({})",
+            identity.enabled.value, identity.enabled.origin
+        ),
+        format!(
+            "Token signing key: {}",
+            presence(super::identity::SIGNING_KEY)
+        ),
+        format!(
+            "Token issuer: {}  ({}); audience: {}  ({})",
+            identity.issuer.value,
+            identity.issuer.origin,
+            identity.audience.value,
+            identity.audience.origin
+        ),
+        format!(
+            "Token lifetimes: access {}s  ({}); refresh {}s  ({})",
+            identity.access_token_lifetime.value.as_secs(),
+            identity.access_token_lifetime.origin,
+            identity.refresh_token_lifetime.value.as_secs(),
+            identity.refresh_token_lifetime.origin
+        ),
+        format!(
+            "Admin user: {}  ({}); password: {}",
+            identity.admin_user.value,
+            identity.admin_user.origin,
+            presence(super::identity::ADMIN_PASSWORD)
+        ),
+    ];
+    let refusals = loaded.settings.production_refusals();
+    if !refusals.is_empty() {
+        lines.push("A Production start would be refused:".to_owned());
+        lines.extend(refusals.iter().map(|r| format!("  - {r}")));
+    }
+    lines
 }
 
 fn module_lines(module: &ModuleDb) -> [String; 4] {

@@ -99,6 +99,15 @@ pub enum ConfigError {
     },
 
     #[error(
+        "{key} = {value} (from {from}) is not a positive time span; write it as hh:mm:ss or d.hh:mm:ss (e.g. 01:00:00)"
+    )]
+    InvalidTimeSpan {
+        key: String,
+        value: String,
+        from: Source,
+    },
+
+    #[error(
         "{key} = {value} (from {from}) is not a flowchart execution mode; use CounterBased or TokenBased"
     )]
     InvalidFlowchartMode {

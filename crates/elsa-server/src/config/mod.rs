@@ -17,6 +17,7 @@ mod check;
 mod database;
 mod error;
 mod expand;
+mod identity;
 mod json;
 mod listen;
 mod settings;
@@ -33,6 +34,7 @@ use elsa_store::Module;
 pub use check::render_check;
 pub use database::{ConnectionOrigin, ModuleDb};
 pub use error::ConfigError;
+pub use identity::IdentitySettings;
 pub use listen::Listen;
 pub use settings::{Origin, Secret, ServerSettings, Setting};
 pub use sources::{Configuration, Entry, Source, command_line_overrides};
@@ -139,6 +141,7 @@ pub fn load(
         management,
         runtime,
         api_key: config.get("Elsa:Identity:ApiKey").map(Secret::new),
+        identity: identity::resolve(&config)?,
         log_level: setting(&config, "Logging:LogLevel:Default", "Information"),
         flowchart_mode: flowchart_mode(&config)?,
     };

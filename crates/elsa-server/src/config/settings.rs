@@ -19,6 +19,8 @@ pub struct ServerSettings {
     pub runtime: ModuleDb,
     /// `Elsa:Identity:ApiKey`.
     pub api_key: Option<Secret>,
+    /// The rest of `Elsa:Identity:*`.
+    pub identity: super::IdentitySettings,
     /// `Logging:LogLevel:Default`, as .NET writes it (`Information`, `Debug`, …).
     pub log_level: Setting<String>,
     /// `Elsa:Flowchart:DefaultExecutionMode` (`CounterBased`, Elsa's default, or `TokenBased`):
@@ -27,6 +29,15 @@ pub struct ServerSettings {
 }
 
 impl ServerSettings {
+    /// Why this server must not start: only in the Production environment, where a missing or
+    /// example signing key, or Elsa's default admin password, would be a real exposure.
+    pub fn production_refusals(&self) -> Vec<String> {
+        if !self.environment.value.eq_ignore_ascii_case("Production") {
+            return Vec::new();
+        }
+        self.identity.production_refusals()
+    }
+
     pub fn modules(&self) -> [&ModuleDb; 2] {
         [&self.management, &self.runtime]
     }

@@ -109,6 +109,9 @@ pub(super) fn add_defaults(config: &mut Configuration) {
     ] {
         config.set(key, value, Source::Default);
     }
+    for (key, value) in super::identity::DEFAULTS {
+        config.set(key, value, Source::Default);
+    }
 }
 
 /// Environment variables: `__` (or `:`) separates levels. `DOTNET_`/`ASPNETCORE_` variables also

@@ -209,6 +209,13 @@ Configuration files:
 Listen: http://0.0.0.0:8080  (http_ports = 8080, from the built-in defaults)
 Log level: Information  (Logging:LogLevel:Default = Information, from the built-in defaults)
 API key: not configured
+Identity enabled: true  (Elsa:Identity:Enabled = true, from the built-in defaults)
+Token signing key: not configured
+Token issuer: http://elsa.api  (Elsa:Identity:Tokens:Issuer = http://elsa.api, from the built-in defaults); audience: http://elsa.api  (Elsa:Identity:Tokens:Audience = http://elsa.api, from the built-in defaults)
+Token lifetimes: access 3600s  (Elsa:Identity:Tokens:AccessTokenLifetime = 01:00:00, from the built-in defaults); refresh 7200s  (Elsa:Identity:Tokens:RefreshTokenLifetime = 02:00:00, from the built-in defaults)
+Admin user: admin  (Elsa:Identity:AdminUser = admin, from the built-in defaults); password: not configured
+A Production start would be refused:
+  - Elsa:Identity:Tokens:SigningKey is not set: tokens would be signed with a key that changes at every start and differs between nodes; set Elsa__Identity__Tokens__SigningKey to a random secret of at least 32 characters (e.g. from a Kubernetes Secret; `openssl rand -base64 48`)
 
 Management module
   Provider: PostgreSql  (Elsa:Modules:Management:Persistence:Provider = EntityFrameworkCore.PostgreSql, from environment variable Elsa__Modules__Management__Persistence__Provider)

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_elsa-server");
 pub const API_KEY: &str = "test-api-key-0123456789";
+/// The JWT signing key test servers get unless a test sets its own: the default environment is
+/// Production, which refuses to start without one.
+pub const SIGNING_KEY: &str = "test-signing-key-0123456789-0123456789-0123456789";
 
 /// A command with a clean environment: only PATH and what the test gives.
 pub fn command(cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
@@ -56,6 +59,12 @@ impl Server {
     pub fn start(cwd: &Path, env: &[(&str, &str)]) -> Server {
         let mut env = env.to_vec();
         env.push(("ASPNETCORE_URLS", "http://127.0.0.1:0"));
+        if !env
+            .iter()
+            .any(|(k, _)| *k == "Elsa__Identity__Tokens__SigningKey")
+        {
+            env.push(("Elsa__Identity__Tokens__SigningKey", SIGNING_KEY));
+        }
         let mut child = command(cwd, &env, &[])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

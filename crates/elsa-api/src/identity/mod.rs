@@ -1,0 +1,241 @@
+//! Elsa Identity: who is calling (`Authorization: Bearer <JWT>` or `Authorization: ApiKey <key>`)
+//! and whether their permissions allow the route ([`permissions`]). Users, roles and applications
+//! live in the Management database; passwords and keys are hashed in Elsa's format
+//! (`elsa-secrets`), so an Elsa database's users can log in here.
+
+mod api_keys;
+mod middleware;
+pub mod permissions;
+pub mod random;
+mod routes;
+pub mod tokens;
+
+use crate::problem::ApiError;
+use elsa_store::{ApiKeyStore, IdentityStore, Role, User};
+use std::sync::{Arc, LazyLock};
+
+pub use api_keys::hash_key;
+use elsa_secrets::HashedSecret;
+pub use middleware::authorize;
+pub use routes::routes;
+pub use tokens::TokenOptions;
+use tokens::{Subject, TokenUse, Tokens};
+
+/// Who made a request, once authenticated.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub name: String,
+    pub permissions: Vec<String>,
+}
+
+impl Principal {
+    /// The configured or generated admin API key: Elsa's admin API-key identity, permission `*`.
+    fn admin_key() -> Self {
+        Self {
+            name: "admin".into(),
+            permissions: vec!["*".into()],
+        }
+    }
+
+    fn may(&self, required: &[&str]) -> bool {
+        permissions::allows(&self.permissions, required)
+    }
+}
+
+/// Identity settings the server resolves from configuration.
+pub struct IdentityOptions {
+    /// `Elsa:Identity:Enabled`; false makes every route anonymous.
+    pub enabled: bool,
+    pub tokens: TokenOptions,
+    /// `Elsa:Identity:ApiKey`, granting `*`.
+    pub api_key: Option<String>,
+}
+
+/// Tokens issued by a successful login or refresh.
+#[derive(Debug)]
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+pub struct Identity {
+    enabled: bool,
+    tokens: Tokens,
+    store: IdentityStore,
+    api_keys: api_keys::ApiKeys,
+}
+
+/// Compared against when a login names no stored user, so a wrong user name takes as long as a
+/// wrong password and response times do not reveal which user names exist.
+static DUMMY_HASH: LazyLock<HashedSecret> = LazyLock::new(|| elsa_secrets::hash("no such user"));
+
+impl Identity {
+    pub fn new(
+        options: IdentityOptions,
+        store: IdentityStore,
+        generated_keys: ApiKeyStore,
+    ) -> Self {
+        Self {
+            enabled: options.enabled,
+            tokens: Tokens::new(options.tokens),
+            api_keys: api_keys::ApiKeys::new(
+                options.api_key.as_deref(),
+                generated_keys,
+                store.clone(),
+            ),
+            store,
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The principal an `Authorization` header names, or a 401 saying what is wrong.
+    async fn authenticate(&self, header: Option<&str>) -> Result<Principal, ApiError> {
+        const HOW: &str =
+            "send 'Authorization: Bearer <access token>' or 'Authorization: ApiKey <key>'";
+        let header = header.ok_or_else(|| {
+            ApiError::unauthorized(format!("missing Authorization header; {HOW}"))
+        })?;
+        let (scheme, credential) = header
+            .trim()
+            .split_once(' ')
+            .map(|(s, c)| (s, c.trim()))
+            .ok_or_else(|| {
+                ApiError::unauthorized(format!("malformed Authorization header; {HOW}"))
+            })?;
+        if scheme.eq_ignore_ascii_case("ApiKey") {
+            return self
+                .api_keys
+                .authenticate(credential)
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("the API key is not valid"));
+        }
+        if scheme.eq_ignore_ascii_case("Bearer") {
+            let claims = self
+                .tokens
+                .validate(credential, TokenUse::Access)
+                .map_err(ApiError::unauthorized)?;
+            return Ok(Principal {
+                name: claims.name,
+                permissions: claims.permissions,
+            });
+        }
+        Err(ApiError::unauthorized(format!(
+            "unsupported Authorization scheme '{scheme}'; {HOW}"
+        )))
+    }
+
+    /// Elsa's login: None for an unknown user or a wrong password.
+    async fn login(&self, name: &str, password: &str) -> Result<Option<IssuedTokens>, ApiError> {
+        let user = self.store.user_by_name(name).await?;
+        let stored = user.as_ref().map(|u| HashedSecret {
+            secret: u.hashed_password.clone(),
+            salt: u.hashed_password_salt.clone(),
+        });
+        let password = password.to_owned();
+        // The dummy hash is made (once) here too: hashing never runs on the async threads.
+        let matches = tokio::task::spawn_blocking(move || {
+            elsa_secrets::verify(&password, stored.as_ref().unwrap_or(&DUMMY_HASH))
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("password check failed: {e}")))?;
+        match user {
+            Some(user) if matches => self.issue(&user).await.map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// New tokens for the user a refresh token names, with their current roles.
+    async fn refresh(&self, header: Option<&str>) -> Result<Option<IssuedTokens>, ApiError> {
+        let token = header
+            .and_then(|h| h.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+            .map(|(_, token)| token.trim())
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "send the refresh token as 'Authorization: Bearer <refresh token>'",
+                )
+            })?;
+        let claims = self
+            .tokens
+            .validate(token, TokenUse::Refresh)
+            .map_err(ApiError::unauthorized)?;
+        match self.store.user_by_name(&claims.name).await? {
+            Some(user) => self.issue(&user).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn issue(&self, user: &User) -> Result<IssuedTokens, ApiError> {
+        let roles = self.store.roles_by_ids(&user.roles).await?;
+        let (access_token, refresh_token) = self.tokens.issue(&Subject {
+            id: &user.id,
+            name: &user.name,
+            roles: roles.iter().map(|r| r.name.clone()).collect(),
+            permissions: permissions_of(&roles),
+        });
+        Ok(IssuedTokens {
+            access_token,
+            refresh_token,
+        })
+    }
+
+    /// First start: with no user stored, creates role `admin` (permission `*`) and user `name`
+    /// in it. Returns the password when it was generated here, for the caller to show once.
+    pub async fn ensure_admin(
+        &self,
+        name: &str,
+        password: Option<&str>,
+    ) -> elsa_store::Result<Option<String>> {
+        if !self.store.users().await?.is_empty() {
+            return Ok(None);
+        }
+        self.store
+            .insert_role(&Role {
+                id: ADMIN_ROLE.into(),
+                name: ADMIN_ROLE.into(),
+                permissions: vec!["*".into()],
+                tenant_id: None,
+            })
+            .await?;
+        let generated = password.is_none().then(|| random::secret(24));
+        let clear = password
+            .or(generated.as_deref())
+            .unwrap_or_default()
+            .to_owned();
+        let hashed = tokio::task::spawn_blocking(move || elsa_secrets::hash(&clear))
+            .await
+            .expect("hashing does not panic");
+        let stored = self
+            .store
+            .insert_user(&User {
+                id: random::id(),
+                name: name.to_owned(),
+                hashed_password: hashed.secret,
+                hashed_password_salt: hashed.salt,
+                roles: vec![ADMIN_ROLE.into()],
+                tenant_id: None,
+            })
+            .await?;
+        // Another node starting at the same time may have won; then its password stands.
+        Ok(generated.filter(|_| stored))
+    }
+}
+
+const ADMIN_ROLE: &str = "admin";
+
+/// Every permission the roles grant, each once.
+fn permissions_of(roles: &[Role]) -> Vec<String> {
+    let mut permissions: Vec<String> = Vec::new();
+    for p in roles.iter().flat_map(|r| &r.permissions) {
+        if !permissions.contains(p) {
+            permissions.push(p.clone());
+        }
+    }
+    permissions
+}
+
+/// Shared by the identity routes and the middleware.
+pub type SharedIdentity = Arc<Identity>;
