@@ -1,4 +1,5 @@
-//! The HTTP surface: Elsa's REST API under `/elsa/api`, and the health probes.
+//! The HTTP surface: Elsa's REST API under `/elsa/api`, HTTP workflows under `/workflows`,
+//! and the health probes.
 //!
 //! Elsa compatibility lives here: route shapes, camelCase JSON, case-insensitive binding,
 //! problem bodies. Handlers call the runtime; no SQL lives in this crate.
@@ -7,12 +8,13 @@ pub mod auth;
 mod definitions;
 mod descriptors;
 pub mod health;
+pub mod http_workflows;
 mod instances;
 pub mod json;
 pub mod problem;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use elsa_runtime::Runtime;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -71,14 +73,19 @@ pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Ro
             auth,
             auth::require_api_key,
         ))
-        .with_state(state);
+        .with_state(state.clone());
     let health_routes = Router::new()
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .with_state(health);
+    let http_workflows = Router::new()
+        .route(http_workflows::BASE_PATH, any(http_workflows::handle))
+        .route("/workflows/{*path}", any(http_workflows::handle))
+        .with_state(state.clone());
     Router::new()
         .nest("/elsa/api", api)
         .merge(health_routes)
+        .merge(http_workflows)
         .fallback(|| async { problem::ApiError::not_found("no such route") })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CatchPanicLayer::new())

@@ -22,7 +22,7 @@ pub use api_keys::ApiKeyStore;
 pub use commit::InstanceCommit;
 pub use definitions::{DefinitionFilter, DefinitionOrder, DefinitionStore};
 pub use error::{Result, StoreError};
-pub use instances::{InstanceFilter, InstanceOrder, InstanceStore};
+pub use instances::{InstanceFilter, InstanceOrder, InstanceStore, StoredBookmark};
 pub use migrate::Module;
 pub use pool::Database;
 pub use query::{Page, PageRequest};
