@@ -169,7 +169,8 @@ impl Runtime {
     /// or `X-Correlation-ID` sets a new instance's correlation id and, like
     /// `?workflowInstanceId=` / `X-Workflow-Instance-ID`, narrows the bookmarks considered.
     pub async fn handle_http(&self, request: &HttpRequest) -> Result<HttpOutcome, RuntimeError> {
-        let path = normalize_route(&request.path);
+        // Templates are matched case-insensitively, but route values keep the request's case.
+        let path = request.path.trim();
         let method = request.method.to_lowercase();
         let correlation_id = request
             .query_value("correlationId")
@@ -185,7 +186,7 @@ impl Runtime {
             .routes
             .iter()
             .filter(|route| route.method == method)
-            .filter_map(|route| Some((route, match_route(&route.path, &path)?)))
+            .filter_map(|route| Some((route, match_route(&route.path, path)?)))
             .collect();
         let definitions: BTreeSet<&str> = triggered
             .iter()
@@ -236,7 +237,7 @@ impl Runtime {
             })
             .filter_map(|stored| {
                 let template = stored.bookmark.payload["path"].as_str()?;
-                let route_data = match_route(&normalize_route(template), &path)?;
+                let route_data = match_route(&normalize_route(template), path)?;
                 Some((stored, route_data))
             })
             .collect();
