@@ -36,11 +36,6 @@ pub fn render_check(loaded: &Loaded) -> String {
         "Log level: {}  ({})",
         log_level.value, log_level.origin
     ));
-    let fail = &settings.fail_on_validation_errors;
-    lines.push(format!(
-        "Fail on validation errors: {}  ({})",
-        fail.value, fail.origin
-    ));
     lines.push(match loaded.configuration.entry("Elsa:Identity:ApiKey") {
         Some(entry) => format!(
             "API key: configured  ({}, from {})",
