@@ -2,13 +2,13 @@
 
 use crate::AppState;
 use crate::json::{LenientJson, Query, from_value};
-use crate::problem::ApiError;
+use crate::problem::{self, ApiError};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use elsa_model::{VersionOptions, WorkflowDefinition, WorkflowDefinitionInput, WorkflowSubStatus};
-use elsa_runtime::{ExecuteOutcome, ExecuteRequest, SaveOutcome};
+use elsa_runtime::{ExecuteOutcome, ExecuteRequest, RuntimeError, SaveOutcome};
 use elsa_store::{DefinitionFilter, DefinitionOrder, PageRequest};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -135,13 +135,28 @@ fn summary(d: &WorkflowDefinition) -> Value {
     })
 }
 
-fn save_response(outcome: SaveOutcome) -> Json<Value> {
-    Json(json!({
+/// Elsa's save/publish response; a publish that validation failed is a 400 problem listing
+/// every message (Elsa: `errors.generalErrors`), since its `FailOnValidationErrors` is on.
+fn save_response(result: Result<SaveOutcome, RuntimeError>) -> Result<Response, ApiError> {
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(RuntimeError::ValidationFailed(errors)) => {
+            let messages: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+            return Ok(problem::problem(
+                StatusCode::BAD_REQUEST,
+                "The workflow has validation errors and cannot be published.",
+                &messages,
+            ));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    Ok(Json(json!({
         "workflowDefinition": linked(&outcome.definition),
         "alreadyPublished": outcome.already_published,
         "consumingWorkflowCount": 0,
-        "validationErrors": [],
+        "validationErrors": outcome.validation_errors,
     }))
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -160,17 +175,12 @@ pub struct SaveRequest {
 pub async fn save(
     State(state): State<AppState>,
     LenientJson(request): LenientJson<SaveRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let model = request.model.ok_or_else(|| {
         ApiError::bad_request("the request body needs a 'model' with the workflow definition")
     })?;
     let input: WorkflowDefinitionInput = from_value(model)?;
-    Ok(save_response(
-        state
-            .runtime
-            .save_definition(input, request.publish)
-            .await?,
-    ))
+    save_response(state.runtime.save_definition(input, request.publish).await)
 }
 
 /// `POST /workflow-definitions/{definitionId}/publish`.
@@ -181,8 +191,8 @@ pub async fn save(
 pub async fn publish(
     State(state): State<AppState>,
     Path(definition_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(save_response(state.runtime.publish(&definition_id).await?))
+) -> Result<Response, ApiError> {
+    save_response(state.runtime.publish(&definition_id).await)
 }
 
 /// `GET /workflow-definitions`.

@@ -1,4 +1,5 @@
-//! The HTTP surface: Elsa's REST API under `/elsa/api`, and the health probes.
+//! The HTTP surface: Elsa's REST API under `/elsa/api`, HTTP workflows under `/workflows`,
+//! and the health probes.
 //!
 //! Elsa compatibility lives here: route shapes, camelCase JSON, case-insensitive binding,
 //! problem bodies. Handlers call the runtime; no SQL lives in this crate.
@@ -6,13 +7,14 @@
 mod definitions;
 mod descriptors;
 pub mod health;
+pub mod http_workflows;
 pub mod identity;
 mod instances;
 pub mod json;
 mod openapi;
 pub mod problem;
 
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{Json, Router};
 use elsa_runtime::Runtime;
 use std::sync::Arc;
@@ -63,7 +65,7 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
             identity,
             identity::authorize,
         ))
-        .with_state(state);
+        .with_state(state.clone());
     let doc = Arc::new(nest_paths(doc, API_PREFIX));
     let docs = Router::new()
         .route(
@@ -81,10 +83,15 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .with_state(health);
+    let http_workflows = Router::new()
+        .route(http_workflows::BASE_PATH, any(http_workflows::handle))
+        .route("/workflows/{*path}", any(http_workflows::handle))
+        .with_state(state.clone());
     Router::new()
         .nest(API_PREFIX, api)
         .merge(docs)
         .merge(health_routes)
+        .merge(http_workflows)
         .fallback(|| async { problem::ApiError::not_found("no such route") })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CatchPanicLayer::new())

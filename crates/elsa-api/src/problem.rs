@@ -59,22 +59,32 @@ impl ApiError {
     }
 }
 
+/// A problem body with several messages (`errors.generalErrors`), `detail` summing them up.
+pub fn problem(status: StatusCode, detail: &str, messages: &[String]) -> Response {
+    let code = status.as_u16();
+    let body = json!({
+        "type": format!("https://httpstatuses.io/{code}"),
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": code,
+        "detail": detail,
+        "statusCode": code,
+        "message": "One or more errors occurred!",
+        "errors": { "generalErrors": messages },
+    });
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let code = self.status.as_u16();
-        let body = json!({
-            "type": format!("https://httpstatuses.io/{code}"),
-            "title": self.status.canonical_reason().unwrap_or("Error"),
-            "status": code,
-            "detail": self.message,
-            "statusCode": code,
-            "message": "One or more errors occurred!",
-            "errors": { "generalErrors": [self.message] },
-        });
-        let mut response = (self.status, axum::Json(body)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/problem+json"),
+        let mut response = problem(
+            self.status,
+            &self.message,
+            std::slice::from_ref(&self.message),
         );
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
@@ -95,9 +105,9 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::Resume(_)
             | RuntimeError::ResumeLimit(_)
             | RuntimeError::FollowUpLimit(_) => Self::bad_request(e.to_string()),
-            RuntimeError::InvalidWorkflow { .. } | RuntimeError::InvalidDefinitionFile(_) => {
-                Self::bad_request(e.to_string())
-            }
+            RuntimeError::InvalidWorkflow { .. }
+            | RuntimeError::InvalidDefinitionFile(_)
+            | RuntimeError::ValidationFailed(_) => Self::bad_request(e.to_string()),
             RuntimeError::ReadOnly(_) => Self {
                 status: StatusCode::FORBIDDEN,
                 message: e.to_string(),

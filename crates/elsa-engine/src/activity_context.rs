@@ -63,6 +63,11 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
         self.trigger_activity_id() == Some(self.activity_id())
     }
 
+    /// What the stimulus that started the run passed to its trigger activity.
+    pub fn trigger_input(&self) -> &Map<String, Value> {
+        &self.execution.request.trigger_input
+    }
+
     pub fn flowchart_mode(&self) -> FlowchartMode {
         self.execution.flowchart_mode()
     }

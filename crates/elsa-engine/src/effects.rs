@@ -24,7 +24,8 @@ pub enum Effect {
         arguments: Value,
     },
     /// `Elsa.WriteHttpResponse`: the response to the HTTP request that started or resumed this
-    /// run. The runtime answers with it (and faults the instance if there is no such request).
+    /// run. The runtime answers the request with the first one; a run no request caused (an
+    /// execute over REST) has nobody to answer, and it is dropped.
     HttpResponse {
         status_code: u16,
         content: Value,

@@ -100,6 +100,9 @@ pub struct StartRequest {
     pub input: Map<String, Value>,
     /// The trigger activity that caused this start; a flowchart containing it starts there.
     pub trigger_activity_id: Option<String>,
+    /// What the stimulus tells the trigger activity (e.g. the HTTP request's data for
+    /// `HttpEndpoint`, under the same keys its bookmark is resumed with).
+    pub trigger_input: Map<String, Value>,
     pub parent_workflow_instance_id: Option<String>,
     /// The instance's `workflowState.properties`, which Elsa calls run properties: a child's
     /// `ParentInstanceId`, [`FLOWCHART_MODE_PROPERTY`].
@@ -155,7 +158,7 @@ pub struct RunResult {
 /// Loads and runs workflows. `Send + Sync`; share one through an `Arc`.
 #[derive(Debug)]
 pub struct Engine {
-    limits: RunLimits,
+    pub(crate) limits: RunLimits,
     log_persistence_mode: LogPersistenceMode,
     registry: ActivityRegistry,
 }

@@ -207,7 +207,30 @@ impl<'w> Execution<'w> {
     /// Executes one work item in a new context.
     fn execute(&mut self, item: WorkItem) {
         let node = self.workflow.node(item.node);
-        let context = ExecutionContext {
+        let idx = self.contexts.add(self.new_context(item));
+        self.journal(idx, "Started", None, None);
+        self.executed += 1;
+        if self.executed > self.limits.max_activity_executions {
+            let limit = self.limits.max_activity_executions;
+            let message = format!(
+                "The workflow exceeded the limit of {limit} activity executions in one run."
+            );
+            self.fault(idx, Fault::invalid_operation(message));
+            return;
+        }
+        let result = self
+            .evaluate_inputs(idx)
+            .and_then(|()| node.activity.execute(&mut ActivityContext::new(self, idx)));
+        match result {
+            Ok(()) => self.journal_if_suspended(idx),
+            Err(fault) => self.fault(idx, fault),
+        }
+    }
+
+    /// A running context for a work item (not yet added).
+    fn new_context(&self, item: WorkItem) -> ExecutionContext {
+        let node = self.workflow.node(item.node);
+        ExecutionContext {
             id: self.ids.new_id(),
             node: item.node,
             parent: item.owner,
@@ -230,25 +253,26 @@ impl<'w> Execution<'w> {
             exception: None,
             started_at: self.clock.now(),
             completed_at: None,
-        };
-        let idx = self.contexts.add(context);
-        self.journal(idx, "Started", None, None);
-        self.executed += 1;
-        if self.executed > self.limits.max_activity_executions {
-            let limit = self.limits.max_activity_executions;
-            let message = format!(
-                "The workflow exceeded the limit of {limit} activity executions in one run."
-            );
-            self.fault(idx, Fault::invalid_operation(message));
-            return;
         }
-        let result = self
-            .evaluate_inputs(idx)
-            .and_then(|()| node.activity.execute(&mut ActivityContext::new(self, idx)));
-        match result {
-            Ok(()) => self.journal_if_suspended(idx),
-            Err(fault) => self.fault(idx, fault),
+    }
+
+    /// The inputs of `node` evaluated outside any run, as Elsa's trigger indexer does: in a
+    /// context of their own (no parent, so no workflow variables in scope). An input whose
+    /// expression fails is left out.
+    pub fn evaluate_detached(&mut self, node: NodeIdx) -> Map<String, Value> {
+        let idx = self.contexts.add(self.new_context(WorkItem {
+            node,
+            owner: None,
+            input: Map::new(),
+            variables: Vec::new(),
+        }));
+        let mut inputs = Map::new();
+        for binding in &self.workflow.node(node).inputs {
+            if let Ok(value) = self.evaluate(idx, &binding.expression, &binding.value_type) {
+                inputs.insert(binding.name.to_owned(), value);
+            }
         }
+        inputs
     }
 
     /// Journals `Suspended` when the activity is still running and waits on a bookmark.

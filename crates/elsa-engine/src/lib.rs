@@ -87,10 +87,12 @@ mod registry;
 mod resume;
 mod scheduler;
 mod state;
+mod triggers;
 mod values;
 mod variables;
 mod workflow;
 
+pub use activities::http_endpoint::normalize_route;
 pub use bookmarks::bookmark_hash;
 pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock};
 pub use effects::{
@@ -107,4 +109,5 @@ pub use registry::{
     ActivityDescriptor, ActivityKind, ActivityRegistry, DefaultValue, InputDescriptor,
     OutputDescriptor, PortDescriptor, PortType,
 };
+pub use triggers::Trigger;
 pub use workflow::Workflow;

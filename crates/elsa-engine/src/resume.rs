@@ -35,6 +35,7 @@ pub(crate) fn restore<'w>(
         name: state.name.clone(),
         input: state.input.clone(),
         trigger_activity_id: None,
+        trigger_input: Map::new(),
         parent_workflow_instance_id: state.parent_workflow_instance_id.clone(),
         properties: state.properties.clone(),
     };

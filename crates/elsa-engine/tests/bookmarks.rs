@@ -258,6 +258,46 @@ fn scheduling_activities_bookmark_their_resume_time() {
 }
 
 #[test]
+fn triggers_are_listed_with_their_inputs_and_an_http_trigger_outputs_its_request() {
+    let workflow = load(
+        json!({"id": "Seq", "type": "Elsa.Sequence", "activities": [
+            {"id": "Http", "type": "Elsa.HttpEndpoint", "path": "orders/{id}",
+             "supportedMethods": {"typeName": "List<String>", "expression": {"type": "Object", "value": "[\"POST\"]"}},
+             "customProperties": {"canStartWorkflow": true}},
+            write_line("W", js("getOutputFrom('Http', 'RouteData').id")),
+            {"id": "Cron", "type": "Elsa.Cron",
+             "cronExpression": {"typeName": "String", "expression": {"type": "JavaScript", "value": "'0 0 * * * ' + '*'"}},
+             "customProperties": {"canStartWorkflow": true}},
+            {"id": "Later", "type": "Elsa.HttpEndpoint", "path": "not-a-trigger"}]}),
+        json!([]),
+    );
+    let triggers = Engine::default().triggers(&workflow, &clock(), &SequentialIds::new());
+    let listed: Vec<_> = triggers
+        .iter()
+        .map(|t| (t.activity_id.as_str(), t.type_name))
+        .collect();
+    assert_eq!(
+        listed,
+        [("Http", "Elsa.HttpEndpoint"), ("Cron", "Elsa.Cron")]
+    );
+    assert_eq!(triggers[0].inputs["Path"], json!("orders/{id}"));
+    assert_eq!(triggers[0].inputs["SupportedMethods"], json!(["POST"]));
+    assert_eq!(triggers[1].inputs["CronExpression"], json!("0 0 * * * *"));
+
+    let request = StartRequest {
+        trigger_activity_id: Some("Http".into()),
+        trigger_input: Map::from_iter([("RouteData".to_owned(), json!({"id": "42"}))]),
+        ..StartRequest::new("instance-1")
+    };
+    let started = Engine::default().start(&workflow, request, &clock(), &SequentialIds::new());
+    // The trigger completed at once with the request as its output; the Cron, not the
+    // trigger of this run, waits.
+    assert_eq!(started.lines, ["42"]);
+    let waiting: Vec<_> = started.bookmarks.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(waiting, ["Elsa.Cron"]);
+}
+
+#[test]
 fn an_http_endpoint_waits_per_method_and_resumes_with_the_request() {
     let workflow = load(
         json!({"id": "Seq", "type": "Elsa.Sequence", "activities": [

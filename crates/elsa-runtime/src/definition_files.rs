@@ -89,8 +89,14 @@ impl Runtime {
         Ok(definition)
     }
 
-    /// Imports a definition file and publishes it, whatever its `isPublished` says (Elsa's
-    /// `POST /workflow-definitions/import` then `.../{definitionId}/publish`).
+    /// Imports a definition file as a draft, whatever its `isPublished` says (Elsa's
+    /// `POST /workflow-definitions/import`).
+    pub async fn import(&self, json: &Value) -> Result<SaveOutcome, RuntimeError> {
+        self.save_definition(input_of(json)?, false).await
+    }
+
+    /// Imports a definition file and publishes it (the import, then
+    /// `POST .../{definitionId}/publish`).
     pub async fn import_published(&self, json: &Value) -> Result<SaveOutcome, RuntimeError> {
         self.save_definition(input_of(json)?, true).await
     }

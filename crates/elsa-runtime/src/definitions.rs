@@ -2,7 +2,7 @@
 //! most one published version per definition; saving over a published version starts a new
 //! draft version; publishing makes the latest version the published one.
 
-use crate::{Runtime, RuntimeError};
+use crate::{Runtime, RuntimeError, ValidationError};
 use elsa_model::{VersionOptions, WorkflowDefinition, WorkflowDefinitionInput};
 
 /// Result of a save or publish.
@@ -10,6 +10,9 @@ use elsa_model::{VersionOptions, WorkflowDefinition, WorkflowDefinitionInput};
 pub struct SaveOutcome {
     pub definition: WorkflowDefinition,
     pub already_published: bool,
+    /// What publish validation found; only warnings here, since with
+    /// `FailOnValidationErrors` they fail the publish instead.
+    pub validation_errors: Vec<ValidationError>,
 }
 
 impl Runtime {
@@ -86,6 +89,7 @@ impl Runtime {
         Ok(SaveOutcome {
             definition: draft,
             already_published: false,
+            validation_errors: Vec::new(),
         })
     }
 
@@ -103,6 +107,7 @@ impl Runtime {
             return Ok(SaveOutcome {
                 definition: latest,
                 already_published: true,
+                validation_errors: Vec::new(),
             });
         }
         self.publish_version(latest).await
@@ -112,8 +117,16 @@ impl Runtime {
         &self,
         mut version: WorkflowDefinition,
     ) -> Result<SaveOutcome, RuntimeError> {
-        // A version that cannot run is never published.
-        self.load_definition(&version).await?;
+        // A version that cannot run is never published; one whose triggers are invalid only
+        // when validation errors fail the publish.
+        let (workflow, _) = self.load_definition(&version).await?;
+        let triggers = self.triggers_of(&workflow);
+        let validation_errors = self
+            .validate_triggers(&version.definition_id, &triggers)
+            .await?;
+        if self.fail_on_validation_errors && !validation_errors.is_empty() {
+            return Err(RuntimeError::ValidationFailed(validation_errors));
+        }
         let mut changed: Vec<WorkflowDefinition> = self
             .definitions
             .versions(&version.definition_id)
@@ -140,6 +153,7 @@ impl Runtime {
                 .pop()
                 .expect("the published version was pushed last"),
             already_published: false,
+            validation_errors,
         })
     }
 }

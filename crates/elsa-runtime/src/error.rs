@@ -1,3 +1,4 @@
+use crate::ValidationError;
 use elsa_engine::{LoadError, ResumeError};
 use elsa_store::StoreError;
 use thiserror::Error;
@@ -27,4 +28,12 @@ pub enum RuntimeError {
     InvalidDefinitionFile(String),
     #[error("workflow definition {0} is read-only")]
     ReadOnly(String),
+    /// Publishing found validation errors and `FailOnValidationErrors` is on.
+    #[error("the workflow cannot be published: {}", messages(.0))]
+    ValidationFailed(Vec<ValidationError>),
+}
+
+fn messages(errors: &[ValidationError]) -> String {
+    let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+    messages.join(" ")
 }

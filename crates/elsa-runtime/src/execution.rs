@@ -46,12 +46,21 @@ pub struct ExecuteRequest {
     /// Run properties, kept in `workflowState.properties` (e.g. `Flowchart:ExecutionMode`).
     /// Elsa's execute endpoint has no field for them; hosts and tests pass them here.
     pub properties: Map<String, Value>,
+    /// What the trigger activity gets from its stimulus (see `StartRequest::trigger_input`).
+    pub trigger_input: Map<String, Value>,
 }
 
 /// The instance as committed after its first run.
 #[derive(Debug, Clone)]
 pub struct ExecuteOutcome {
     pub instance: WorkflowInstance,
+}
+
+/// A request's runs settled: the instance it was about, and the effects left for the caller
+/// (those the runtime does not perform itself, such as `HttpResponse`), in order.
+pub(crate) struct Settled {
+    pub outcome: ExecuteOutcome,
+    pub unperformed: Vec<Effect>,
 }
 
 impl Runtime {
@@ -69,6 +78,7 @@ impl Runtime {
             .ok_or_else(|| RuntimeError::DefinitionNotFound(definition_id.to_string()))?;
         self.run_new(&self.workflow(&definition).await?, request)
             .await
+            .map(|settled| settled.outcome)
     }
 
     /// Runs a workflow given inline (`POST /workflow-definitions/execute`). The definition is
@@ -86,7 +96,7 @@ impl Runtime {
             format!("inline-{}", &hex::encode(digest)[..16])
         });
         if let Some(loaded) = hashed.as_deref().and_then(|id| self.cached(id)) {
-            return self.run_new(&loaded, request).await;
+            return self.run_new(&loaded, request).await.map(|s| s.outcome);
         }
         let root = input.root_activity();
         let id = input.definition_id.clone().or(hashed).unwrap_or_default();
@@ -126,13 +136,14 @@ impl Runtime {
         };
         self.run_new(&self.workflow(&definition).await?, request)
             .await
+            .map(|settled| settled.outcome)
     }
 
-    async fn run_new(
+    pub(crate) async fn run_new(
         &self,
         loaded: &Loaded,
         request: ExecuteRequest,
-    ) -> Result<ExecuteOutcome, RuntimeError> {
+    ) -> Result<Settled, RuntimeError> {
         let result = self.engine.start(
             &loaded.workflow,
             StartRequest {
@@ -142,6 +153,7 @@ impl Runtime {
                 input: request.input,
                 trigger_activity_id: request.trigger_activity_id,
                 properties: request.properties,
+                trigger_input: request.trigger_input,
                 ..StartRequest::default()
             },
             self.clock.as_ref(),
@@ -159,6 +171,16 @@ impl Runtime {
         instance_id: &str,
         request: ResumeRequest,
     ) -> Result<ExecuteOutcome, RuntimeError> {
+        self.resume_settled(instance_id, request)
+            .await
+            .map(|settled| settled.outcome)
+    }
+
+    pub(crate) async fn resume_settled(
+        &self,
+        instance_id: &str,
+        request: ResumeRequest,
+    ) -> Result<Settled, RuntimeError> {
         let (outcome, effects) = self.resume_once(instance_id, request).await?;
         self.settle(outcome, effects, true).await
     }
@@ -235,13 +257,15 @@ impl Runtime {
     /// parent's bookmark with the child's result (under [`CHILD_WORKFLOW_RESULT_INPUT`]) — at
     /// once, or when the child finishes if the parent waits for completion. Children run
     /// inline, before the parent continues; background dispatch too, for now. Returns `top`
-    /// as last committed. With `notify_parent`, `top` finishing resumes its waiting parent.
+    /// as last committed, with the effects the caller performs (HTTP responses), in order.
+    /// With `notify_parent`, `top` finishing resumes its waiting parent.
     async fn settle(
         &self,
         mut top: ExecuteOutcome,
         effects: Vec<Effect>,
         notify_parent: bool,
-    ) -> Result<ExecuteOutcome, RuntimeError> {
+    ) -> Result<Settled, RuntimeError> {
+        let mut unperformed = Vec::new();
         let mut queue: VecDeque<FollowUp> = effects.into_iter().map(FollowUp::Effect).collect();
         if notify_parent && let Some(resume) = self.waiting_parent(&top.instance).await? {
             queue.push_back(resume);
@@ -282,6 +306,7 @@ impl Runtime {
                             name: None,
                             input,
                             trigger_activity_id: None,
+                            trigger_input: Map::new(),
                             parent_workflow_instance_id: Some(parent_instance_id.clone()),
                             properties,
                         },
@@ -300,6 +325,10 @@ impl Runtime {
                             },
                         });
                     (child, effects, then)
+                }
+                FollowUp::Effect(effect @ Effect::HttpResponse { .. }) => {
+                    unperformed.push(effect);
+                    continue;
                 }
                 FollowUp::Effect(_) => continue,
                 FollowUp::Resume {
@@ -333,7 +362,10 @@ impl Runtime {
                 top = outcome;
             }
         }
-        Ok(top)
+        Ok(Settled {
+            outcome: top,
+            unperformed,
+        })
     }
 
     /// The resumption of the parent waiting for `child`, once `child` has finished.
@@ -401,7 +433,10 @@ impl Runtime {
     }
 
     /// The executable form of a definition version; published versions are loaded once.
-    async fn workflow(&self, definition: &WorkflowDefinition) -> Result<Loaded, RuntimeError> {
+    pub(crate) async fn workflow(
+        &self,
+        definition: &WorkflowDefinition,
+    ) -> Result<Loaded, RuntimeError> {
         if let Some(hit) = definition
             .is_published
             .then(|| self.cached(&definition.id))
@@ -459,8 +494,10 @@ impl Runtime {
 
     /// Called when `definition` was stored: a new version may change what cached workflows
     /// that inline workflows used as activities would resolve (it may also have stopped being
-    /// usable as one), so those are dropped; the rest of the cache stays.
+    /// usable as one), so those are dropped; the rest of the cache stays. The trigger route
+    /// table is rebuilt on its next use.
     pub(crate) fn definition_stored(&self, _definition: &WorkflowDefinition) {
+        self.invalidate_triggers();
         self.loaded
             .lock()
             .expect("cache lock")
@@ -484,7 +521,7 @@ fn child_result(child: &WorkflowInstance) -> Map<String, Value> {
 /// A definition version ready to run.
 #[derive(Clone)]
 pub(crate) struct Loaded {
-    workflow: Arc<Workflow>,
+    pub(crate) workflow: Arc<Workflow>,
     is_system: bool,
     /// Inlines workflows used as activities (the versions published when it was loaded).
     uses_activities: bool,

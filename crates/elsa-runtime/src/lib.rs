@@ -6,22 +6,29 @@
 //! supplied.
 
 mod activities;
+mod cron_format;
 mod definition_files;
 mod definitions;
 mod error;
 mod execution;
+mod http_workflows;
+mod triggers;
 
 pub use definition_files::parse_definition_file;
 pub use definitions::SaveOutcome;
 pub use error::RuntimeError;
 pub use execution::{ExecuteOutcome, ExecuteRequest};
+pub use http_workflows::{HttpOutcome, HttpRequest, WrittenResponse};
+pub use triggers::ValidationError;
 
 use elsa_engine::{Clock, Engine, IdGenerator};
 use elsa_store::migrate::{self, Module};
 use elsa_store::{Database, DbSettings, DefinitionStore, InstanceStore, SqliteSettings};
 use execution::Loaded;
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
+use triggers::RouteTable;
 
 /// Where WriteLine text goes (the server's stdout; a buffer in tests).
 pub type ConsoleSink = Arc<dyn Fn(&str) + Send + Sync>;
@@ -37,6 +44,14 @@ pub struct Runtime {
     /// Loaded workflows of published versions, by version id. Published versions never change
     /// (saving over one creates a new version), so entries never go stale.
     loaded: Mutex<HashMap<String, Loaded>>,
+    /// Elsa's `FailOnValidationErrors`: a publish with validation errors fails (else they
+    /// come back as warnings).
+    fail_on_validation_errors: bool,
+    /// The HTTP route table (a cache of the published definitions, see `triggers`); async so
+    /// that concurrent requests wait for one rebuild instead of each doing their own.
+    routes: tokio::sync::Mutex<Option<Arc<RouteTable>>>,
+    /// Bumped whenever a definition is stored; a table built at an older one is rebuilt.
+    trigger_generation: AtomicU64,
 }
 
 impl Runtime {
@@ -56,7 +71,17 @@ impl Runtime {
             ids,
             console,
             loaded: Mutex::new(HashMap::new()),
+            fail_on_validation_errors: true,
+            routes: tokio::sync::Mutex::new(None),
+            trigger_generation: AtomicU64::new(0),
         }
+    }
+
+    /// Elsa's `FailOnValidationErrors` (default `true`): with `false`, publishing succeeds
+    /// despite validation errors and returns them as warnings.
+    pub fn with_fail_on_validation_errors(mut self, fail: bool) -> Self {
+        self.fail_on_validation_errors = fail;
+        self
     }
 
     /// The engine, for its activity registry.

@@ -33,17 +33,20 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{line}");
     });
-    let runtime = Arc::new(Runtime::new(
-        Engine::new(EngineOptions {
-            flowchart_mode: settings.flowchart_mode.value,
-            ..EngineOptions::default()
-        }),
-        management,
-        databases.get(Module::Runtime).clone(),
-        Arc::new(SystemClock),
-        Arc::new(RandomIds),
-        stdout,
-    ));
+    let runtime = Arc::new(
+        Runtime::new(
+            Engine::new(EngineOptions {
+                flowchart_mode: settings.flowchart_mode.value,
+                ..EngineOptions::default()
+            }),
+            management,
+            databases.get(Module::Runtime).clone(),
+            Arc::new(SystemClock),
+            Arc::new(RandomIds),
+            stdout,
+        )
+        .with_fail_on_validation_errors(settings.fail_on_validation_errors.value),
+    );
     let health = Arc::new(Health {
         databases: databases
             .modules

@@ -14,10 +14,14 @@ use chrono::{TimeZone, Utc};
 use elsa_engine::{Engine, EngineOptions, FixedClock, FlowchartMode, SequentialIds};
 use elsa_model::{VersionOptions, WorkflowSubStatus};
 use elsa_runtime::{ExecuteOutcome, ExecuteRequest, Runtime, RuntimeError, parse_definition_file};
+use elsa_store::InstanceFilter;
+use rest_harness::{RestHarness, RestResponse};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+mod rest_harness;
 
 const BASELINE: &str = "tests/conformance-baseline.txt";
 
@@ -147,8 +151,9 @@ async fn run_case(dir: &Path, harness: &Value, case: &Value) -> Verdict {
     if case["observable"] != json!(true) {
         return Verdict::Skip("not observable through the API".into());
     }
-    if case.get("steps").is_some() {
-        return Verdict::Skip("needs a multi-step flow".into());
+    let by = case["start"]["by"].as_str().unwrap_or_default();
+    if case.get("steps").is_some() || by == "http_trigger" || by == "publish" {
+        return run_rest_case(dir, case).await;
     }
     let expect = case["expect"].as_object().cloned().unwrap_or_default();
     if let Some(key) = expect.keys().find(|key| !CHECKED.contains(&key.as_str())) {
@@ -163,13 +168,6 @@ async fn run_case(dir: &Path, harness: &Value, case: &Value) -> Verdict {
         );
     }
     let start = &case["start"];
-    let by = start["by"].as_str().unwrap_or_default();
-    if by == "http_trigger" {
-        return Verdict::Skip("needs HTTP triggers".into());
-    }
-    if by == "publish" {
-        return Verdict::Skip("needs publish validation results".into());
-    }
 
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = lines.clone();
@@ -678,6 +676,257 @@ async fn check_child_instance(
                 }
             }
             other => return Err(format!("the runner does not check child_instance.{other}")),
+        }
+    }
+    Ok(())
+}
+
+// Cases that start over REST or with a request to an HTTP workflow: they run through the real
+// router (`RestHarness`) around the case's runtime.
+
+/// Expectation keys `run_rest_case` checks (in `expect` and in each step's `expect`).
+const REST_CHECKED: &[&str] = &[
+    "publish_result",
+    "http_status",
+    "http_body",
+    "faulted_instances",
+];
+
+async fn run_rest_case(dir: &Path, case: &Value) -> Verdict {
+    if case["observable"] != json!(true) {
+        return Verdict::Skip("not observable through the API".into());
+    }
+    let steps = case["steps"].as_array().cloned().unwrap_or_default();
+    let expects = std::iter::once(&case["expect"]).chain(steps.iter().map(|s| &s["expect"]));
+    for expect in expects {
+        let keys = expect.as_object().into_iter().flat_map(|e| e.keys());
+        if let Some(key) = keys
+            .into_iter()
+            .find(|k| !REST_CHECKED.contains(&k.as_str()))
+        {
+            return Verdict::Skip(format!("the runner does not check '{key}' yet"));
+        }
+    }
+    let setup = case["setup"].as_array().cloned().unwrap_or_default();
+    let mut fail_on_validation_errors = true;
+    for config in setup
+        .iter()
+        .filter_map(|step| step["server_config"].as_object())
+    {
+        for (key, value) in config {
+            match (key.as_str(), value) {
+                ("fail_on_validation_errors", Value::Bool(fail)) => {
+                    fail_on_validation_errors = *fail;
+                }
+                // HTTP workflows are always served.
+                ("http_module", _) => {}
+                _ => return Verdict::Skip(format!("needs server configuration {key}: {value}")),
+            }
+        }
+    }
+    let runtime = Runtime::in_memory(
+        Engine::default(),
+        Arc::new(FixedClock(
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        )),
+        Arc::new(SequentialIds::new()),
+        Arc::new(|_: &str| {}),
+    )
+    .await
+    .expect("an in-memory runtime")
+    .with_fail_on_validation_errors(fail_on_validation_errors);
+    let runtime = Arc::new(runtime);
+    let rest = RestHarness::new(runtime.clone()).await;
+
+    // With a `publish` start, the setup's import is only the import: the start is its publish.
+    let start = &case["start"];
+    let publish_starts = start["by"] == "publish";
+    let mut imported = None;
+    for step in &setup {
+        if let Some(file) = step["import_publish"].as_str() {
+            let definition_id = match import(&runtime, dir, file).await {
+                Ok(id) => id,
+                Err(error) => return Verdict::Fail(error),
+            };
+            if !publish_starts {
+                publish(&rest, &definition_id).await;
+            }
+            imported = Some(definition_id);
+        } else if let Some(preload) = step.get("preload") {
+            let names = match preload {
+                Value::Array(names) => names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                _ => json_files(dir),
+            };
+            for file in names {
+                if let Err(error) = load(&runtime, dir, &file, false).await {
+                    return Verdict::Fail(error);
+                }
+            }
+        } else if step.get("server_config").is_none() {
+            return Verdict::Skip(format!("needs setup step {step}"));
+        }
+    }
+
+    for (i, step) in steps.iter().enumerate() {
+        let action = step["do"].as_str().unwrap_or_default();
+        let Some(file) = action
+            .strip_prefix("import_publish ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .filter(|_| action.contains("then publish"))
+        else {
+            return Verdict::Skip(format!("the runner does not understand step '{action}'"));
+        };
+        let definition_id = match import(&runtime, dir, file).await {
+            Ok(id) => id,
+            Err(error) => return Verdict::Fail(error),
+        };
+        let response = publish(&rest, &definition_id).await;
+        if let Err(difference) = check_rest(&step["expect"], &[response], &runtime).await {
+            return Verdict::Fail(format!("step {}: {difference}", i + 1));
+        }
+    }
+
+    let responses = match start["by"].as_str() {
+        Some("publish") => {
+            let id = start["definition_id"]
+                .as_str()
+                .filter(|id| !id.starts_with('<'))
+                .map(str::to_owned)
+                .or(imported);
+            let Some(id) = id else {
+                return Verdict::Fail("no definition to publish".into());
+            };
+            vec![publish(&rest, &id).await]
+        }
+        Some("http_trigger") => http_requests(&rest, start).await,
+        _ => Vec::new(),
+    };
+    match check_rest(&case["expect"], &responses, &runtime).await {
+        Ok(()) => Verdict::Pass,
+        Err(difference) => Verdict::Fail(difference),
+    }
+}
+
+/// Imports a scenario file as a draft (what `POST /workflow-definitions/import` does; the
+/// router has no import route yet); returns its definition id.
+async fn import(runtime: &Runtime, dir: &Path, file: &str) -> Result<String, String> {
+    let bytes = std::fs::read(dir.join(file)).map_err(|e| format!("{file}: {e}"))?;
+    let json = parse_definition_file(&bytes).map_err(|e| format!("{file}: {e}"))?;
+    let imported = runtime
+        .import(&json)
+        .await
+        .map_err(|e| format!("{file}: {e}"))?;
+    Ok(imported.definition.definition_id)
+}
+
+async fn publish(rest: &RestHarness, definition_id: &str) -> RestResponse {
+    rest.post_json(
+        &format!("/elsa/api/workflow-definitions/{definition_id}/publish"),
+        &json!({}),
+    )
+    .await
+}
+
+/// The start's request, `repeat` times, all at once.
+async fn http_requests(rest: &RestHarness, start: &Value) -> Vec<RestResponse> {
+    let request = &start["request"];
+    let method = request["method"].as_str().unwrap_or("GET").to_owned();
+    let path = request["path"].as_str().unwrap_or("/").to_owned();
+    let content_type = request["content_type"].as_str().map(str::to_owned);
+    let body = request["body"]
+        .as_str()
+        .unwrap_or_default()
+        .as_bytes()
+        .to_vec();
+    let repeat = start["repeat"].as_u64().unwrap_or(1);
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..repeat {
+        let (rest, method, path) = (rest.clone(), method.clone(), path.clone());
+        let (content_type, body) = (content_type.clone(), body.clone());
+        requests.spawn(async move {
+            rest.send(&method, &path, content_type.as_deref(), body)
+                .await
+        });
+    }
+    requests.join_all().await
+}
+
+/// Checks one expectation block against the responses of its action.
+async fn check_rest(
+    expect: &Value,
+    responses: &[RestResponse],
+    runtime: &Runtime,
+) -> Result<(), String> {
+    for (key, expected) in expect.as_object().into_iter().flatten() {
+        match key.as_str() {
+            "publish_result" => {
+                let response = responses.first().ok_or("no publish response")?;
+                let body = response.json();
+                let (succeeded, messages) = match response.status.as_u16() {
+                    200 => (true, &body["validationErrors"]),
+                    400 => (false, &body["errors"]["generalErrors"]),
+                    other => return Err(format!("publish answered {other}: {}", response.text())),
+                };
+                let messages: Vec<Value> = messages
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|m| m.get("message").unwrap_or(m).clone())
+                    .collect();
+                same(
+                    "publish succeeded",
+                    &json!(succeeded),
+                    &expected["succeeded"],
+                )?;
+                same(
+                    "publish validation errors",
+                    &json!(messages),
+                    &expected["validation_errors"],
+                )?;
+            }
+            "http_status" => {
+                for response in responses {
+                    let status = response.status.as_u16();
+                    let matches = match expected {
+                        Value::String(class) if class == "2xx" => (200..300).contains(&status),
+                        _ => json!(status) == *expected,
+                    };
+                    if !matches {
+                        return Err(format!(
+                            "HTTP status is {status}, expected {expected}: {}",
+                            response.text()
+                        ));
+                    }
+                }
+            }
+            "http_body" => {
+                for response in responses {
+                    same("HTTP body", &json!(response.text()), expected)?;
+                }
+            }
+            "faulted_instances" => {
+                let definition_ids: Vec<String> =
+                    serde_json::from_value(expected["definition_ids"].clone()).unwrap_or_default();
+                let faulted = runtime
+                    .instances()
+                    .list(&InstanceFilter {
+                        definition_ids: Some(definition_ids),
+                        sub_statuses: Some(vec![WorkflowSubStatus::Faulted]),
+                        ..InstanceFilter::default()
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?;
+                same(
+                    "faulted instances",
+                    &json!(faulted.total_count),
+                    &expected["count"],
+                )?;
+            }
+            _ => unreachable!("unchecked keys are skipped before the run"),
         }
     }
     Ok(())

@@ -40,6 +40,14 @@ pub enum InstanceOrder {
     Name,
 }
 
+/// A bookmark with the instance it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredBookmark {
+    pub workflow_instance_id: String,
+    pub correlation_id: Option<String>,
+    pub bookmark: Bookmark,
+}
+
 #[derive(Clone, Debug)]
 pub struct InstanceStore {
     db: Database,
@@ -124,6 +132,26 @@ impl InstanceStore {
                 .await?
         });
         Ok(rows.into_iter().map(|(Json(b),)| b).collect())
+    }
+
+    /// Every instance's bookmarks of one stimulus (`Elsa.HttpEndpoint`, ...), oldest first.
+    pub async fn bookmarks_named(&self, name: &str) -> Result<Vec<StoredBookmark>> {
+        let rows: Vec<(String, Option<String>, Json<Bookmark>)> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as("SELECT workflow_instance_id, correlation_id, data FROM \"Elsa_Bookmarks\" WHERE name = $1 ORDER BY created_at, id")
+                    .bind(name)
+                    .fetch_all(p)
+                    .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(workflow_instance_id, correlation_id, Json(bookmark))| StoredBookmark {
+                    workflow_instance_id,
+                    correlation_id,
+                    bookmark,
+                },
+            )
+            .collect())
     }
 
     /// A slice of the instance's journal in sequence order, and its total length.

@@ -24,7 +24,7 @@ pub use commit::InstanceCommit;
 pub use definitions::{DefinitionFilter, DefinitionOrder, DefinitionStore};
 pub use error::{Result, StoreError};
 pub use identity::{Application, IdentityStore, Role, User};
-pub use instances::{InstanceFilter, InstanceOrder, InstanceStore};
+pub use instances::{InstanceFilter, InstanceOrder, InstanceStore, StoredBookmark};
 pub use migrate::Module;
 pub use pool::Database;
 pub use query::{Page, PageRequest};

@@ -371,6 +371,25 @@ async fn instances(db: &Database) {
     assert_eq!(v, 1);
     assert_eq!(store.get("i1").await.unwrap(), Some((suspended.clone(), 1)));
     assert_eq!(store.bookmarks("i1").await.unwrap().len(), 1);
+    let named = store
+        .bookmarks_named(&bookmark("b1", "i1").name)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            named.len(),
+            named[0].workflow_instance_id.as_str(),
+            named[0].bookmark.id.as_str()
+        ),
+        (1, "i1", "b1")
+    );
+    assert!(
+        store
+            .bookmarks_named("Elsa.Nothing")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Creating the same instance twice fails and leaves the first write intact.
     let dup = store

@@ -1,7 +1,8 @@
 //! `Elsa.HttpEndpoint`: as the workflow's trigger it completes at once (the runtime matched the
 //! request to its trigger); inside a workflow it waits for a request — one bookmark
 //! `Elsa.HttpEndpoint {path, method}` per supported method, lower-cased as Elsa hashes them.
-//! The runtime resumes it with the request data as input; those keys become its outputs.
+//! The runtime resumes it with the request data as input (or, as the trigger, starts the run
+//! with it as [`crate::StartRequest::trigger_input`]); those keys become its outputs.
 
 use super::Activity;
 use crate::activity_context::ActivityContext;
@@ -72,13 +73,30 @@ pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
 #[derive(Debug)]
 struct HttpEndpoint;
 
+/// A route as Elsa keys HTTP triggers and bookmarks: lower case, one leading slash, no
+/// trailing slash (`Orders/{id}/` → `/orders/{id}`).
+pub fn normalize_route(path: &str) -> String {
+    format!("/{}", path.trim().trim_matches('/').to_lowercase())
+}
+
+/// Copies the request data the runtime passed into the outputs.
+fn set_request_outputs(cx: &mut ActivityContext<'_, '_>, request: &Map<String, Value>) {
+    for output in OUTPUTS {
+        if let Some(value) = request.get(output.name) {
+            cx.set_output(output.name, value.clone());
+        }
+    }
+}
+
 impl Activity for HttpEndpoint {
     fn execute(&self, cx: &mut ActivityContext<'_, '_>) -> Result<(), Fault> {
         if cx.is_trigger() {
+            let request = cx.trigger_input().clone();
+            set_request_outputs(cx, &request);
             cx.complete();
             return Ok(());
         }
-        let path = display(cx.input("Path")).to_lowercase();
+        let path = normalize_route(&display(cx.input("Path")));
         let methods = match cx.input("SupportedMethods") {
             Value::Array(methods) if !methods.is_empty() => methods.clone(),
             _ => vec![Value::from("GET")],
@@ -99,11 +117,7 @@ impl Activity for HttpEndpoint {
         _bookmark: &Bookmark,
         input: &Map<String, Value>,
     ) -> Result<(), Fault> {
-        for output in OUTPUTS {
-            if let Some(value) = input.get(output.name) {
-                cx.set_output(output.name, value.clone());
-            }
-        }
+        set_request_outputs(cx, input);
         cx.complete();
         Ok(())
     }

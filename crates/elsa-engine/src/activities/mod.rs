@@ -28,7 +28,7 @@ pub(crate) mod flowchart;
 mod for_each;
 mod for_loop;
 mod fork;
-mod http_endpoint;
+pub(crate) mod http_endpoint;
 mod http_request;
 mod if_else;
 mod log;

@@ -144,6 +144,7 @@ pub fn load(
         identity: identity::resolve(&config)?,
         log_level: setting(&config, "Logging:LogLevel:Default", "Information"),
         flowchart_mode: flowchart_mode(&config)?,
+        fail_on_validation_errors: fail_on_validation_errors(&config)?,
     };
     Ok(Loaded {
         settings,
@@ -233,6 +234,28 @@ fn flowchart_mode(config: &Configuration) -> Result<Setting<FlowchartMode>, Conf
             });
         }
     };
+    Ok(Setting {
+        value,
+        origin: Origin::of(entry),
+    })
+}
+
+/// `Elsa:Management:FailOnValidationErrors`: a .NET boolean, `true` unless set.
+fn fail_on_validation_errors(config: &Configuration) -> Result<Setting<bool>, ConfigError> {
+    const KEY: &str = "Elsa:Management:FailOnValidationErrors";
+    let Some(entry) = config.entry(KEY) else {
+        return Ok(Setting {
+            value: true,
+            origin: Origin::Derived(format!("default: {KEY} is not set")),
+        });
+    };
+    let value = elsa_store::connection_string::parse_bool(&entry.value).ok_or_else(|| {
+        ConfigError::InvalidBool {
+            key: entry.key.clone(),
+            value: entry.value.clone(),
+            from: entry.source.clone(),
+        }
+    })?;
     Ok(Setting {
         value,
         origin: Origin::of(entry),

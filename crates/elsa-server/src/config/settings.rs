@@ -26,6 +26,10 @@ pub struct ServerSettings {
     /// `Elsa:Flowchart:DefaultExecutionMode` (`CounterBased`, Elsa's default, or `TokenBased`):
     /// how flowcharts join. Elsa can also choose per run; its REST API cannot, so this is it.
     pub flowchart_mode: Setting<elsa_engine::FlowchartMode>,
+    /// `Elsa:Management:FailOnValidationErrors` (Elsa's `ManagementOptions`, default `true`):
+    /// a publish with validation errors fails; with `false` it succeeds and returns them as
+    /// warnings.
+    pub fail_on_validation_errors: Setting<bool>,
 }
 
 impl ServerSettings {

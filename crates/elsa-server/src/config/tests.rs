@@ -588,6 +588,42 @@ fn auto_migrate_defaults_and_override() {
 }
 
 #[test]
+fn fail_on_validation_errors_defaults_to_true_and_can_be_turned_off() {
+    let loaded = Fixture::new().loaded();
+    assert!(loaded.settings.fail_on_validation_errors.value);
+    assert_eq!(
+        loaded.settings.fail_on_validation_errors.origin.to_string(),
+        "default: Elsa:Management:FailOnValidationErrors is not set"
+    );
+    let loaded = Fixture::new()
+        .file(
+            "appsettings.json",
+            r#"{"Elsa":{"Management":{"FailOnValidationErrors":false}}}"#,
+        )
+        .loaded();
+    assert!(!loaded.settings.fail_on_validation_errors.value);
+    let loaded = Fixture::new()
+        .env("Elsa__Management__FailOnValidationErrors", "True")
+        .file(
+            "appsettings.json",
+            r#"{"Elsa":{"Management":{"FailOnValidationErrors":false}}}"#,
+        )
+        .loaded();
+    assert!(loaded.settings.fail_on_validation_errors.value);
+    assert_eq!(
+        loaded.settings.fail_on_validation_errors.origin.to_string(),
+        "Elsa:Management:FailOnValidationErrors = True, from environment variable Elsa__Management__FailOnValidationErrors"
+    );
+    let error = Fixture::new()
+        .env("Elsa__Management__FailOnValidationErrors", "sometimes")
+        .error();
+    assert!(
+        error.contains("Elsa:Management:FailOnValidationErrors = sometimes"),
+        "{error}"
+    );
+}
+
+#[test]
 fn flowchart_mode_defaults_to_counter_based_and_can_be_token_based() {
     let loaded = Fixture::new().loaded();
     assert_eq!(
