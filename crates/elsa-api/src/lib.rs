@@ -48,7 +48,7 @@ fn nest_paths(mut doc: utoipa::openapi::OpenApi, prefix: &str) -> utoipa::openap
 }
 
 /// Largest request body accepted (workflow definitions can be large, but not unbounded).
-const BODY_LIMIT: usize = 16 * 1024 * 1024;
+pub(crate) const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// The whole application: `/elsa/api/*` behind the API key, `/health/*` anonymous.
 pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Router {

@@ -73,9 +73,9 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::Resume(_)
             | RuntimeError::ResumeLimit(_)
             | RuntimeError::FollowUpLimit(_) => Self::bad_request(e.to_string()),
-            RuntimeError::InvalidWorkflow { .. } | RuntimeError::InvalidDefinitionFile(_) => {
-                Self::bad_request(e.to_string())
-            }
+            RuntimeError::InvalidWorkflow { .. }
+            | RuntimeError::InvalidDefinitionFile(_)
+            | RuntimeError::NotPublished(_) => Self::bad_request(e.to_string()),
             RuntimeError::ReadOnly(_) => Self {
                 status: StatusCode::FORBIDDEN,
                 message: e.to_string(),

@@ -27,4 +27,6 @@ pub enum RuntimeError {
     InvalidDefinitionFile(String),
     #[error("workflow definition {0} is read-only")]
     ReadOnly(String),
+    #[error("workflow definition {0} is not published")]
+    NotPublished(String),
 }

@@ -10,11 +10,15 @@ mod definition_files;
 mod definitions;
 mod error;
 mod execution;
+mod lifecycle;
+mod node_ids;
+mod references;
 
-pub use definition_files::parse_definition_file;
+pub use definition_files::{definition_input, parse_definition_file};
 pub use definitions::SaveOutcome;
 pub use error::RuntimeError;
 pub use execution::{ExecuteOutcome, ExecuteRequest};
+pub use lifecycle::ImportOutcome;
 
 use elsa_engine::{Clock, Engine, IdGenerator};
 use elsa_store::migrate::{self, Module};
@@ -81,6 +85,12 @@ impl Runtime {
             migrate::migrate(&settings, &db, module, &mut |_| {}).await?;
         }
         Ok(Self::new(engine, db.clone(), db, clock, ids, console))
+    }
+
+    /// A new id from the runtime's generator (for an instance a request announces before it
+    /// runs).
+    pub fn new_id(&self) -> String {
+        self.ids.new_id()
     }
 
     /// Read access to stored definitions.
