@@ -86,6 +86,8 @@ pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Ro
         .merge(health_routes)
         .fallback(|| async { problem::ApiError::not_found("no such route") })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // axum's extractors stop at 2 MB by default; definitions and imports may be larger.
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::new())
         .layer(CorsLayer::very_permissive().expose_headers([
             axum::http::HeaderName::from_static("x-elsa-workflow-instance-id"),

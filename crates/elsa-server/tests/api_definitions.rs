@@ -70,6 +70,16 @@ async fn save(server: &Server, model: Value, publish: bool) -> Value {
     saved["workflowDefinition"].clone()
 }
 
+/// Waits until the server's stdout holds `needle` (the capture thread reads it a moment after
+/// the workflow wrote it).
+async fn wait_output(server: &Server, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.output().contains(needle) {
+        assert!(Instant::now() < deadline, "`{needle}` never written");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn rels(item: &Value) -> Vec<&str> {
     item["links"]
         .as_array()
@@ -363,6 +373,25 @@ async fn read_only_definitions_answer_403() {
     ] {
         problem(request, 403).await;
     }
+    // Execute also answers GET, with the input as a JSON query value.
+    let resp = server
+        .get("/elsa/api/workflow-definitions/bg/execute?VersionOptions=Latest&input=%7B%22a%22%3A1%7D")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-elsa-workflow-cannot-start"], "False");
+    let state: Value = resp.json().await.unwrap();
+    assert_eq!(state["workflowState"]["input"]["a"], 1);
+    assert!(
+        problem(
+            server.get("/elsa/api/workflow-definitions/bg/execute?input=[1]"),
+            400
+        )
+        .await
+        .contains("'input'")
+    );
+
     let bulk: Value = body_of(
         server
             .post("/elsa/api/bulk-actions/delete/workflow-definitions/by-definition-id")
@@ -487,7 +516,7 @@ async fn export_then_import_round_trips_and_runs() {
         .await
         .unwrap();
     assert_eq!(run.status(), 200);
-    assert!(target.output().contains("imported and ran"));
+    wait_output(&target, "imported and ran").await;
 
     let again: Value = serde_json::from_str(
         &target
@@ -530,6 +559,17 @@ async fn export_then_import_round_trips_and_runs() {
         resp.json::<Value>().await.unwrap()["definitionId"],
         "renamed"
     );
+
+    // Definitions larger than axum's 2 MB default body limit still import.
+    let large =
+        json!({"definitionId": "large", "description": "x".repeat(3 << 20), "root": says("big")});
+    let resp = target
+        .post("/elsa/api/workflow-definitions/import")
+        .json(&large)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
 
     // import-files: a JSON file and the bulk-export zip of the source server.
     let zip_bytes = source
@@ -701,7 +741,7 @@ async fn dispatch_answers_at_once_and_runs_in_the_background() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(server.output().contains("dispatched"));
+    wait_output(&server, "dispatched").await;
 
     let bulk: Value = body_of(
         server
