@@ -373,25 +373,6 @@ async fn read_only_definitions_answer_403() {
     ] {
         problem(request, 403).await;
     }
-    // Execute also answers GET, with the input as a JSON query value.
-    let resp = server
-        .get("/elsa/api/workflow-definitions/bg/execute?VersionOptions=Latest&input=%7B%22a%22%3A1%7D")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["x-elsa-workflow-cannot-start"], "False");
-    let state: Value = resp.json().await.unwrap();
-    assert_eq!(state["workflowState"]["input"]["a"], 1);
-    assert!(
-        problem(
-            server.get("/elsa/api/workflow-definitions/bg/execute?input=[1]"),
-            400
-        )
-        .await
-        .contains("'input'")
-    );
-
     let bulk: Value = body_of(
         server
             .post("/elsa/api/bulk-actions/delete/workflow-definitions/by-definition-id")
@@ -742,6 +723,25 @@ async fn dispatch_answers_at_once_and_runs_in_the_background() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     wait_output(&server, "dispatched").await;
+
+    // Execute also answers GET, with the input as a JSON query value.
+    let resp = server
+        .get("/elsa/api/workflow-definitions/bg/execute?VersionOptions=Latest&input=%7B%22a%22%3A1%7D")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-elsa-workflow-cannot-start"], "False");
+    let state: Value = resp.json().await.unwrap();
+    assert_eq!(state["workflowState"]["input"]["a"], 1);
+    assert!(
+        problem(
+            server.get("/elsa/api/workflow-definitions/bg/execute?input=[1]"),
+            400
+        )
+        .await
+        .contains("'input'")
+    );
 
     let bulk: Value = body_of(
         server

@@ -16,6 +16,10 @@ use std::io::{Cursor, Read};
 /// Most definitions one upload may carry (a zip can hold many small files).
 const MAX_FILES: usize = 1_000;
 
+/// Most bytes the zips of one upload may inflate to, all entries together: a small archive
+/// must not expand into gigabytes.
+const MAX_INFLATED: u64 = 4 * crate::BODY_LIMIT as u64;
+
 /// `POST /workflow-definitions/import`.
 #[utoipa::path(post, path = "/workflow-definitions/import", tag = "workflow-definitions",
     request_body(content = Object, description = "A WorkflowDefinitionModel (e.g. an exported file)"),
@@ -87,6 +91,7 @@ pub async fn import_files(
     mut multipart: Multipart,
 ) -> Result<Json<Value>, ApiError> {
     let mut models = Vec::new();
+    let mut budget = MAX_INFLATED;
     while let Some(field) = multipart
         .next_field()
         .await
@@ -97,7 +102,7 @@ pub async fn import_files(
             .bytes()
             .await
             .map_err(|e| ApiError::bad_request(format!("file '{name}' could not be read: {e}")))?;
-        read_models(&name, &bytes, &mut models)?;
+        read_models(&name, &bytes, &mut budget, &mut models)?;
         if models.len() > MAX_FILES {
             return Err(ApiError::bad_request(format!(
                 "at most {MAX_FILES} definitions can be imported at once"
@@ -121,7 +126,12 @@ pub async fn import_files(
 }
 
 /// The definitions in one uploaded file: a zip's `.json` entries, or the file itself.
-fn read_models(name: &str, bytes: &[u8], out: &mut Vec<(String, Value)>) -> Result<(), ApiError> {
+fn read_models(
+    name: &str,
+    bytes: &[u8],
+    budget: &mut u64,
+    out: &mut Vec<(String, Value)>,
+) -> Result<(), ApiError> {
     if bytes.starts_with(b"PK\x03\x04") {
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
             ApiError::bad_request(format!("file '{name}' is not a readable zip archive: {e}"))
@@ -136,18 +146,18 @@ fn read_models(name: &str, bytes: &[u8], out: &mut Vec<(String, Value)>) -> Resu
             }
             let entry_name = format!("{name}/{inner}");
             let mut content = Vec::new();
-            // Bounded: an entry claiming a small size must not inflate without limit.
+            // Read one byte past the budget, to tell "exactly used up" from "too large".
             (&mut entry)
-                .take(crate::BODY_LIMIT as u64 + 1)
+                .take(*budget + 1)
                 .read_to_end(&mut content)
                 .map_err(|e| {
                     ApiError::bad_request(format!("file '{entry_name}' cannot be read: {e}"))
                 })?;
-            if content.len() > crate::BODY_LIMIT {
-                return Err(ApiError::bad_request(format!(
-                    "file '{entry_name}' is too large"
-                )));
-            }
+            *budget = budget.checked_sub(content.len() as u64).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "the zip archives inflate to more than {MAX_INFLATED} bytes"
+                ))
+            })?;
             out.push((entry_name.clone(), parse_model(&entry_name, &content)?));
             if out.len() > MAX_FILES {
                 return Ok(());
@@ -168,4 +178,43 @@ fn parse_model(name: &str, bytes: &[u8]) -> Result<Value, ApiError> {
         )));
     }
     Ok(camel_case_keys(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in entries {
+            writer.start_file(*name, options).unwrap();
+            writer.write_all(bytes).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn zips_yield_their_json_entries_within_the_inflation_budget() {
+        let archive = zip_of(&[
+            ("a.json", br#"{"Name": "A"}"#),
+            ("readme.txt", b"not a definition"),
+        ]);
+        let (mut budget, mut out) = (1_000, Vec::new());
+        read_models("upload.zip", &archive, &mut budget, &mut out).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].0, "upload.zip/a.json");
+        assert_eq!(out[0].1, serde_json::json!({"name": "A"}));
+        assert_eq!(budget, 1_000 - 13);
+
+        // A megabyte of zeros compresses to a kilobyte; it must not inflate past the budget.
+        let bomb = zip_of(&[("big.json", &vec![b' '; 1 << 20])]);
+        let error = read_models("bomb.zip", &bomb, &mut 4_096, &mut Vec::new()).unwrap_err();
+        assert!(error.message.contains("inflate"), "{}", error.message);
+
+        let error = read_models("x.json", b"[1]", &mut 10, &mut Vec::new()).unwrap_err();
+        assert!(error.message.contains("x.json"));
+    }
 }
