@@ -19,6 +19,7 @@ pub use definitions::SaveOutcome;
 pub use error::RuntimeError;
 pub use execution::{ExecuteOutcome, ExecuteRequest};
 pub use lifecycle::ImportOutcome;
+pub use node_ids::{ActivityNode, activity_nodes};
 
 use elsa_engine::{Clock, Engine, IdGenerator};
 use elsa_store::migrate::{self, Module};

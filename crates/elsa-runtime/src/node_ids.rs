@@ -88,6 +88,64 @@ fn visit(value: &mut Value, parent: &str, ids: &mut Generated) {
     }
 }
 
+/// One activity of a tree, as Elsa's workflow graph sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityNode {
+    pub node_id: String,
+    /// The property of the parent the activity hangs from, Pascal-cased (`Activities`, `Then`,
+    /// `Body`); `Root` for the root activity.
+    pub port: String,
+    /// Index of the parent in the list; `None` for the root activity.
+    pub parent: Option<usize>,
+    pub activity: Value,
+}
+
+/// Every activity of a stored tree, parents before children, with node ids as a save assigns
+/// them (trees stored as written may lack them).
+pub fn activity_nodes(root: &Value) -> Vec<ActivityNode> {
+    let mut root = root.clone();
+    assign_node_ids(&mut root);
+    let mut nodes = Vec::new();
+    collect_nodes(&root, None, "Root", &mut nodes);
+    nodes
+}
+
+fn collect_nodes(value: &Value, parent: Option<usize>, port: &str, out: &mut Vec<ActivityNode>) {
+    match value {
+        Value::Object(object) if is_activity(object) => {
+            out.push(ActivityNode {
+                node_id: object
+                    .get("nodeId")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                port: port.to_owned(),
+                parent,
+                activity: value.clone(),
+            });
+            let me = Some(out.len() - 1);
+            for (key, child) in object {
+                collect_nodes(child, me, &pascal(key), out);
+            }
+        }
+        Value::Object(object) => object
+            .values()
+            .for_each(|v| collect_nodes(v, parent, port, out)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| collect_nodes(v, parent, port, out)),
+        _ => {}
+    }
+}
+
+fn pascal(key: &str) -> String {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +186,21 @@ mod tests {
                 .is_none()
         );
         assert!(root["connections"][0].get("nodeId").is_none());
+
+        let nodes = activity_nodes(&root);
+        let summary: Vec<(&str, &str, Option<usize>)> = nodes
+            .iter()
+            .map(|n| (n.node_id.as_str(), n.port.as_str(), n.parent))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("Workflow1:Flowchart1", "Root", None),
+                ("Workflow1:Flowchart1:WriteLine1", "Activities", Some(0)),
+                ("Workflow1:Flowchart1:WriteLine2", "Activities", Some(0)),
+                ("Workflow1:Flowchart1:If1", "Activities", Some(0)),
+                ("Workflow1:Flowchart1:If1:Inner", "Then", Some(3)),
+            ]
+        );
     }
 }

@@ -780,3 +780,66 @@ async fn dispatch_answers_at_once_and_runs_in_the_background() {
         .contains("count")
     );
 }
+
+#[tokio::test]
+async fn subgraph_and_path_segments_of_a_version() {
+    let (_dir, server) = started().await;
+    let saved = save(
+        &server,
+        json!({"name": "Nested", "root": {
+        "type": "Elsa.Flowchart", "id": "Flow", "version": 1, "connections": [],
+        "activities": [
+            {"type": "Elsa.Sequence", "id": "Seq", "version": 1, "name": "Steps", "activities": [
+                {"type": "Elsa.WriteLine", "id": "Inner", "version": 1, "text": "in"}]},
+            {"type": "Elsa.WriteLine", "id": "Top", "version": 1, "text": "top"}
+        ]}}),
+        false,
+    )
+    .await;
+    let version = saved["id"].as_str().unwrap();
+    let subgraph = |query: &str| {
+        body_of(server.get(&format!(
+            "/elsa/api/workflow-definitions/subgraph/{version}{query}"
+        )))
+    };
+
+    let seq = subgraph("?parentNodeId=Workflow1:Flow:Seq").await;
+    assert_eq!(
+        (seq["nodeId"].clone(), seq["port"].clone()),
+        (json!("Workflow1:Flow:Seq"), json!("Activities"))
+    );
+    assert_eq!(seq["activity"]["activities"][0]["id"], "Inner");
+    let root = subgraph("?parentNodeId=unknown").await;
+    assert_eq!(
+        (root["nodeId"].clone(), root["port"].clone()),
+        (json!("Workflow1:Flow"), json!("Root"))
+    );
+    assert_eq!(
+        status_of(server.get("/elsa/api/workflow-definitions/subgraph/nope")).await,
+        404
+    );
+
+    let segments_of = |node: &str| {
+        server.get(&format!(
+            "/elsa/api/workflow-definitions/subgraph/segments/{version}?childNodeId={node}"
+        ))
+    };
+    let path: Value = body_of(segments_of("Workflow1:Flow:Seq:Inner")).await;
+    assert_eq!(path["childNode"]["nodeId"], "Workflow1:Flow:Seq:Inner");
+    assert_eq!(path["container"]["nodeId"], "Workflow1:Flow:Seq");
+    assert_eq!(
+        path["pathSegments"],
+        json!([{"activityNodeId": "Workflow1:Flow:Seq", "activityId": "Seq", "activityType": "Elsa.Sequence",
+                "portName": "Root", "activityName": "Steps"}])
+    );
+    assert!(
+        problem(segments_of("Workflow1:Flow:Top"), 400)
+            .await
+            .contains("composite")
+    );
+    assert!(
+        problem(segments_of("missing"), 400)
+            .await
+            .contains("missing")
+    );
+}

@@ -1,9 +1,10 @@
 //! `/workflow-definitions` and the definition bulk actions: queries, versioning, import and
-//! export, execution and dispatch. The JSON shapes (Elsa's `LinkedWorkflowDefinitionModel`,
+//! export, the designer's subgraph drill-down, execution and dispatch. The JSON shapes (Elsa's `LinkedWorkflowDefinitionModel`,
 //! summaries and HATEOAS links) live in `models.rs`.
 
 mod execution;
 mod export;
+mod graph;
 mod import;
 mod lifecycle;
 mod models;
@@ -32,6 +33,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(queries::count))
         .routes(routes!(queries::is_name_unique))
         .routes(routes!(queries::consumers))
+        .routes(routes!(graph::subgraph))
+        .routes(routes!(graph::segments))
         .routes(routes!(lifecycle::publish))
         .routes(routes!(lifecycle::retract))
         .routes(routes!(lifecycle::revert))
