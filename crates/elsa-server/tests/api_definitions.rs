@@ -159,6 +159,14 @@ async fn queries_and_versioning() {
     assert!(many["items"][0]["links"].is_array());
 
     save(&server, json!({"name": "Other", "root": says("x")}), false).await;
+    let listed: Value = body_of(
+        server.get("/elsa/api/workflow-definitions?Materializer=Json&VersionOptions=Latest"),
+    )
+    .await;
+    assert_eq!(listed["totalCount"], 2);
+    let listed: Value =
+        body_of(server.get("/elsa/api/workflow-definitions?materializer=CSharp")).await;
+    assert_eq!(listed["totalCount"], 0);
     let count: Value = body_of(server.get("/elsa/api/workflow-definitions/query/count")).await;
     assert_eq!(count, json!({"count": 2}));
 

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
         ("isSystem" = Option<bool>, Query),
         ("definitionIds" = Option<Vec<String>>, Query),
         ("ids" = Option<Vec<String>>, Query),
+        ("materializer" = Option<String>, Query, description = "Json is the only materializer; another name lists nothing"),
         ("orderBy" = Option<String>, Query, description = "Name, Created or Version"),
         ("orderDirection" = Option<String>, Query, description = "Ascending or Descending")),
     responses((status = 200, description = "`{links, items, totalCount}`", body = Object),
@@ -64,6 +65,14 @@ pub async fn list(
         descending,
         page: page_request(&q)?,
     };
+    // Every stored definition is materialized from JSON.
+    if q.get("materializer")
+        .is_some_and(|m| !m.eq_ignore_ascii_case("Json"))
+    {
+        return Ok(Json(
+            json!({"links": list_links(), "items": [], "totalCount": 0}),
+        ));
+    }
     let page = state.runtime.definitions().list(&filter).await?;
     Ok(Json(json!({
         "links": list_links(),
