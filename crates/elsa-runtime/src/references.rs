@@ -1,5 +1,5 @@
 //! Which definitions use another one as an activity (Elsa's workflow reference query), and
-//! bringing those references up to a definition's published version.
+//! bringing those references up to a definition's latest version.
 
 use crate::activities::{activity_type_name, usable_as_activity};
 use crate::{Runtime, RuntimeError};
@@ -33,22 +33,19 @@ impl Runtime {
         Ok(found)
     }
 
-    /// Points the direct consumers of `definition_id` at its published version: each consumer
-    /// whose latest version names another version of it gets a new draft naming the published
-    /// one. Returns the definition ids of the consumers changed.
+    /// Points the direct consumers of `definition_id` at its latest version, as Elsa's
+    /// update-references does: each consumer whose latest version names another version of it
+    /// gets a new draft naming the latest one. Returns the consumers' new drafts.
     pub async fn update_references(
         &self,
         definition_id: &str,
-    ) -> Result<Vec<String>, RuntimeError> {
-        self.existing_versions(definition_id).await?;
-        let Some(published) = self
+    ) -> Result<Vec<WorkflowDefinition>, RuntimeError> {
+        let target = self
             .definitions
-            .find(definition_id, VersionOptions::Published)
+            .find(definition_id, VersionOptions::Latest)
             .await?
-        else {
-            return Ok(Vec::new());
-        };
-        let type_name = usable_as_activity(&published).then(|| activity_type_name(&published));
+            .ok_or_else(|| RuntimeError::DefinitionNotFound(definition_id.to_string()))?;
+        let type_name = usable_as_activity(&target).then(|| activity_type_name(&target));
         let mut affected = Vec::new();
         let latest = self
             .definitions
@@ -63,7 +60,7 @@ impl Runtime {
                 continue;
             }
             let mut root = consumer.root.clone();
-            if !repoint(&mut root, &published, type_name.as_deref()) {
+            if !repoint(&mut root, &target, type_name.as_deref()) {
                 continue;
             }
             let input = WorkflowDefinitionInput {
@@ -71,13 +68,12 @@ impl Runtime {
                 root: Some(root),
                 ..Default::default()
             };
-            self.save_definition(input, false).await?;
-            affected.push(consumer.definition_id);
+            affected.push(self.save_definition(input, false).await?.definition);
         }
         Ok(affected)
     }
 
-    /// The latest and published versions of every definition.
+    /// The latest and target versions of every definition.
     async fn live_versions(&self) -> Result<Vec<WorkflowDefinition>, RuntimeError> {
         Ok(self
             .definitions
@@ -116,42 +112,40 @@ fn references(value: &Value, definition_id: &str, type_name: Option<&str>) -> bo
     }
 }
 
-/// Rewrites the version fields of every activity using `published` to name it; true when
+/// Rewrites the version fields of every activity using `target` to name it; true when
 /// anything changed.
-fn repoint(value: &mut Value, published: &WorkflowDefinition, type_name: Option<&str>) -> bool {
+fn repoint(value: &mut Value, target: &WorkflowDefinition, type_name: Option<&str>) -> bool {
     match value {
         Value::Object(object) => {
             let mut changed = false;
-            if uses(object, &published.definition_id, type_name)
-                && object.get("version").and_then(Value::as_i64) != Some(published.version.into())
+            if uses(object, &target.definition_id, type_name)
+                && object.get("version").and_then(Value::as_i64) != Some(target.version.into())
             {
-                for (key, value) in [
-                    ("version", Value::from(published.version)),
-                    (
-                        "workflowDefinitionVersionId",
-                        Value::from(published.id.clone()),
-                    ),
-                    (
-                        "latestAvailablePublishedVersion",
-                        Value::from(published.version),
-                    ),
-                    (
-                        "latestAvailablePublishedVersionId",
-                        Value::from(published.id.clone()),
-                    ),
-                ] {
-                    object.insert(key.into(), value);
+                object.insert("version".into(), target.version.into());
+                object.insert(
+                    "workflowDefinitionVersionId".into(),
+                    target.id.clone().into(),
+                );
+                if target.is_published {
+                    object.insert(
+                        "latestAvailablePublishedVersion".into(),
+                        target.version.into(),
+                    );
+                    object.insert(
+                        "latestAvailablePublishedVersionId".into(),
+                        target.id.clone().into(),
+                    );
                 }
                 changed = true;
             }
             for v in object.values_mut() {
-                changed |= repoint(v, published, type_name);
+                changed |= repoint(v, target, type_name);
             }
             changed
         }
-        Value::Array(items) => items.iter_mut().fold(false, |changed, v| {
-            repoint(v, published, type_name) | changed
-        }),
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| repoint(v, target, type_name) | changed),
         _ => false,
     }
 }

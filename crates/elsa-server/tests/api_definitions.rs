@@ -688,7 +688,7 @@ async fn consumers_and_exports_follow_the_reference_graph() {
     .await;
     let updated: Value =
         body_of(server.post("/elsa/api/workflow-definitions/leaf/update-references")).await;
-    assert_eq!(updated, json!({"affectedWorkflows": ["middle"]}));
+    assert_eq!(updated, json!({"affectedWorkflows": ["Middle"]}));
 }
 
 #[tokio::test]

@@ -280,8 +280,8 @@ pub async fn bulk_retract(
     })))
 }
 
-/// `POST /workflow-definitions/{definitionId}/update-references`: consumers that name an older
-/// version of this definition get a draft naming its published version.
+/// `POST /workflow-definitions/{definitionId}/update-references`: consumers that name another
+/// version of this definition get a draft naming its latest version.
 #[utoipa::path(post, path = "/workflow-definitions/{definition_id}/update-references", tag = "workflow-definitions",
     params(("definition_id" = String, Path)),
     responses((status = 200, description = "`{affectedWorkflows}`", body = Object),
@@ -290,6 +290,13 @@ pub async fn update_references(
     State(state): State<AppState>,
     Path(definition_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let affected = state.runtime.update_references(&definition_id).await?;
+    // Elsa names the consumers by name, else by definition id.
+    let affected: Vec<String> = state
+        .runtime
+        .update_references(&definition_id)
+        .await?
+        .into_iter()
+        .map(|d| d.name.unwrap_or(d.definition_id))
+        .collect();
     Ok(Json(json!({"affectedWorkflows": affected})))
 }
