@@ -459,6 +459,14 @@ async fn export_then_import_round_trips_and_runs() {
         status_of(source.get("/elsa/api/workflow-definitions/nope/export")).await,
         404
     );
+    // Elsa also answers POST, and documents both.
+    assert_eq!(
+        status_of(source.post("/elsa/api/workflow-definitions/round-trip/export")).await,
+        200
+    );
+    let doc: Value = body_of(source.get("/elsa/api/openapi.json")).await;
+    let export_path = &doc["paths"]["/elsa/api/workflow-definitions/{definition_id}/export"];
+    assert!(export_path["get"].is_object() && export_path["post"].is_object());
     assert_eq!(
         status_of(source.get(
             "/elsa/api/workflow-definitions/round-trip/export?includeConsumingWorkflows=maybe"

@@ -18,8 +18,8 @@ use std::io::Write;
 /// The schema Elsa stamps on exported definitions.
 const SCHEMA: &str = "https://elsaworkflows.io/schemas/workflow-definition/v3.0.0/schema.json";
 
-/// `GET /workflow-definitions/{definitionId}/export`.
-#[utoipa::path(get, path = "/workflow-definitions/{definition_id}/export", tag = "workflow-definitions",
+/// `GET|POST /workflow-definitions/{definitionId}/export` (Elsa accepts both verbs).
+#[utoipa::path(method(get, post), path = "/workflow-definitions/{definition_id}/export", tag = "workflow-definitions",
     params(("definition_id" = String, Path),
         ("versionOptions" = Option<String>, Query, description = "Which version; empty means Latest"),
         ("includeConsumingWorkflows" = Option<bool>, Query, description = "True: a zip with every definition that uses this one")),
@@ -31,31 +31,7 @@ pub async fn export(
     Path(definition_id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    export_one(&state, &definition_id, raw.as_deref()).await
-}
-
-/// `POST /workflow-definitions/{definitionId}/export` (Elsa accepts both verbs).
-#[utoipa::path(post, path = "/workflow-definitions/{definition_id}/export", tag = "workflow-definitions",
-    params(("definition_id" = String, Path),
-        ("versionOptions" = Option<String>, Query, description = "Which version; empty means Latest"),
-        ("includeConsumingWorkflows" = Option<bool>, Query, description = "True: a zip with every definition that uses this one")),
-    responses((status = 200, description = "The definition file (JSON), or a zip with its consumers", body = Object),
-        (status = 400, description = "A query parameter is invalid"),
-        (status = 404, description = "No such definition")))]
-pub async fn export_post(
-    State(state): State<AppState>,
-    Path(definition_id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    export_one(&state, &definition_id, raw.as_deref()).await
-}
-
-async fn export_one(
-    state: &AppState,
-    definition_id: &str,
-    raw: Option<&str>,
-) -> Result<Response, ApiError> {
-    let q = Query::parse(raw);
+    let q = Query::parse(raw.as_deref());
     let options = q
         .parse_as::<VersionOptions>("versionOptions")?
         .unwrap_or(VersionOptions::Latest);
@@ -63,7 +39,7 @@ async fn export_one(
     let definition = state
         .runtime
         .definitions()
-        .find(definition_id, options)
+        .find(&definition_id, options)
         .await?
         .ok_or_else(|| {
             ApiError::not_found(format!(
@@ -78,8 +54,8 @@ async fn export_one(
         ));
     }
     let mut ids = vec![definition.definition_id.clone()];
-    ids.extend(state.runtime.consumers(definition_id).await?);
-    zip_response(latest_of(state, ids).await?)
+    ids.extend(state.runtime.consumers(&definition_id).await?);
+    zip_response(latest_of(&state, ids).await?)
 }
 
 #[derive(Deserialize)]
