@@ -859,3 +859,54 @@ async fn subgraph_and_path_segments_of_a_version() {
             .contains("missing")
     );
 }
+
+/// Studio's create call and an auto-save after dropping an activity (studio.md §3.1–3.2): nulls
+/// everywhere, `publish: null`, a root without node ids; every returned activity has one.
+#[tokio::test]
+async fn studio_create_and_auto_save_get_node_ids() {
+    let (_dir, server) = started().await;
+    let created: Value = body_of(server.post("/elsa/api/workflow-definitions").json(&json!({
+        "model": {"id": null, "definitionId": null, "name": "Workflow 1", "description": null,
+            "toolVersion": "3.8.0.0", "version": 1, "isLatest": true, "isPublished": false,
+            "createdAt": "0001-01-01T00:00:00+00:00", "variables": null, "inputs": null,
+            "outputs": null, "outcomes": null, "customProperties": null, "options": null,
+            "root": {"id": "a1b2c3d4e5f60718", "type": "Elsa.Flowchart", "version": 1, "name": "Flowchart1"}},
+        "publish": null
+    })))
+    .await;
+    let mut model = created["workflowDefinition"].clone();
+    assert_eq!(model["root"]["nodeId"], "Workflow1:a1b2c3d4e5f60718");
+    assert_eq!(
+        (model["isLatest"].clone(), model["version"].clone()),
+        (json!(true), json!(1))
+    );
+
+    model["root"]["activities"] = json!([{
+        "id": "WriteLine2", "nodeId": "Workflow1:a1b2c3d4e5f60718:WriteLine2", "name": "WriteLine2",
+        "type": "Elsa.WriteLine", "version": 1,
+        "text": {"typeName": null, "expression": {"type": "Literal", "value": "hi"}, "memoryReference": null},
+        "metadata": {"designer": {"position": {"x": 1, "y": 2}, "size": {"width": 10, "height": 5}}}
+    }]);
+    model["root"]["connections"] = json!([]);
+    let saved: Value = body_of(
+        server
+            .post("/elsa/api/workflow-definitions")
+            .json(&json!({"model": model, "publish": true})),
+    )
+    .await;
+    let root = &saved["workflowDefinition"]["root"];
+    assert_eq!(saved["workflowDefinition"]["isPublished"], true);
+    assert_eq!(
+        root["activities"][0]["nodeId"],
+        "Workflow1:a1b2c3d4e5f60718:WriteLine2"
+    );
+    assert_eq!(
+        root["activities"][0]["metadata"]["designer"]["position"]["x"],
+        1
+    );
+    assert!(
+        root["activities"][0]["text"]["expression"]
+            .get("nodeId")
+            .is_none()
+    );
+}
