@@ -70,16 +70,6 @@ async fn save(server: &Server, model: Value, publish: bool) -> Value {
     saved["workflowDefinition"].clone()
 }
 
-/// Waits until the server's stdout holds `needle` (the capture thread reads it a moment after
-/// the workflow wrote it).
-async fn wait_output(server: &Server, needle: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !server.output().contains(needle) {
-        assert!(Instant::now() < deadline, "`{needle}` never written");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn rels(item: &Value) -> Vec<&str> {
     item["links"]
         .as_array()
@@ -513,7 +503,7 @@ async fn export_then_import_round_trips_and_runs() {
         .await
         .unwrap();
     assert_eq!(run.status(), 200);
-    wait_output(&target, "imported and ran").await;
+    target.wait_for_output("imported and ran");
 
     let again: Value = serde_json::from_str(
         &target
@@ -738,7 +728,7 @@ async fn dispatch_answers_at_once_and_runs_in_the_background() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    wait_output(&server, "dispatched").await;
+    server.wait_for_output("dispatched");
 
     // Execute also answers GET, with the input as a JSON query value.
     let resp = server
