@@ -50,7 +50,7 @@ fn nest_paths(mut doc: utoipa::openapi::OpenApi, prefix: &str) -> utoipa::openap
 }
 
 /// Largest request body accepted (workflow definitions can be large, but not unbounded).
-const BODY_LIMIT: usize = 16 * 1024 * 1024;
+pub(crate) const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// The whole application: `/elsa/api/*` behind the permission check, `/health/*` anonymous.
 pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> Router {
@@ -94,6 +94,8 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
         .merge(http_workflows)
         .fallback(|| async { problem::ApiError::not_found("no such route") })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // axum's extractors stop at 2 MB by default; definitions and imports may be larger.
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::new())
         .layer(CorsLayer::very_permissive().expose_headers([
             axum::http::HeaderName::from_static("x-elsa-workflow-instance-id"),

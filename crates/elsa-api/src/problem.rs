@@ -108,6 +108,7 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::InvalidWorkflow { .. }
             | RuntimeError::InvalidDefinitionFile(_)
             | RuntimeError::ValidationFailed(_) => Self::bad_request(e.to_string()),
+            RuntimeError::NotPublished(_) => Self::bad_request(e.to_string()),
             RuntimeError::ReadOnly(_) => Self {
                 status: StatusCode::FORBIDDEN,
                 message: e.to_string(),

@@ -26,9 +26,9 @@ struct WrittenFlags {
     created_at: Option<Value>,
 }
 
-/// The definition a file describes. Older files carry `usableAsActivity` at the top level
-/// rather than under `options`; it is moved there (an `options` value wins).
-fn input_of(json: &Value) -> Result<WorkflowDefinitionInput, RuntimeError> {
+/// The definition a file (or an import body) describes. Older files carry `usableAsActivity`
+/// at the top level rather than under `options`; it is moved there (an `options` value wins).
+pub fn definition_input(json: &Value) -> Result<WorkflowDefinitionInput, RuntimeError> {
     let mut input = WorkflowDefinitionInput::deserialize(json)
         .map_err(|e| RuntimeError::InvalidDefinitionFile(e.to_string()))?;
     let top_level = json.as_object().and_then(|object| {
@@ -55,7 +55,7 @@ impl Runtime {
     /// published version; missing ids are generated). The workflow is not validated: like Elsa,
     /// a broken file is stored and fails when it runs.
     pub async fn preload(&self, json: &Value) -> Result<WorkflowDefinition, RuntimeError> {
-        let input = input_of(json)?;
+        let input = definition_input(json)?;
         let flags = WrittenFlags::deserialize(json)
             .map_err(|e| RuntimeError::InvalidDefinitionFile(e.to_string()))?;
         let id = input.id.clone().unwrap_or_else(|| self.ids.new_id());
@@ -89,16 +89,10 @@ impl Runtime {
         Ok(definition)
     }
 
-    /// Imports a definition file as a draft, whatever its `isPublished` says (Elsa's
-    /// `POST /workflow-definitions/import`).
-    pub async fn import(&self, json: &Value) -> Result<SaveOutcome, RuntimeError> {
-        self.save_definition(input_of(json)?, false).await
-    }
-
     /// Imports a definition file and publishes it (the import, then
     /// `POST .../{definitionId}/publish`).
     pub async fn import_published(&self, json: &Value) -> Result<SaveOutcome, RuntimeError> {
-        self.save_definition(input_of(json)?, true).await
+        self.save_definition(definition_input(json)?, true).await
     }
 }
 
@@ -118,12 +112,12 @@ mod tests {
 
     #[test]
     fn usable_as_activity_at_the_top_level_moves_into_options() {
-        let input = input_of(&serde_json::json!({"usableAsActivity": true})).unwrap();
+        let input = definition_input(&serde_json::json!({"usableAsActivity": true})).unwrap();
         assert_eq!(
             input.options.unwrap().get("usableAsActivity"),
             Some(&Value::Bool(true))
         );
-        let input = input_of(&serde_json::json!({
+        let input = definition_input(&serde_json::json!({
             "usableAsActivity": true, "options": {"usableAsActivity": false}
         }))
         .unwrap();

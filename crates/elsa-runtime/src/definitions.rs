@@ -160,7 +160,8 @@ impl Runtime {
 
 /// Copies what a client may set; ids, version, flags and createdAt stay server-controlled.
 fn apply_input(d: &mut WorkflowDefinition, input: WorkflowDefinitionInput) {
-    let root = input.root_activity();
+    let mut root = input.root_activity();
+    crate::node_ids::assign_node_ids(&mut root);
     let trimmed = |s: Option<String>| s.map(|s| s.trim().to_string());
     if input.name.is_some() {
         d.name = trimmed(input.name);

@@ -28,6 +28,8 @@ pub enum RuntimeError {
     InvalidDefinitionFile(String),
     #[error("workflow definition {0} is read-only")]
     ReadOnly(String),
+    #[error("workflow definition {0} is not published")]
+    NotPublished(String),
     /// Publishing found validation errors and `FailOnValidationErrors` is on.
     #[error("the workflow cannot be published: {}", messages(.0))]
     ValidationFailed(Vec<ValidationError>),

@@ -38,6 +38,8 @@ enum FollowUp {
 /// What the caller of execute may say about the new instance.
 #[derive(Debug, Clone, Default)]
 pub struct ExecuteRequest {
+    /// The new instance's id (dispatch answers it before the run); generated when absent.
+    pub instance_id: Option<String>,
     pub version_options: Option<VersionOptions>,
     pub correlation_id: Option<String>,
     pub name: Option<String>,
@@ -147,7 +149,7 @@ impl Runtime {
         let result = self.engine.start(
             &loaded.workflow,
             StartRequest {
-                instance_id: self.ids.new_id(),
+                instance_id: request.instance_id.unwrap_or_else(|| self.ids.new_id()),
                 correlation_id: request.correlation_id,
                 name: request.name,
                 input: request.input,
@@ -490,6 +492,15 @@ impl Runtime {
             }
             Err(source) => Err(invalid(source)),
         }
+    }
+
+    /// Called when versions were deleted: their cached workflows go, and so does every cached
+    /// workflow that may have inlined one of them.
+    pub(crate) fn definitions_deleted(&self, versions: &[WorkflowDefinition]) {
+        self.loaded
+            .lock()
+            .expect("cache lock")
+            .retain(|id, loaded| !loaded.uses_activities && !versions.iter().any(|v| &v.id == id));
     }
 
     /// Called when `definition` was stored: a new version may change what cached workflows

@@ -12,13 +12,18 @@ mod definitions;
 mod error;
 mod execution;
 mod http_workflows;
+mod lifecycle;
+mod node_ids;
+mod references;
 mod triggers;
 
-pub use definition_files::parse_definition_file;
+pub use definition_files::{definition_input, parse_definition_file};
 pub use definitions::SaveOutcome;
 pub use error::RuntimeError;
 pub use execution::{ExecuteOutcome, ExecuteRequest};
 pub use http_workflows::{HttpOutcome, HttpRequest, WrittenResponse};
+pub use lifecycle::ImportOutcome;
+pub use node_ids::{ActivityNode, activity_nodes};
 pub use triggers::ValidationError;
 
 use elsa_engine::{Clock, Engine, IdGenerator};
@@ -106,6 +111,12 @@ impl Runtime {
             migrate::migrate(&settings, &db, module, &mut |_| {}).await?;
         }
         Ok(Self::new(engine, db.clone(), db, clock, ids, console))
+    }
+
+    /// A new id from the runtime's generator (for an instance a request announces before it
+    /// runs).
+    pub fn new_id(&self) -> String {
+        self.ids.new_id()
     }
 
     /// Read access to stored definitions.

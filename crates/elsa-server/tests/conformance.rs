@@ -744,7 +744,7 @@ async fn run_rest_case(dir: &Path, case: &Value) -> Verdict {
     let mut imported = None;
     for step in &setup {
         if let Some(file) = step["import_publish"].as_str() {
-            let definition_id = match import(&runtime, dir, file).await {
+            let definition_id = match import(&rest, dir, file).await {
                 Ok(id) => id,
                 Err(error) => return Verdict::Fail(error),
             };
@@ -780,7 +780,7 @@ async fn run_rest_case(dir: &Path, case: &Value) -> Verdict {
         else {
             return Verdict::Skip(format!("the runner does not understand step '{action}'"));
         };
-        let definition_id = match import(&runtime, dir, file).await {
+        let definition_id = match import(&rest, dir, file).await {
             Ok(id) => id,
             Err(error) => return Verdict::Fail(error),
         };
@@ -811,16 +811,25 @@ async fn run_rest_case(dir: &Path, case: &Value) -> Verdict {
     }
 }
 
-/// Imports a scenario file as a draft (what `POST /workflow-definitions/import` does; the
-/// router has no import route yet); returns its definition id.
-async fn import(runtime: &Runtime, dir: &Path, file: &str) -> Result<String, String> {
+/// Imports a scenario file as a draft through `POST /workflow-definitions/import`; returns its
+/// definition id.
+async fn import(rest: &RestHarness, dir: &Path, file: &str) -> Result<String, String> {
     let bytes = std::fs::read(dir.join(file)).map_err(|e| format!("{file}: {e}"))?;
     let json = parse_definition_file(&bytes).map_err(|e| format!("{file}: {e}"))?;
-    let imported = runtime
-        .import(&json)
-        .await
-        .map_err(|e| format!("{file}: {e}"))?;
-    Ok(imported.definition.definition_id)
+    let response = rest
+        .post_json("/elsa/api/workflow-definitions/import", &json)
+        .await;
+    if !response.status.is_success() {
+        return Err(format!(
+            "{file}: import answered {}: {}",
+            response.status,
+            response.text()
+        ));
+    }
+    response.json()["definitionId"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{file}: the import answered no definitionId"))
 }
 
 async fn publish(rest: &RestHarness, definition_id: &str) -> RestResponse {

@@ -87,7 +87,7 @@ async fn walkthrough(pg: &TestPg, cwd: &Path, env: &[(&str, &str)]) {
         .to_str()
         .unwrap()
         .to_string();
-    assert!(server.output().contains("Hello from Kubernetes!"));
+    server.wait_for_output("Hello from Kubernetes!");
 
     let latest = psql(
         pg,

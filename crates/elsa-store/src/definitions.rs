@@ -152,6 +152,48 @@ impl DefinitionStore {
         })
     }
 
+    /// How many distinct definitions exist (every version of one counts once).
+    pub async fn count_definitions(&self) -> Result<i64> {
+        let (n,): (i64,) = with_pool!(&self.db, read, |p| {
+            sqlx::query_as("SELECT COUNT(DISTINCT definition_id) FROM \"Elsa_WorkflowDefinitions\"")
+                .fetch_one(p)
+                .await?
+        });
+        Ok(n)
+    }
+
+    /// Whether no definition other than `definition_id` has a version called `name`.
+    pub async fn is_name_unique(&self, name: &str, definition_id: Option<&str>) -> Result<bool> {
+        let (n,): (i64,) = with_pool!(&self.db, read, |p| {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM \"Elsa_WorkflowDefinitions\" WHERE name = $1 AND definition_id <> $2",
+            )
+            .bind(name)
+            .bind(definition_id.unwrap_or_default())
+            .fetch_one(p)
+            .await?
+        });
+        Ok(n == 0)
+    }
+
+    /// Deletes the given versions; returns how many rows went.
+    pub async fn delete_versions(&self, ids: &[String]) -> Result<u64> {
+        let done = with_pool!(&self.db, write, |p| {
+            let mut tx = p.begin().await?;
+            let mut n = 0;
+            for id in ids {
+                n += sqlx::query("DELETE FROM \"Elsa_WorkflowDefinitions\" WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
+            tx.commit().await?;
+            n
+        });
+        Ok(done)
+    }
+
     /// Deletes every version of a definition; returns how many rows went.
     pub async fn delete_definition(&self, definition_id: &str) -> Result<u64> {
         let done = with_pool!(&self.db, write, |p| {

@@ -205,6 +205,36 @@ impl InstanceStore {
         Ok(rows.into_iter().map(|(Json(r),)| r).collect())
     }
 
+    /// Deletes every instance of a definition with their bookmarks, journal and records;
+    /// returns how many instances went.
+    pub async fn delete_by_definition(&self, definition_id: &str) -> Result<u64> {
+        let deleted = with_pool!(&self.db, write, |p| {
+            let mut tx = p.begin().await?;
+            for table in [
+                "Elsa_Bookmarks",
+                "Elsa_WorkflowExecutionLogRecords",
+                "Elsa_ActivityExecutionRecords",
+            ] {
+                let sql = format!(
+                    "DELETE FROM \"{table}\" WHERE workflow_instance_id IN \
+                     (SELECT id FROM \"Elsa_WorkflowInstances\" WHERE definition_id = $1)"
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(definition_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let n = sqlx::query("DELETE FROM \"Elsa_WorkflowInstances\" WHERE definition_id = $1")
+                .bind(definition_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            n
+        });
+        Ok(deleted)
+    }
+
     /// Deletes an instance with its bookmarks, journal and records; false if it did not exist.
     pub async fn delete(&self, id: &str) -> Result<bool> {
         let deleted = with_pool!(&self.db, write, |p| {

@@ -279,8 +279,30 @@ async fn definitions(db: &Database) {
     assert_eq!(store.list(&search("50%")).await.unwrap().total_count, 2);
     assert_eq!(store.list(&search("5_%")).await.unwrap().total_count, 0);
 
+    // Counting and name checks see definitions, not versions.
+    assert_eq!(store.count_definitions().await.unwrap(), 2);
+    assert!(!store.is_name_unique("Billing", None).await.unwrap());
+    assert!(store.is_name_unique("Billing", Some("d2")).await.unwrap());
+    assert!(
+        !store
+            .is_name_unique("Order intake", Some("d2"))
+            .await
+            .unwrap()
+    );
+    assert!(store.is_name_unique("billing", None).await.unwrap());
+
+    assert_eq!(
+        store
+            .delete_versions(&["w1".into(), "missing".into()])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.count_definitions().await.unwrap(), 1);
+
     assert_eq!(store.delete_definition("d1").await.unwrap(), 2);
     assert!(store.get("v1").await.unwrap().is_none());
+    assert_eq!(store.count_definitions().await.unwrap(), 0);
 }
 
 fn state(id: &str, sub: WorkflowSubStatus, second: u32) -> WorkflowState {
@@ -482,6 +504,24 @@ async fn instances(db: &Database) {
     assert!(store.delete("i1").await.unwrap());
     assert!(!store.delete("i1").await.unwrap());
     assert_eq!(store.journal("i1", 0, 10).await.unwrap().total_count, 0);
+
+    // Deleting a definition's instances takes only that definition's, with their rows.
+    assert_eq!(store.delete_by_definition("other").await.unwrap(), 0);
+    let left = store.list(&InstanceFilter::default()).await.unwrap();
+    assert!(left.total_count > 0);
+    let deleted = store.delete_by_definition("d1").await.unwrap();
+    assert_eq!(deleted, left.total_count as u64);
+    assert_eq!(
+        store
+            .list(&InstanceFilter::default())
+            .await
+            .unwrap()
+            .total_count,
+        0
+    );
+    for instance in &left.items {
+        assert!(store.bookmarks(&instance.id).await.unwrap().is_empty());
+    }
 }
 
 /// Commits that arrive together are written together, yet each is all-or-nothing and gets its

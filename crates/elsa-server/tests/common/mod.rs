@@ -122,6 +122,23 @@ impl Server {
         }
     }
 
+    /// Waits until stdout contains `needle`, and returns it: the capture thread reads the pipe a
+    /// moment after the server wrote it, so a line written before a response may not be there yet.
+    pub fn wait_for_output(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let output = self.output();
+            if output.contains(needle) {
+                return output;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{needle}` never written:\n{output}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Polls `/health/ready` until it answers 200.
     pub async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -1,0 +1,281 @@
+//! Running definitions: execute (synchronously, in the request), inline execute, dispatch and
+//! bulk dispatch (the instance id is answered at once; the run happens in the background).
+
+use super::version_options_of;
+use crate::AppState;
+use crate::json::{LenientJson, Query, from_value};
+use crate::problem::ApiError;
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use elsa_model::{VersionOptions, WorkflowDefinitionInput, WorkflowSubStatus};
+use elsa_runtime::{ExecuteOutcome, ExecuteRequest};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+/// Most instances one bulk dispatch may start.
+const MAX_BULK_DISPATCH: u32 = 1_000;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ExecuteBody {
+    correlation_id: Option<String>,
+    name: Option<String>,
+    trigger_activity_id: Option<String>,
+    version_options: Option<Value>,
+    input: Option<Map<String, Value>>,
+}
+
+impl ExecuteBody {
+    fn into_request(self) -> Result<ExecuteRequest, ApiError> {
+        Ok(ExecuteRequest {
+            version_options: version_options_of(self.version_options.as_ref())?,
+            correlation_id: self.correlation_id,
+            name: self.name,
+            input: self.input.unwrap_or_default(),
+            trigger_activity_id: self.trigger_activity_id,
+            ..ExecuteRequest::default()
+        })
+    }
+}
+
+/// `POST /workflow-definitions/{definitionId}/execute`.
+#[utoipa::path(post, path = "/workflow-definitions/{definition_id}/execute", tag = "workflow-definitions",
+    params(("definition_id" = String, Path)),
+    request_body(content = Object, description = "`{input, correlationId, versionOptions, name, triggerActivityId}`, read when the content type is JSON"),
+    responses((status = 200, description = "`{workflowState}`; headers x-elsa-workflow-instance-id and x-elsa-workflow-cannot-start", body = Object),
+        (status = 404, description = "No such definition"),
+        (status = 500, description = "The workflow faulted; the body holds its state")))]
+pub async fn execute(
+    State(state): State<AppState>,
+    Path(definition_id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    // Elsa reads the body only when it is JSON; Studio's Run button sends `{"versionOptions":"Latest"}`.
+    let is_json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    let body: ExecuteBody = if is_json {
+        crate::json::parse_body(&body)?
+    } else {
+        ExecuteBody::default()
+    };
+    let outcome = state
+        .runtime
+        .execute(&definition_id, body.into_request()?)
+        .await?;
+    Ok(execute_response(outcome))
+}
+
+/// `GET /workflow-definitions/{definitionId}/execute`: the same, from the query string.
+#[utoipa::path(get, path = "/workflow-definitions/{definition_id}/execute", tag = "workflow-definitions",
+    params(("definition_id" = String, Path),
+        ("versionOptions" = Option<String>, Query, description = "Default Published"),
+        ("correlationId" = Option<String>, Query),
+        ("name" = Option<String>, Query),
+        ("triggerActivityId" = Option<String>, Query),
+        ("input" = Option<String>, Query, description = "A JSON object")),
+    responses((status = 200, description = "`{workflowState}`", body = Object),
+        (status = 400, description = "A query parameter is invalid"),
+        (status = 404, description = "No such definition"),
+        (status = 500, description = "The workflow faulted; the body holds its state")))]
+pub async fn execute_get(
+    State(state): State<AppState>,
+    Path(definition_id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = Query::parse(raw.as_deref());
+    let input = match q.get("input") {
+        None => Map::new(),
+        Some(raw) => match serde_json::from_str::<Value>(raw) {
+            Ok(Value::Object(map)) => map,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "query parameter 'input' must be a JSON object",
+                ));
+            }
+        },
+    };
+    let request = ExecuteRequest {
+        version_options: q.parse_as::<VersionOptions>("versionOptions")?,
+        correlation_id: q.get("correlationId").map(str::to_owned),
+        name: q.get("name").map(str::to_owned),
+        trigger_activity_id: q.get("triggerActivityId").map(str::to_owned),
+        input,
+        ..ExecuteRequest::default()
+    };
+    let outcome = state.runtime.execute(&definition_id, request).await?;
+    Ok(execute_response(outcome))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InlineExecuteBody {
+    workflow: Option<Value>,
+    #[serde(flatten)]
+    options: ExecuteBody,
+}
+
+/// `POST /workflow-definitions/execute`: run a workflow given in the body, as the Kubernetes
+/// guide does: `{"workflow":{"activities":[{"id":"1","type":"WriteLine","text":"..."}]}}`.
+#[utoipa::path(post, path = "/workflow-definitions/execute", tag = "workflow-definitions",
+    request_body(content = Object, description = "`{\"workflow\": {activities | root}, input, correlationId}`"),
+    responses((status = 200, description = "`{workflowState}`", body = Object),
+        (status = 400, description = "The workflow is missing or invalid")))]
+pub async fn execute_inline(
+    State(state): State<AppState>,
+    LenientJson(body): LenientJson<InlineExecuteBody>,
+) -> Result<Response, ApiError> {
+    let workflow = body.workflow.ok_or_else(|| {
+        ApiError::bad_request(
+            "the request body needs a 'workflow' with 'activities' or a 'root' activity",
+        )
+    })?;
+    let input: WorkflowDefinitionInput = from_value(workflow)?;
+    if input.root.is_none() && input.activities.is_none() {
+        return Err(ApiError::bad_request(
+            "the workflow needs 'activities' or a 'root' activity",
+        ));
+    }
+    let outcome = state
+        .runtime
+        .execute_inline(input, body.options.into_request()?)
+        .await?;
+    Ok(execute_response(outcome))
+}
+
+/// Elsa's execute response: the state, the instance id header and, when the workflow faulted,
+/// status 500 (the workflow's outcome, reported as Elsa reports it).
+fn execute_response(outcome: ExecuteOutcome) -> Response {
+    let state = &outcome.instance.workflow_state;
+    let status = if state.sub_status == WorkflowSubStatus::Faulted {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (status, Json(json!({"workflowState": state}))).into_response();
+    let headers = response.headers_mut();
+    if let Ok(id) = HeaderValue::from_str(&outcome.instance.id) {
+        headers.insert("x-elsa-workflow-instance-id", id);
+    }
+    headers.insert(
+        "x-elsa-workflow-cannot-start",
+        HeaderValue::from_static("False"),
+    );
+    if status.is_success() {
+        headers.insert("x-elsa-response", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DispatchBody {
+    instance_id: Option<String>,
+    correlation_id: Option<String>,
+    trigger_activity_id: Option<String>,
+    version_options: Option<Value>,
+    input: Option<Value>,
+    count: Option<u32>,
+}
+
+impl DispatchBody {
+    /// The request one dispatched instance runs with (default version: Published).
+    fn request(&self) -> Result<ExecuteRequest, ApiError> {
+        let input = match &self.input {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(map)) => map.clone(),
+            Some(_) => return Err(ApiError::bad_request("'input' must be a JSON object")),
+        };
+        Ok(ExecuteRequest {
+            version_options: Some(
+                version_options_of(self.version_options.as_ref())?
+                    .unwrap_or(VersionOptions::Published),
+            ),
+            correlation_id: self.correlation_id.clone(),
+            trigger_activity_id: self.trigger_activity_id.clone(),
+            input,
+            ..ExecuteRequest::default()
+        })
+    }
+}
+
+/// Starts one run in the background and answers its instance id. The definition is looked up
+/// first, so an unknown one is a 404 rather than a silent failure later.
+async fn dispatch_one(
+    state: &AppState,
+    definition_id: &str,
+    mut request: ExecuteRequest,
+) -> Result<String, ApiError> {
+    let options = request.version_options.unwrap_or(VersionOptions::Published);
+    state
+        .runtime
+        .definitions()
+        .find(definition_id, options)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "workflow definition {definition_id} ({options}) was not found"
+            ))
+        })?;
+    let instance_id = request
+        .instance_id
+        .take()
+        .filter(|id| !id.trim().is_empty())
+        .unwrap_or_else(|| state.runtime.new_id());
+    request.instance_id = Some(instance_id.clone());
+    let runtime = state.runtime.clone();
+    let definition_id = definition_id.to_owned();
+    tokio::spawn(async move {
+        if let Err(error) = runtime.execute(&definition_id, request).await {
+            tracing::warn!(%definition_id, %error, "a dispatched workflow could not run");
+        }
+    });
+    Ok(instance_id)
+}
+
+/// `POST /workflow-definitions/{definitionId}/dispatch`.
+#[utoipa::path(post, path = "/workflow-definitions/{definition_id}/dispatch", tag = "workflow-definitions",
+    params(("definition_id" = String, Path)),
+    request_body(content = Object, description = "`{instanceId, correlationId, triggerActivityId, versionOptions, input}`"),
+    responses((status = 200, description = "`{workflowInstanceId}`; the run continues in the background", body = Object),
+        (status = 400, description = "The body is invalid"),
+        (status = 404, description = "No such definition")))]
+pub async fn dispatch(
+    State(state): State<AppState>,
+    Path(definition_id): Path<String>,
+    LenientJson(body): LenientJson<DispatchBody>,
+) -> Result<Json<Value>, ApiError> {
+    let mut request = body.request()?;
+    request.instance_id = body.instance_id.clone();
+    let id = dispatch_one(&state, &definition_id, request).await?;
+    Ok(Json(json!({"workflowInstanceId": id})))
+}
+
+/// `POST /workflow-definitions/{definitionId}/bulk-dispatch`: `count` instances (default 1).
+#[utoipa::path(post, path = "/workflow-definitions/{definition_id}/bulk-dispatch", tag = "workflow-definitions",
+    params(("definition_id" = String, Path)),
+    request_body(content = Object, description = "`{versionOptions, triggerActivityId, input, count}`"),
+    responses((status = 200, description = "`{workflowInstanceIds}`", body = Object),
+        (status = 400, description = "The body is invalid"),
+        (status = 404, description = "No such definition")))]
+pub async fn bulk_dispatch(
+    State(state): State<AppState>,
+    Path(definition_id): Path<String>,
+    LenientJson(body): LenientJson<DispatchBody>,
+) -> Result<Json<Value>, ApiError> {
+    let count = body.count.unwrap_or(1);
+    if count > MAX_BULK_DISPATCH {
+        return Err(ApiError::bad_request(format!(
+            "'count' must be at most {MAX_BULK_DISPATCH}, got {count}"
+        )));
+    }
+    let mut ids = Vec::new();
+    for _ in 0..count {
+        ids.push(dispatch_one(&state, &definition_id, body.request()?).await?);
+    }
+    Ok(Json(json!({"workflowInstanceIds": ids})))
+}
