@@ -1,14 +1,15 @@
 //! Conformance runner: every observable case of the Elsa corpus (`ELSA_CORPUS_DIR`, default
-//! `../shared/fixtures/elsa-corpus` next to the workspace) runs through the runtime — the code
-//! path the API takes — on a fresh in-memory database, and its outcome is compared with what
-//! Elsa's tests assert (`expect.yaml`, described in the corpus README).
+//! `../shared/fixtures/elsa-corpus` next to the workspace) runs on a fresh in-memory database
+//! through the code path the API takes — the runtime for executions, the real router
+//! in-process (`rest_harness`) for REST calls, publishes and HTTP workflows — and its outcome is
+//! compared with what Elsa's tests assert (`expect.yaml`, described in the corpus README).
 //!
-//! One line per case (`PASS`, `FAIL` with the first difference, `SKIP` with what the case
-//! needs), then a summary. While the engine is incomplete not every case passes, so the test
-//! fails only when a case listed in `conformance-baseline.txt` no longer passes: progress is
-//! locked in, regressions fail CI. `ELSA_CONFORMANCE_BLESS=1` rewrites the baseline with the
-//! cases that pass now. Without the corpus the test passes with a notice: the project's own
-//! tests never depend on it.
+//! One line per case (`PASS`, `FAIL` with the first difference, `FAIL (expected, C# not
+//! supported)`, `SKIP` with why), then a summary. The test fails when any case fails, when a
+//! C# case ends other than faulted with the not-supported incident, or when a case listed in
+//! `conformance-baseline.txt` no longer passes (e.g. it became a skip).
+//! `ELSA_CONFORMANCE_BLESS=1` rewrites the baseline with the cases that pass now. Without the
+//! corpus the test passes with a notice: the project's own tests never depend on it.
 
 use chrono::{TimeZone, Utc};
 use elsa_engine::{Engine, EngineOptions, FixedClock, FlowchartMode, SequentialIds};
@@ -77,6 +78,7 @@ async fn corpus_cases_do_not_regress() {
     let mut passed = BTreeSet::new();
     let (mut failed, mut skipped, mut csharp) = (0, 0, 0);
     let mut csharp_unexpected = Vec::new();
+    let mut failures = Vec::new();
     for dir in &scenarios {
         let text = std::fs::read_to_string(dir.join("expect.yaml")).expect("read expect.yaml");
         let yaml: serde_norway::Value =
@@ -93,6 +95,7 @@ async fn corpus_cases_do_not_regress() {
                 Verdict::Fail(difference) => {
                     println!("FAIL {id}: {difference}");
                     failed += 1;
+                    failures.push(id);
                 }
                 Verdict::Skip(reason) => {
                     println!("SKIP {id}: {reason}");
@@ -120,6 +123,9 @@ async fn corpus_cases_do_not_regress() {
         csharp_unexpected.is_empty(),
         "cases needing C# must fault with the not-supported incident: {csharp_unexpected:?}"
     );
+    // Every observable case passes (issue 3); a new failure is a regression even before the
+    // baseline below names it.
+    assert!(failures.is_empty(), "corpus cases fail: {failures:?}");
 
     let baseline_path = manifest.join(BASELINE);
     if std::env::var_os("ELSA_CONFORMANCE_BLESS").is_some() {
@@ -152,7 +158,11 @@ async fn run_case(dir: &Path, harness: &Value, case: &Value) -> Verdict {
         return Verdict::Skip("not observable through the API".into());
     }
     let by = case["start"]["by"].as_str().unwrap_or_default();
-    if case.get("steps").is_some() || by == "http_trigger" || by == "publish" {
+    let execute = case["start"]["request"]["path"]
+        .as_str()
+        .is_some_and(|path| path.ends_with("/execute"));
+    let rest_call = by == "rest" && !execute;
+    if case.get("steps").is_some() || rest_call || matches!(by, "http_trigger" | "publish") {
         return run_rest_case(dir, case).await;
     }
     let expect = case["expect"].as_object().cloned().unwrap_or_default();
@@ -437,15 +447,7 @@ async fn compare(
                 same("HTTP status", &json!(status), expected)?;
             }
             "response_json" => {
-                let body = json!({ "workflowState": state });
-                for (path, value) in expected.as_object().into_iter().flatten() {
-                    let actual = path.split('.').try_fold(&body, |at, key| at.get(key));
-                    match (actual, value.as_str()) {
-                        (None, Some("absent")) => {}
-                        (Some(actual), _) => same(path, actual, value)?,
-                        (None, _) => return Err(format!("{path} is missing, expected {value}")),
-                    }
-                }
+                response_json(&json!({ "workflowState": state }), expected)?;
             }
             "journal" => {
                 let filter = &expected["filter"];
@@ -491,6 +493,55 @@ fn same(what: &str, actual: &Value, expected: &Value) -> Result<(), String> {
     } else {
         Err(format!("{what} is {actual}, expected {expected}"))
     }
+}
+
+/// `response_json`: `path.to.value: expected` (equal), `expected: absent` (no such property),
+/// `path contains: [...]` (each listed value is in the list at `path`).
+fn response_json(body: &Value, expected: &Value) -> Result<(), String> {
+    for (key, value) in expected.as_object().into_iter().flatten() {
+        let (path, contains) = match key.strip_suffix(" contains") {
+            Some(path) => (path, true),
+            None => (key.as_str(), false),
+        };
+        let actual = path.split('.').try_fold(body, |at, key| at.get(key));
+        match (actual, value.as_str()) {
+            (None, Some("absent")) => {}
+            (Some(actual), _) if contains => {
+                let list = actual
+                    .as_array()
+                    .ok_or(format!("{path} is not a list: {actual}"))?;
+                for wanted in value.as_array().into_iter().flatten() {
+                    if !list.contains(wanted) {
+                        return Err(format!("{path} is {actual}, which lacks {wanted}"));
+                    }
+                }
+            }
+            (Some(actual), _) => same(path, actual, value)?,
+            (None, _) => return Err(format!("{path} is missing, expected {value}")),
+        }
+    }
+    Ok(())
+}
+
+/// The `definitionId`s of the JSON entries of a zip archive.
+fn zip_definition_ids(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("the body is not a zip archive: {e}"))?;
+    let mut ids = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|e| e.to_string())?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text)
+            .map_err(|e| format!("zip entry {name}: {e}"))?;
+        let json: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("zip entry {name} is not JSON: {e}"))?;
+        let id = json["definitionId"]
+            .as_str()
+            .ok_or(format!("zip entry {name} has no definitionId"))?;
+        ids.push(id.to_owned());
+    }
+    Ok(ids)
 }
 
 /// The instance's persisted variables by name (what `GET /workflow-instances/{id}/variables`
@@ -690,6 +741,10 @@ const REST_CHECKED: &[&str] = &[
     "http_status",
     "http_body",
     "faulted_instances",
+    "response_json",
+    "body_format",
+    "zip_entry_definition_ids_contain",
+    "zip_entry_definition_ids_exclude",
 ];
 
 async fn run_rest_case(dir: &Path, case: &Value) -> Verdict {
@@ -802,7 +857,7 @@ async fn run_rest_case(dir: &Path, case: &Value) -> Verdict {
             };
             vec![publish(&rest, &id).await]
         }
-        Some("http_trigger") => http_requests(&rest, start).await,
+        Some("http_trigger" | "rest") => http_requests(&rest, start).await,
         _ => Vec::new(),
     };
     match check_rest(&case["expect"], &responses, &runtime).await {
@@ -935,6 +990,34 @@ async fn check_rest(
                     &expected["count"],
                 )?;
             }
+            "response_json" => {
+                for response in responses {
+                    response_json(&response.json(), expected)?;
+                }
+            }
+            "body_format" => {
+                let zip = expected.as_str().is_some_and(|f| f.starts_with("zip"));
+                for response in responses {
+                    if zip {
+                        zip_definition_ids(&response.body)?;
+                    } else if !response.json().is_object() {
+                        return Err(format!("expected {expected}, got {}", response.text()));
+                    }
+                }
+            }
+            "zip_entry_definition_ids_contain" | "zip_entry_definition_ids_exclude" => {
+                let want_in = key.ends_with("contain");
+                for response in responses {
+                    let ids = zip_definition_ids(&response.body)?;
+                    for id in expected.as_array().into_iter().flatten() {
+                        let id = id.as_str().unwrap_or_default();
+                        if ids.iter().any(|i| i == id) != want_in {
+                            return Err(format!("zip entries are {ids:?}; {key} {id}"));
+                        }
+                    }
+                }
+            }
+
             _ => unreachable!("unchecked keys are skipped before the run"),
         }
     }
