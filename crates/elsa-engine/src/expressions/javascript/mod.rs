@@ -163,6 +163,7 @@ struct ScriptHost {
     // Declared before `context` and `runtime`: values rooted in the runtime must be freed first.
     functions: FunctionCache,
     realm: Realm,
+    ids: IdStrings,
     context: Context,
     runtime: Runtime,
     deadline: Rc<Cell<Option<Instant>>>,
@@ -194,6 +195,7 @@ impl ScriptHost {
         Ok(Self {
             functions: FunctionCache::new(limits.cache_capacity),
             realm,
+            ids: IdStrings::default(),
             context,
             runtime,
             deadline,
@@ -240,6 +242,7 @@ impl ScriptHost {
             let Self {
                 functions,
                 realm,
+                ids,
                 context,
                 ..
             } = host;
@@ -247,7 +250,7 @@ impl ScriptHost {
                 let evaluate = functions
                     .get_or_compile(&ctx, realm, source)
                     .map_err(ScriptError::Syntax)?;
-                run(&ctx, &evaluate, realm, globals).map_err(|error| match error {
+                run(&ctx, &evaluate, realm, ids, globals).map_err(|error| match error {
                     ConvertError::Js(error) => ScriptError::Thrown(describe(&ctx, error)),
                     ConvertError::Json(error) => ScriptError::Thrown(error.to_string()),
                 })
@@ -328,6 +331,45 @@ impl Realm {
     }
 }
 
+/// The ids passed to every evaluation.
+#[derive(Clone, Copy)]
+enum Id {
+    Instance,
+    Correlation,
+    InstanceName,
+    Definition,
+    DefinitionVersion,
+}
+
+/// JavaScript strings of the ids the last evaluation got, reused while they stay the same: the
+/// evaluations of one run share their instance and definition ids.
+#[derive(Default)]
+struct IdStrings {
+    last: [Option<(String, Persistent<rquickjs::String<'static>>)>; 5],
+}
+
+impl IdStrings {
+    fn get<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        id: Id,
+        text: Option<&str>,
+    ) -> rquickjs::Result<JsValue<'js>> {
+        let Some(text) = text else {
+            return Ok(JsValue::new_null(ctx.clone()));
+        };
+        let slot = &mut self.last[id as usize];
+        if let Some((last, string)) = slot.as_ref()
+            && last == text
+        {
+            return Ok(string.clone().restore(ctx)?.into_value());
+        }
+        let string = rquickjs::String::from_str(ctx.clone(), text)?;
+        *slot = Some((text.to_owned(), Persistent::save(ctx, string.clone())));
+        Ok(string.into_value())
+    }
+}
+
 /// The words of `source` that may name the accessor of a variable, input or output
 /// (`get<Name>`, `set<Name>`). Words in strings, comments and property names count too: an
 /// accessor too many is never called.
@@ -349,14 +391,9 @@ fn run<'js>(
     ctx: &Ctx<'js>,
     evaluate: &Function<'js>,
     realm: &Realm,
+    ids: &mut IdStrings,
     globals: &ScriptGlobals<'_>,
 ) -> Result<ScriptResult, ConvertError> {
-    let text = |text: Option<&str>| -> rquickjs::Result<JsValue<'js>> {
-        match text {
-            Some(text) => Ok(rquickjs::String::from_str(ctx.clone(), text)?.into_value()),
-            None => Ok(JsValue::new_null(ctx.clone())),
-        }
-    };
     let variables = object_to_js(ctx, globals.variables)?;
     // Scripts never reach the input and output maps themselves, only their values: an empty one
     // can be the shared frozen object.
@@ -371,13 +408,21 @@ fn run<'js>(
     args.push_arg(map(globals.input)?)?;
     args.push_arg(map(&globals.outputs)?)?;
     args.push_arg(to_js(ctx, &globals.last_result)?)?;
-    args.push_arg(text(Some(globals.instance_id))?)?;
-    args.push_arg(text(globals.correlation_id)?)?;
-    args.push_arg(text(globals.instance_name)?)?;
-    args.push_arg(text(Some(globals.definition_id))?)?;
-    args.push_arg(text(Some(globals.definition_version_id))?)?;
+    args.push_arg(ids.get(ctx, Id::Instance, Some(globals.instance_id))?)?;
+    args.push_arg(ids.get(ctx, Id::Correlation, globals.correlation_id)?)?;
+    args.push_arg(ids.get(ctx, Id::InstanceName, globals.instance_name)?)?;
+    args.push_arg(ids.get(ctx, Id::Definition, Some(globals.definition_id))?)?;
+    args.push_arg(ids.get(
+        ctx,
+        Id::DefinitionVersion,
+        Some(globals.definition_version_id),
+    )?)?;
     args.push_arg(globals.definition_version)?;
-    args.push_arg(text(globals.guid_seed.as_deref())?)?;
+    // A fresh seed each time.
+    args.push_arg(match globals.guid_seed.as_deref() {
+        Some(seed) => rquickjs::String::from_str(ctx.clone(), seed)?.into_value(),
+        None => JsValue::new_null(ctx.clone()),
+    })?;
     let evaluation: rquickjs::Array = args.apply(evaluate)?;
 
     let from_js = FromJs::new(

@@ -128,50 +128,70 @@
   }));
   Object.values(Object.getOwnPropertyDescriptors(globals)).forEach((property) =>
     Object.freeze(property.value || property.get));
+  // `with` asks every name it finds for `Symbol.unscopables`: answer here, before the catch-all
+  // proxy, whose trap would run a function for each lookup.
+  Object.defineProperty(globals, Symbol.unscopables, { value: undefined });
   Object.freeze(globals);
 
-  // The accessor `get<Suffix>` / `set<Suffix>` of the variable, activity output or input whose
-  // name is `<Suffix>` or `<suffix>`, looked up when called: variables first, then outputs
-  // (`get<Output>From<Activity>`), then inputs, then Elsa's global of that name, if any.
-  const accessor = (key) => {
-    const getter = key.startsWith('get'), suffix = key.slice(3);
+  // The names `get<Suffix>` can stand for: `<Suffix>` itself when capitalised, and its form with
+  // a lower-case initial (`getOrderId` reads `OrderId` or `orderId`).
+  const candidates = (suffix) => {
     const lower = suffix.charAt(0).toLowerCase() + suffix.slice(1);
-    const exact = pascal(suffix) === suffix ? suffix : undefined;
-    const other = lower !== suffix && pascal(lower) === suffix ? lower : undefined;
-    const named = (values) =>
-      exact !== undefined && Object.hasOwn(values, exact) ? exact
-        : other !== undefined && Object.hasOwn(values, other) ? other : undefined;
+    const names = pascal(suffix) === suffix && suffix !== '' ? [suffix] : [];
+    if (lower !== suffix && pascal(lower) === suffix) names.push(lower);
+    return names;
+  };
+  const keyOf = (values, names) => names.find((name) => Object.hasOwn(values, name));
+
+  // The accessor `get<Suffix>` / `set<Suffix>`, looked up when called: the variable named by
+  // `<Suffix>`, else (getters) the activity output (`get<Output>From<Activity>`), else the
+  // input, else Elsa's global of that name, if any.
+  const accessor = (key) => {
+    const getter = key.startsWith('get'), suffix = key.slice(3), names = candidates(suffix);
     const fallback = Object.hasOwn(globals, key) ? globals[key] : undefined;
-    const missing = (args) => {
+    // Elsa's globals take at most two arguments; named parameters rather than `arguments`,
+    // which QuickJS would allocate on every call.
+    const missing = (a, b) => {
       if (fallback === undefined) throw new ReferenceError(key + ' is not defined');
-      return fallback.apply(undefined, args);
+      return fallback(a, b);
     };
-    if (!getter) {
-      return function (value) {
-        const name = named(variables);
-        if (name === undefined) return missing(arguments);
-        variables[name] = value;
-      };
-    }
-    return function () {
-      const variable = named(variables);
-      if (variable !== undefined) return variables[variable];
+    const notVariable = !getter ? missing : (a, b) => {
       for (const activity of Object.keys(outputs)) {
         const tail = 'From' + activity;
         if (!suffix.endsWith(tail)) continue;
-        const values = outputs[activity], name = outputNamed(values, suffix.slice(0, -tail.length));
+        const values = outputs[activity];
+        const name = keyOf(values, candidates(suffix.slice(0, -tail.length)));
         if (name !== undefined) return values[name];
       }
-      const name = named(input);
-      return name !== undefined ? input[name] : missing(arguments);
+      const name = keyOf(input, names);
+      return name !== undefined ? input[name] : missing(a, b);
     };
-  };
-  // The key of `values` that `<Suffix>` names in `get<Suffix>From<Activity>`.
-  const outputNamed = (values, suffix) => {
-    if (suffix === '') return undefined;
-    if (Object.hasOwn(values, suffix) && pascal(suffix) === suffix) return suffix;
-    const lower = suffix.charAt(0).toLowerCase() + suffix.slice(1);
-    return lower !== suffix && Object.hasOwn(values, lower) ? lower : undefined;
+    if (names.length === 0) {
+      return (a, b) => notVariable(a, b);
+    }
+    // The common case, a variable, is checked inline with `in`, which needs no call and is
+    // exact unless `Object.prototype` has the name too.
+    const first = names[0], second = names[names.length - 1];
+    if (names.some((name) => name in Object.prototype)) {
+      return getter
+        ? (a, b) => {
+          const name = keyOf(variables, names);
+          return name !== undefined ? variables[name] : notVariable(a, b);
+        }
+        : (a, b) => {
+          const name = keyOf(variables, names);
+          if (name === undefined) return missing(a, b);
+          variables[name] = a;
+        };
+    }
+    return getter
+      ? (a, b) => first in variables ? variables[first]
+        : second in variables ? variables[second] : notVariable(a, b)
+      : (a, b) => {
+        const name = first in variables ? first : second in variables ? second : undefined;
+        if (name === undefined) return missing(a, b);
+        variables[name] = a;
+      };
   };
 
   return Object.freeze(function bind(body, names) {
