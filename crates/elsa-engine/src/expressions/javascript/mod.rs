@@ -760,4 +760,121 @@ mod tests {
             (Some("c2"), Some("n"))
         );
     }
+    #[test]
+    fn nothing_a_script_stores_on_the_shared_scope_chain_survives() {
+        // The scope's prototypes (accessors, globals, catch-all) are shared by every evaluation
+        // of the same text: a script that reaches them through `this` can store nothing there.
+        let probe = "remember = function () { return this; };\n\
+                     var seen = [];\n\
+                     for (var o = remember(); o !== null; o = Object.getPrototypeOf(o)) {\n\
+                       try { seen.push(o.marker); } catch (e) { seen.push('none'); }\n\
+                       try { o.marker = getN(); } catch (e) {}\n\
+                       try { Object.defineProperty(o, 'marker', { value: getN() }); } catch (e) {}\n\
+                     }\n\
+                     return seen;";
+        for n in [1, 2] {
+            let variables = json!({"N": n}).as_object().cloned().unwrap();
+            assert_eq!(
+                eval(probe, &variables).unwrap().value,
+                json!(["none", "none", "none", "none"]),
+                "evaluation {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn accessors_resolve_against_each_evaluation() {
+        let source = "[getOrderId(), getTotalFromcalc(), getVariable('orderId')]";
+        let input = json!({"OrderId": "from input"})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let outputs = json!({"calc": {"Total": 7}}).as_object().cloned().unwrap();
+        let run = |variables: Value| {
+            let variables = variables.as_object().cloned().unwrap();
+            let globals = ScriptGlobals {
+                outputs: outputs.clone(),
+                ..globals(&variables, &input)
+            };
+            evaluate(source, &globals, &ScriptLimits::default()).map(|result| result.value)
+        };
+        // The same compiled text: a variable first (lower-case initial too), then the input.
+        assert_eq!(
+            run(json!({"orderId": "from variable"})),
+            Ok(json!(["from variable", 7, "from variable"]))
+        );
+        assert_eq!(run(json!({})), Ok(json!(["from input", 7, null])));
+        // A variable named like one of Elsa's globals wins over it; without one the global runs.
+        let variables = json!({"Variable": "mine", "x": 1})
+            .as_object()
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            eval("getVariable()", &variables).unwrap().value,
+            json!("mine")
+        );
+        let variables = json!({"x": 1}).as_object().cloned().unwrap();
+        assert_eq!(
+            eval("getVariable('x')", &variables).unwrap().value,
+            json!(1)
+        );
+        let error = eval("getNothing()", &Map::new()).unwrap_err();
+        assert!(
+            matches!(&error, ScriptError::Thrown(m) if m.contains("getNothing is not defined")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn values_come_back_as_json_stringify_would_give_them() {
+        assert_eq!(
+            value("[new Date(0), NaN, -0, 2 ** 53, 1e21, 0.5, undefined, () => 1]"),
+            json!([
+                "1970-01-01T00:00:00.000Z",
+                null,
+                0,
+                9_007_199_254_740_992_u64,
+                1e21,
+                0.5,
+                null,
+                null
+            ])
+        );
+        assert_eq!(
+            value("({a: undefined, f() {}, b: {toJSON: () => 'j'}, c: [new Number(2)]})"),
+            json!({"b": "j", "c": [2]})
+        );
+        let error = eval("const a = {}; a.self = a; a", &Map::new()).unwrap_err();
+        assert!(
+            matches!(&error, ScriptError::Thrown(m) if m.contains("circular")),
+            "{error:?}"
+        );
+        // A key that is special to JavaScript stays a plain key both ways.
+        let variables = json!({"Obj": {"__proto__": {"x": 1}}})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let result = eval("getObj().__proto__.x", &variables).unwrap();
+        assert_eq!((result.value, result.variables), (json!(1), Map::new()));
+    }
+
+    #[test]
+    fn only_changed_variables_come_back() {
+        let variables = json!({"List": [1, {"a": 2}], "Same": {"k": "v"}, "N": 1})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let result = eval(
+            "getList()[1].a = 3; setN(getN()); setVariable('Added', true); variables.Same.k = 'v'",
+            &variables,
+        )
+        .unwrap();
+        assert_eq!(
+            result.variables,
+            json!({"List": [1, {"a": 3}], "Added": true})
+                .as_object()
+                .cloned()
+                .unwrap()
+        );
+    }
 }
