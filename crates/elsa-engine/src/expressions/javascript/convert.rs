@@ -165,9 +165,9 @@ impl<'js> FromJs<'js> {
             ) => return Ok(None),
             (Type::Null, Value::Null) => true,
             (Type::Bool, Value::Bool(flag)) => value.as_bool() == Some(*flag),
-            (Type::Int, Value::Number(_)) => {
-                Value::from(value.as_int().unwrap_or_default()) == *json
-            }
+            (Type::Int, Value::Number(number)) => number
+                .as_i64()
+                .is_some_and(|number| Some(number) == value.as_int().map(i64::from)),
             (Type::Float, _) => number(value.as_float().unwrap_or(f64::NAN)) == *json,
             (Type::String, Value::String(text)) => match value.as_string() {
                 Some(string) => string.to_string()? == *text,

@@ -8,19 +8,23 @@
 //!   stays usable for the next evaluation;
 //! * caches compiled expressions by their text (bounded, first-in first-out).
 //!
-//! An expression is compiled into `function(__scope) { with (__scope) { ... } }`. `__scope` is a
-//! proxy built per evaluation by the function `scope.js` evaluates to: its target holds the
-//! script's own bindings, its prototype Elsa's globals (elsa-api.md §5.6), which read the
-//! evaluation's data (variables, workflow input, ids, activity outputs). That data goes in and
-//! comes back as JavaScript values converted directly from and to JSON (`convert.rs`); of the
-//! variables only those the script changed or added come back, with the correlation id and the
-//! instance name.
+//! An expression is compiled into `function(__scope) { with (__scope) { ... } }` and bound
+//! (`scope.js`) to the prototype chain of its scopes: the accessors of the `get<Name>` /
+//! `set<Name>` words the text mentions (a variable's, else an activity output's or an input's,
+//! decided when called), Elsa's globals (elsa-api.md §5.6), then a catch-all proxy. That chain is
+//! built once per compiled text and frozen; an evaluation creates only its scope object (holding
+//! the script's own bindings) and its data. The data (variables, workflow input, ids, activity
+//! outputs) goes in and comes back as JavaScript values converted directly from and to JSON
+//! (`convert.rs`); of the variables only those the script changed or added come back, with the
+//! correlation id and the instance name.
 //!
-//! **Isolation.** Scripts of all workflows share a thread's realm, so after the factory is built
-//! the realm is frozen (`freeze.js`): no script can add a global or patch a built-in. The scope
-//! proxy catches assignments to undeclared names, so `x = 1` binds `x` for that evaluation only,
-//! and the data the globals read is swapped for each evaluation. One difference from Jint follows: `typeof undeclaredName` throws a
-//! ReferenceError instead of returning `"undefined"`.
+//! **Isolation.** Scripts of all workflows share a thread's realm, so once the scope machinery
+//! is built the realm is frozen (`freeze.js`): no script can add a global or patch a built-in.
+//! The catch-all claims undeclared names, so `x = 1` binds `x` on that evaluation's scope object
+//! only; the data Elsa's globals read lives in closure variables swapped for each evaluation.
+//! Differences from Jint follow: `typeof undeclaredName` throws a ReferenceError instead of
+//! returning `"undefined"`, and an accessor word the text mentions is a function even when no
+//! variable, output or input of that name exists (calling it throws the ReferenceError).
 //!
 //! Like Elsa's Jint evaluator, a script's result is the value of its last statement, and a
 //! top-level `return` is allowed. Compiling evaluates only the wrapper; source that breaks out of
