@@ -63,8 +63,8 @@ impl Execution<'_> {
         self.run_script(idx, source).map(|(value, _)| value)
     }
 
-    /// Runs a script; returns its value and every variable it left behind, including names that
-    /// are not declared (`RunJavaScript` passes its outcomes back that way).
+    /// Runs a script; returns its value and every variable it changed or added, including names
+    /// that are not declared (`RunJavaScript` passes its outcomes back that way).
     pub(crate) fn run_script(
         &mut self,
         idx: ContextIdx,
@@ -98,9 +98,6 @@ impl Execution<'_> {
         self.request.correlation_id = result.correlation_id;
         self.request.name = result.instance_name;
         for (name, value) in &result.variables {
-            if variables.get(name) == Some(value) {
-                continue;
-            }
             // Names the script invented (not declared in scope) are not variables: ignore them.
             if let Some(slot) = self
                 .contexts

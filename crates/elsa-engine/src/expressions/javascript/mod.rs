@@ -8,26 +8,35 @@
 //!   stays usable for the next evaluation;
 //! * caches compiled expressions by their text (bounded, first-in first-out).
 //!
-//! An expression is compiled into `function(__scope) { with (__scope) { ... } }`. `__scope` is built
-//! per evaluation by the factory in `scope.js` from JSON data (variables, workflow input, instance
-//! and definition ids, activity outputs) and carries Elsa's globals (elsa-api.md §5.6).
-//! Variables, the correlation id and the instance name the script changed are read back from
-//! that data and returned to the caller.
+//! An expression is compiled into `function(__scope) { with (__scope) { ... } }` and bound
+//! (`scope.js`) to the prototype chain of its scopes: the accessors of the `get<Name>` /
+//! `set<Name>` words the text mentions (a variable's, else an activity output's or an input's,
+//! decided when called), Elsa's globals (elsa-api.md §5.6), then a catch-all proxy. That chain is
+//! built once per compiled text and frozen; an evaluation creates only its scope object (holding
+//! the script's own bindings) and its data. The data (variables, workflow input, ids, activity
+//! outputs) goes in and comes back as JavaScript values converted directly from and to JSON
+//! (`convert.rs`); of the variables only those the script changed or added come back, with the
+//! correlation id and the instance name.
 //!
-//! **Isolation.** Scripts of all workflows share a thread's realm, so after the factory is built
-//! the realm is frozen (`freeze.js`): no script can add a global or patch a built-in. The scope is
-//! a proxy that catches assignments to undeclared names, so `x = 1` binds `x` for that
-//! evaluation only. One difference from Jint follows: `typeof undeclaredName` throws a
-//! ReferenceError instead of returning `"undefined"`.
+//! **Isolation.** Scripts of all workflows share a thread's realm, so once the scope machinery
+//! is built the realm is frozen (`freeze.js`): no script can add a global or patch a built-in.
+//! The catch-all claims undeclared names, so `x = 1` binds `x` on that evaluation's scope object
+//! only; the data Elsa's globals read lives in closure variables swapped for each evaluation.
+//! Differences from Jint follow: `typeof undeclaredName` throws a ReferenceError instead of
+//! returning `"undefined"`, and an accessor word the text mentions is a function even when no
+//! variable, output or input of that name exists (calling it throws the ReferenceError).
 //!
 //! Like Elsa's Jint evaluator, a script's result is the value of its last statement, and a
 //! top-level `return` is allowed. Compiling evaluates only the wrapper; source that breaks out of
 //! it runs in the same sandbox, which is no more than the script could do when evaluated.
 
+mod convert;
+
+use convert::{ConvertError, FromJs, object_to_js, to_js};
 use rquickjs::context::EvalOptions;
 use rquickjs::convert::Coerced;
-use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value as JsValue};
-use serde::Serialize;
+use rquickjs::function::Args;
+use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value as JsValue};
 use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -79,8 +88,7 @@ impl ScriptError {
 }
 
 /// What a script can see besides its own code.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug)]
 pub(crate) struct ScriptGlobals<'a> {
     /// Variables in scope by name, nearest scope first.
     pub variables: &'a Map<String, Value>,
@@ -105,14 +113,14 @@ pub(crate) struct ScriptGlobals<'a> {
 pub(crate) struct ScriptResult {
     /// The script's value as JSON (`undefined` and functions become `null`).
     pub value: Value,
-    /// The variables after the evaluation, by name.
+    /// The variables the script changed or added, by name, with their values afterwards.
     pub variables: Map<String, Value>,
     /// The correlation id and instance name after the evaluation (`setCorrelationId`, ...).
     pub correlation_id: Option<String>,
     pub instance_name: Option<String>,
 }
 
-/// Evaluates to the function that builds the `__scope` of one evaluation from its data.
+/// Evaluates to the function that builds the `__scope` of one evaluation around its data.
 const SCOPE_FACTORY: &str = include_str!("scope.js");
 
 /// Freezes the realm once the factory exists.
@@ -158,7 +166,8 @@ fn with_host<R>(
 struct ScriptHost {
     // Declared before `context` and `runtime`: values rooted in the runtime must be freed first.
     functions: FunctionCache,
-    scope_factory: Persistent<Function<'static>>,
+    realm: Realm,
+    ids: IdStrings,
     context: Context,
     runtime: Runtime,
     deadline: Rc<Cell<Option<Instant>>>,
@@ -183,19 +192,14 @@ impl ScriptHost {
             handler_interrupted.set(handler_interrupted.get() || expired);
             expired
         })));
-        let scope_factory = context
-            .with(|ctx| {
-                let factory = eval_function(&ctx, SCOPE_FACTORY)?;
-                ctx.eval::<(), _>(FREEZE_REALM)?;
-                Ok(Persistent::save(&ctx, factory))
-            })
-            .map_err(unavailable)?;
+        let realm = context.with(|ctx| Realm::new(&ctx)).map_err(unavailable)?;
         let limits = ScriptLimits::default();
         runtime.set_memory_limit(limits.memory_limit);
         runtime.set_max_stack_size(limits.stack_size);
         Ok(Self {
             functions: FunctionCache::new(limits.cache_capacity),
-            scope_factory,
+            realm,
+            ids: IdStrings::default(),
             context,
             runtime,
             deadline,
@@ -219,11 +223,14 @@ impl ScriptHost {
     fn compile(&mut self, source: &str) -> Result<(), ScriptError> {
         self.guarded(|host| {
             let Self {
-                functions, context, ..
+                functions,
+                realm,
+                context,
+                ..
             } = host;
             context.with(|ctx| {
                 functions
-                    .get_or_compile(&ctx, source)
+                    .get_or_compile(&ctx, realm, source)
                     .map(|_| ())
                     .map_err(ScriptError::Syntax)
             })
@@ -235,46 +242,23 @@ impl ScriptHost {
         source: &str,
         globals: &ScriptGlobals<'_>,
     ) -> Result<ScriptResult, ScriptError> {
-        let data =
-            serde_json::to_string(globals).map_err(|e| ScriptError::Thrown(e.to_string()))?;
-        let (value, data) = self.guarded(|host| {
+        self.guarded(|host| {
             let Self {
                 functions,
-                scope_factory,
+                realm,
+                ids,
                 context,
                 ..
             } = host;
             context.with(|ctx| {
-                let function = functions
-                    .get_or_compile(&ctx, source)
+                let evaluate = functions
+                    .get_or_compile(&ctx, realm, source)
                     .map_err(ScriptError::Syntax)?;
-                run(&ctx, &function, scope_factory, data)
-                    .map_err(|e| ScriptError::Thrown(describe(&ctx, e)))
+                run(&ctx, &evaluate, realm, ids, globals).map_err(|error| match error {
+                    ConvertError::Js(error) => ScriptError::Thrown(describe(&ctx, error)),
+                    ConvertError::Json(error) => ScriptError::Thrown(error.to_string()),
+                })
             })
-        })?;
-        let parse = |json: Option<String>| -> Result<Value, ScriptError> {
-            json.map_or(Ok(Value::Null), |text| {
-                serde_json::from_str(&text).map_err(|e| ScriptError::Thrown(e.to_string()))
-            })
-        };
-        let mut data = match parse(data)? {
-            Value::Object(data) => data,
-            _ => Map::new(),
-        };
-        let mut text = |key: &str| match data.remove(key) {
-            Some(Value::String(text)) => Some(text),
-            _ => None,
-        };
-        let (correlation_id, instance_name) = (text("correlationId"), text("instanceName"));
-        let variables = match data.remove("variables") {
-            Some(Value::Object(variables)) => variables,
-            _ => Map::new(),
-        };
-        Ok(ScriptResult {
-            value: parse(value)?,
-            variables,
-            correlation_id,
-            instance_name,
         })
     }
 
@@ -303,26 +287,176 @@ impl ScriptHost {
     }
 }
 
-/// Calls a compiled expression; returns its value and its data afterwards, as JSON text.
+/// What the scripts of one thread share, built once: the function that binds compiled
+/// expressions to their scope (`scope.js`), and the intrinsic prototypes that tell plain objects
+/// and arrays apart when converting back (`convert.rs`).
+struct Realm {
+    bind: Persistent<Function<'static>>,
+    /// A frozen empty object.
+    empty: Persistent<Object<'static>>,
+    object_prototype: Persistent<Object<'static>>,
+    array_prototype: Persistent<Object<'static>>,
+}
+
+impl Realm {
+    /// Builds the scope machinery, then freezes the realm.
+    fn new(ctx: &Ctx<'_>) -> rquickjs::Result<Self> {
+        let bind = eval_function(ctx, SCOPE_FACTORY)?;
+        let prototype = |name: &str| -> rquickjs::Result<Object<'_>> {
+            ctx.globals().get::<_, Object>(name)?.get("prototype")
+        };
+        let (object_prototype, array_prototype) = (prototype("Object")?, prototype("Array")?);
+        let empty = Object::new(ctx.clone())?;
+        ctx.eval::<(), _>(FREEZE_REALM)?;
+        ctx.globals()
+            .get::<_, Object>("Object")?
+            .get::<_, Function>("freeze")?
+            .call::<_, ()>((empty.clone(),))?;
+        Ok(Self {
+            bind: Persistent::save(ctx, bind),
+            empty: Persistent::save(ctx, empty),
+            object_prototype: Persistent::save(ctx, object_prototype),
+            array_prototype: Persistent::save(ctx, array_prototype),
+        })
+    }
+
+    /// The function one evaluation of `body` (compiled from `source`) calls with its data.
+    fn bind<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        body: Function<'js>,
+        source: &str,
+    ) -> rquickjs::Result<Function<'js>> {
+        let names = rquickjs::Array::new(ctx.clone())?;
+        for (index, name) in accessor_names(source).into_iter().enumerate() {
+            names.set(index, name)?;
+        }
+        self.bind.clone().restore(ctx)?.call((body, names))
+    }
+}
+
+/// The ids passed to every evaluation.
+#[derive(Clone, Copy)]
+enum Id {
+    Instance,
+    Correlation,
+    InstanceName,
+    Definition,
+    DefinitionVersion,
+}
+
+/// JavaScript strings of the ids the last evaluation got, reused while they stay the same: the
+/// evaluations of one run share their instance and definition ids.
+#[derive(Default)]
+struct IdStrings {
+    last: [Option<(String, Persistent<rquickjs::String<'static>>)>; 5],
+}
+
+impl IdStrings {
+    fn get<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        id: Id,
+        text: Option<&str>,
+    ) -> rquickjs::Result<JsValue<'js>> {
+        let Some(text) = text else {
+            return Ok(JsValue::new_null(ctx.clone()));
+        };
+        let slot = &mut self.last[id as usize];
+        if let Some((last, string)) = slot.as_ref()
+            && last == text
+        {
+            return Ok(string.clone().restore(ctx)?.into_value());
+        }
+        let string = rquickjs::String::from_str(ctx.clone(), text)?;
+        *slot = Some((text.to_owned(), Persistent::save(ctx, string.clone())));
+        Ok(string.into_value())
+    }
+}
+
+/// The words of `source` that may name the accessor of a variable, input or output
+/// (`get<Name>`, `set<Name>`). Words in strings, comments and property names count too: an
+/// accessor too many is never called.
+fn accessor_names(source: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = source
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|word| word.len() > 3 && (word.starts_with("get") || word.starts_with("set")))
+        .collect();
+    // Sorted rather than checked one by one: a long script may hold many such words.
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Calls the bound expression `evaluate` with the data of `globals`; returns its value and what
+/// it changed.
 fn run<'js>(
     ctx: &Ctx<'js>,
-    function: &Function<'js>,
-    scope_factory: &Persistent<Function<'static>>,
-    data: String,
-) -> rquickjs::Result<(Option<String>, Option<String>)> {
-    let factory = scope_factory.clone().restore(ctx)?;
-    let data: JsValue = ctx.json_parse(data)?;
-    let scope: JsValue = factory.call((data.clone(),))?;
-    let value: JsValue = function.call((scope,))?;
-    let value = ctx
-        .json_stringify(value)?
-        .map(|text| text.to_string())
-        .transpose()?;
-    let data = ctx
-        .json_stringify(data)?
-        .map(|text| text.to_string())
-        .transpose()?;
-    Ok((value, data))
+    evaluate: &Function<'js>,
+    realm: &Realm,
+    ids: &mut IdStrings,
+    globals: &ScriptGlobals<'_>,
+) -> Result<ScriptResult, ConvertError> {
+    let variables = object_to_js(ctx, globals.variables)?;
+    // Scripts never reach the input and output maps themselves, only their values: an empty one
+    // can be the shared frozen object.
+    let map = |map: &Map<String, Value>| -> rquickjs::Result<Object<'js>> {
+        match map.is_empty() {
+            true => realm.empty.clone().restore(ctx),
+            false => object_to_js(ctx, map),
+        }
+    };
+    let mut args = Args::new(ctx.clone(), 11);
+    args.push_arg(variables.clone())?;
+    args.push_arg(map(globals.input)?)?;
+    args.push_arg(map(&globals.outputs)?)?;
+    args.push_arg(to_js(ctx, &globals.last_result)?)?;
+    args.push_arg(ids.get(ctx, Id::Instance, Some(globals.instance_id))?)?;
+    args.push_arg(ids.get(ctx, Id::Correlation, globals.correlation_id)?)?;
+    args.push_arg(ids.get(ctx, Id::InstanceName, globals.instance_name)?)?;
+    args.push_arg(ids.get(ctx, Id::Definition, Some(globals.definition_id))?)?;
+    args.push_arg(ids.get(
+        ctx,
+        Id::DefinitionVersion,
+        Some(globals.definition_version_id),
+    )?)?;
+    args.push_arg(globals.definition_version)?;
+    // A fresh seed each time.
+    args.push_arg(match globals.guid_seed.as_deref() {
+        Some(seed) => rquickjs::String::from_str(ctx.clone(), seed)?.into_value(),
+        None => JsValue::new_null(ctx.clone()),
+    })?;
+    let evaluation: rquickjs::Array = args.apply(evaluate)?;
+
+    let from_js = FromJs::new(
+        ctx,
+        realm.object_prototype.clone().restore(ctx)?,
+        realm.array_prototype.clone().restore(ctx)?,
+    );
+    let mut changed = Map::new();
+    for entry in variables.props::<String, JsValue>() {
+        let (name, value) = entry?;
+        if let Some(before) = globals.variables.get(&name)
+            && from_js.converts_to(&value, before)?
+        {
+            continue;
+        }
+        if let Some(after) = from_js.convert(&value)? {
+            changed.insert(name, after);
+        }
+    }
+    let text = |index: usize| -> Result<Option<String>, ConvertError> {
+        match from_js.convert(&evaluation.get(index)?)? {
+            Some(Value::String(text)) => Ok(Some(text)),
+            _ => Ok(None),
+        }
+    };
+    Ok(ScriptResult {
+        value: from_js.convert(&evaluation.get(0)?)?.unwrap_or(Value::Null),
+        variables: changed,
+        correlation_id: text(1)?,
+        instance_name: text(2)?,
+    })
 }
 
 const OUT_OF_MEMORY: &str = "InternalError: out of memory";
@@ -344,7 +478,8 @@ fn describe(ctx: &Ctx<'_>, error: rquickjs::Error) -> String {
     }
 }
 
-/// Compiled expressions by source text, evicting the oldest entry when full.
+/// Compiled expressions, bound to their accessors, by source text; evicts the oldest entry when
+/// full.
 struct FunctionCache {
     capacity: usize,
     functions: HashMap<String, Persistent<Function<'static>>>,
@@ -363,12 +498,16 @@ impl FunctionCache {
     fn get_or_compile<'js>(
         &mut self,
         ctx: &Ctx<'js>,
+        realm: &Realm,
         source: &str,
     ) -> Result<Function<'js>, String> {
         if let Some(function) = self.functions.get(source) {
             return function.clone().restore(ctx).map_err(|e| e.to_string());
         }
         let function = compile(ctx, source)?;
+        let function = realm
+            .bind(ctx, function, source)
+            .map_err(|e| describe(ctx, e))?;
         while self.functions.len() >= self.capacity {
             let Some(oldest) = self.order.pop_front() else {
                 break;
@@ -405,7 +544,7 @@ fn compile<'js>(ctx: &Ctx<'js>, source: &str) -> Result<Function<'js>, String> {
     ctx.catch();
     // Statements. As a function body they may `return`; this form also validates the syntax.
     // Statements run in a function nested inside the `with`: their declarations (`var`,
-    // `function`) then bind in that function, nearer than the scope proxy, which would
+    // `function`) then bind in that function, nearer than the scope, whose catch-all would
     // otherwise claim every name it does not know.
     let body = format!(
         "Object.freeze(function(__scope){{with(__scope){{return (function(){{\n{source}\n}})();}}}})"
@@ -622,6 +761,123 @@ mod tests {
                 result.instance_name.as_deref()
             ),
             (Some("c2"), Some("n"))
+        );
+    }
+    #[test]
+    fn nothing_a_script_stores_on_the_shared_scope_chain_survives() {
+        // The scope's prototypes (accessors, globals, catch-all) are shared by every evaluation
+        // of the same text: a script that reaches them through `this` can store nothing there.
+        let probe = "remember = function () { return this; };\n\
+                     var seen = [];\n\
+                     for (var o = remember(); o !== null; o = Object.getPrototypeOf(o)) {\n\
+                       try { seen.push(o.marker); } catch (e) { seen.push('none'); }\n\
+                       try { o.marker = getN(); } catch (e) {}\n\
+                       try { Object.defineProperty(o, 'marker', { value: getN() }); } catch (e) {}\n\
+                     }\n\
+                     return seen;";
+        for n in [1, 2] {
+            let variables = json!({"N": n}).as_object().cloned().unwrap();
+            assert_eq!(
+                eval(probe, &variables).unwrap().value,
+                json!(["none", "none", "none", "none"]),
+                "evaluation {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn accessors_resolve_against_each_evaluation() {
+        let source = "[getOrderId(), getTotalFromcalc(), getVariable('orderId')]";
+        let input = json!({"OrderId": "from input"})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let outputs = json!({"calc": {"Total": 7}}).as_object().cloned().unwrap();
+        let run = |variables: Value| {
+            let variables = variables.as_object().cloned().unwrap();
+            let globals = ScriptGlobals {
+                outputs: outputs.clone(),
+                ..globals(&variables, &input)
+            };
+            evaluate(source, &globals, &ScriptLimits::default()).map(|result| result.value)
+        };
+        // The same compiled text: a variable first (lower-case initial too), then the input.
+        assert_eq!(
+            run(json!({"orderId": "from variable"})),
+            Ok(json!(["from variable", 7, "from variable"]))
+        );
+        assert_eq!(run(json!({})), Ok(json!(["from input", 7, null])));
+        // A variable named like one of Elsa's globals wins over it; without one the global runs.
+        let variables = json!({"Variable": "mine", "x": 1})
+            .as_object()
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            eval("getVariable()", &variables).unwrap().value,
+            json!("mine")
+        );
+        let variables = json!({"x": 1}).as_object().cloned().unwrap();
+        assert_eq!(
+            eval("getVariable('x')", &variables).unwrap().value,
+            json!(1)
+        );
+        let error = eval("getNothing()", &Map::new()).unwrap_err();
+        assert!(
+            matches!(&error, ScriptError::Thrown(m) if m.contains("getNothing is not defined")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn values_come_back_as_json_stringify_would_give_them() {
+        assert_eq!(
+            value("[new Date(0), NaN, -0, 2 ** 53, 1e21, 0.5, undefined, () => 1]"),
+            json!([
+                "1970-01-01T00:00:00.000Z",
+                null,
+                0,
+                9_007_199_254_740_992_u64,
+                1e21,
+                0.5,
+                null,
+                null
+            ])
+        );
+        assert_eq!(
+            value("({a: undefined, f() {}, b: {toJSON: () => 'j'}, c: [new Number(2)]})"),
+            json!({"b": "j", "c": [2]})
+        );
+        let error = eval("const a = {}; a.self = a; a", &Map::new()).unwrap_err();
+        assert!(
+            matches!(&error, ScriptError::Thrown(m) if m.contains("circular")),
+            "{error:?}"
+        );
+        // A key that is special to JavaScript stays a plain key both ways.
+        let variables = json!({"Obj": {"__proto__": {"x": 1}}})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let result = eval("getObj().__proto__.x", &variables).unwrap();
+        assert_eq!((result.value, result.variables), (json!(1), Map::new()));
+    }
+
+    #[test]
+    fn only_changed_variables_come_back() {
+        let variables = json!({"List": [1, {"a": 2}], "Same": {"k": "v"}, "N": 1})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let result = eval(
+            "getList()[1].a = 3; setN(getN()); setVariable('Added', true); variables.Same.k = 'v'",
+            &variables,
+        )
+        .unwrap();
+        assert_eq!(
+            result.variables,
+            json!({"List": [1, {"a": 3}], "Added": true})
+                .as_object()
+                .cloned()
+                .unwrap()
         );
     }
 }

@@ -1,7 +1,13 @@
-// Evaluated once per thread, before the realm is frozen. Returns the function that builds the
-// `__scope` of one evaluation from its JSON data. Everything a script can reach is either
-// created per evaluation (scope, data) or frozen (helpers, intrinsics), so nothing a script
-// assigns survives into the next evaluation.
+// Evaluated once per thread, before the realm is frozen. Returns `bind(body, names)`, which turns
+// a compiled expression body (a function of `__scope`) into the function one evaluation calls
+// with its data (variables, input, outputs, ids).
+//
+// Per evaluation only the scope's own object is created. The scope's prototype chain is shared
+// and frozen: the accessors of the names this expression mentions (`getCounter`, ...), Elsa's
+// globals (elsa-api.md §5.6), then a catch-all proxy. All of them read the evaluation's data
+// from closure variables the bound function swaps in. Scripts cannot keep a function of one
+// evaluation for the next (the realm is frozen and no job queue runs), so every call to a global
+// happens while that data is its own evaluation's.
 (function () {
   'use strict';
   const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
@@ -53,7 +59,39 @@
     return toBase64(bytes).slice(0, 22).replace(/\+/g, '-').replace(/\//g, '_');
   };
 
-  const helpers = Object.freeze({
+  // The data of the evaluation under way (closure variables: cheaper to swap than an object's
+  // properties), and the GUIDs it made so far.
+  let variables = null, input = null, outputs = null, lastResult = null, instanceId = null;
+  let correlationId = null, instanceName = null, definitionId = null, definitionVersionId = null;
+  let definitionVersion = null, guidSeed = null, guids = 0;
+  // GUIDs come from the engine's id generator (one seed per evaluation) plus a counter, so a
+  // run with deterministic ids makes deterministic GUIDs.
+  const newGuid = () => {
+    if (guidSeed === null) throw new Error('No id generator is available.');
+    const seed = guidSeed.padStart(16, '0').slice(-16), count = hex(guids++, 16);
+    return `${seed.slice(0, 8)}-${seed.slice(8, 12)}-${seed.slice(12, 16)}-${count.slice(0, 4)}-${count.slice(4)}`;
+  };
+  const newShortGuid = () => shortGuid(newGuid());
+  const output = (activity, name) => {
+    const values = outputs[activity];
+    if (values === undefined) return undefined;
+    if (name !== undefined) return values[name];
+    return 'Result' in values ? values.Result : values[Object.keys(values)[0]];
+  };
+
+  // Names the realm does not define resolve here, last: an assignment `x = 1` then creates a
+  // binding on the evaluation's own scope object (the receiver), and reading a name defined
+  // nowhere is a ReferenceError, as in Jint. The target is frozen so scripts that reach this
+  // proxy through the prototype chain cannot store anything in it.
+  const catchAll = new Proxy(Object.freeze(Object.create(null)), Object.freeze({
+    has: (target, key) => typeof key === 'string' && !(key in globalThis),
+    get: (target, key) => {
+      if (typeof key !== 'string') return undefined;
+      throw new ReferenceError(key + ' is not defined');
+    },
+  }));
+
+  const globals = Object.create(catchAll, Object.getOwnPropertyDescriptors({
     isNullOrEmpty: (value) => value === null || value === undefined || String(value) === '',
     isNullOrWhiteSpace: (value) =>
       value === null || value === undefined || String(value).trim() === '',
@@ -65,74 +103,122 @@
     bytesFromBase64: (text) => fromBase64(text),
     stringToBase64: (text) => toBase64(utf8Encode(text)),
     stringFromBase64: (text) => utf8Decode(fromBase64(text)),
-  });
-  Object.values(helpers).forEach(Object.freeze);
+    get variables() { return variables; },
+    getVariable: (name) => variables[name],
+    setVariable: (name, value) => { variables[name] = value; },
+    getInput: (name) => input[name],
+    getWorkflowInstanceId: () => instanceId,
+    getCorrelationId: () => correlationId,
+    setCorrelationId: (value) => { correlationId = value == null ? null : String(value); },
+    getWorkflowInstanceName: () => instanceName,
+    setWorkflowInstanceName: (value) => { instanceName = value == null ? null : String(value); },
+    getWorkflowDefinitionId: () => definitionId,
+    getWorkflowDefinitionVersionId: () => definitionVersionId,
+    getWorkflowDefinitionVersion: () => definitionVersion,
+    getOutputFrom: output,
+    getLastResult: () => lastResult,
+    // Loop activities declare their current item and index as these variables.
+    getCurrentValue: () => variables.CurrentValue,
+    getCurrentIndex: () => variables.CurrentIndex,
+    newGuid,
+    newGuidString: newGuid,
+    getGuidString: newGuid,
+    newShortGuid,
+    getShortGuid: newShortGuid,
+  }));
+  Object.values(Object.getOwnPropertyDescriptors(globals)).forEach((property) =>
+    Object.freeze(property.value || property.get));
+  // `with` asks every name it finds for `Symbol.unscopables`: answer here, before the catch-all
+  // proxy, whose trap would run a function for each lookup.
+  Object.defineProperty(globals, Symbol.unscopables, { value: undefined });
+  Object.freeze(globals);
 
-  return Object.freeze(function (data) {
-    const vars = data.variables, input = data.input, outputs = data.outputs;
-    // GUIDs come from the engine's id generator (one seed per evaluation) plus a counter, so a
-    // run with deterministic ids makes deterministic GUIDs.
-    let guids = 0;
-    const newGuid = () => {
-      if (data.guidSeed === null) throw new Error('No id generator is available.');
-      const seed = data.guidSeed.padStart(16, '0').slice(-16), count = hex(guids++, 16);
-      return `${seed.slice(0, 8)}-${seed.slice(8, 12)}-${seed.slice(12, 16)}-${count.slice(0, 4)}-${count.slice(4)}`;
+  // The names `get<Suffix>` can stand for: `<Suffix>` itself when capitalised, and its form with
+  // a lower-case initial (`getOrderId` reads `OrderId` or `orderId`).
+  const candidates = (suffix) => {
+    const lower = suffix.charAt(0).toLowerCase() + suffix.slice(1);
+    const names = pascal(suffix) === suffix && suffix !== '' ? [suffix] : [];
+    if (lower !== suffix && pascal(lower) === suffix) names.push(lower);
+    return names;
+  };
+  const keyOf = (values, names) => names.find((name) => Object.hasOwn(values, name));
+
+  // The accessor `get<Suffix>` / `set<Suffix>`, looked up when called: the variable named by
+  // `<Suffix>`, else (getters) the activity output (`get<Output>From<Activity>`), else the
+  // input, else Elsa's global of that name, if any.
+  const accessor = (key) => {
+    const getter = key.startsWith('get'), suffix = key.slice(3), names = candidates(suffix);
+    const fallback = Object.hasOwn(globals, key) ? globals[key] : undefined;
+    // Elsa's globals take at most two arguments; named parameters rather than `arguments`,
+    // which QuickJS would allocate on every call.
+    const missing = (a, b) => {
+      if (fallback === undefined) throw new ReferenceError(key + ' is not defined');
+      return fallback(a, b);
     };
-    const newShortGuid = () => shortGuid(newGuid());
-    const output = (activity, name) => {
-      const values = outputs[activity];
-      if (values === undefined) return undefined;
-      if (name !== undefined) return values[name];
-      return 'Result' in values ? values.Result : values[Object.keys(values)[0]];
-    };
-    // The helpers are inherited from a frozen prototype rather than copied: cheaper per call.
-    const scope = Object.assign(Object.create(helpers), {
-      variables: vars,
-      getVariable: (name) => vars[name],
-      setVariable: (name, value) => { vars[name] = value; },
-      getInput: (name) => input[name],
-      getWorkflowInstanceId: () => data.instanceId,
-      getCorrelationId: () => data.correlationId,
-      setCorrelationId: (value) => { data.correlationId = value == null ? null : String(value); },
-      getWorkflowInstanceName: () => data.instanceName,
-      setWorkflowInstanceName: (value) => { data.instanceName = value == null ? null : String(value); },
-      getWorkflowDefinitionId: () => data.definitionId,
-      getWorkflowDefinitionVersionId: () => data.definitionVersionId,
-      getWorkflowDefinitionVersion: () => data.definitionVersion,
-      getOutputFrom: output,
-      getLastResult: () => data.lastResult,
-      // Loop activities declare their current item and index as these variables.
-      getCurrentValue: () => vars.CurrentValue,
-      getCurrentIndex: () => vars.CurrentIndex,
-      newGuid,
-      newGuidString: newGuid,
-      getGuidString: newGuid,
-      newShortGuid,
-      getShortGuid: newShortGuid,
-    });
-    for (const name of Object.keys(input)) {
-      scope['get' + pascal(name)] = () => input[name];
-    }
-    for (const activity of Object.keys(outputs)) {
-      for (const name of Object.keys(outputs[activity])) {
-        scope['get' + pascal(name) + 'From' + activity] = () => outputs[activity][name];
+    const notVariable = !getter ? missing : (a, b) => {
+      for (const activity of Object.keys(outputs)) {
+        const tail = 'From' + activity;
+        if (!suffix.endsWith(tail)) continue;
+        const values = outputs[activity];
+        const name = keyOf(values, candidates(suffix.slice(0, -tail.length)));
+        if (name !== undefined) return values[name];
       }
+      const name = keyOf(input, names);
+      return name !== undefined ? input[name] : missing(a, b);
+    };
+    if (names.length === 0) {
+      return (a, b) => notVariable(a, b);
     }
-    for (const name of Object.keys(vars)) {
-      scope['get' + pascal(name)] = () => vars[name];
-      scope['set' + pascal(name)] = (value) => { vars[name] = value; };
+    // The common case, a variable, is checked inline with `in`, which needs no call and is
+    // exact unless `Object.prototype` has the name too.
+    const first = names[0], second = names[names.length - 1];
+    if (names.some((name) => name in Object.prototype)) {
+      return getter
+        ? (a, b) => {
+          const name = keyOf(variables, names);
+          return name !== undefined ? variables[name] : notVariable(a, b);
+        }
+        : (a, b) => {
+          const name = keyOf(variables, names);
+          if (name === undefined) return missing(a, b);
+          variables[name] = a;
+        };
     }
-    // The script's free names resolve here first: names the realm does not define are caught
-    // by the scope, so `x = 1` creates a binding of this evaluation only, and reading a name
-    // defined nowhere is a ReferenceError, as in Jint.
-    return new Proxy(scope, {
-      has: (target, key) => key in target || (typeof key === 'string' && !(key in globalThis)),
-      get: (target, key) => {
-        if (key in target) return target[key];
-        if (typeof key !== 'string') return undefined;
-        if (key in globalThis) return globalThis[key];
-        throw new ReferenceError(key + ' is not defined');
-      },
+    return getter
+      ? (a, b) => first in variables ? variables[first]
+        : second in variables ? variables[second] : notVariable(a, b)
+      : (a, b) => {
+        const name = first in variables ? first : second in variables ? second : undefined;
+        if (name === undefined) return missing(a, b);
+        variables[name] = a;
+      };
+  };
+
+  return Object.freeze(function bind(body, names) {
+    const accessors = {};
+    for (const name of names) accessors[name] = Object.freeze(accessor(name));
+    const layer = Object.freeze(Object.create(globals, Object.getOwnPropertyDescriptors(accessors)));
+    // Returns the script's value, then the correlation id and instance name afterwards.
+    return Object.freeze(function evaluate(
+      theVariables, theInput, theOutputs, theLastResult, theInstanceId, theCorrelationId,
+      theInstanceName, theDefinitionId, theDefinitionVersionId, theDefinitionVersion, theGuidSeed) {
+      variables = theVariables;
+      input = theInput;
+      outputs = theOutputs;
+      lastResult = theLastResult;
+      instanceId = theInstanceId;
+      correlationId = theCorrelationId;
+      instanceName = theInstanceName;
+      definitionId = theDefinitionId;
+      definitionVersionId = theDefinitionVersionId;
+      definitionVersion = theDefinitionVersion;
+      guidSeed = theGuidSeed;
+      guids = 0;
+      try {
+        return [body({ __proto__: layer }), correlationId, instanceName];
+      } finally {
+        variables = input = outputs = lastResult = null;
+      }
     });
   });
 })()
