@@ -9,19 +9,27 @@ mod activities;
 mod definition_files;
 mod definitions;
 mod error;
+mod events;
 mod execution;
+mod instances;
+mod tokens;
 
 pub use definition_files::parse_definition_file;
 pub use definitions::SaveOutcome;
 pub use error::RuntimeError;
+pub use events::EventTarget;
 pub use execution::{ExecuteOutcome, ExecuteRequest};
+pub use instances::ResolvedVariable;
+pub use tokens::TokenPayload;
 
 use elsa_engine::{Clock, Engine, IdGenerator};
 use elsa_store::migrate::{self, Module};
-use elsa_store::{Database, DbSettings, DefinitionStore, InstanceStore, SqliteSettings};
+use elsa_store::{
+    Database, DbSettings, DefinitionStore, InstanceStore, SecretStore, SqliteSettings,
+};
 use execution::Loaded;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Where WriteLine text goes (the server's stdout; a buffer in tests).
 pub type ConsoleSink = Arc<dyn Fn(&str) + Send + Sync>;
@@ -31,6 +39,9 @@ pub struct Runtime {
     engine: Engine,
     definitions: DefinitionStore,
     instances: InstanceStore,
+    secrets: SecretStore,
+    /// The token signing key, read from (or first stored in) `secrets` on first use.
+    token_key: OnceLock<Vec<u8>>,
     clock: Arc<dyn Clock + Send + Sync>,
     ids: Arc<dyn IdGenerator + Send + Sync>,
     console: ConsoleSink,
@@ -50,8 +61,10 @@ impl Runtime {
     ) -> Self {
         Self {
             engine,
+            secrets: SecretStore::new(management.clone()),
             definitions: DefinitionStore::new(management),
             instances: InstanceStore::new(runtime),
+            token_key: OnceLock::new(),
             clock,
             ids,
             console,
