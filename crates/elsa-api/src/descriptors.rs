@@ -10,11 +10,14 @@ use elsa_engine::{ActivityDescriptor, PortType};
 use serde_json::{Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+mod catalog;
+
 /// The descriptor routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(get))
+        .merge(catalog::routes())
 }
 
 /// "CorrelationId" → "Correlation Id", as Elsa humanises property and class names.

@@ -3,14 +3,19 @@
 //! Elsa compatibility lives here: route shapes, camelCase JSON, case-insensitive binding,
 //! problem bodies. Handlers call the runtime; no SQL lives in this crate.
 
+mod activity_executions;
 pub mod auth;
+mod bookmarks;
 mod definitions;
 mod descriptors;
+mod events;
+mod features;
 pub mod health;
 mod instances;
 pub mod json;
 mod openapi;
 pub mod problem;
+mod scripting;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -56,13 +61,26 @@ pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Ro
         .merge(definitions::routes())
         .merge(descriptors::routes())
         .merge(instances::routes())
+        .merge(activity_executions::routes())
+        .merge(events::routes())
+        .merge(features::routes())
+        .merge(scripting::routes())
+        .split_for_parts();
+    // Anonymous in Elsa: the token is the credential, or the information is public.
+    let (public, public_doc) = OpenApiRouter::new()
+        .merge(bookmarks::public_routes())
+        .merge(events::public_routes())
+        .merge(features::public_routes())
         .split_for_parts();
     let api = api
         .route_layer(axum::middleware::from_fn_with_state(
             auth,
             auth::require_api_key,
         ))
+        .merge(public)
         .with_state(state);
+    let mut doc = doc;
+    doc.merge(public_doc);
     let doc = Arc::new(nest_paths(doc, API_PREFIX));
     let docs = Router::new()
         .route(

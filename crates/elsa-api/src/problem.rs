@@ -73,6 +73,7 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::Resume(_)
             | RuntimeError::ResumeLimit(_)
             | RuntimeError::FollowUpLimit(_) => Self::bad_request(e.to_string()),
+            RuntimeError::InvalidToken(_) => Self::bad_request(e.to_string()),
             RuntimeError::InvalidWorkflow { .. } | RuntimeError::InvalidDefinitionFile(_) => {
                 Self::bad_request(e.to_string())
             }
