@@ -430,3 +430,129 @@ async fn tokens_are_checked_without_an_api_key() {
     )
     .await;
 }
+
+/// A multipart body with one `files` part.
+fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "elsa-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn instances_export_and_import_with_their_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    server.wait_ready().await;
+    let definition_id = publish_waiting_workflow(&server).await;
+    let a = execute(&server, &definition_id).await;
+    let b = execute(&server, &definition_id).await;
+    let journal_of = |id: String| {
+        let request = server.get(&format!("/elsa/api/workflow-instances/{id}/journal"));
+        async move { body_of(request).await["totalCount"].as_i64().unwrap() }
+    };
+    let journal_a = journal_of(a.clone()).await;
+    assert!(journal_a > 0);
+
+    // One instance: a JSON file named after it.
+    let resp = server
+        .get(&format!("/elsa/api/workflow-instances/{a}/export?includeWorkflowExecutionLog=true&includeBookmarks=True"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["content-disposition"],
+        format!("attachment; filename=\"workflow-instance-{a}.json\"").as_str()
+    );
+    let file: Value = resp.json().await.unwrap();
+    assert_eq!(file["WorkflowState"]["id"], a.as_str());
+    assert_eq!(
+        file["WorkflowExecutionLogRecords"]
+            .as_array()
+            .unwrap()
+            .len() as i64,
+        journal_a
+    );
+    assert_eq!(file["Bookmarks"].as_array().unwrap().len(), 1);
+    assert!(file.get("ActivityExecutionRecords").is_none());
+
+    // Several: a zip; none found: 204.
+    let resp = server
+        .post("/elsa/api/bulk-actions/export/workflow-instances")
+        .json(&json!({"ids": [a, b], "includeWorkflowExecutionLog": true, "includeActivityExecutionLog": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/zip");
+    let zip = resp.bytes().await.unwrap();
+    assert!(zip.starts_with(b"PK"));
+    let resp = server
+        .post("/elsa/api/bulk-actions/export/workflow-instances")
+        .json(&json!({"ids": ["nope", "nada"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+
+    // Delete both, import the zip: they are back, journal included, and still resumable.
+    let deleted: Value = body_of(
+        server
+            .post("/elsa/api/bulk-actions/delete/workflow-instances")
+            .json(&json!({"ids": [a, b]})),
+    )
+    .await;
+    assert_eq!(deleted["deleted"], 2);
+    let (content_type, body) = multipart("workflow-instances.zip", &zip);
+    let imported: Value = body_of(
+        server
+            .post("/elsa/api/bulk-actions/import/workflow-instances")
+            .header("Content-Type", content_type)
+            .body(body),
+    )
+    .await;
+    assert_eq!(imported, json!({"count": 2}));
+    assert_eq!(journal_of(a.clone()).await, journal_a);
+    let report: Value = body_of(
+        server
+            .post("/elsa/api/activity-executions/report")
+            .json(&json!({"workflowInstanceId": b})),
+    )
+    .await;
+    assert!(!report["stats"].as_array().unwrap().is_empty());
+    let resp = server
+        .post("/elsa/api/events/Go/trigger")
+        .json(&json!({"workflowInstanceId": b}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let state: Value =
+        body_of(server.get(&format!("/elsa/api/workflow-instances/{b}/execution-state"))).await;
+    assert_eq!(state["subStatus"], "Finished");
+
+    // Re-importing an existing instance replaces its state; a bad file is a 400.
+    let (content_type, body) = multipart("a.json", &serde_json::to_vec(&file).unwrap());
+    let imported: Value = body_of(
+        server
+            .post("/elsa/api/bulk-actions/import/workflow-instances")
+            .header("Content-Type", content_type)
+            .body(body),
+    )
+    .await;
+    assert_eq!(imported["count"], 1);
+    let (content_type, body) = multipart("bad.json", b"{\"nope\": 1}");
+    let resp = server
+        .post("/elsa/api/bulk-actions/import/workflow-instances")
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    problem(resp, 400).await;
+}

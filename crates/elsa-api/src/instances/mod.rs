@@ -2,6 +2,7 @@
 //! state, delete and cancel (single and bulk), journal, variables, export and import.
 
 mod actions;
+mod export;
 mod journal;
 mod list;
 mod variables;
@@ -27,6 +28,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(journal::list, journal::filtered))
         .routes(routes!(journal::last_of_activity))
         .routes(routes!(variables::list, variables::set))
+        .routes(routes!(export::export_one))
+        .routes(routes!(export::export_many))
+        .routes(routes!(export::import))
 }
 
 /// The stored instance, or 404.
