@@ -71,7 +71,7 @@ async fn variables_are_read_and_written_and_events_resume_matching_instances() {
         rt.publish_event("Go", &target, Some(payload))
             .await
             .unwrap(),
-        [a.clone()]
+        std::slice::from_ref(&a)
     );
     assert_eq!(*lines.lock().unwrap(), ["n=5 x={\"x\":7}"]);
     let (done, _) = rt.instances().get(&a).await.unwrap().unwrap();
