@@ -191,3 +191,57 @@ async fn tokens_resume_bookmarks_and_trigger_events_and_forgeries_are_refused() 
     assert_eq!(rt.trigger_with_token(&event).await.unwrap(), [second]);
     assert_eq!(lines.lock().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn an_event_starts_published_workflows_whose_event_can_start_them() {
+    let (rt, lines) = runtime().await;
+    let definition = WorkflowDefinitionInput {
+        name: Some("Started by Go".into()),
+        root: Some(
+            json!({"type": "Elsa.Sequence", "id": "Sequence1", "activities": [
+                {"type": "Elsa.Event", "id": "Start", "customProperties": {"canStartWorkflow": true},
+                 "eventName": {"typeName": "String", "expression": {"type": "Literal", "value": "Go"}}},
+                {"type": "Elsa.WriteLine", "id": "Say", "text": {"typeName": "String", "expression": {
+                    "type": "JavaScript", "value": "'started with ' + JSON.stringify(getInput('__EventPayloadWorkflowInput'))"}}},
+                {"type": "Elsa.Event", "id": "Again", "eventName": "Go"}
+            ]}),
+        ),
+        ..Default::default()
+    };
+    let saved = rt.save_definition(definition, true).await.unwrap();
+    let payload = Map::from_iter([("n".to_owned(), json!(1))]);
+    let touched = rt
+        .publish_event("Go", &EventTarget::default(), Some(payload))
+        .await
+        .unwrap();
+    assert_eq!(
+        touched.len(),
+        1,
+        "started once, not resumed by the same event"
+    );
+    assert_eq!(*lines.lock().unwrap(), ["started with {\"n\":1}"]);
+    let (started, _) = rt.instances().get(&touched[0]).await.unwrap().unwrap();
+    assert_eq!(started.definition_id, saved.definition.definition_id);
+    assert_eq!(started.sub_status, WorkflowSubStatus::Suspended);
+
+    // The next event resumes it and starts another; one aimed at an instance starts nothing.
+    let touched = rt
+        .publish_event("Go", &EventTarget::default(), None)
+        .await
+        .unwrap();
+    assert_eq!(touched.len(), 2);
+    let aimed = EventTarget {
+        workflow_instance_id: Some(touched[0].clone()),
+        ..Default::default()
+    };
+    assert_eq!(
+        rt.publish_event("Go", &aimed, None).await.unwrap(),
+        [touched[0].clone()]
+    );
+    assert!(
+        rt.publish_event("Stop", &EventTarget::default(), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -546,6 +546,13 @@ async fn instances_export_and_import_with_their_journal() {
     )
     .await;
     assert_eq!(imported["count"], 1);
+    let resp = server
+        .post("/elsa/api/bulk-actions/import/workflow-instances")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    problem(resp, 400).await;
     let (content_type, body) = multipart("bad.json", b"{\"nope\": 1}");
     let resp = server
         .post("/elsa/api/bulk-actions/import/workflow-instances")

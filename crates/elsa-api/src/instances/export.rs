@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::json::{Query, camel_case_keys, parse_body};
 use crate::problem::ApiError;
 use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -229,8 +230,13 @@ async fn import_file(state: &AppState, name: &str, bytes: &[u8]) -> Result<(), A
         (status = 400, description = "A file is not an exported instance")))]
 pub async fn import(
     State(state): State<AppState>,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::bad_request(format!(
+            "the body must be multipart/form-data with field 'files': {e}"
+        ))
+    })?;
     let mut count = 0;
     while let Some(field) = multipart
         .next_field()
