@@ -61,6 +61,7 @@ fn list_filter(q: &Query) -> Result<ActivityRecordFilter, ApiError> {
 
 /// `GET /activity-executions/list?workflowInstanceId=&activityNodeId=&completed=`.
 #[utoipa::path(get, path = "/activity-executions/list", tag = "activity-executions",
+    operation_id = "listActivityExecutions",
     params(("workflowInstanceId" = Option<String>, Query), ("activityNodeId" = Option<String>, Query),
         ("completed" = Option<bool>, Query)),
     responses((status = 200, description = "`{items, count}` ordered by startedAt", body = Object),

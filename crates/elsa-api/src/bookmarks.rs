@@ -15,7 +15,7 @@ const MAX_INPUT: usize = 1024 * 1024;
 
 /// The bookmark routes (anonymous).
 pub fn public_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(resume))
+    OpenApiRouter::new().routes(routes!(resume_get, resume))
 }
 
 #[derive(Deserialize, Default)]
@@ -30,13 +30,26 @@ pub fn token(q: &Query) -> Result<&str, ApiError> {
         .ok_or_else(|| ApiError::bad_request("query parameter 't' (the token) is required"))
 }
 
-/// `GET /bookmarks/resume?t=&in=<JSON object>` or `POST /bookmarks/resume?t=` with
-/// `{"input": {...}}`.
-#[utoipa::path(method(get, post), path = "/bookmarks/resume", tag = "bookmarks",
+/// `GET /bookmarks/resume?t=&in=<JSON object>`.
+#[utoipa::path(get, path = "/bookmarks/resume", tag = "bookmarks",
+    operation_id = "resumeBookmarkGet",
     params(("t" = String, Query, description = "The token"),
-        ("in" = Option<String>, Query, description = "GET: the input as a URL-encoded JSON object"),
+        ("in" = Option<String>, Query, description = "The input as a URL-encoded JSON object"),
         ("async" = Option<bool>, Query)),
-    request_body(content = Object, description = "POST: `{input: {...}}` (at most 1 MiB)"),
+    responses((status = 200, description = "Resumed"),
+        (status = 400, description = "The token or the input is invalid"),
+        (status = 404, description = "The instance no longer exists")))]
+pub async fn resume_get(state: State<AppState>, raw: RawQuery) -> Result<StatusCode, ApiError> {
+    resume(state, raw, axum::body::Bytes::new()).await
+}
+
+/// `POST /bookmarks/resume?t=` with `{"input": {...}}` (`in=` in the query is merged in).
+#[utoipa::path(post, path = "/bookmarks/resume", tag = "bookmarks",
+    operation_id = "resumeBookmarkPost",
+    params(("t" = String, Query, description = "The token"),
+        ("in" = Option<String>, Query, description = "The input as a URL-encoded JSON object"),
+        ("async" = Option<bool>, Query)),
+    request_body(content = Object, description = "`{input: {...}}` (at most 1 MiB)"),
     responses((status = 200, description = "Resumed"),
         (status = 400, description = "The token or the input is invalid"),
         (status = 404, description = "The instance no longer exists")))]

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 /// `DELETE /workflow-instances/{id}`: the instance with its bookmarks, journal and records.
 #[utoipa::path(delete, path = "/workflow-instances/{id}", tag = "workflow-instances",
+    operation_id = "deleteWorkflowInstance",
     params(("id" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such instance")))]
 pub async fn delete(

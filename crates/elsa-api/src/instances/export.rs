@@ -147,8 +147,25 @@ async fn export(state: &AppState, b: ExportBody) -> Result<Response, ApiError> {
     Ok(download(bytes, "workflow-instances.zip", "application/zip"))
 }
 
-/// `GET|POST /workflow-instances/{id}/export?includeBookmarks=&includeActivityExecutionLog=&includeWorkflowExecutionLog=`.
-#[utoipa::path(method(get, post), path = "/workflow-instances/{id}/export", tag = "workflow-instances",
+/// `GET /workflow-instances/{id}/export?includeBookmarks=&includeActivityExecutionLog=&includeWorkflowExecutionLog=`.
+#[utoipa::path(get, path = "/workflow-instances/{id}/export", tag = "workflow-instances",
+    operation_id = "exportWorkflowInstanceGet",
+    params(("id" = String, Path), ("includeBookmarks" = Option<bool>, Query),
+        ("includeActivityExecutionLog" = Option<bool>, Query), ("includeWorkflowExecutionLog" = Option<bool>, Query)),
+    responses((status = 200, description = "The instance file (application/json)"),
+        (status = 400, description = "A parameter is invalid"),
+        (status = 404, description = "No such instance")))]
+pub async fn export_one_get(
+    state: State<AppState>,
+    id: Path<String>,
+    raw: RawQuery,
+) -> Result<Response, ApiError> {
+    export_one(state, id, raw, Bytes::new()).await
+}
+
+/// `POST /workflow-instances/{id}/export` with the same options as JSON.
+#[utoipa::path(post, path = "/workflow-instances/{id}/export", tag = "workflow-instances",
+    operation_id = "exportWorkflowInstancePost",
     params(("id" = String, Path), ("includeBookmarks" = Option<bool>, Query),
         ("includeActivityExecutionLog" = Option<bool>, Query), ("includeWorkflowExecutionLog" = Option<bool>, Query)),
     request_body(content = Object, description = "`{includeBookmarks?, includeActivityExecutionLog?, includeWorkflowExecutionLog?}`"),
@@ -167,9 +184,22 @@ pub async fn export_one(
     export(&state, b).await
 }
 
-/// `GET|POST /bulk-actions/export/workflow-instances` with `{ids, includeBookmarks?, ...}`
-/// (or `?ids=a&ids=b`): one instance as a JSON file, several as a zip, none found = 204.
-#[utoipa::path(method(get, post), path = "/bulk-actions/export/workflow-instances", tag = "workflow-instances",
+/// `GET /bulk-actions/export/workflow-instances?ids=a&ids=b&include...=`: one instance as a
+/// JSON file, several as a zip, none found = 204.
+#[utoipa::path(get, path = "/bulk-actions/export/workflow-instances", tag = "workflow-instances",
+    operation_id = "exportWorkflowInstancesGet",
+    params(("ids" = Option<Vec<String>>, Query), ("includeBookmarks" = Option<bool>, Query),
+        ("includeActivityExecutionLog" = Option<bool>, Query), ("includeWorkflowExecutionLog" = Option<bool>, Query)),
+    responses((status = 200, description = "A JSON file or a zip of them"),
+        (status = 204, description = "None of the instances exists"),
+        (status = 400, description = "A parameter is invalid")))]
+pub async fn export_many_get(state: State<AppState>, raw: RawQuery) -> Result<Response, ApiError> {
+    export_many(state, raw, Bytes::new()).await
+}
+
+/// `POST /bulk-actions/export/workflow-instances` with the options as JSON.
+#[utoipa::path(post, path = "/bulk-actions/export/workflow-instances", tag = "workflow-instances",
+    operation_id = "exportWorkflowInstancesPost",
     params(("ids" = Option<Vec<String>>, Query), ("includeBookmarks" = Option<bool>, Query),
         ("includeActivityExecutionLog" = Option<bool>, Query), ("includeWorkflowExecutionLog" = Option<bool>, Query)),
     request_body(content = Object, description = "`{ids, includeBookmarks?, includeActivityExecutionLog?, includeWorkflowExecutionLog?}`"),

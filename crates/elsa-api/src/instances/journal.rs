@@ -83,6 +83,7 @@ async fn page(
 
 /// `GET /workflow-instances/{id}/journal?skip=&take=` (or `page`/`pageSize`).
 #[utoipa::path(get, path = "/workflow-instances/{id}/journal", tag = "workflow-instances",
+    operation_id = "getJournal",
     params(("id" = String, Path), ("skip" = Option<i64>, Query), ("take" = Option<i64>, Query),
         ("page" = Option<i64>, Query), ("pageSize" = Option<i64>, Query)),
     responses((status = 200, description = "`{items, totalCount}`", body = Object),
@@ -113,6 +114,7 @@ struct FilterBody {
 /// `POST /workflow-instances/{id}/journal?skip=&take=` with `{"filter": {activityIds,
 /// activityNodeIds, excludedActivityTypes, eventNames}}` (what Studio's viewer calls).
 #[utoipa::path(post, path = "/workflow-instances/{id}/journal", tag = "workflow-instances",
+    operation_id = "getFilteredJournal",
     params(("id" = String, Path), ("skip" = Option<i64>, Query), ("take" = Option<i64>, Query),
         ("page" = Option<i64>, Query), ("pageSize" = Option<i64>, Query)),
     request_body(content = Object, description = "`{filter: {activityIds, activityNodeIds, excludedActivityTypes, eventNames}}`"),

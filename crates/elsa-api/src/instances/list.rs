@@ -103,12 +103,34 @@ pub struct ListBody {
     order_direction: Option<String>,
 }
 
-/// `POST /workflow-instances` with a JSON body (Studio), or `GET` with the same keys as query.
-#[utoipa::path(method(get, post), path = "/workflow-instances", tag = "workflow-instances",
-    request_body(content = Object, description = "`{page, pageSize, searchTerm, definitionId, statuses, subStatuses, orderBy, ...}`"),
+/// `GET /workflow-instances` with the filters as query keys.
+#[utoipa::path(get, path = "/workflow-instances", tag = "workflow-instances",
+    operation_id = "listWorkflowInstances",
+    params(("page" = Option<i64>, Query), ("pageSize" = Option<i64>, Query),
+        ("searchTerm" = Option<String>, Query), ("definitionId" = Option<String>, Query),
+        ("definitionIds" = Option<Vec<String>>, Query), ("correlationId" = Option<String>, Query),
+        ("name" = Option<String>, Query), ("version" = Option<i32>, Query),
+        ("hasIncidents" = Option<bool>, Query), ("isSystem" = Option<bool>, Query),
+        ("status" = Option<String>, Query), ("statuses" = Option<Vec<String>>, Query),
+        ("subStatus" = Option<String>, Query), ("subStatuses" = Option<Vec<String>>, Query),
+        ("orderBy" = Option<String>, Query), ("orderDirection" = Option<String>, Query)),
     responses((status = 200, description = "`{items, totalCount}`", body = Object),
         (status = 400, description = "A filter is invalid")))]
 pub async fn list(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    respond(&state, from_query(&Query::parse(raw.as_deref()))?).await
+}
+
+/// `POST /workflow-instances` with the filters as JSON (Studio); an empty body reads the
+/// query instead.
+#[utoipa::path(post, path = "/workflow-instances", tag = "workflow-instances",
+    operation_id = "searchWorkflowInstances",
+    request_body(content = Object, description = "`{page, pageSize, searchTerm, definitionId, definitionIds, correlationId, name, version, hasIncidents, isSystem, status, statuses, subStatus, subStatuses, orderBy, orderDirection, timestampFilters: [{column, operator, timestamp}]}`"),
+    responses((status = 200, description = "`{items, totalCount}`", body = Object),
+        (status = 400, description = "A filter is invalid")))]
+pub async fn search(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
     body: axum::body::Bytes,
@@ -118,6 +140,10 @@ pub async fn list(
     } else {
         parse_body(&body)?
     };
+    respond(&state, body).await
+}
+
+async fn respond(state: &AppState, body: ListBody) -> Result<Json<Value>, ApiError> {
     let filter = filter(body)?;
     let page = state.runtime.instances().list(&filter).await?;
     Ok(Json(

@@ -18,7 +18,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 /// The workflow-instance routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list::list))
+        .routes(routes!(list::list, list::search))
         .routes(routes!(get, actions::delete))
         .routes(routes!(execution_state))
         .routes(routes!(actions::cancel))
@@ -28,8 +28,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(journal::list, journal::filtered))
         .routes(routes!(journal::last_of_activity))
         .routes(routes!(variables::list, variables::set))
-        .routes(routes!(export::export_one))
-        .routes(routes!(export::export_many))
+        .routes(routes!(export::export_one_get, export::export_one))
+        .routes(routes!(export::export_many_get, export::export_many))
         .routes(routes!(export::import))
 }
 
@@ -46,6 +46,7 @@ async fn instance(state: &AppState, id: &str) -> Result<WorkflowInstance, ApiErr
 
 /// `GET /workflow-instances/{id}`.
 #[utoipa::path(get, path = "/workflow-instances/{id}", tag = "workflow-instances",
+    operation_id = "getWorkflowInstance",
     params(("id" = String, Path)),
     responses((status = 200, description = "The workflow instance", body = Object),
         (status = 404, description = "No such instance")))]

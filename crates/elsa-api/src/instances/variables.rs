@@ -19,6 +19,7 @@ fn list_response(variables: Vec<ResolvedVariable>) -> Json<Value> {
 
 /// `GET /workflow-instances/{id}/variables`.
 #[utoipa::path(get, path = "/workflow-instances/{id}/variables", tag = "workflow-instances",
+    operation_id = "getWorkflowInstanceVariables",
     params(("id" = String, Path)),
     responses((status = 200, description = "`{items: [{id, name, value}], count}`", body = Object),
         (status = 404, description = "No such instance")))]
@@ -45,6 +46,7 @@ struct VariableValue {
 
 /// `POST /workflow-instances/{id}/variables` with `{"variables": [{"id", "value"}]}`.
 #[utoipa::path(post, path = "/workflow-instances/{id}/variables", tag = "workflow-instances",
+    operation_id = "setWorkflowInstanceVariables",
     params(("id" = String, Path)),
     request_body(content = Object, description = "`{variables: [{id, value}]}`"),
     responses((status = 200, description = "`{items: [{id, name, value}], count}`", body = Object),
