@@ -140,6 +140,18 @@ async fn descriptor_lists_have_elsas_shapes() {
             "{path} missing from openapi.json"
         );
     }
+    // Operation ids are unique (the fuzzer and client generators key on them).
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op.get("operationId").and_then(Value::as_str))
+        .collect();
+    let total = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "duplicate operationIds in openapi.json");
 }
 
 #[tokio::test]
