@@ -163,8 +163,43 @@ pub async fn count(
     Ok(Json(json!({"count": count})))
 }
 
-/// `GET /activity-executions/{id}/call-stack?includeCrossWorkflowChain=&skip=&take=`. The
-/// records do not keep which execution scheduled them, so the chain is the execution itself.
+/// The execution chain of `record` from the workflow's root down to it: each activity
+/// execution's parent is the one that scheduled it, as the journal records it
+/// (`parentActivityInstanceId`; an activity execution record's id is its activity instance id).
+async fn chain(
+    state: &AppState,
+    record: ActivityExecutionRecord,
+) -> Result<Vec<ActivityExecutionRecord>, ApiError> {
+    let store = state.runtime.instances();
+    let instance = record.workflow_instance_id.clone();
+    let parents: HashMap<String, String> = store
+        .journal(&instance, 0, i64::MAX)
+        .await?
+        .items
+        .into_iter()
+        .filter_map(|r| Some((r.activity_instance_id, r.parent_activity_instance_id?)))
+        .collect();
+    let mut records: HashMap<String, ActivityExecutionRecord> = store
+        .activity_records(&instance)
+        .await?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    let mut chain = vec![record];
+    // Each step removes a record from the map, so a malformed cycle ends the walk.
+    while let Some(parent) = parents
+        .get(&chain[chain.len() - 1].id)
+        .and_then(|p| records.remove(p))
+    {
+        chain.push(parent);
+    }
+    chain.reverse();
+    Ok(chain)
+}
+
+/// `GET /activity-executions/{id}/call-stack?includeCrossWorkflowChain=&skip=&take=`: the
+/// executions from the root down to this one. The chain stays within the instance (the
+/// records do not link a child workflow to the activity that started it).
 #[utoipa::path(get, path = "/activity-executions/{id}/call-stack", tag = "activity-executions",
     params(("id" = String, Path), ("includeCrossWorkflowChain" = Option<bool>, Query),
         ("skip" = Option<i64>, Query), ("take" = Option<i64>, Query)),
@@ -180,7 +215,8 @@ pub async fn call_stack(
     q.bool("includeCrossWorkflowChain")?;
     let skip = q.parse_as::<u32>("skip")?;
     let take = q.parse_as::<u32>("take")?;
-    let chain = [one(&state, &id).await?];
+    let record = one(&state, &id).await?;
+    let chain = chain(&state, record).await?;
     let items: Vec<Value> = chain
         .iter()
         .skip(skip.unwrap_or(0) as usize)

@@ -224,7 +224,28 @@ async fn studio_instance_list_and_viewer_calls_answer_with_elsas_shapes() {
     )))
     .await;
     assert_eq!(stack["activityExecutionId"], record_id);
-    assert_eq!(stack["totalCount"], 1);
+    let types: Vec<&str> = stack["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["activityType"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        ["Elsa.Workflow", "Elsa.Sequence", "Elsa.Event"],
+        "{stack}"
+    );
+    assert_eq!(stack["totalCount"], 3);
+    assert_eq!(stack["items"][2]["id"], record_id);
+    let page: Value = body_of(server.get(&format!(
+        "/elsa/api/activity-executions/{record_id}/call-stack?skip=1&take=1"
+    )))
+    .await;
+    assert_eq!(page["items"][0]["activityType"], "Elsa.Sequence");
+    assert_eq!(
+        (page["skip"].as_i64(), page["take"].as_i64()),
+        (Some(1), Some(1))
+    );
     let count: Value = body_of(server.get(&format!(
         "/elsa/api/activity-executions/count?workflowInstanceId={a}&activityId=Event1&completed=false"
     )))
