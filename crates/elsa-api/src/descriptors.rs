@@ -10,11 +10,14 @@ use elsa_engine::{ActivityDescriptor, PortType};
 use serde_json::{Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+mod catalog;
+
 /// The descriptor routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(get))
+        .merge(catalog::routes())
 }
 
 /// "CorrelationId" → "Correlation Id", as Elsa humanises property and class names.
@@ -113,6 +116,7 @@ pub fn descriptor_json(d: &ActivityDescriptor) -> Value {
 
 /// `GET /descriptors/activities`.
 #[utoipa::path(get, path = "/descriptors/activities", tag = "descriptors",
+    operation_id = "listActivityDescriptors",
     params(("refresh" = Option<bool>, Query)),
     responses((status = 200, description = "`{items, count}`", body = Object)))]
 pub async fn list(State(state): State<AppState>) -> Json<Value> {
@@ -128,6 +132,7 @@ pub async fn list(State(state): State<AppState>) -> Json<Value> {
 
 /// `GET /descriptors/activities/{typeName}?version=N`.
 #[utoipa::path(get, path = "/descriptors/activities/{type_name}", tag = "descriptors",
+    operation_id = "getActivityDescriptor",
     params(("type_name" = String, Path), ("version" = Option<i32>, Query)),
     responses((status = 200, description = "One activity descriptor", body = Object),
         (status = 404, description = "No such activity type")))]

@@ -4,8 +4,12 @@
 //! Elsa compatibility lives here: route shapes, camelCase JSON, case-insensitive binding,
 //! problem bodies. Handlers call the runtime; no SQL lives in this crate.
 
+mod activity_executions;
+mod bookmarks;
 mod definitions;
 mod descriptors;
+mod events;
+mod features;
 pub mod health;
 pub mod http_workflows;
 pub mod identity;
@@ -13,6 +17,7 @@ mod instances;
 pub mod json;
 mod openapi;
 pub mod problem;
+mod scripting;
 
 use axum::routing::{any, get};
 use axum::{Json, Router};
@@ -59,13 +64,26 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
         .merge(definitions::routes())
         .merge(descriptors::routes())
         .merge(instances::routes())
+        .merge(activity_executions::routes())
+        .merge(events::routes())
+        .merge(features::routes())
+        .merge(scripting::routes())
+        .split_for_parts();
+    // Anonymous in Elsa: the token is the credential, or the information is public.
+    let (public, public_doc) = OpenApiRouter::new()
+        .merge(bookmarks::public_routes())
+        .merge(events::public_routes())
+        .merge(features::public_routes())
         .split_for_parts();
     let api = api
         .route_layer(axum::middleware::from_fn_with_state(
             identity,
             identity::authorize,
         ))
+        .merge(public)
         .with_state(state.clone());
+    let mut doc = doc;
+    doc.merge(public_doc);
     let doc = Arc::new(nest_paths(doc, API_PREFIX));
     let docs = Router::new()
         .route(

@@ -105,6 +105,7 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::Resume(_)
             | RuntimeError::ResumeLimit(_)
             | RuntimeError::FollowUpLimit(_) => Self::bad_request(e.to_string()),
+            RuntimeError::InvalidToken(_) => Self::bad_request(e.to_string()),
             RuntimeError::InvalidWorkflow { .. }
             | RuntimeError::InvalidDefinitionFile(_)
             | RuntimeError::ValidationFailed(_) => Self::bad_request(e.to_string()),

@@ -26,6 +26,8 @@ pub enum RuntimeError {
     FollowUpLimit(usize),
     #[error("the workflow definition file is not valid: {0}")]
     InvalidDefinitionFile(String),
+    #[error("the token is not valid ({0})")]
+    InvalidToken(String),
     #[error("workflow definition {0} is read-only")]
     ReadOnly(String),
     #[error("workflow definition {0} is not published")]

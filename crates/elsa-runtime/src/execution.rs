@@ -192,19 +192,8 @@ impl Runtime {
         instance_id: &str,
         request: ResumeRequest,
     ) -> Result<(ExecuteOutcome, Vec<Effect>), RuntimeError> {
-        let (instance, version) = self
-            .instances
-            .get(instance_id)
-            .await?
-            .ok_or_else(|| RuntimeError::InstanceNotFound(instance_id.to_owned()))?;
-        let definition = self
-            .definitions
-            .get(&instance.definition_version_id)
-            .await?
-            .ok_or_else(|| {
-                RuntimeError::DefinitionNotFound(instance.definition_version_id.clone())
-            })?;
-        let loaded = self.workflow(&definition).await?;
+        let (instance, version) = self.stored_instance(instance_id).await?;
+        let loaded = self.loaded_version(&instance).await?;
         let result = self.engine.resume(
             &loaded.workflow,
             &instance.workflow_state,
@@ -403,8 +392,23 @@ impl Runtime {
             }))
     }
 
+    /// The executable form of the version an instance runs.
+    pub(crate) async fn loaded_version(
+        &self,
+        instance: &WorkflowInstance,
+    ) -> Result<Loaded, RuntimeError> {
+        let definition = self
+            .definitions
+            .get(&instance.definition_version_id)
+            .await?
+            .ok_or_else(|| {
+                RuntimeError::DefinitionNotFound(instance.definition_version_id.clone())
+            })?;
+        self.workflow(&definition).await
+    }
+
     /// Prints the run's lines and commits the instance with everything the run produced.
-    async fn commit_run(
+    pub(crate) async fn commit_run(
         &self,
         loaded: &Loaded,
         result: RunResult,

@@ -10,29 +10,37 @@ mod cron_format;
 mod definition_files;
 mod definitions;
 mod error;
+mod events;
 mod execution;
 mod http_workflows;
+mod instances;
 mod lifecycle;
 mod node_ids;
 mod references;
+mod tokens;
 mod triggers;
 
 pub use definition_files::{definition_input, parse_definition_file};
 pub use definitions::SaveOutcome;
 pub use error::RuntimeError;
+pub use events::EventTarget;
 pub use execution::{ExecuteOutcome, ExecuteRequest};
 pub use http_workflows::{HttpOutcome, HttpRequest, WrittenResponse};
+pub use instances::ResolvedVariable;
 pub use lifecycle::ImportOutcome;
 pub use node_ids::{ActivityNode, activity_nodes};
+pub use tokens::TokenPayload;
 pub use triggers::ValidationError;
 
 use elsa_engine::{Clock, Engine, IdGenerator};
 use elsa_store::migrate::{self, Module};
-use elsa_store::{Database, DbSettings, DefinitionStore, InstanceStore, SqliteSettings};
+use elsa_store::{
+    Database, DbSettings, DefinitionStore, InstanceStore, SecretStore, SqliteSettings,
+};
 use execution::Loaded;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use triggers::RouteTable;
 
 /// Where WriteLine text goes (the server's stdout; a buffer in tests).
@@ -43,6 +51,9 @@ pub struct Runtime {
     engine: Engine,
     definitions: DefinitionStore,
     instances: InstanceStore,
+    secrets: SecretStore,
+    /// The token signing key, read from (or first stored in) `secrets` on first use.
+    token_key: OnceLock<Vec<u8>>,
     clock: Arc<dyn Clock + Send + Sync>,
     ids: Arc<dyn IdGenerator + Send + Sync>,
     console: ConsoleSink,
@@ -70,8 +81,10 @@ impl Runtime {
     ) -> Self {
         Self {
             engine,
+            secrets: SecretStore::new(management.clone()),
             definitions: DefinitionStore::new(management),
             instances: InstanceStore::new(runtime),
+            token_key: OnceLock::new(),
             clock,
             ids,
             console,

@@ -4,13 +4,12 @@
 //! Writes go through [`crate::commit`]; this module reads, lists and deletes.
 
 use crate::commit::{Batcher, InstanceCommit};
-use crate::query::{Arg, Conditions, ListQuery, Page, PageRequest, contains_pattern};
+use crate::query::{Arg, Conditions, ListQuery, Page, PageRequest, bind_args, contains_pattern};
 use crate::{Database, Result, StoreError, with_pool};
 use std::sync::{Arc, OnceLock};
 
 use elsa_model::{
-    ActivityExecutionRecord, Bookmark, WorkflowExecutionLogRecord, WorkflowInstance,
-    WorkflowInstanceSummary, WorkflowStatus, WorkflowSubStatus,
+    Bookmark, WorkflowInstance, WorkflowInstanceSummary, WorkflowStatus, WorkflowSubStatus,
 };
 use sqlx::AssertSqlSafe;
 use sqlx::types::Json;
@@ -26,9 +25,46 @@ pub struct InstanceFilter {
     pub statuses: Option<Vec<WorkflowStatus>>,
     pub sub_statuses: Option<Vec<WorkflowSubStatus>>,
     pub has_incidents: Option<bool>,
+    pub is_system: Option<bool>,
+    /// All must hold (Elsa's `timestampFilters`).
+    pub timestamps: Vec<TimestampFilter>,
     pub order_by: InstanceOrder,
     pub descending: bool,
     pub page: Option<PageRequest>,
+}
+
+/// One condition on an instance timestamp column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimestampFilter {
+    pub column: TimestampColumn,
+    pub operator: TimestampOperator,
+    pub timestamp: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampColumn {
+    CreatedAt,
+    UpdatedAt,
+    FinishedAt,
+}
+
+/// Elsa's `TimestampFilterOperator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampOperator {
+    Is,
+    IsNot,
+    LessThan,
+    GreaterThan,
+    LessThanOrEqual,
+    GreaterThanOrEqual,
+}
+
+/// A bookmark as stored, with the columns lookups need besides the bookmark itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredBookmark {
+    pub workflow_instance_id: String,
+    pub correlation_id: Option<String>,
+    pub bookmark: Bookmark,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,17 +76,9 @@ pub enum InstanceOrder {
     Name,
 }
 
-/// A bookmark with the instance it belongs to.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredBookmark {
-    pub workflow_instance_id: String,
-    pub correlation_id: Option<String>,
-    pub bookmark: Bookmark,
-}
-
 #[derive(Clone, Debug)]
 pub struct InstanceStore {
-    db: Database,
+    pub(crate) db: Database,
     /// Started on the first commit, which always runs inside the async runtime.
     batcher: Arc<OnceLock<Batcher>>,
 }
@@ -134,77 +162,6 @@ impl InstanceStore {
         Ok(rows.into_iter().map(|(Json(b),)| b).collect())
     }
 
-    /// Every instance's bookmarks of one stimulus (`Elsa.HttpEndpoint`, ...), oldest first.
-    pub async fn bookmarks_named(&self, name: &str) -> Result<Vec<StoredBookmark>> {
-        let rows: Vec<(String, Option<String>, Json<Bookmark>)> = with_pool!(&self.db, read, |p| {
-            sqlx::query_as("SELECT workflow_instance_id, correlation_id, data FROM \"Elsa_Bookmarks\" WHERE name = $1 ORDER BY created_at, id")
-                    .bind(name)
-                    .fetch_all(p)
-                    .await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(
-                |(workflow_instance_id, correlation_id, Json(bookmark))| StoredBookmark {
-                    workflow_instance_id,
-                    correlation_id,
-                    bookmark,
-                },
-            )
-            .collect())
-    }
-
-    /// A slice of the instance's journal in sequence order, and its total length.
-    pub async fn journal(
-        &self,
-        instance_id: &str,
-        skip: i64,
-        take: i64,
-    ) -> Result<Page<WorkflowExecutionLogRecord>> {
-        let (rows, total): (Vec<(Json<WorkflowExecutionLogRecord>,)>, i64) = with_pool!(
-            &self.db,
-            read,
-            |p| {
-                let rows = sqlx::query_as(
-                    "SELECT data FROM \"Elsa_WorkflowExecutionLogRecords\" WHERE workflow_instance_id = $1 \
-                     ORDER BY sequence LIMIT $2 OFFSET $3",
-                )
-                .bind(instance_id)
-                .bind(take)
-                .bind(skip)
-                .fetch_all(p)
-                .await?;
-                let total = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM \"Elsa_WorkflowExecutionLogRecords\" WHERE workflow_instance_id = $1",
-                )
-                .bind(instance_id)
-                .fetch_one(p)
-                .await?;
-                (rows, total)
-            }
-        );
-        Ok(Page {
-            items: rows.into_iter().map(|(Json(r),)| r).collect(),
-            total_count: total,
-        })
-    }
-
-    /// The instance's activity execution records, in the order they started.
-    pub async fn activity_records(
-        &self,
-        instance_id: &str,
-    ) -> Result<Vec<ActivityExecutionRecord>> {
-        let rows: Vec<(Json<ActivityExecutionRecord>,)> = with_pool!(&self.db, read, |p| {
-            sqlx::query_as(
-                "SELECT data FROM \"Elsa_ActivityExecutionRecords\" WHERE workflow_instance_id = $1 ORDER BY started_at, id",
-            )
-            .bind(instance_id)
-            .fetch_all(p)
-            .await?
-        });
-        Ok(rows.into_iter().map(|(Json(r),)| r).collect())
-    }
-
     /// Deletes every instance of a definition with their bookmarks, journal and records;
     /// returns how many instances went.
     pub async fn delete_by_definition(&self, definition_id: &str) -> Result<u64> {
@@ -237,28 +194,100 @@ impl InstanceStore {
 
     /// Deletes an instance with its bookmarks, journal and records; false if it did not exist.
     pub async fn delete(&self, id: &str) -> Result<bool> {
+        Ok(self.delete_many(&[id.to_owned()]).await? > 0)
+    }
+
+    /// Deletes instances with their bookmarks, journal and records in one transaction;
+    /// returns how many instances existed.
+    pub async fn delete_many(&self, ids: &[String]) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
         let deleted = with_pool!(&self.db, write, |p| {
             let mut tx = p.begin().await?;
-            for table in [
-                "Elsa_Bookmarks",
-                "Elsa_WorkflowExecutionLogRecords",
-                "Elsa_ActivityExecutionRecords",
-            ] {
-                let sql = format!("DELETE FROM \"{table}\" WHERE workflow_instance_id = $1");
-                sqlx::query(AssertSqlSafe(sql))
+            let mut n = 0;
+            for id in ids {
+                for table in [
+                    "Elsa_Bookmarks",
+                    "Elsa_WorkflowExecutionLogRecords",
+                    "Elsa_ActivityExecutionRecords",
+                ] {
+                    let sql = format!("DELETE FROM \"{table}\" WHERE workflow_instance_id = $1");
+                    sqlx::query(AssertSqlSafe(sql))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                n += sqlx::query("DELETE FROM \"Elsa_WorkflowInstances\" WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)
-                    .await?;
+                    .await?
+                    .rows_affected();
             }
-            let n = sqlx::query("DELETE FROM \"Elsa_WorkflowInstances\" WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
             tx.commit().await?;
             n
         });
-        Ok(deleted > 0)
+        Ok(deleted)
+    }
+
+    /// The ids of every instance matching `filter` (paging and order ignored).
+    pub async fn ids(&self, filter: &InstanceFilter) -> Result<Vec<String>> {
+        let c = conditions(filter);
+        let sql = format!(
+            "SELECT id FROM \"Elsa_WorkflowInstances\"{} ORDER BY created_at, id",
+            c.where_sql()
+        );
+        let rows: Vec<(String,)> = with_pool!(&self.db, read, |p| {
+            bind_args!(sqlx::query_as(AssertSqlSafe(sql)), &c.args)
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Every stored bookmark with stimulus `name`, oldest first.
+    pub async fn bookmarks_named(&self, name: &str) -> Result<Vec<StoredBookmark>> {
+        let rows: Vec<(String, Option<String>, Json<Bookmark>)> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as(
+                "SELECT workflow_instance_id, correlation_id, data FROM \"Elsa_Bookmarks\" \
+                     WHERE name = $1 ORDER BY created_at, id",
+            )
+            .bind(name)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows.into_iter().map(stored_bookmark).collect())
+    }
+
+    /// One stored bookmark by id.
+    pub async fn bookmark(&self, id: &str) -> Result<Option<StoredBookmark>> {
+        let row: Option<(String, Option<String>, Json<Bookmark>)> = with_pool!(
+            &self.db,
+            read,
+            |p| {
+                sqlx::query_as(
+                    "SELECT workflow_instance_id, correlation_id, data FROM \"Elsa_Bookmarks\" WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+            }
+        );
+        Ok(row.map(stored_bookmark))
+    }
+}
+
+fn stored_bookmark(
+    (workflow_instance_id, correlation_id, Json(bookmark)): (
+        String,
+        Option<String>,
+        Json<Bookmark>,
+    ),
+) -> StoredBookmark {
+    StoredBookmark {
+        workflow_instance_id,
+        correlation_id,
+        bookmark,
     }
 }
 
@@ -306,6 +335,25 @@ fn conditions(f: &InstanceFilter) -> Conditions {
         Some(true) => c.push("incident_count > ?", [Arg::Int(0)]),
         Some(false) => c.push("incident_count = ?", [Arg::Int(0)]),
         None => {}
+    }
+    if let Some(system) = f.is_system {
+        c.push("is_system = ?", [Arg::Bool(system)]);
+    }
+    for t in &f.timestamps {
+        let column = match t.column {
+            TimestampColumn::CreatedAt => "created_at",
+            TimestampColumn::UpdatedAt => "updated_at",
+            TimestampColumn::FinishedAt => "finished_at",
+        };
+        let op = match t.operator {
+            TimestampOperator::Is => "=",
+            TimestampOperator::IsNot => "<>",
+            TimestampOperator::LessThan => "<",
+            TimestampOperator::GreaterThan => ">",
+            TimestampOperator::LessThanOrEqual => "<=",
+            TimestampOperator::GreaterThanOrEqual => ">=",
+        };
+        c.push(&format!("{column} {op} ?"), [Arg::Time(t.timestamp)]);
     }
     if let Some(term) = f
         .search_term

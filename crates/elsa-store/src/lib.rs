@@ -15,6 +15,8 @@ pub mod instances;
 pub mod migrate;
 pub mod pool;
 mod query;
+pub mod records;
+mod secrets;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -24,8 +26,13 @@ pub use commit::InstanceCommit;
 pub use definitions::{DefinitionFilter, DefinitionOrder, DefinitionStore};
 pub use error::{Result, StoreError};
 pub use identity::{Application, IdentityStore, Role, User};
-pub use instances::{InstanceFilter, InstanceOrder, InstanceStore, StoredBookmark};
+pub use instances::{
+    InstanceFilter, InstanceOrder, InstanceStore, StoredBookmark, TimestampColumn, TimestampFilter,
+    TimestampOperator,
+};
 pub use migrate::Module;
 pub use pool::Database;
 pub use query::{Page, PageRequest};
+pub use records::{ActivityRecordFilter, JournalFilter};
+pub use secrets::SecretStore;
 pub use settings::{DbSettings, PgSettings, Provider, SqliteMode, SqliteSettings, SslMode};

@@ -71,11 +71,13 @@ macro_rules! migrations {
 static PG_MANAGEMENT: &[Migration] = migrations!(
     "postgres/management": "20261128000000_InitialCreate",
     "20261128100000_AddIdentity",
+    "20261128120000_ServerSecrets",
 );
 static PG_RUNTIME: &[Migration] = migrations!("postgres/runtime": "20261128000000_InitialCreate");
 static SQLITE_MANAGEMENT: &[Migration] = migrations!(
     "sqlite/management": "20261128000000_InitialCreate",
     "20261128100000_AddIdentity",
+    "20261128120000_ServerSecrets",
 );
 static SQLITE_RUNTIME: &[Migration] = migrations!("sqlite/runtime": "20261128000000_InitialCreate");
 

@@ -7,6 +7,7 @@ pub(crate) enum Arg {
     Text(String),
     Int(i64),
     Bool(bool),
+    Time(chrono::DateTime<chrono::Utc>),
 }
 
 /// `WHERE` clauses joined with `AND`, and their arguments in placeholder order.
@@ -39,6 +40,18 @@ impl Conditions {
         let marks = vec!["?"; values.len()].join(", ");
         self.push(
             &format!("{column} IN ({marks})"),
+            values.iter().cloned().map(Arg::Text),
+        );
+    }
+
+    /// `col NOT IN ($a, ...)`; an empty list excludes nothing.
+    pub(crate) fn push_not_in(&mut self, column: &str, values: &[String]) {
+        if values.is_empty() {
+            return;
+        }
+        let marks = vec!["?"; values.len()].join(", ");
+        self.push(
+            &format!("{column} NOT IN ({marks})"),
             values.iter().cloned().map(Arg::Text),
         );
     }
@@ -103,6 +116,7 @@ macro_rules! bind_args {
                 $crate::query::Arg::Text(s) => q.bind(s.clone()),
                 $crate::query::Arg::Int(i) => q.bind(*i),
                 $crate::query::Arg::Bool(b) => q.bind(*b),
+                $crate::query::Arg::Time(t) => q.bind(*t),
             };
         }
         q

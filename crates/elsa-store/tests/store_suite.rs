@@ -2,14 +2,15 @@
 
 use chrono::{TimeZone, Utc};
 use elsa_model::{
-    Bookmark, VersionOptions, WorkflowDefinition, WorkflowExecutionLogRecord, WorkflowInstance,
-    WorkflowState, WorkflowStatus, WorkflowSubStatus,
+    ActivityExecutionRecord, Bookmark, VersionOptions, WorkflowDefinition,
+    WorkflowExecutionLogRecord, WorkflowInstance, WorkflowState, WorkflowStatus, WorkflowSubStatus,
 };
 use elsa_store::migrate::{self, Module};
 use elsa_store::testing::TestPg;
 use elsa_store::{
-    Application, Database, DbSettings, DefinitionFilter, DefinitionStore, IdentityStore,
-    InstanceCommit, InstanceFilter, InstanceStore, PageRequest, Role, SqliteSettings, StoreError,
+    ActivityRecordFilter, Application, Database, DbSettings, DefinitionFilter, DefinitionStore,
+    IdentityStore, InstanceCommit, InstanceFilter, InstanceStore, JournalFilter, PageRequest, Role,
+    SecretStore, SqliteSettings, StoreError, TimestampColumn, TimestampFilter, TimestampOperator,
     User,
 };
 use serde_json::json;
@@ -20,13 +21,19 @@ async fn suite(settings: DbSettings) {
     definitions(&db).await;
     instances(&db).await;
     identity(&db).await;
+    records_and_lookups(&db).await;
+    secrets(&db).await;
     db.close().await;
 }
 
 async fn schema(settings: &DbSettings, db: &Database) {
     for module in Module::ALL {
         let expected: &[&str] = match module {
-            Module::Management => &["20261128000000_InitialCreate", "20261128100000_AddIdentity"],
+            Module::Management => &[
+                "20261128000000_InitialCreate",
+                "20261128100000_AddIdentity",
+                "20261128120000_ServerSecrets",
+            ],
             Module::Runtime => &["20261128000000_InitialCreate"],
         };
         assert_eq!(migrate::pending(db, module).await.unwrap(), expected);
@@ -666,10 +673,233 @@ async fn postgres_concurrent_migrators() {
     for t in tasks {
         total += t.await.unwrap();
     }
-    // Management has two migrations, Runtime one.
-    assert_eq!(total, 3, "each migration ran exactly once");
+    // Management has three migrations, Runtime one.
+    assert_eq!(total, 4, "each migration ran exactly once");
     let rows = pg
         .admin_query(r#"SELECT "MigrationId" FROM "__EFMigrationsHistory_Management" UNION ALL SELECT "MigrationId" FROM "__EFMigrationsHistory_Runtime""#)
         .await;
     assert_eq!(rows.len(), 3);
+}
+
+fn record(
+    instance: &str,
+    id: &str,
+    node: &str,
+    second: u32,
+    completed: bool,
+) -> ActivityExecutionRecord {
+    let at = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, second).unwrap();
+    ActivityExecutionRecord {
+        id: id.into(),
+        workflow_instance_id: instance.into(),
+        activity_id: node.rsplit(':').next().unwrap().into(),
+        activity_node_id: node.into(),
+        activity_type: "Elsa.WriteLine".into(),
+        activity_type_version: 1,
+        activity_name: None,
+        activity_state: None,
+        outputs: None,
+        payload: None,
+        exception: None,
+        started_at: at,
+        has_bookmarks: !completed,
+        status: if completed { "Completed" } else { "Running" }.into(),
+        completed_at: completed.then_some(at),
+    }
+}
+
+/// Journal filters, activity record queries, bookmark lookups, timestamp and system filters,
+/// and deleting several instances with everything they own.
+async fn records_and_lookups(db: &Database) {
+    let store = InstanceStore::new(db.clone());
+    let mut system = state("r1", WorkflowSubStatus::Suspended, 10);
+    system.is_system = true;
+    let r1 = WorkflowInstance::from_state(system, true);
+    let mut journal: Vec<WorkflowExecutionLogRecord> = (0..4).map(|n| log("r1", n)).collect();
+    journal[1].activity_type = "Elsa.Flowchart".into();
+    journal[2].event_name = Some("Completed".into());
+    journal[3].activity_id = "Event1".into();
+    journal[3].activity_node_id = "Workflow1:Event1".into();
+    store
+        .commit(InstanceCommit {
+            instance: &r1,
+            expected_version: None,
+            bookmarks: &[bookmark("rb1", "r1")],
+            journal: &journal,
+            activity_records: &[
+                record("r1", "a1", "Workflow1:WriteLine1", 1, true),
+                record("r1", "a2", "Workflow1:Event1", 2, false),
+                record("r1", "a3", "Workflow1:WriteLine1", 3, true),
+            ],
+        })
+        .await
+        .unwrap();
+    let r2 = WorkflowInstance::from_state(state("r2", WorkflowSubStatus::Finished, 20), false);
+    store
+        .commit(InstanceCommit {
+            instance: &r2,
+            expected_version: None,
+            bookmarks: &[],
+            journal: &[log("r2", 0)],
+            activity_records: &[record("r2", "b1", "Workflow1:WriteLine1", 4, true)],
+        })
+        .await
+        .unwrap();
+
+    // Journal: filters combine, paging applies after filtering.
+    let filter = JournalFilter {
+        excluded_activity_types: vec!["Elsa.Flowchart".into()],
+        ..Default::default()
+    };
+    let page = store.journal_filtered("r1", &filter, 1, 10).await.unwrap();
+    assert_eq!(page.total_count, 3);
+    assert_eq!(
+        page.items.iter().map(|r| r.sequence).collect::<Vec<_>>(),
+        [2, 3]
+    );
+    let completed = JournalFilter {
+        event_names: vec!["Completed".into()],
+        activity_node_ids: vec!["Workflow1:WriteLine1".into()],
+        ..Default::default()
+    };
+    let page = store
+        .journal_filtered("r1", &completed, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items.iter().map(|r| r.sequence).collect::<Vec<_>>(),
+        [2]
+    );
+    let last = store.last_journal_record("r1", "WriteLine1").await.unwrap();
+    assert_eq!(last.unwrap().sequence, 2);
+    assert!(
+        store
+            .last_journal_record("r1", "Nope")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Activity records.
+    let of_node = ActivityRecordFilter {
+        workflow_instance_id: Some("r1".into()),
+        activity_node_ids: Some(vec!["Workflow1:WriteLine1".into()]),
+        ..Default::default()
+    };
+    let ids = |records: Vec<ActivityExecutionRecord>| {
+        records.into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(store.find_activity_records(&of_node).await.unwrap()),
+        ["a1", "a3"]
+    );
+    let running = ActivityRecordFilter {
+        completed: Some(false),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(store.find_activity_records(&running).await.unwrap()),
+        ["a2"]
+    );
+    let write_lines = ActivityRecordFilter {
+        activity_id: Some("WriteLine1".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.count_activity_records(&write_lines).await.unwrap(), 3);
+    assert_eq!(
+        store.activity_record("a2").await.unwrap().unwrap().status,
+        "Running"
+    );
+    assert!(store.activity_record("zz").await.unwrap().is_none());
+
+    // Bookmarks by stimulus name and by id, with the instance they belong to.
+    let events = store.bookmarks_named("Elsa.Event").await.unwrap();
+    let of_r1: Vec<_> = events
+        .iter()
+        .filter(|b| b.workflow_instance_id == "r1")
+        .collect();
+    assert_eq!(of_r1.len(), 1);
+    assert_eq!(of_r1[0].correlation_id.as_deref(), Some("corr-r1"));
+    assert_eq!(of_r1[0].bookmark.payload["eventName"], "Approved");
+    assert_eq!(
+        store
+            .bookmark("rb1")
+            .await
+            .unwrap()
+            .unwrap()
+            .workflow_instance_id,
+        "r1"
+    );
+
+    // System and timestamp filters.
+    let only = |f: InstanceFilter| {
+        let store = store.clone();
+        async move {
+            let mut ids = store.ids(&f).await.unwrap();
+            ids.retain(|id| id == "r1" || id == "r2");
+            ids
+        }
+    };
+    assert_eq!(
+        only(InstanceFilter {
+            is_system: Some(true),
+            ..Default::default()
+        })
+        .await,
+        ["r1"]
+    );
+    let at = |second| Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, second).unwrap();
+    let created = |operator, second| InstanceFilter {
+        timestamps: vec![TimestampFilter {
+            column: TimestampColumn::CreatedAt,
+            operator,
+            timestamp: at(second),
+        }],
+        ..Default::default()
+    };
+    assert_eq!(
+        only(created(TimestampOperator::GreaterThan, 10)).await,
+        ["r2"]
+    );
+    assert_eq!(
+        only(created(TimestampOperator::GreaterThanOrEqual, 10)).await,
+        ["r1", "r2"]
+    );
+    assert_eq!(only(created(TimestampOperator::Is, 20)).await, ["r2"]);
+    assert_eq!(only(created(TimestampOperator::LessThan, 20)).await, ["r1"]);
+    let finished = InstanceFilter {
+        timestamps: vec![TimestampFilter {
+            column: TimestampColumn::FinishedAt,
+            operator: TimestampOperator::LessThanOrEqual,
+            timestamp: at(20),
+        }],
+        ..Default::default()
+    };
+    assert_eq!(only(finished).await, ["r2"]);
+
+    // Deleting several: everything they own goes with them.
+    assert_eq!(
+        store
+            .delete_many(&["r1".into(), "r2".into(), "missing".into()])
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(store.get("r1").await.unwrap().is_none());
+    assert!(store.bookmark("rb1").await.unwrap().is_none());
+    assert_eq!(store.journal("r1", 0, 10).await.unwrap().total_count, 0);
+    assert!(store.activity_records("r2").await.unwrap().is_empty());
+}
+
+async fn secrets(db: &Database) {
+    let store = SecretStore::new(db.clone());
+    assert_eq!(
+        store.get_or_insert("tokens", "first").await.unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store.get_or_insert("tokens", "second").await.unwrap(),
+        "first",
+        "the first value stays"
+    );
 }

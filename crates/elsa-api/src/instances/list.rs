@@ -1,40 +1,84 @@
-//! `/workflow-instances`: get one, list.
+//! `GET|POST /workflow-instances`: the filtered, paged instance list.
 
 use crate::AppState;
 use crate::definitions::page_request;
 use crate::json::{Query, parse_body};
 use crate::problem::ApiError;
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use elsa_model::{WorkflowStatus, WorkflowSubStatus};
-use elsa_store::{InstanceFilter, InstanceOrder, PageRequest};
+use elsa_store::{
+    InstanceFilter, InstanceOrder, PageRequest, TimestampColumn, TimestampFilter, TimestampOperator,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// The workflow-instance routes.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(get))
+/// One of Elsa's `timestampFilters`: enum names (any case) or their numbers.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimestampFilterBody {
+    column: Value,
+    operator: Value,
+    timestamp: chrono::DateTime<chrono::FixedOffset>,
 }
 
-/// `GET /workflow-instances/{id}`.
-#[utoipa::path(get, path = "/workflow-instances/{id}", tag = "workflow-instances",
-    params(("id" = String, Path)),
-    responses((status = 200, description = "The workflow instance", body = Object),
-        (status = 404, description = "No such instance")))]
-pub async fn get(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let (instance, _) = state
-        .runtime
-        .instances()
-        .get(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("workflow instance {id} was not found")))?;
-    Ok(Json(serde_json::to_value(instance).unwrap_or_default()))
+impl TimestampFilterBody {
+    fn parse(self) -> Result<TimestampFilter, ApiError> {
+        use TimestampOperator::*;
+        let column = match enum_value(&self.column, &["CreatedAt", "UpdatedAt", "FinishedAt"]) {
+            Some(0) => TimestampColumn::CreatedAt,
+            Some(1) => TimestampColumn::UpdatedAt,
+            Some(2) => TimestampColumn::FinishedAt,
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "'timestampFilters.column' must be CreatedAt, UpdatedAt or FinishedAt, got {}",
+                    self.column
+                )));
+            }
+        };
+        let operators = [
+            Is,
+            IsNot,
+            LessThan,
+            GreaterThan,
+            LessThanOrEqual,
+            GreaterThanOrEqual,
+        ];
+        let names = [
+            "Is",
+            "IsNot",
+            "LessThan",
+            "GreaterThan",
+            "LessThanOrEqual",
+            "GreaterThanOrEqual",
+        ];
+        let operator = enum_value(&self.operator, &names)
+            .map(|i| operators[i])
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "'timestampFilters.operator' must be one of {}, got {}",
+                    names.join(", "),
+                    self.operator
+                ))
+            })?;
+        Ok(TimestampFilter {
+            column,
+            operator,
+            timestamp: self.timestamp.to_utc(),
+        })
+    }
+}
+
+/// The index of an enum given by name (case-insensitive) or number, as .NET binds enums.
+fn enum_value(value: &Value, names: &[&str]) -> Option<usize> {
+    match value {
+        Value::String(s) => names.iter().position(|n| n.eq_ignore_ascii_case(s.trim())),
+        Value::Number(n) => n
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n < names.len()),
+        _ => None,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -49,6 +93,8 @@ pub struct ListBody {
     name: Option<String>,
     version: Option<i32>,
     has_incidents: Option<bool>,
+    is_system: Option<bool>,
+    timestamp_filters: Option<Vec<TimestampFilterBody>>,
     status: Option<String>,
     statuses: Option<Vec<String>>,
     sub_status: Option<String>,
@@ -57,12 +103,34 @@ pub struct ListBody {
     order_direction: Option<String>,
 }
 
-/// `POST /workflow-instances` with a JSON body (Studio), or `GET` with the same keys as query.
-#[utoipa::path(method(get, post), path = "/workflow-instances", tag = "workflow-instances",
-    request_body(content = Object, description = "`{page, pageSize, searchTerm, definitionId, statuses, subStatuses, orderBy, ...}`"),
+/// `GET /workflow-instances` with the filters as query keys.
+#[utoipa::path(get, path = "/workflow-instances", tag = "workflow-instances",
+    operation_id = "listWorkflowInstances",
+    params(("page" = Option<i64>, Query), ("pageSize" = Option<i64>, Query),
+        ("searchTerm" = Option<String>, Query), ("definitionId" = Option<String>, Query),
+        ("definitionIds" = Option<Vec<String>>, Query), ("correlationId" = Option<String>, Query),
+        ("name" = Option<String>, Query), ("version" = Option<i32>, Query),
+        ("hasIncidents" = Option<bool>, Query), ("isSystem" = Option<bool>, Query),
+        ("status" = Option<String>, Query), ("statuses" = Option<Vec<String>>, Query),
+        ("subStatus" = Option<String>, Query), ("subStatuses" = Option<Vec<String>>, Query),
+        ("orderBy" = Option<String>, Query), ("orderDirection" = Option<String>, Query)),
     responses((status = 200, description = "`{items, totalCount}`", body = Object),
         (status = 400, description = "A filter is invalid")))]
 pub async fn list(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    respond(&state, from_query(&Query::parse(raw.as_deref()))?).await
+}
+
+/// `POST /workflow-instances` with the filters as JSON (Studio); an empty body reads the
+/// query instead.
+#[utoipa::path(post, path = "/workflow-instances", tag = "workflow-instances",
+    operation_id = "searchWorkflowInstances",
+    request_body(content = Object, description = "`{page, pageSize, searchTerm, definitionId, definitionIds, correlationId, name, version, hasIncidents, isSystem, status, statuses, subStatus, subStatuses, orderBy, orderDirection, timestampFilters: [{column, operator, timestamp}]}`"),
+    responses((status = 200, description = "`{items, totalCount}`", body = Object),
+        (status = 400, description = "A filter is invalid")))]
+pub async fn search(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
     body: axum::body::Bytes,
@@ -72,6 +140,10 @@ pub async fn list(
     } else {
         parse_body(&body)?
     };
+    respond(&state, body).await
+}
+
+async fn respond(state: &AppState, body: ListBody) -> Result<Json<Value>, ApiError> {
     let filter = filter(body)?;
     let page = state.runtime.instances().list(&filter).await?;
     Ok(Json(
@@ -91,6 +163,8 @@ fn from_query(q: &Query) -> Result<ListBody, ApiError> {
         name: q.get("name").map(str::to_string),
         version: q.parse_as("version")?,
         has_incidents: q.bool("hasIncidents")?,
+        is_system: q.bool("isSystem")?,
+        timestamp_filters: None,
         status: q.get("status").map(str::to_string),
         statuses: q.all("statuses"),
         sub_status: q.get("subStatus").map(str::to_string),
@@ -173,6 +247,13 @@ fn filter(b: ListBody) -> Result<InstanceFilter, ApiError> {
         statuses: parse_all::<WorkflowStatus>(b.status, b.statuses)?,
         sub_statuses: parse_all::<WorkflowSubStatus>(b.sub_status, b.sub_statuses)?,
         has_incidents: b.has_incidents,
+        is_system: b.is_system,
+        timestamps: b
+            .timestamp_filters
+            .unwrap_or_default()
+            .into_iter()
+            .map(TimestampFilterBody::parse)
+            .collect::<Result<_, _>>()?,
         order_by,
         descending,
         page,
