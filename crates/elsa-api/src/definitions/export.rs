@@ -18,8 +18,8 @@ use std::io::Write;
 /// The schema Elsa stamps on exported definitions.
 const SCHEMA: &str = "https://elsaworkflows.io/schemas/workflow-definition/v3.0.0/schema.json";
 
-/// `GET|POST /workflow-definitions/{definitionId}/export` (Elsa accepts both verbs).
-#[utoipa::path(method(get, post), path = "/workflow-definitions/{definition_id}/export", tag = "workflow-definitions",
+/// `GET /workflow-definitions/{definitionId}/export`.
+#[utoipa::path(get, path = "/workflow-definitions/{definition_id}/export", tag = "workflow-definitions",
     params(("definition_id" = String, Path),
         ("versionOptions" = Option<String>, Query, description = "Which version; empty means Latest"),
         ("includeConsumingWorkflows" = Option<bool>, Query, description = "True: a zip with every definition that uses this one")),
@@ -56,6 +56,23 @@ pub async fn export(
     let mut ids = vec![definition.definition_id.clone()];
     ids.extend(state.runtime.consumers(&definition_id).await?);
     zip_response(latest_of(&state, ids).await?)
+}
+
+/// `POST /workflow-definitions/{definitionId}/export`: Elsa accepts both verbs.
+#[utoipa::path(post, path = "/workflow-definitions/{definition_id}/export", tag = "workflow-definitions",
+    operation_id = "export_post",
+    params(("definition_id" = String, Path),
+        ("versionOptions" = Option<String>, Query, description = "Which version; empty means Latest"),
+        ("includeConsumingWorkflows" = Option<bool>, Query, description = "True: a zip with every definition that uses this one")),
+    responses((status = 200, description = "The definition file (JSON), or a zip with its consumers", body = Object),
+        (status = 400, description = "A query parameter is invalid"),
+        (status = 404, description = "No such definition")))]
+pub async fn export_post(
+    state: State<AppState>,
+    definition_id: Path<String>,
+    query: RawQuery,
+) -> Result<Response, ApiError> {
+    export(state, definition_id, query).await
 }
 
 #[derive(Deserialize)]

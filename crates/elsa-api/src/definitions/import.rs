@@ -22,6 +22,7 @@ const MAX_INFLATED: u64 = 4 * crate::BODY_LIMIT as u64;
 
 /// `POST /workflow-definitions/import`.
 #[utoipa::path(post, path = "/workflow-definitions/import", tag = "workflow-definitions",
+    operation_id = "import_workflow_definition",
     request_body(content = Object, description = "A WorkflowDefinitionModel (e.g. an exported file)"),
     responses((status = 201, description = "A new definition, stored as a draft", body = Object),
         (status = 200, description = "A new draft version of an existing definition", body = Object),

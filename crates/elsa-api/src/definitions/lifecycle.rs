@@ -194,6 +194,7 @@ pub async fn bulk_delete_by_definition_id(
 
 /// `POST /bulk-actions/delete/workflow-definitions/by-id`: versions by version id.
 #[utoipa::path(post, path = "/bulk-actions/delete/workflow-definitions/by-id", tag = "workflow-definitions",
+    operation_id = "bulk_delete_workflow_definitions_by_id",
     request_body(content = Object, description = "`{\"ids\": [..]}`"),
     responses((status = 200, description = "`{deleted}`", body = Object),
         (status = 400, description = "The body is invalid")))]

@@ -48,7 +48,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(import::import))
         .routes(routes!(import::import_into))
         .routes(routes!(import::import_files))
-        .routes(routes!(export::export))
+        .routes(routes!(export::export, export::export_post))
         .routes(routes!(export::bulk_export))
         .routes(routes!(execution::execute_inline))
         .routes(routes!(execution::execute, execution::execute_get))

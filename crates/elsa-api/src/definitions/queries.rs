@@ -167,6 +167,7 @@ pub async fn versions(
 
 /// `GET /workflow-definitions/query/count`: how many definitions (not versions) exist.
 #[utoipa::path(get, path = "/workflow-definitions/query/count", tag = "workflow-definitions",
+    operation_id = "count_workflow_definitions",
     responses((status = 200, description = "`{count}`", body = Object)))]
 pub async fn count(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let count = state.runtime.definitions().count_definitions().await?;
