@@ -9,7 +9,7 @@ cargo build -q --bin elsa-server
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 key="schemathesis-$(date +%s)"
-(cd "$work" && ASPNETCORE_URLS="http://127.0.0.1:$port" Elsa__Identity__ApiKey="$key" \
+(cd "$work" && ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="http://127.0.0.1:$port" Elsa__Identity__ApiKey="$key" \
     exec "$OLDPWD/target/debug/elsa-server" >"$work/server.log" 2>&1) &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
