@@ -4,6 +4,7 @@
 //! problem bodies. Handlers call the runtime; no SQL lives in this crate.
 
 pub mod auth;
+pub mod cors;
 mod definitions;
 mod descriptors;
 pub mod health;
@@ -16,7 +17,6 @@ use axum::routing::{get, post};
 use elsa_runtime::Runtime;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
@@ -33,7 +33,8 @@ pub struct AppState {
 /// Largest request body accepted (workflow definitions can be large, but not unbounded).
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The whole application: `/elsa/api/*` behind the API key, `/health/*` anonymous.
+/// The whole application: `/elsa/api/*` behind the API key, `/health/*` anonymous. CORS is
+/// the caller's layer ([`cors::layer`]), so it also covers routes merged in beside these.
 pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Router {
     let api = Router::new()
         .route(
@@ -82,10 +83,6 @@ pub fn router(state: AppState, auth: Arc<ApiKeyAuth>, health: Arc<Health>) -> Ro
         .fallback(|| async { problem::ApiError::not_found("no such route") })
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CatchPanicLayer::new())
-        .layer(CorsLayer::very_permissive().expose_headers([
-            axum::http::HeaderName::from_static("x-elsa-workflow-instance-id"),
-            axum::http::HeaderName::from_static("x-elsa-workflow-cannot-start"),
-        ]))
         .layer(TraceLayer::new_for_http())
         .layer(SetSensitiveRequestHeadersLayer::new([
             axum::http::header::AUTHORIZATION,

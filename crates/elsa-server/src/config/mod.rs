@@ -14,6 +14,7 @@
 //! Nothing here reads the process environment: [`load`] is given it, so tests are hermetic.
 
 mod check;
+mod cors;
 mod database;
 mod error;
 mod expand;
@@ -21,6 +22,7 @@ mod json;
 mod listen;
 mod settings;
 mod sources;
+mod studio;
 #[cfg(test)]
 mod tests;
 
@@ -141,6 +143,8 @@ pub fn load(
         api_key: config.get("Elsa:Identity:ApiKey").map(Secret::new),
         log_level: setting(&config, "Logging:LogLevel:Default", "Information"),
         flowchart_mode: flowchart_mode(&config)?,
+        cors_origins: cors::resolve(&config)?,
+        studio_path: studio::resolve(&config, content_root),
     };
     Ok(Loaded {
         settings,

@@ -24,6 +24,10 @@ pub struct ServerSettings {
     /// `Elsa:Flowchart:DefaultExecutionMode` (`CounterBased`, Elsa's default, or `TokenBased`):
     /// how flowcharts join. Elsa can also choose per run; its REST API cannot, so this is it.
     pub flowchart_mode: Setting<elsa_engine::FlowchartMode>,
+    /// `Elsa:Cors:AllowedOrigins`: the browser origins allowed to call the API.
+    pub cors_origins: Setting<elsa_api::cors::AllowedOrigins>,
+    /// `Elsa:Studio:Path`: the installed Studio files (absolute).
+    pub studio_path: Setting<PathBuf>,
 }
 
 impl ServerSettings {
