@@ -209,6 +209,8 @@ Configuration files:
 Listen: http://0.0.0.0:8080  (http_ports = 8080, from the built-in defaults)
 Log level: Information  (Logging:LogLevel:Default = Information, from the built-in defaults)
 API key: not configured
+CORS allowed origins: any origin  (default: Elsa:Cors:AllowedOrigins is not set)
+Studio: {root}/data/studio/3.8.2 (not installed; run: elsa-server studio install)  (default: Elsa:Studio:Path is not set; data/studio/3.8.2 under the content root)
 
 Management module
   Provider: PostgreSql  (Elsa:Modules:Management:Persistence:Provider = EntityFrameworkCore.PostgreSql, from environment variable Elsa__Modules__Management__Persistence__Provider)
