@@ -97,7 +97,7 @@ async function authoringLoop(t, name, apiOrigin) {
 
         await step('drag a WriteLine from the palette and set its Text', async () => {
             const editor = page.locator('elsa-workflow-definition-editor');
-            await editor.getByPlaceholder('Search...').fill('Write Line');
+            await editor.getByPlaceholder(/^Search/).fill('Write Line');
             await editor.locator('.mud-expansion-panel').filter({ hasText: 'Console' }).locator('.mud-expand-panel-header').click();
             const item = editor.locator('[draggable=true]').filter({ hasText: 'Write Line' }).first();
             await item.waitFor({ state: 'visible' });
