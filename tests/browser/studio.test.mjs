@@ -166,7 +166,8 @@ async function authoringLoop(t, name, apiOrigin) {
 
         // Always checked, also after a failed step: did the Studio itself break?
         await t.test('no unhandled error in the page', async () => {
-            assert.equal(await page.locator('#blazor-error-ui').isVisible(), false, '#blazor-error-ui is showing');
+            const errorBar = await page.locator('#blazor-error-ui').isVisible();
+            assert.equal(errorBar, false, `#blazor-error-ui is showing; crit: lines: ${flow.crits.join(' || ') || 'none'}`);
             assert.deepEqual(flow.crits, [], 'the Studio logged crit: lines');
         });
     } finally {
