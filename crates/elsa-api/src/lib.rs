@@ -6,6 +6,7 @@
 
 mod activity_executions;
 mod bookmarks;
+pub mod cors;
 mod definitions;
 mod descriptors;
 mod events;
@@ -24,7 +25,6 @@ use axum::{Json, Router};
 use elsa_runtime::Runtime;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
@@ -57,7 +57,8 @@ fn nest_paths(mut doc: utoipa::openapi::OpenApi, prefix: &str) -> utoipa::openap
 /// Largest request body accepted (workflow definitions can be large, but not unbounded).
 pub(crate) const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The whole application: `/elsa/api/*` behind the permission check, `/health/*` anonymous.
+/// The whole application: `/elsa/api/*` behind the permission check, `/health/*` anonymous. CORS is
+/// the caller's layer ([`cors::layer`]), so it also covers routes merged in beside these.
 pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(identity::routes(identity.clone()))
@@ -115,10 +116,6 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
         // axum's extractors stop at 2 MB by default; definitions and imports may be larger.
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::new())
-        .layer(CorsLayer::very_permissive().expose_headers([
-            axum::http::HeaderName::from_static("x-elsa-workflow-instance-id"),
-            axum::http::HeaderName::from_static("x-elsa-workflow-cannot-start"),
-        ]))
         .layer(TraceLayer::new_for_http())
         .layer(SetSensitiveRequestHeadersLayer::new([
             axum::http::header::AUTHORIZATION,

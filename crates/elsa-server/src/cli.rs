@@ -1,4 +1,4 @@
-//! The command line: `elsa-server [serve] | migrate | config check | run FILE...`.
+//! The command line: `elsa-server [serve] | migrate | config check | run FILE... | studio install`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -16,6 +16,10 @@ pub struct Cli {
     /// Where appsettings*.json are read from (default: the working directory).
     #[arg(long, global = true)]
     pub content_root: Option<PathBuf>,
+    /// Before serving, install the Studio into Elsa:Studio:Path if it is not there (as
+    /// `studio install` does); the API is served even when that fails.
+    #[arg(long)]
+    pub install_studio: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -49,6 +53,11 @@ pub enum Command {
         #[arg(long)]
         until_end: bool,
     },
+    /// The Elsa Studio served at `/`.
+    Studio {
+        #[command(subcommand)]
+        command: StudioCommand,
+    },
     /// Inspect configuration.
     Config {
         #[command(subcommand)]
@@ -60,6 +69,17 @@ pub enum Command {
 pub enum ConfigCommand {
     /// Print the effective settings and where each comes from; exit 1 on a misconfiguration.
     Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StudioCommand {
+    /// Fetch the pinned Studio package with npm, check its sha512 integrity and unpack it into
+    /// Elsa:Studio:Path (default data/studio/<version>); does nothing when it is installed.
+    Install {
+        /// Use this tarball of the package instead of asking npm.
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
 }
 
 impl Cli {

@@ -9,3 +9,4 @@ pub mod logging;
 pub mod migrate;
 pub mod run;
 pub mod serve;
+pub mod studio;

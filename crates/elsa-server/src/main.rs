@@ -1,8 +1,8 @@
 use clap::Parser;
-use elsa_server::cli::{Cli, Command, ConfigCommand};
+use elsa_server::cli::{Cli, Command, ConfigCommand, StudioCommand};
 use elsa_server::databases::ModuleDatabases;
 use elsa_server::run::RunArgs;
-use elsa_server::{config, logging, migrate, run, serve};
+use elsa_server::{config, logging, migrate, run, serve, studio};
 use std::collections::HashMap;
 use std::process::ExitCode;
 
@@ -63,6 +63,25 @@ fn main() -> ExitCode {
     for line in loaded.provider_log_lines() {
         tracing::info!("{line}");
     }
+    let studio_dir = &loaded.settings.studio_path.value;
+    if let Some(Command::Studio {
+        command: StudioCommand::Install { from },
+    }) = &cli.command
+    {
+        return match install_studio(studio_dir, from.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if cli.install_studio
+        && let Err(e) = install_studio(studio_dir, None)
+    {
+        // The API does not need the Studio: say why it is missing and serve anyway.
+        tracing::error!("The Studio could not be installed: {e}");
+    }
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -91,6 +110,30 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn install_studio(
+    dir: &std::path::Path,
+    from: Option<&std::path::Path>,
+) -> Result<(), studio::install::InstallError> {
+    if !studio::is_installed(dir) {
+        tracing::info!(
+            "Installing {}@{} into {}",
+            studio::PACKAGE,
+            studio::VERSION,
+            dir.display()
+        );
+    }
+    match studio::install::install(dir, from)? {
+        studio::install::Outcome::AlreadyInstalled => {
+            tracing::info!("The Studio is installed in {}", dir.display())
+        }
+        studio::install::Outcome::Installed { files } => tracing::info!(
+            "Installed the Studio ({files} files, integrity checked) in {}",
+            dir.display()
+        ),
+    }
+    Ok(())
 }
 
 fn run_files(args: RunArgs) -> ExitCode {

@@ -56,7 +56,9 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         accepting: AtomicBool::new(true),
         started: AtomicBool::new(false),
     });
-    let app = elsa_api::router(AppState { runtime }, identity.clone(), health.clone());
+    let app = elsa_api::router(AppState { runtime }, identity.clone(), health.clone())
+        .merge(crate::studio::router(&settings.studio_path.value))
+        .layer(elsa_api::cors::layer(&settings.cors_origins.value));
 
     let shutdown = tokio_util::sync::CancellationToken::new();
     let mut servers = tokio::task::JoinSet::new();

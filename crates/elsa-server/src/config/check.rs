@@ -4,6 +4,7 @@
 
 use super::database::{ConnectionOrigin, ModuleDb};
 use super::{Loaded, NoticeLevel};
+use elsa_api::cors::AllowedOrigins;
 
 pub fn render_check(loaded: &Loaded) -> String {
     let settings = &loaded.settings;
@@ -44,6 +45,30 @@ pub fn render_check(loaded: &Loaded) -> String {
         None => "API key: not configured".to_owned(),
     });
     lines.extend(identity_lines(loaded));
+    let cors = &settings.cors_origins;
+    let origins = match &cors.value {
+        AllowedOrigins::Any => "any origin".to_owned(),
+        AllowedOrigins::List(list) => list
+            .iter()
+            .map(|o| o.to_str().unwrap_or("?"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    lines.push(format!(
+        "CORS allowed origins: {origins}  ({})",
+        cors.origin
+    ));
+    let studio = &settings.studio_path;
+    let installed = if crate::studio::is_installed(&studio.value) {
+        "installed"
+    } else {
+        "not installed; run: elsa-server studio install"
+    };
+    lines.push(format!(
+        "Studio: {} ({installed})  ({})",
+        studio.value.display(),
+        studio.origin
+    ));
     for module in settings.modules() {
         lines.push(String::new());
         lines.extend(module_lines(module));

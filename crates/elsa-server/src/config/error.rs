@@ -117,6 +117,15 @@ pub enum ConfigError {
     },
 
     #[error(
+        "{key} contains {value} (from {from}), which is not a browser origin; write origins as scheme://host[:port] (e.g. https://studio.example.com), separated by commas, or * for any"
+    )]
+    InvalidCorsOrigin {
+        key: String,
+        value: String,
+        from: Source,
+    },
+
+    #[error(
         "{key} = {value} (from {from}) asks for https, but elsa-rs serves plain HTTP and TLS is terminated at the ingress; use http:// (e.g. http://+:8080)"
     )]
     HttpsNotSupported {

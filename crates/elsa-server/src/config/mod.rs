@@ -14,6 +14,7 @@
 //! Nothing here reads the process environment: [`load`] is given it, so tests are hermetic.
 
 mod check;
+mod cors;
 mod database;
 mod error;
 mod expand;
@@ -22,6 +23,7 @@ mod json;
 mod listen;
 mod settings;
 mod sources;
+mod studio;
 #[cfg(test)]
 mod tests;
 
@@ -145,6 +147,8 @@ pub fn load(
         log_level: setting(&config, "Logging:LogLevel:Default", "Information"),
         flowchart_mode: flowchart_mode(&config)?,
         fail_on_validation_errors: fail_on_validation_errors(&config)?,
+        cors_origins: cors::resolve(&config)?,
+        studio_path: studio::resolve(&config, content_root),
     };
     Ok(Loaded {
         settings,

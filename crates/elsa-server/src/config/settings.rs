@@ -30,6 +30,10 @@ pub struct ServerSettings {
     /// a publish with validation errors fails; with `false` it succeeds and returns them as
     /// warnings.
     pub fail_on_validation_errors: Setting<bool>,
+    /// `Elsa:Cors:AllowedOrigins`: the browser origins allowed to call the API.
+    pub cors_origins: Setting<elsa_api::cors::AllowedOrigins>,
+    /// `Elsa:Studio:Path`: the installed Studio files (absolute).
+    pub studio_path: Setting<PathBuf>,
 }
 
 impl ServerSettings {

@@ -216,6 +216,8 @@ Token lifetimes: access 3600s  (Elsa:Identity:Tokens:AccessTokenLifetime = 01:00
 Admin user: admin  (Elsa:Identity:AdminUser = admin, from the built-in defaults); password: not configured
 A Production start would be refused:
   - Elsa:Identity:Tokens:SigningKey is not set: tokens would be signed with a key that changes at every start and differs between nodes; set Elsa__Identity__Tokens__SigningKey to a random secret of at least 32 characters (e.g. from a Kubernetes Secret; `openssl rand -base64 48`)
+CORS allowed origins: any origin  (default: Elsa:Cors:AllowedOrigins is not set)
+Studio: {root}/data/studio/3.8.2 (not installed; run: elsa-server studio install)  (default: Elsa:Studio:Path is not set; data/studio/3.8.2 under the content root)
 
 Management module
   Provider: PostgreSql  (Elsa:Modules:Management:Persistence:Provider = EntityFrameworkCore.PostgreSql, from environment variable Elsa__Modules__Management__Persistence__Provider)

@@ -1,0 +1,260 @@
+// The host shell for Elsa Studio's custom elements: sign-in, navigation, and credentials.
+//
+// The elements take the backend from attributes only (`remote-endpoint`, `api-key`,
+// `access-token`) and copy them into one shared service when an element is created, never
+// later. So a refreshed token reaches the Studio by creating a new `elsa-backend-provider`,
+// and every element is created only after its tag is defined: a callback assigned to an
+// element before the Blazor runtime upgrades it is silently dropped.
+'use strict';
+
+(() => {
+    const STORAGE_KEY = 'elsa-studio-session';
+    /** Refresh this long before the access token expires (what Elsa Studio itself does). */
+    const REFRESH_MARGIN_MS = 2 * 60 * 1000;
+
+    const bar = document.getElementById('shell-bar');
+    const form = document.getElementById('shell-login');
+    const loginError = document.getElementById('shell-login-error');
+    const view = document.getElementById('shell-view');
+    const identity = document.getElementById('shell-identity');
+
+    /**
+     * { server, apiKey } or { server, accessToken, refreshToken, user }; `server` is the API
+     * origin (this page's origin unless the user chose another server).
+     */
+    let session = readSession();
+    let refreshTimer = null;
+    /** Bumped on every navigation, so a slow mount never replaces a newer view. */
+    let generation = 0;
+
+    function readSession() {
+        try {
+            return JSON.parse(localStorage.getItem(STORAGE_KEY)) || null;
+        } catch {
+            return null;
+        }
+    }
+
+    function saveSession(next) {
+        session = next;
+        if (next) localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+        else localStorage.removeItem(STORAGE_KEY);
+    }
+
+    /** `remote-endpoint` must be absolute: .NET reads a relative one as a file path. */
+    function apiBase(server) {
+        return new URL('/elsa/api', server).href;
+    }
+
+    function tokenClaims(token) {
+        try {
+            const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+            return JSON.parse(atob(payload));
+        } catch {
+            return {};
+        }
+    }
+
+    function backendAttributes() {
+        const attributes = { 'remote-endpoint': apiBase(session.server) };
+        if (session.apiKey) attributes['api-key'] = session.apiKey;
+        else attributes['access-token'] = session.accessToken;
+        return attributes;
+    }
+
+    async function createElement(tag, attributes = {}, properties = {}) {
+        await customElements.whenDefined(tag);
+        const element = document.createElement(tag);
+        for (const [name, value] of Object.entries({ ...backendAttributes(), ...attributes })) {
+            element.setAttribute(name, value);
+        }
+        Object.assign(element, properties);
+        return element;
+    }
+
+    /** (Re)creates the element that hands the current credentials to every Studio element. */
+    async function provideBackend() {
+        const provider = await createElement('elsa-backend-provider');
+        provider.hidden = true;
+        document.querySelectorAll('elsa-backend-provider').forEach((old) => old.remove());
+        document.body.appendChild(provider);
+    }
+
+    // --- Sign-in ---------------------------------------------------------------------------
+
+    async function signIn(event) {
+        event.preventDefault();
+        const data = new FormData(form);
+        const server = (data.get('server') || '').trim() || location.origin;
+        const apiKey = (data.get('apiKey') || '').trim();
+        loginError.textContent = '';
+        try {
+            if (apiKey) {
+                await checkApiKey(server, apiKey);
+                saveSession({ server, apiKey });
+            } else {
+                const tokens = await post(server, '/identity/login', {
+                    username: (data.get('username') || '').trim(),
+                    password: data.get('password') || '',
+                });
+                if (!tokens.isAuthenticated) throw new Error('Wrong username or password.');
+                saveSession({ server, ...tokenSession(tokens) });
+            }
+        } catch (error) {
+            loginError.textContent = error.message;
+            return;
+        }
+        form.reset();
+        await start();
+    }
+
+    function tokenSession(tokens) {
+        const claims = tokenClaims(tokens.accessToken);
+        return {
+            accessToken: tokens.accessToken,
+            refreshToken: tokens.refreshToken,
+            user: claims.name || claims.sub || '',
+        };
+    }
+
+    async function post(server, path, body, bearer) {
+        const headers = { 'Content-Type': 'application/json' };
+        if (bearer) headers.Authorization = `Bearer ${bearer}`;
+        let response;
+        try {
+            response = await fetch(apiBase(server) + path, {
+                method: 'POST',
+                headers,
+                body: body === undefined ? undefined : JSON.stringify(body),
+            });
+        } catch {
+            throw new Error(`Cannot reach the server at ${server}.`);
+        }
+        if (response.status === 404) {
+            throw new Error('This server has no sign-in endpoint; use an API key.');
+        }
+        if (response.status === 401) throw new Error('Your session has expired; sign in again.');
+        if (!response.ok) throw new Error(`Sign-in failed (HTTP ${response.status}).`);
+        return response.json();
+    }
+
+    async function checkApiKey(server, apiKey) {
+        let response;
+        try {
+            response = await fetch(`${apiBase(server)}/workflow-definitions?Page=0&PageSize=1`, {
+                headers: { Authorization: `ApiKey ${apiKey}` },
+            });
+        } catch {
+            throw new Error(`Cannot reach the server at ${server}.`);
+        }
+        if (response.status === 401 || response.status === 403) {
+            throw new Error('The API key was not accepted.');
+        }
+        if (!response.ok) throw new Error(`The server answered HTTP ${response.status}.`);
+    }
+
+    // --- Token refresh ---------------------------------------------------------------------
+
+    function scheduleRefresh() {
+        clearTimeout(refreshTimer);
+        if (!session || session.apiKey) return;
+        const expires = (tokenClaims(session.accessToken).exp || 0) * 1000;
+        const delay = Math.max(expires - REFRESH_MARGIN_MS - Date.now(), 0);
+        refreshTimer = setTimeout(refresh, delay);
+    }
+
+    async function refresh() {
+        try {
+            const tokens = await post(session.server, '/identity/refresh-token', undefined, session.refreshToken);
+            if (!tokens.accessToken) throw new Error('Your session has expired; sign in again.');
+            saveSession({ server: session.server, ...tokenSession(tokens) });
+        } catch (error) {
+            signOut(error.message);
+            return false;
+        }
+        await provideBackend();
+        scheduleRefresh();
+        return true;
+    }
+
+    function signOut(message) {
+        saveSession(null);
+        clearTimeout(refreshTimer);
+        // The elements keep the last credentials they were given; only a fresh page forgets them.
+        if (message) sessionStorage.setItem('elsa-studio-signout', message);
+        location.hash = '';
+        location.reload();
+    }
+
+    // --- Views -----------------------------------------------------------------------------
+
+    const navigate = (hash) => {
+        location.hash = hash;
+    };
+
+    /** `#/section/id` → element to show. */
+    function viewFor(section, id) {
+        switch (section) {
+            case 'instances':
+                return id
+                    ? ['elsa-workflow-instance-viewer', { 'instance-id': id }, {
+                        editWorkflowDefinition: (definitionId) => navigate(`#/definitions/${encodeURIComponent(definitionId)}`),
+                    }]
+                    : ['elsa-workflow-instance-list', {}, {
+                        viewWorkflowInstance: (instanceId) => navigate(`#/instances/${encodeURIComponent(instanceId)}`),
+                    }];
+            default:
+                return id
+                    ? ['elsa-workflow-definition-editor', { 'definition-id': id }, {}]
+                    : ['elsa-workflow-definition-list', {}, {
+                        editWorkflowDefinition: (definitionId) => navigate(`#/definitions/${encodeURIComponent(definitionId)}`),
+                    }];
+        }
+    }
+
+    async function show() {
+        if (!session) return;
+        const current = ++generation;
+        const [section = 'definitions', id] = location.hash.replace(/^#\/?/, '').split('/');
+        for (const link of bar.querySelectorAll('a[data-section]')) {
+            if (link.dataset.section === section) link.setAttribute('aria-current', 'page');
+            else link.removeAttribute('aria-current');
+        }
+        const [tag, attributes, properties] = viewFor(section, id && decodeURIComponent(id));
+        if (!customElements.get(tag)) {
+            view.replaceChildren(Object.assign(document.createElement('p'), {
+                className: 'shell-loading',
+                textContent: 'Loading the Studio…',
+            }));
+        }
+        const element = await createElement(tag, attributes, properties);
+        if (current === generation) view.replaceChildren(element);
+    }
+
+    async function start() {
+        form.hidden = true;
+        bar.hidden = false;
+        identity.textContent = session.apiKey ? 'API key' : session.user;
+        if (!session.apiKey && (tokenClaims(session.accessToken).exp || 0) * 1000 - REFRESH_MARGIN_MS < Date.now()) {
+            if (!(await refresh())) return;
+        } else {
+            await provideBackend();
+            scheduleRefresh();
+        }
+        if (!location.hash) location.hash = '#/definitions';
+        else await show();
+    }
+
+    window.addEventListener('hashchange', show);
+    form.addEventListener('submit', signIn);
+    document.getElementById('shell-logout').addEventListener('click', () => signOut());
+
+    if (session) {
+        start();
+    } else {
+        form.elements.server.value = location.origin;
+        loginError.textContent = sessionStorage.getItem('elsa-studio-signout') || '';
+        sessionStorage.removeItem('elsa-studio-signout');
+        form.hidden = false;
+    }
+})();
