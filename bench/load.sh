@@ -10,12 +10,15 @@ cargo build --release --bin elsa-server -q
 BIN=$PWD/target/release/elsa-server
 . scripts/postgres.sh
 export ELSA_BENCH_KEY=bench-key
+# Production (the default environment) refuses to start without a signing key.
+export ELSA_BENCH_SIGNING_KEY=bench-signing-key-0123456789abcdefghijklmnop
 
 run_load() { # name, env...
   local name=$1; shift
   local dir; dir=$(mktemp -d)
   local port; port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
   (cd "$dir" && env -i PATH="$PATH" ASPNETCORE_URLS="http://127.0.0.1:$port" Elsa__Identity__ApiKey=$ELSA_BENCH_KEY \
+     Elsa__Identity__Tokens__SigningKey=$ELSA_BENCH_SIGNING_KEY \
      RUST_LOG=warn Elsa__AutoMigrate=true "$@" "$BIN" >/dev/null 2>"$dir/err.log") &
   local pid=$!
   for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.05; done

@@ -2,9 +2,16 @@
 //
 // The elements take the backend from attributes only (`remote-endpoint`, `api-key`,
 // `access-token`) and copy them into one shared service when an element is created, never
-// later. So a refreshed token reaches the Studio by creating a new `elsa-backend-provider`,
-// and every element is created only after its tag is defined: a callback assigned to an
+// later, and every element is created only after its tag is defined: a callback assigned to an
 // element before the Blazor runtime upgrades it is silently dropped.
+//
+// The page holds exactly one Studio element at a time, and changing views loads the page
+// afresh: each element is its own Blazor root with its own MudBlazor providers, and a root is
+// disposed only about a second after it leaves the page, so two roots side by side (the old
+// view and the new one, or an `elsa-backend-provider` beside a view) crash the Studio with
+// "There is already a subscriber to the content with the given section ID
+// 'mud-overlay-to-popover-provider'". A refreshed token reaches the Studio the same way: the
+// page reloads and the new element is created with it.
 'use strict';
 
 (() => {
@@ -70,14 +77,6 @@
         }
         Object.assign(element, properties);
         return element;
-    }
-
-    /** (Re)creates the element that hands the current credentials to every Studio element. */
-    async function provideBackend() {
-        const provider = await createElement('elsa-backend-provider');
-        provider.hidden = true;
-        document.querySelectorAll('elsa-backend-provider').forEach((old) => old.remove());
-        document.body.appendChild(provider);
     }
 
     // --- Sign-in ---------------------------------------------------------------------------
@@ -160,7 +159,7 @@
         if (!session || session.apiKey) return;
         const expires = (tokenClaims(session.accessToken).exp || 0) * 1000;
         const delay = Math.max(expires - REFRESH_MARGIN_MS - Date.now(), 0);
-        refreshTimer = setTimeout(refresh, delay);
+        refreshTimer = setTimeout(refreshAndReload, delay);
     }
 
     async function refresh() {
@@ -172,9 +171,13 @@
             signOut(error.message);
             return false;
         }
-        await provideBackend();
         scheduleRefresh();
         return true;
+    }
+
+    /** Refreshes the token, then reloads so the view is re-created with it (see the top). */
+    async function refreshAndReload() {
+        if (await refresh()) location.reload();
     }
 
     function signOut(message) {
@@ -238,14 +241,14 @@
         if (!session.apiKey && (tokenClaims(session.accessToken).exp || 0) * 1000 - REFRESH_MARGIN_MS < Date.now()) {
             if (!(await refresh())) return;
         } else {
-            await provideBackend();
             scheduleRefresh();
         }
-        if (!location.hash) location.hash = '#/definitions';
-        else await show();
+        if (!location.hash) history.replaceState(null, '', '#/definitions');
+        await show();
     }
 
-    window.addEventListener('hashchange', show);
+    // A new view is a new page (see the top): never two Studio roots at once.
+    window.addEventListener('hashchange', () => location.reload());
     form.addEventListener('submit', signIn);
     document.getElementById('shell-logout').addEventListener('click', () => signOut());
 

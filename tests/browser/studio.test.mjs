@@ -10,6 +10,14 @@ import { join } from 'node:path';
 import { ARTIFACTS, createWorkflowButton, launchBrowser, signIn, startServer } from './harness.mjs';
 
 const TEXT = 'Hello from the browser suite';
+// The designer's Publish and Run buttons carry only an icon (no label, no title): they are
+// found by the start of their Material icon's SVG path (cloud-upload, play-arrow).
+const ICON_PUBLISH = 'M19.35 10.04';
+const ICON_RUN = 'M8 5v14l11-7z';
+
+function toolbarButton(page, icon) {
+    return page.locator(`elsa-workflow-definition-editor button:has(path[d^="${icon}"]):visible`).first();
+}
 const STEP_TIMEOUT = 60_000;
 
 let server;
@@ -76,7 +84,6 @@ async function authoringLoop(t, name, apiOrigin) {
         });
 
         await step('definitions list', async () => {
-            await page.waitForURL(/#\/definitions$/);
             await createWorkflowButton(page).waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
             assert.ok(await createWorkflowButton(page).isEnabled(), 'the list is read-only (no bulk-publish link?)');
         });
@@ -86,7 +93,7 @@ async function authoringLoop(t, name, apiOrigin) {
             const dialog = page.locator('.mud-dialog');
             await dialog.getByLabel('Name').fill(workflowName);
             await dialog.getByRole('button', { name: /^ok$/i }).click();
-            await page.waitForURL(/#\/definitions\/[^/]+$/, { timeout: STEP_TIMEOUT });
+            await page.waitForFunction(() => /^#\/definitions\/[^/]+$/.test(location.hash), null, { timeout: STEP_TIMEOUT });
             definitionId = decodeURIComponent(page.url().split('/').pop());
             await page.locator('elsa-workflow-definition-editor .x6-graph-svg').first()
                 .waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
@@ -98,17 +105,18 @@ async function authoringLoop(t, name, apiOrigin) {
         await step('drag a WriteLine from the palette and set its Text', async () => {
             const editor = page.locator('elsa-workflow-definition-editor');
             await editor.getByPlaceholder(/^Search/).fill('Write Line');
-            await editor.locator('.mud-expansion-panel').filter({ hasText: 'Console' }).locator('.mud-expand-panel-header').click();
+            await editor.locator('.mud-expand-panel').filter({ hasText: 'Console' }).locator('.mud-expand-panel-header').click();
             const item = editor.locator('[draggable=true]').filter({ hasText: 'Write Line' }).first();
             await item.waitFor({ state: 'visible' });
             const canvas = editor.locator('.x6-graph-svg').first();
             const box = await canvas.boundingBox();
             await item.dragTo(canvas, { targetPosition: { x: box.width / 2, y: box.height / 2 } });
-            const node = editor.locator('.x6-node').filter({ hasText: /Write ?Line/ }).first();
+            // The node is an HTML card inside the X6 SVG; the Studio selects a dropped activity.
+            const node = editor.getByText(/^WriteLine\d+$/).first();
             await node.waitFor({ state: 'visible', timeout: STEP_TIMEOUT });
-            await node.click();
             const text = editor.locator('.mud-input-control').filter({ has: page.locator('label', { hasText: /^Text$/ }) })
                 .locator('input, textarea').first();
+            if (!(await text.isVisible())) await node.click();
             await text.fill(TEXT);
             await text.press('Tab');
         });
@@ -127,7 +135,7 @@ async function authoringLoop(t, name, apiOrigin) {
         });
 
         await step('publish', async () => {
-            await page.locator('elsa-workflow-definition-editor button[title="Publish"]').click();
+            await toolbarButton(page, ICON_PUBLISH).click();
             await page.getByText('Workflow published').first().waitFor({ timeout: STEP_TIMEOUT });
             const published = await server.api(`/workflow-definitions/by-definition-id/${definitionId}?versionOptions=Published`);
             assert.equal(published.status, 200);
@@ -136,7 +144,7 @@ async function authoringLoop(t, name, apiOrigin) {
 
         await step('run', async () => {
             const executed = page.waitForResponse((r) => r.url().includes(`/workflow-definitions/${definitionId}/execute`));
-            await page.locator('elsa-workflow-definition-editor button[title="Run Workflow"]').click();
+            await toolbarButton(page, ICON_RUN).click();
             const response = await executed;
             assert.ok(response.ok(), `execute answered ${response.status()}`);
             instanceId = response.headers()['x-elsa-workflow-instance-id'];
