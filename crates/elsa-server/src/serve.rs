@@ -4,6 +4,7 @@
 use crate::api_key;
 use crate::config::ServerSettings;
 use crate::databases::ModuleDatabases;
+use axum::extract::Request;
 use elsa_api::{AppState, Health, Identity, IdentityOptions, TokenOptions};
 use elsa_engine::{Engine, EngineOptions, RandomIds, SystemClock};
 use elsa_runtime::Runtime;
@@ -12,6 +13,8 @@ use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::net::TcpListener;
+use tower::Layer;
+use tower_http::normalize_path::NormalizePathLayer;
 
 pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow::Result<()> {
     let refusals = settings.production_refusals();
@@ -59,6 +62,9 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
     let app = elsa_api::router(AppState { runtime }, identity.clone(), health.clone())
         .merge(crate::studio::router(&settings.studio_path.value))
         .layer(elsa_api::cors::layer(&settings.cors_origins.value));
+    // Elsa tolerates a trailing slash on every route (Studio calls bulk cancel without the one
+    // Elsa declares); trimming it before routing matches either spelling.
+    let app = NormalizePathLayer::trim_trailing_slash().layer(app);
 
     let shutdown = tokio_util::sync::CancellationToken::new();
     let mut servers = tokio::task::JoinSet::new();
@@ -70,9 +76,12 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         let app = app.clone();
         let token = shutdown.clone();
         servers.spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move { token.cancelled().await })
-                .await
+            axum::serve(
+                listener,
+                axum::ServiceExt::<Request>::into_make_service(app),
+            )
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await
         });
     }
     // Listening comes first, so liveness answers at once; readiness stays 503 until the

@@ -384,3 +384,34 @@ async fn the_openapi_document_describes_the_served_routes() {
     assert_eq!(swagger.status(), 200);
     assert!(swagger.text().await.unwrap().contains("swagger"));
 }
+
+#[tokio::test]
+async fn a_trailing_slash_reaches_the_same_route() {
+    // Elsa declares bulk cancel with a trailing slash and Studio calls it without; both work.
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    server.wait_ready().await;
+    let client = reqwest::Client::new();
+    for path in [
+        "/elsa/api/bulk-actions/cancel/workflow-instances",
+        "/elsa/api/bulk-actions/cancel/workflow-instances/",
+    ] {
+        let resp = client
+            .post(server.url(path))
+            .header("Authorization", format!("ApiKey {API_KEY}"))
+            .json(&json!({"ids": ["nothing-here"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["cancelled"], 0, "{path}");
+    }
+    let list = client
+        .get(server.url("/elsa/api/workflow-definitions/"))
+        .header("Authorization", format!("ApiKey {API_KEY}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+}
