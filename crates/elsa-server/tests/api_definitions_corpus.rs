@@ -67,18 +67,9 @@ const KEPT: [&str; 11] = [
 
 #[tokio::test]
 async fn corpus_files_survive_export_and_import() {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let corpus = std::env::var_os("ELSA_CORPUS_DIR").map_or_else(
-        || manifest.join("../../../shared/fixtures/elsa-corpus"),
-        PathBuf::from,
-    );
-    if !corpus.is_dir() {
-        eprintln!(
-            "NOTICE: conformance corpus not found at {}; set ELSA_CORPUS_DIR to run the export/import round trip over it. Nothing checked.",
-            corpus.display()
-        );
+    let Some(corpus) = common::corpus_dir("the export/import round trip over it") else {
         return;
-    }
+    };
     let mut scenarios: Vec<PathBuf> = std::fs::read_dir(&corpus)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -22,6 +22,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+mod common;
 mod rest_harness;
 
 const BASELINE: &str = "tests/conformance-baseline.txt";
@@ -57,17 +58,9 @@ enum Verdict {
 #[tokio::test]
 async fn corpus_cases_do_not_regress() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let corpus = std::env::var_os("ELSA_CORPUS_DIR").map_or_else(
-        || manifest.join("../../../shared/fixtures/elsa-corpus"),
-        PathBuf::from,
-    );
-    if !corpus.is_dir() {
-        eprintln!(
-            "NOTICE: conformance corpus not found at {}; set ELSA_CORPUS_DIR to run it. Nothing checked.",
-            corpus.display()
-        );
+    let Some(corpus) = common::corpus_dir("it") else {
         return;
-    }
+    };
     let mut scenarios: Vec<PathBuf> = std::fs::read_dir(&corpus)
         .expect("read the corpus directory")
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -201,16 +194,8 @@ async fn run_case(dir: &Path, harness: &Value, case: &Value) -> Verdict {
             files.push(file.to_owned());
             load(&runtime, dir, file, true).await
         } else if let Some(preload) = step.get("preload") {
-            let names = match preload {
-                Value::Array(names) => names
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect(),
-                _ => json_files(dir),
-            };
             let mut result = Ok(());
-            for file in names {
+            for file in preload_files(dir, preload) {
                 files.push(file.clone());
                 result = result.and(load(&runtime, dir, &file, false).await);
             }
@@ -287,6 +272,18 @@ async fn load(runtime: &Runtime, dir: &Path, file: &str, publish: bool) -> Resul
         runtime.preload(&json).await.map(drop)
     };
     result.map_err(|e| format!("{file}: {e}"))
+}
+
+/// A `preload` step's files: the listed ones, or every JSON file of the scenario (`all`).
+fn preload_files(dir: &Path, preload: &Value) -> Vec<String> {
+    match preload {
+        Value::Array(names) => names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => json_files(dir),
+    }
 }
 
 fn json_files(dir: &Path) -> Vec<String> {
@@ -808,15 +805,7 @@ async fn run_rest_case(dir: &Path, case: &Value) -> Verdict {
             }
             imported = Some(definition_id);
         } else if let Some(preload) = step.get("preload") {
-            let names = match preload {
-                Value::Array(names) => names
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect(),
-                _ => json_files(dir),
-            };
-            for file in names {
+            for file in preload_files(dir, preload) {
                 if let Err(error) = load(&runtime, dir, &file, false).await {
                     return Verdict::Fail(error);
                 }

@@ -212,3 +212,22 @@ pub const GUIDE_EXECUTE_BODY: &str = r#"{
       ]
     }
   }"#;
+
+/// The Elsa conformance corpus (`ELSA_CORPUS_DIR`, default `../shared/fixtures/elsa-corpus`
+/// beside the workspace), or `None` after a notice naming what `use_` would have checked: the
+/// project's own tests never depend on it.
+pub fn corpus_dir(use_: &str) -> Option<std::path::PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = std::env::var_os("ELSA_CORPUS_DIR").map_or_else(
+        || manifest.join("../../../shared/fixtures/elsa-corpus"),
+        std::path::PathBuf::from,
+    );
+    if corpus.is_dir() {
+        return Some(corpus);
+    }
+    eprintln!(
+        "NOTICE: conformance corpus not found at {}; set ELSA_CORPUS_DIR to run {use_}. Nothing checked.",
+        corpus.display()
+    );
+    None
+}
