@@ -44,6 +44,33 @@ pub struct AppState {
 /// Where Elsa serves its REST API.
 const API_PREFIX: &str = "/elsa/api";
 
+/// Where the Swagger UI lives; it needs its trailing slash (relative asset paths).
+const SWAGGER_PATH: &str = "/elsa/api/swagger";
+
+/// Elsa tolerates a trailing slash on every route (Studio calls bulk cancel without the one
+/// Elsa declares, curl users add one): the request is routed as if it had none. Applied by the
+/// server around the whole app, before routing. The Swagger UI keeps its slash.
+pub fn trim_trailing_slash(mut request: axum::extract::Request) -> axum::extract::Request {
+    let path = request.uri().path();
+    if path.len() <= 1 || !path.ends_with('/') || path.starts_with(SWAGGER_PATH) {
+        return request;
+    }
+    let trimmed = path.trim_end_matches('/');
+    let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+    let path_and_query = match request.uri().query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_owned(),
+    };
+    let mut parts = request.uri().clone().into_parts();
+    if let Ok(value) = path_and_query.parse() {
+        parts.path_and_query = Some(value);
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}
+
 /// The document's paths as clients call them: under the API prefix.
 fn nest_paths(mut doc: utoipa::openapi::OpenApi, prefix: &str) -> utoipa::openapi::OpenApi {
     let paths = std::mem::take(&mut doc.paths.paths);
@@ -95,8 +122,8 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
             }),
         )
         .merge(
-            SwaggerUi::new(format!("{API_PREFIX}/swagger"))
-                .url(format!("{API_PREFIX}/swagger/openapi.json"), (*doc).clone()),
+            SwaggerUi::new(SWAGGER_PATH)
+                .url(format!("{SWAGGER_PATH}/openapi.json"), (*doc).clone()),
         );
     let health_routes = Router::new()
         .route("/health/live", get(health::live))

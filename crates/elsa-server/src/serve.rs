@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::net::TcpListener;
 use tower::Layer;
-use tower_http::normalize_path::NormalizePathLayer;
+use tower::util::MapRequestLayer;
 
 pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow::Result<()> {
     let refusals = settings.production_refusals();
@@ -62,9 +62,8 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
     let app = elsa_api::router(AppState { runtime }, identity.clone(), health.clone())
         .merge(crate::studio::router(&settings.studio_path.value))
         .layer(elsa_api::cors::layer(&settings.cors_origins.value));
-    // Elsa tolerates a trailing slash on every route (Studio calls bulk cancel without the one
-    // Elsa declares); trimming it before routing matches either spelling.
-    let app = NormalizePathLayer::trim_trailing_slash().layer(app);
+    // Before routing, so either spelling of a route matches.
+    let app = MapRequestLayer::new(elsa_api::trim_trailing_slash).layer(app);
 
     let shutdown = tokio_util::sync::CancellationToken::new();
     let mut servers = tokio::task::JoinSet::new();
