@@ -415,3 +415,38 @@ async fn a_trailing_slash_reaches_the_same_route() {
         .unwrap();
     assert_eq!(list.status(), 200);
 }
+
+#[tokio::test]
+async fn hostile_expressions_end_as_incidents_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    server.wait_ready().await;
+    let client = reqwest::Client::new();
+    for script in [
+        "while (true) {}",
+        "const a = []; while (true) { a.push('x'.repeat(1000)); }",
+        "function f(n) { return f(n + 1) + 1; } f(0)",
+    ] {
+        let body = json!({"workflow": {"root": {"type": "Elsa.Sequence", "activities": [{
+            "id": "hostile", "type": "Elsa.WriteLine",
+            "text": {"typeName": "String", "expression": {"type": "JavaScript", "value": script}}
+        }]}}});
+        let resp = client
+            .post(server.url("/elsa/api/workflow-definitions/execute"))
+            .header("Authorization", format!("ApiKey {API_KEY}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        // Elsa answers a faulted execution with 500 and the workflow state.
+        assert_eq!(resp.status(), 500, "{script}");
+        let state: Value = resp.json().await.unwrap();
+        assert_eq!(state["workflowState"]["subStatus"], "Faulted", "{script}");
+        assert_eq!(
+            state["workflowState"]["incidents"][0]["activityId"], "hostile",
+            "{script}"
+        );
+        let live = reqwest::get(server.url("/health/ready")).await.unwrap();
+        assert_eq!(live.status(), 200, "the server still serves after {script}");
+    }
+}
