@@ -31,8 +31,6 @@
      */
     let session = readSession();
     let refreshTimer = null;
-    /** Bumped on every navigation, so a slow mount never replaces a newer view. */
-    let generation = 0;
 
     function readSession() {
         try {
@@ -217,7 +215,6 @@
 
     async function show() {
         if (!session) return;
-        const current = ++generation;
         const [section = 'definitions', id] = location.hash.replace(/^#\/?/, '').split('/');
         for (const link of bar.querySelectorAll('a[data-section]')) {
             if (link.dataset.section === section) link.setAttribute('aria-current', 'page');
@@ -231,7 +228,7 @@
             }));
         }
         const element = await createElement(tag, attributes, properties);
-        if (current === generation) view.replaceChildren(element);
+        view.replaceChildren(element);
     }
 
     async function start() {
