@@ -70,14 +70,7 @@ pub async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let filter = list_filter(&Query::parse(raw.as_deref()))?;
-    let records = state
-        .runtime
-        .instances()
-        .find_activity_records(&filter)
-        .await?;
-    let items: Vec<Value> = records.iter().map(record_json).collect();
-    Ok(Json(json!({"items": items, "count": items.len()})))
+    listed(&state, raw.as_deref(), record_json).await
 }
 
 /// `GET /activity-execution-summaries/list?workflowInstanceId=&activityNodeId=&completed=`.
@@ -90,13 +83,22 @@ pub async fn summaries(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let filter = list_filter(&Query::parse(raw.as_deref()))?;
+    listed(&state, raw.as_deref(), summary_json).await
+}
+
+/// The records the list query selects, each in the given shape, as `{items, count}`.
+async fn listed(
+    state: &AppState,
+    raw: Option<&str>,
+    shape: fn(&ActivityExecutionRecord) -> Value,
+) -> Result<Json<Value>, ApiError> {
+    let filter = list_filter(&Query::parse(raw))?;
     let records = state
         .runtime
         .instances()
         .find_activity_records(&filter)
         .await?;
-    let items: Vec<Value> = records.iter().map(summary_json).collect();
+    let items: Vec<Value> = records.iter().map(shape).collect();
     Ok(Json(json!({"items": items, "count": items.len()})))
 }
 
