@@ -75,6 +75,7 @@ mod activity_context;
 mod bookmarks;
 mod clock;
 mod context;
+mod cron;
 mod effects;
 mod engine;
 mod error;
@@ -95,6 +96,7 @@ mod workflow;
 pub use activities::http_endpoint::normalize_route;
 pub use bookmarks::bookmark_hash;
 pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock};
+pub use cron::CronExpression;
 pub use effects::{
     CHILD_WORKFLOW_RESULT_INPUT, Effect, HTTP_FAILURE_INPUT, HTTP_RESPONSE_INPUT, LogLevel,
 };

@@ -231,10 +231,10 @@ fn scheduling_activities_bookmark_their_resume_time() {
         )
     );
     assert_eq!(
-        payload(json!({"type": "Elsa.Cron", "cronExpression": "*/15 * * * *"})),
+        payload(json!({"type": "Elsa.Cron", "cronExpression": "0 */15 * * * *"})),
         (
             "Elsa.Cron".into(),
-            json!({"executeAt": "2026-01-02T03:15:00Z", "cronExpression": "*/15 * * * *"})
+            json!({"executeAt": "2026-01-02T03:15:00Z", "cronExpression": "0 */15 * * * *"})
         )
     );
     let past = begin(
@@ -249,6 +249,8 @@ fn scheduling_activities_bookmark_their_resume_time() {
     for broken in [
         json!({"type": "Elsa.Delay", "timeSpan": "soon"}),
         json!({"type": "Elsa.Cron", "cronExpression": "not a cron"}),
+        // Five fields: Elsa's Cronos wants the seconds too.
+        json!({"type": "Elsa.Cron", "cronExpression": "*/15 * * * *"}),
         json!({"type": "Elsa.StartAt", "dateTime": "tomorrow"}),
     ] {
         let result = begin(&load(broken, json!([])), None, json!({}));

@@ -6,7 +6,6 @@
 //! supplied.
 
 mod activities;
-mod cron_format;
 mod definition_files;
 mod definitions;
 mod error;

@@ -7,7 +7,6 @@
 //! node) is reflected without bookkeeping. Another node's publish is not seen until this node
 //! stores a definition itself — durable, clustered triggers come later.
 
-use crate::cron_format;
 use crate::{Runtime, RuntimeError};
 use elsa_engine::{SequentialIds, Trigger, normalize_route};
 use elsa_model::VersionOptions;
@@ -139,7 +138,7 @@ impl Runtime {
         let mut errors = Vec::new();
         for trigger in triggers.iter().filter(|t| t.type_name == CRON) {
             let expression = text(trigger.inputs.get("CronExpression"));
-            if let Err(message) = cron_format::check(&expression) {
+            if let Err(message) = elsa_engine::CronExpression::parse(&expression) {
                 errors.push(ValidationError {
                     message: format!("Error when parsing cron expression: {message}"),
                     activity_id: Some(trigger.activity_id.clone()),

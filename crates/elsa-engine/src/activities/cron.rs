@@ -1,14 +1,14 @@
 //! `Elsa.Cron`: waits for the next occurrence of a cron expression (`Elsa.Cron {executeAt,
-//! cronExpression}`); as the workflow's trigger it completes at once. Expressions may have a
-//! seconds field, as Elsa's accept.
+//! cronExpression}`); as the workflow's trigger it completes at once. Expressions are Cronos'
+//! six-field format (see [`crate::cron`]); occurrences are computed in UTC, as Elsa does.
 
 use super::Activity;
 use super::timing::wait_until;
 use crate::activity_context::ActivityContext;
+use crate::cron::CronExpression;
 use crate::error::Fault;
 use crate::registry::{ActivityDescriptor, ActivityKind, InputDescriptor, PortDescriptor};
 use crate::values::display;
-use croner::parser::{CronParser, Seconds};
 use serde_json::{Map, Value};
 
 pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
@@ -42,19 +42,16 @@ impl Activity for Cron {
             return Ok(());
         }
         let expression = display(cx.input("CronExpression"));
-        let invalid = |reason: String| {
+        // Elsa's Cronos throws a `CronFormatException` with the message publish validation
+        // reports.
+        let cron = CronExpression::parse(&expression)
+            .map_err(|message| Fault::new("CronFormatException", message))?;
+        let now = cx.now();
+        let at = cron.next_after(now).ok_or_else(|| {
             Fault::invalid_operation(format!(
-                "'{expression}' is not a valid cron expression: {reason}."
+                "The cron expression '{expression}' has no occurrence after {now}."
             ))
-        };
-        let cron = CronParser::builder()
-            .seconds(Seconds::Optional)
-            .build()
-            .parse(&expression)
-            .map_err(|e| invalid(e.to_string()))?;
-        let at = cron
-            .find_next_occurrence(&cx.now(), false)
-            .map_err(|e| invalid(e.to_string()))?;
+        })?;
         let extra = Map::from_iter([(
             "cronExpression".to_owned(),
             Value::from(expression.as_str()),
