@@ -8,6 +8,10 @@ use serde_json::{Map, Value};
 pub const HTTP_RESPONSE_INPUT: &str = "HttpResponse";
 /// Resume-input key of a failed HTTP request: `"FailedToConnect"` or `"Timeout"`.
 pub const HTTP_FAILURE_INPUT: &str = "HttpFailure";
+/// Resume-input key of an HTTP request that faults its activity, as an exception escaping
+/// Elsa's `SendHttpRequestBase` does (a request it cannot build, a JSON response that does not
+/// parse): `{"type": "FormatException", "message": ".."}`.
+pub const HTTP_FAULT_INPUT: &str = "HttpFault";
 /// Resume-input key of a child workflow's result: `{"workflowInstanceId", "status",
 /// "subStatus", "output"}` (Elsa's `ExecuteWorkflowResult`).
 pub const CHILD_WORKFLOW_RESULT_INPUT: &str = "ChildWorkflowResult";
@@ -33,14 +37,20 @@ pub enum Effect {
         headers: Map<String, Value>,
     },
     /// `Elsa.SendHttpRequest`, `Elsa.FlowSendHttpRequest`: send a request, then resume
-    /// `bookmark_id` with [`HTTP_RESPONSE_INPUT`] or [`HTTP_FAILURE_INPUT`].
+    /// `bookmark_id` with [`HTTP_RESPONSE_INPUT`], [`HTTP_FAILURE_INPUT`] or
+    /// [`HTTP_FAULT_INPUT`].
     HttpRequest {
         bookmark_id: String,
         method: String,
         url: String,
         content: Value,
+        /// `None` when the input is null: Elsa then sends no body at all. A blank type sends
+        /// the content as JSON.
         content_type: Option<String>,
         authorization: Option<String>,
+        /// `DisableAuthorizationHeaderValidation`: send `authorization` without checking that
+        /// it is `scheme [parameter]`.
+        disable_authorization_header_validation: bool,
         headers: Map<String, Value>,
     },
     /// `Elsa.DispatchWorkflow`, `Elsa.ExecuteWorkflow`: start instance `instance_id` of the

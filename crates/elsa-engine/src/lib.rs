@@ -98,7 +98,8 @@ pub use bookmarks::bookmark_hash;
 pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock};
 pub use cron::CronExpression;
 pub use effects::{
-    CHILD_WORKFLOW_RESULT_INPUT, Effect, HTTP_FAILURE_INPUT, HTTP_RESPONSE_INPUT, LogLevel,
+    CHILD_WORKFLOW_RESULT_INPUT, Effect, HTTP_FAILURE_INPUT, HTTP_FAULT_INPUT, HTTP_RESPONSE_INPUT,
+    LogLevel,
 };
 pub use engine::{
     Engine, EngineOptions, FLOWCHART_MODE_PROPERTY, FlowchartMode, ResumeError, ResumeRequest,

@@ -4,8 +4,8 @@
 mod support;
 
 use elsa_engine::{
-    CHILD_WORKFLOW_RESULT_INPUT, Effect, Engine, HTTP_FAILURE_INPUT, HTTP_RESPONSE_INPUT,
-    ResumeRequest, RunResult, SequentialIds, StartRequest, Workflow,
+    CHILD_WORKFLOW_RESULT_INPUT, Effect, Engine, HTTP_FAILURE_INPUT, HTTP_FAULT_INPUT,
+    HTTP_RESPONSE_INPUT, ResumeRequest, RunResult, SequentialIds, StartRequest, Workflow,
 };
 use elsa_model::{WorkflowStatus, WorkflowSubStatus};
 use serde_json::{Value, json};
@@ -131,6 +131,64 @@ fn flow_send_http_request_waits_for_the_response_and_completes_by_status() {
     assert_eq!(outcomes_of(&failed, "Req"), json!(["Failed to connect"]));
     let garbage = resume_with(&workflow, &suspended, json!({}));
     assert_eq!(garbage.state.sub_status, WorkflowSubStatus::Faulted);
+}
+
+#[test]
+fn http_request_effect_keeps_a_null_content_type_apart_from_a_blank_one() {
+    let effect_of = |extra: Value| {
+        let mut activity = flow_request();
+        for (key, value) in extra.as_object().unwrap() {
+            activity[key] = value.clone();
+        }
+        let suspended = begin(&load_root(activity));
+        match suspended.effects.as_slice() {
+            [
+                Effect::HttpRequest {
+                    content_type,
+                    authorization,
+                    disable_authorization_header_validation,
+                    ..
+                },
+            ] => (
+                content_type.clone(),
+                authorization.clone(),
+                *disable_authorization_header_validation,
+            ),
+            other => panic!("one request expected: {other:?}"),
+        }
+    };
+    // No content type: Elsa sends no body; a blank one: JSON.
+    assert_eq!(effect_of(json!({})), (None, None, false));
+    assert_eq!(
+        effect_of(json!({"contentType": "", "authorization": "  "})),
+        (Some(String::new()), None, false)
+    );
+    assert_eq!(
+        effect_of(
+            json!({"contentType": "text/plain", "authorization": "Bearer x",
+                         "disableAuthorizationHeaderValidation": true})
+        ),
+        (Some("text/plain".into()), Some("Bearer x".into()), true)
+    );
+}
+
+#[test]
+fn an_http_fault_faults_the_request_activity_with_its_exception() {
+    let workflow = load_root(flow_request());
+    let suspended = begin(&workflow);
+    let faulted = resume_with(
+        &workflow,
+        &suspended,
+        json!({HTTP_FAULT_INPUT: {"type": "JsonException", "message": "not JSON"}}),
+    );
+    assert_eq!(faulted.state.sub_status, WorkflowSubStatus::Faulted);
+    let incident = &faulted.state.incidents[0];
+    assert_eq!(incident.activity_id, "Req");
+    let exception = incident.exception.as_ref().expect("an exception");
+    assert_eq!(
+        (exception.type_name.as_str(), exception.message.as_str()),
+        ("JsonException", "not JSON")
+    );
 }
 
 #[test]

@@ -15,6 +15,14 @@ mod http_workflows;
 mod instances;
 mod lifecycle;
 mod node_ids;
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "the durable work queue will send requests through it"
+    )
+)]
+mod outbound_http;
 mod references;
 mod tokens;
 mod triggers;

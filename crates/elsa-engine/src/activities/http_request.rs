@@ -3,7 +3,7 @@
 //! and reading the response the runtime resumes them with.
 
 use crate::activity_context::ActivityContext;
-use crate::effects::{Effect, HTTP_FAILURE_INPUT, HTTP_RESPONSE_INPUT};
+use crate::effects::{Effect, HTTP_FAILURE_INPUT, HTTP_FAULT_INPUT, HTTP_RESPONSE_INPUT};
 use crate::error::Fault;
 use crate::registry::{DefaultValue, InputDescriptor, OutputDescriptor};
 use crate::values::display;
@@ -78,14 +78,23 @@ pub(super) const RESPONSE_OUTPUTS: &[OutputDescriptor] = &[
 pub(super) fn send(cx: &mut ActivityContext<'_, '_>) -> Result<(), Fault> {
     let url = display(cx.input("Url"));
     if url.is_empty() {
-        return Err(Fault::invalid_operation("The HTTP request has no URL."));
+        // What .NET's HttpClient says of a request without an absolute URI.
+        return Err(Fault::invalid_operation(
+            "An invalid request URI was provided. Either the request URI must be an absolute URI or BaseAddress must be set.",
+        ));
     }
     let optional = |cx: &ActivityContext<'_, '_>, name| {
         Some(display(cx.input(name))).filter(|text| !text.is_empty())
     };
     let method = optional(cx, "Method").unwrap_or_else(|| "GET".to_owned());
-    let content_type = optional(cx, "ContentType");
-    let authorization = optional(cx, "Authorization");
+    // Elsa sends a body only when the content type is not null; a blank one means JSON.
+    let content_type = match cx.input("ContentType") {
+        Value::Null => None,
+        value => Some(display(value)),
+    };
+    let authorization = optional(cx, "Authorization").filter(|text| !text.trim().is_empty());
+    let disable_authorization_header_validation =
+        cx.input_bool("DisableAuthorizationHeaderValidation");
     let headers = cx
         .input("RequestHeaders")
         .as_object()
@@ -100,6 +109,7 @@ pub(super) fn send(cx: &mut ActivityContext<'_, '_>) -> Result<(), Fault> {
         content,
         content_type,
         authorization,
+        disable_authorization_header_validation,
         headers,
     });
     Ok(())
@@ -117,6 +127,10 @@ pub(super) fn receive(
     cx: &mut ActivityContext<'_, '_>,
     input: &Map<String, Value>,
 ) -> Result<Response, Fault> {
+    if let Some(fault) = input.get(HTTP_FAULT_INPUT) {
+        let field = |name| fault.get(name).map(display).unwrap_or_default();
+        return Err(Fault::new(exception_type(&field("type")), field("message")));
+    }
     if let Some(failure) = input.get(HTTP_FAILURE_INPUT) {
         return Ok(match display(failure).as_str() {
             "Timeout" => Response::Timeout,
@@ -143,4 +157,21 @@ pub(super) fn receive(
     cx.set_output("ParsedContent", content);
     cx.set_output("ResponseHeaders", headers);
     Ok(Response::Received(status))
+}
+
+/// The exception type names the runtime reports in [`HTTP_FAULT_INPUT`] (a fault's type is a
+/// static name); anything else is a plain `Exception`.
+fn exception_type(name: &str) -> &'static str {
+    const KNOWN: [&str; 6] = [
+        "FormatException",
+        "InvalidOperationException",
+        "NotSupportedException",
+        "JsonException",
+        "UriFormatException",
+        "ArgumentException",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == name)
+        .unwrap_or("Exception")
 }

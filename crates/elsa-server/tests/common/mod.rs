@@ -57,6 +57,9 @@ fn capture(stream: impl std::io::Read + Send + 'static, into: Arc<Mutex<String>>
 impl Server {
     /// Starts `elsa-server` (serve) and waits until it listens.
     pub fn start(cwd: &Path, env: &[(&str, &str)]) -> Server {
+        // The workspace's reqwest has TLS without a built-in crypto provider (elsa-runtime's
+        // outbound client brings its own): every other client needs ring installed first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut env = env.to_vec();
         env.push(("ASPNETCORE_URLS", "http://127.0.0.1:0"));
         if !env
