@@ -26,6 +26,12 @@
 //! returning `"undefined"`, and an accessor word the text mentions is a function even when no
 //! variable, output or input of that name exists (calling it throws the ReferenceError).
 //!
+//! **Determinism.** A script reads time and randomness from the engine, not from the machine:
+//! `scope.js` replaces `Date` (`Date.now()`, `new Date()` and `Date()` give the evaluation's
+//! `ScriptGlobals::now`; everything else is the standard `Date`), `performance` and
+//! `Math.random` (numbers from `ScriptGlobals::seed`) before the realm is frozen, so they are
+//! as fixed as every other built-in.
+//!
 //! Like Elsa's Jint evaluator, a script's result is the value of its last statement, and a
 //! top-level `return` is allowed. Compiling evaluates only the wrapper; source that breaks out of
 //! it runs in the same sandbox, which is no more than the script could do when evaluated.
@@ -33,6 +39,7 @@
 mod convert;
 
 use convert::{ConvertError, FromJs, object_to_js, to_js};
+use elsa_model::Timestamp;
 use rquickjs::context::EvalOptions;
 use rquickjs::convert::Coerced;
 use rquickjs::function::Args;
@@ -104,8 +111,11 @@ pub(crate) struct ScriptGlobals<'a> {
     pub outputs: Map<String, Value>,
     /// The `Result` output of the activity that ran last (`getLastResult()`).
     pub last_result: Value,
-    /// A fresh id from the engine's id generator that `newGuid()` derives GUIDs from.
-    pub guid_seed: Option<String>,
+    /// A fresh id from the engine's id generator that `newGuid()` derives GUIDs from and
+    /// `Math.random()` its numbers.
+    pub seed: Option<String>,
+    /// The time `Date.now()`, `new Date()` and `performance.now()` give (the engine's clock).
+    pub now: Timestamp,
 }
 
 /// The result of an evaluation.
@@ -406,7 +416,7 @@ fn run<'js>(
             false => object_to_js(ctx, map),
         }
     };
-    let mut args = Args::new(ctx.clone(), 11);
+    let mut args = Args::new(ctx.clone(), 12);
     args.push_arg(variables.clone())?;
     args.push_arg(map(globals.input)?)?;
     args.push_arg(map(&globals.outputs)?)?;
@@ -422,10 +432,12 @@ fn run<'js>(
     )?)?;
     args.push_arg(globals.definition_version)?;
     // A fresh seed each time.
-    args.push_arg(match globals.guid_seed.as_deref() {
+    args.push_arg(match globals.seed.as_deref() {
         Some(seed) => rquickjs::String::from_str(ctx.clone(), seed)?.into_value(),
         None => JsValue::new_null(ctx.clone()),
     })?;
+    // Milliseconds since the epoch, as JavaScript's dates count.
+    args.push_arg(globals.now.timestamp_millis() as f64)?;
     let evaluation: rquickjs::Array = args.apply(evaluate)?;
 
     let from_js = FromJs::new(
@@ -588,8 +600,16 @@ mod tests {
             definition_version: 3,
             outputs: Map::new(),
             last_result: Value::Null,
-            guid_seed: Some("00000000000000ab".into()),
+            seed: Some("00000000000000ab".into()),
+            now: at(NOW_MS),
         }
+    }
+
+    /// The time of the test evaluations: 2026-01-02T03:04:05.678Z.
+    const NOW_MS: i64 = 1_767_323_045_678;
+
+    fn at(millis: i64) -> Timestamp {
+        Timestamp::from_timestamp_millis(millis).unwrap()
     }
 
     fn eval(source: &str, variables: &Map<String, Value>) -> Result<ScriptResult, ScriptError> {
@@ -715,6 +735,110 @@ mod tests {
             value("[].patched === undefined && Math.max(1, 2) === 2"),
             json!(true)
         );
+    }
+
+    #[test]
+    fn dates_and_performance_give_the_evaluation_s_time() {
+        assert_eq!(value("Date.now()"), json!(NOW_MS));
+        assert_eq!(
+            value("[new Date().toISOString(), performance.now(), performance.timeOrigin]"),
+            json!(["2026-01-02T03:04:05.678Z", NOW_MS, 0])
+        );
+        // Called as a function, `Date` gives the time as text, and ignores its arguments.
+        assert_eq!(
+            value("Date() === new Date(Date.now()).toString() && Date(0) === Date()"),
+            json!(true)
+        );
+        // Everything else about dates is standard.
+        let standard = "[new Date(0).toISOString(), new Date(2020, 1, 3).getDate(),                         new Date('2021-05-06T07:08:09Z').getTime(), Date.UTC(2020, 0, 1),                         Date.parse('2020-01-01T00:00:00Z'), isNaN(new Date(undefined)),                         Date.length, Date.name, typeof Date.prototype.getTime]";
+        assert_eq!(
+            value(standard),
+            json!([
+                "1970-01-01T00:00:00.000Z",
+                3,
+                1_620_284_889_000_i64,
+                1_577_836_800_000_i64,
+                1_577_836_800_000_i64,
+                true,
+                7,
+                "Date",
+                "function"
+            ])
+        );
+        let identity = "class Later extends Date { next() { return this.getTime() + 1; } }\n\
+                        const d = new Date(), l = new Later();\n\
+                        [d instanceof Date, d.constructor === Date, Object.prototype.toString.call(d),\n\
+                         l instanceof Later, l instanceof Date, l.next() === Date.now() + 1]";
+        assert_eq!(
+            value(identity),
+            json!([true, true, "[object Date]", true, true, true])
+        );
+        // The same compiled text sees each evaluation's own time.
+        let (variables, input) = (Map::new(), Map::new());
+        let later = ScriptGlobals {
+            now: at(NOW_MS + 1_000),
+            ..globals(&variables, &input)
+        };
+        let result = evaluate("Date.now()", &later, &ScriptLimits::default()).unwrap();
+        assert_eq!(result.value, json!(NOW_MS + 1_000));
+    }
+
+    #[test]
+    fn math_random_comes_from_the_evaluation_s_seed() {
+        let (variables, input) = (Map::new(), Map::new());
+        let draw = |seed: &str| {
+            let globals = ScriptGlobals {
+                seed: Some(seed.to_owned()),
+                ..globals(&variables, &input)
+            };
+            let source = "Array.from({length: 1000}, () => Math.random())";
+            let result = evaluate(source, &globals, &ScriptLimits::default()).unwrap();
+            serde_json::from_value::<Vec<f64>>(result.value).unwrap()
+        };
+        let first = draw("0000000000000001");
+        assert_eq!(
+            first,
+            draw("0000000000000001"),
+            "the same seed, the same numbers"
+        );
+        assert_ne!(
+            first,
+            draw("0000000000000002"),
+            "another seed, other numbers"
+        );
+        assert_ne!(first, draw("a86a9f668817dcb6"));
+        assert!(first.iter().all(|n| (0.0..1.0).contains(n)), "{first:?}");
+        let mean = first.iter().sum::<f64>() / first.len() as f64;
+        assert!((0.45..0.55).contains(&mean), "mean {mean}");
+        let mut distinct = first.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        assert_eq!(distinct.len(), first.len());
+        // Without an id (the engine draws one only for scripts that name `random`) it throws.
+        let unseeded = ScriptGlobals {
+            seed: None,
+            ..globals(&variables, &input)
+        };
+        let error = evaluate("Math['ran' + 'dom']()", &unseeded, &ScriptLimits::default());
+        assert!(
+            matches!(&error, Err(ScriptError::Thrown(m)) if m.contains("No id generator")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn scripts_cannot_replace_the_clock_or_the_random_source() {
+        let tamper = "Date.now = () => 1; Math.random = () => 0.5; performance.now = () => 2;\n\
+                      Date.prototype.constructor = Object; globalThis.Date = Object;\n\
+                      try { Object.defineProperty(Date, 'now', { value: () => 3 }); } catch (e) {}\n\
+                      try { Object.defineProperty(Math, 'random', { value: () => 4 }); } catch (e) {}\n\
+                      [Date.now(), Math.random() !== 0.5, performance.now(), new Date().constructor === Date]";
+        let untouched = json!([NOW_MS, true, NOW_MS, true]);
+        assert_eq!(value(tamper), untouched, "not even in the script itself");
+        let probe = "[Date.now(), Math.random() !== 0.5, performance.now(), new Date().constructor === Date]";
+        assert_eq!(value(probe), untouched, "nor in the next evaluation");
+        // Math.random starts over in each evaluation with the same seed.
+        assert_eq!(value("Math.random()"), value("Math.random()"));
     }
 
     #[test]
