@@ -78,11 +78,6 @@ impl Execution<'_> {
         } else {
             (Map::new(), Value::Null)
         };
-        // Only scripts that make GUIDs or random numbers take an id, so other runs keep their id
-        // sequence. Drawn here rather than on the first `Math.random()` call: that would need a
-        // QuickJS function holding the id generator, which the run only borrows.
-        let seed =
-            (source.contains("Guid") || source.contains("random")).then(|| self.ids.new_id());
         let globals = ScriptGlobals {
             variables: &variables,
             input: self.workflow_input_for(idx),
@@ -94,7 +89,7 @@ impl Execution<'_> {
             definition_version: self.workflow.definition_version,
             outputs,
             last_result,
-            seed,
+            ids: self.ids,
             now: self.now(),
         };
         let result =

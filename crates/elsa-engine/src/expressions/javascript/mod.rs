@@ -29,8 +29,10 @@
 //! **Determinism.** A script reads time and randomness from the engine, not from the machine:
 //! `scope.js` replaces `Date` (`Date.now()`, `new Date()` and `Date()` give the evaluation's
 //! `ScriptGlobals::now`; everything else is the standard `Date`), `performance` and
-//! `Math.random` (numbers from `ScriptGlobals::seed`) before the realm is frozen, so they are
-//! as fixed as every other built-in.
+//! `Math.random` before the realm is frozen, so they are as fixed as every other built-in.
+//! `Math.random()` and `newGuid()` derive their values from one id of the run's id generator,
+//! drawn before the evaluation and only for texts that name `random` or `Guid` (decided once
+//! per compiled text), so other scripts leave the run's id sequence as it was.
 //!
 //! Like Elsa's Jint evaluator, a script's result is the value of its last statement, and a
 //! top-level `return` is allowed. Compiling evaluates only the wrapper; source that breaks out of
@@ -38,6 +40,7 @@
 
 mod convert;
 
+use crate::clock::IdGenerator;
 use convert::{ConvertError, FromJs, object_to_js, to_js};
 use elsa_model::Timestamp;
 use rquickjs::context::EvalOptions;
@@ -95,7 +98,6 @@ impl ScriptError {
 }
 
 /// What a script can see besides its own code.
-#[derive(Debug)]
 pub(crate) struct ScriptGlobals<'a> {
     /// Variables in scope by name, nearest scope first.
     pub variables: &'a Map<String, Value>,
@@ -111,9 +113,9 @@ pub(crate) struct ScriptGlobals<'a> {
     pub outputs: Map<String, Value>,
     /// The `Result` output of the activity that ran last (`getLastResult()`).
     pub last_result: Value,
-    /// A fresh id from the engine's id generator that `newGuid()` derives GUIDs from and
-    /// `Math.random()` its numbers.
-    pub seed: Option<String>,
+    /// The run's id generator: a script that names `Guid` or `random` gets a fresh id from it,
+    /// which `newGuid()` derives GUIDs from and `Math.random()` its numbers.
+    pub ids: &'a dyn IdGenerator,
     /// The time `Date.now()`, `new Date()` and `performance.now()` give (the engine's clock).
     pub now: Timestamp,
 }
@@ -261,10 +263,10 @@ impl ScriptHost {
                 ..
             } = host;
             context.with(|ctx| {
-                let evaluate = functions
+                let compiled = functions
                     .get_or_compile(&ctx, realm, source)
                     .map_err(ScriptError::Syntax)?;
-                run(&ctx, &evaluate, realm, ids, globals).map_err(|error| match error {
+                run(&ctx, &compiled, realm, ids, globals).map_err(|error| match error {
                     ConvertError::Js(error) => ScriptError::Thrown(describe(&ctx, error)),
                     ConvertError::Json(error) => ScriptError::Thrown(error.to_string()),
                 })
@@ -398,11 +400,11 @@ fn accessor_names(source: &str) -> Vec<&str> {
     names
 }
 
-/// Calls the bound expression `evaluate` with the data of `globals`; returns its value and what
+/// Calls the bound expression `compiled` with the data of `globals`; returns its value and what
 /// it changed.
 fn run<'js>(
     ctx: &Ctx<'js>,
-    evaluate: &Function<'js>,
+    compiled: &Compiled<'js>,
     realm: &Realm,
     ids: &mut IdStrings,
     globals: &ScriptGlobals<'_>,
@@ -431,14 +433,16 @@ fn run<'js>(
         Some(globals.definition_version_id),
     )?)?;
     args.push_arg(globals.definition_version)?;
-    // A fresh seed each time.
-    args.push_arg(match globals.seed.as_deref() {
-        Some(seed) => rquickjs::String::from_str(ctx.clone(), seed)?.into_value(),
-        None => JsValue::new_null(ctx.clone()),
+    // A fresh id each time, drawn only for texts that name `Guid` or `random` (so other scripts
+    // leave the run's id sequence alone), and before the script runs rather than on its first
+    // `Math.random()`: a QuickJS function cannot hold the generator, which the run only borrows.
+    args.push_arg(match compiled.seeded {
+        true => rquickjs::String::from_str(ctx.clone(), &globals.ids.new_id())?.into_value(),
+        false => JsValue::new_null(ctx.clone()),
     })?;
     // Milliseconds since the epoch, as JavaScript's dates count.
     args.push_arg(globals.now.timestamp_millis() as f64)?;
-    let evaluation: rquickjs::Array = args.apply(evaluate)?;
+    let evaluation: rquickjs::Array = args.apply(&compiled.evaluate)?;
 
     let from_js = FromJs::new(
         ctx,
@@ -490,11 +494,18 @@ fn describe(ctx: &Ctx<'_>, error: rquickjs::Error) -> String {
     }
 }
 
-/// Compiled expressions, bound to their accessors, by source text; evicts the oldest entry when
-/// full.
+/// A compiled expression, bound to its accessors.
+struct Compiled<'js> {
+    evaluate: Function<'js>,
+    /// Whether its text names `Guid` or `random`: only then does an evaluation draw an id for
+    /// `newGuid()` and `Math.random()`.
+    seeded: bool,
+}
+
+/// Compiled expressions by source text; evicts the oldest entry when full.
 struct FunctionCache {
     capacity: usize,
-    functions: HashMap<String, Persistent<Function<'static>>>,
+    functions: HashMap<String, (Persistent<Function<'static>>, bool)>,
     order: VecDeque<String>,
 }
 
@@ -512,9 +523,13 @@ impl FunctionCache {
         ctx: &Ctx<'js>,
         realm: &Realm,
         source: &str,
-    ) -> Result<Function<'js>, String> {
-        if let Some(function) = self.functions.get(source) {
-            return function.clone().restore(ctx).map_err(|e| e.to_string());
+    ) -> Result<Compiled<'js>, String> {
+        if let Some((function, seeded)) = self.functions.get(source) {
+            let evaluate = function.clone().restore(ctx).map_err(|e| e.to_string())?;
+            return Ok(Compiled {
+                evaluate,
+                seeded: *seeded,
+            });
         }
         let function = compile(ctx, source)?;
         let function = realm
@@ -526,10 +541,14 @@ impl FunctionCache {
             };
             self.functions.remove(&oldest);
         }
-        self.functions
-            .insert(source.to_owned(), Persistent::save(ctx, function.clone()));
+        let seeded = source.contains("Guid") || source.contains("random");
+        let entry = (Persistent::save(ctx, function.clone()), seeded);
+        self.functions.insert(source.to_owned(), entry);
         self.order.push_back(source.to_owned());
-        Ok(function)
+        Ok(Compiled {
+            evaluate: function,
+            seeded,
+        })
     }
 }
 
@@ -600,8 +619,17 @@ mod tests {
             definition_version: 3,
             outputs: Map::new(),
             last_result: Value::Null,
-            seed: Some("00000000000000ab".into()),
+            ids: &SameId("00000000000000ab"),
             now: at(NOW_MS),
+        }
+    }
+
+    /// Hands out the same id every time.
+    struct SameId(&'static str);
+
+    impl IdGenerator for SameId {
+        fn new_id(&self) -> String {
+            self.0.to_owned()
         }
     }
 
@@ -786,9 +814,10 @@ mod tests {
     #[test]
     fn math_random_comes_from_the_evaluation_s_seed() {
         let (variables, input) = (Map::new(), Map::new());
-        let draw = |seed: &str| {
+        let draw = |seed: &'static str| {
+            let ids = SameId(seed);
             let globals = ScriptGlobals {
-                seed: Some(seed.to_owned()),
+                ids: &ids,
                 ..globals(&variables, &input)
             };
             let source = "Array.from({length: 1000}, () => Math.random())";
@@ -815,13 +844,9 @@ mod tests {
         distinct.dedup();
         assert_eq!(distinct.len(), first.len());
         // Without an id (the engine draws one only for scripts that name `random`) it throws.
-        let unseeded = ScriptGlobals {
-            seed: None,
-            ..globals(&variables, &input)
-        };
-        let error = evaluate("Math['ran' + 'dom']()", &unseeded, &ScriptLimits::default());
+        let error = eval("Math['ran' + 'dom']()", &Map::new());
         assert!(
-            matches!(&error, Err(ScriptError::Thrown(m)) if m.contains("No id generator")),
+            matches!(&error, Err(ScriptError::Thrown(m)) if m.contains("No id was drawn")),
             "{error:?}"
         );
     }

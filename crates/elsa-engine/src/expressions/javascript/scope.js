@@ -66,10 +66,12 @@
   let correlationId = null, instanceName = null, definitionId = null, definitionVersionId = null;
   let definitionVersion = null, seed = null, guids = 0, now = 0, seeded = false;
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  // An id the engine drew for this evaluation (only for scripts that name `Guid` or `random`)
-  // as 16 hex digits.
+  // The id the engine drew for this evaluation as 16 hex digits. It draws one only for texts
+  // that name `Guid` or `random`, so that other scripts leave the run's ids as they were.
   const seedDigits = () => {
-    if (seed === null) throw new Error('No id generator is available.');
+    if (seed === null) {
+      throw new Error("No id was drawn for this script: only scripts whose text names 'Guid' or 'random' get one.");
+    }
     return seed.padStart(16, '0').slice(-16);
   };
   // GUIDs come from the engine's id generator (one seed per evaluation) plus a counter, so a
