@@ -1,11 +1,15 @@
 //! Expression types, the JavaScript globals and output binding, through whole workflow runs.
 
 use chrono::{TimeZone, Utc};
-use elsa_engine::{Engine, FixedClock, RunResult, SequentialIds, StartRequest};
+use elsa_engine::{Engine, FixedClock, IdGenerator, RunResult, SequentialIds, StartRequest};
 use elsa_model::{WorkflowDefinition, WorkflowStatus, WorkflowSubStatus};
 use serde_json::{Value, json};
 
 fn run_with_input(root: Value, variables: Value, input: Value) -> RunResult {
+    run_with_ids(root, variables, input, &SequentialIds::new())
+}
+
+fn run_with_ids(root: Value, variables: Value, input: Value, ids: &dyn IdGenerator) -> RunResult {
     let definition: WorkflowDefinition = serde_json::from_value(json!({
         "id": "def-v3", "definitionId": "def", "createdAt": "2026-01-01T00:00:00Z", "version": 3,
         "variables": variables, "inputs": [{"name": "Who"}], "root": root
@@ -19,7 +23,7 @@ fn run_with_input(root: Value, variables: Value, input: Value) -> RunResult {
         ..StartRequest::new("instance-1")
     };
     let clock = FixedClock(Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap());
-    engine.start(&workflow, request, &clock, &SequentialIds::new())
+    engine.start(&workflow, request, &clock, ids)
 }
 
 fn run(activities: Value, variables: Value) -> RunResult {
@@ -211,6 +215,98 @@ fn guids_come_from_the_id_generator() {
     let (first, second) = (make(), make());
     assert_eq!(first, second, "deterministic ids make deterministic GUIDs");
     assert!(first[0].starts_with("00000000-0000-"), "{first:?}");
+}
+
+#[test]
+fn scripts_see_the_run_s_clock() {
+    let result = run(
+        json!([
+            write("Now", "JavaScript", "Date.now()"),
+            write("Iso", "JavaScript", "new Date().toISOString()"),
+            write(
+                "Text",
+                "JavaScript",
+                "Date() === new Date(1767323045000).toString()"
+            ),
+        ]),
+        json!([]),
+    );
+    assert!(finished(&result), "{:?}", result.state.incidents);
+    // The run's FixedClock: 2026-01-02T03:04:05Z.
+    assert_eq!(
+        result.lines,
+        ["1767323045000", "2026-01-02T03:04:05.000Z", "True"]
+    );
+}
+
+/// The lines of a run of `source` with ids that start after `skipped` draws, and the ids the
+/// run made (journal records, activity execution records).
+fn run_script_with_ids(source: Value, skipped: usize) -> (Vec<String>, Vec<String>) {
+    let ids = SequentialIds::new();
+    for _ in 0..skipped {
+        ids.new_id();
+    }
+    let root = json!({"type": "Elsa.Sequence", "activities": [
+        {"id": "Script", "type": "Elsa.WriteLine", "text": source}
+    ]});
+    let result = run_with_ids(root, json!([]), json!({}), &ids);
+    assert!(finished(&result), "{:?}", result.state.incidents);
+    let journal = result.journal.iter().map(|record| record.id.clone());
+    let records = result
+        .activity_records
+        .iter()
+        .map(|record| record.id.clone());
+    (result.lines, journal.chain(records).collect())
+}
+
+#[test]
+fn math_random_replays_from_the_run_s_ids() {
+    let random = || expression("JavaScript", "[Math.random(), Math.random()].join(' ')");
+    let (first, _) = run_script_with_ids(random(), 0);
+    assert_eq!(
+        first,
+        run_script_with_ids(random(), 0).0,
+        "the same ids replay"
+    );
+    assert_ne!(
+        first,
+        run_script_with_ids(random(), 5).0,
+        "other ids, other numbers"
+    );
+    let numbers: Vec<f64> = first[0].split(' ').map(|n| n.parse().unwrap()).collect();
+    assert_eq!(numbers.len(), 2);
+    assert_ne!(numbers[0], numbers[1]);
+    assert!(
+        numbers.iter().all(|n| (0.0..1.0).contains(n)),
+        "{numbers:?}"
+    );
+}
+
+#[test]
+fn only_scripts_that_use_math_random_take_an_id() {
+    let (_, literal) = run_script_with_ids(expression("Literal", "text"), 0);
+    let (_, dated) = run_script_with_ids(
+        expression("JavaScript", "new Date(Date.now()).toISOString()"),
+        0,
+    );
+    assert_eq!(
+        dated, literal,
+        "a script without Math.random leaves the ids as they were"
+    );
+    assert_eq!(literal[0], "0000000000000002");
+    let (_, random) = run_script_with_ids(expression("JavaScript", "Math.random()"), 0);
+    assert_ne!(random, literal, "Math.random takes one id");
+}
+
+#[test]
+fn a_script_cannot_replace_the_clock_or_random_source_of_the_next() {
+    let probe = "[Date.now(), Math.random() !== 0.5].join()";
+    let tamper = format!("Date.now = () => 1; Math.random = () => 0.5; {probe}");
+    let first = run(json!([write("Tamper", "JavaScript", &tamper)]), json!([]));
+    assert!(finished(&first), "{:?}", first.state.incidents);
+    assert_eq!(first.lines, ["1767323045000,true"], "not even for itself");
+    let second = run(json!([write("Probe", "JavaScript", probe)]), json!([]));
+    assert_eq!(second.lines, ["1767323045000,true"]);
 }
 
 #[test]

@@ -78,8 +78,6 @@ impl Execution<'_> {
         } else {
             (Map::new(), Value::Null)
         };
-        // Only scripts that make GUIDs take an id, so other runs keep their id sequence.
-        let guid_seed = source.contains("Guid").then(|| self.ids.new_id());
         let globals = ScriptGlobals {
             variables: &variables,
             input: self.workflow_input_for(idx),
@@ -91,7 +89,8 @@ impl Execution<'_> {
             definition_version: self.workflow.definition_version,
             outputs,
             last_result,
-            guid_seed,
+            ids: self.ids,
+            now: self.now(),
         };
         let result =
             javascript::evaluate(source, &globals, &self.limits.script).map_err(script_fault)?;

@@ -26,13 +26,23 @@
 //! returning `"undefined"`, and an accessor word the text mentions is a function even when no
 //! variable, output or input of that name exists (calling it throws the ReferenceError).
 //!
+//! **Determinism.** A script reads time and randomness from the engine, not from the machine:
+//! `scope.js` replaces `Date` (`Date.now()`, `new Date()` and `Date()` give the evaluation's
+//! `ScriptGlobals::now`; everything else is the standard `Date`), `performance` and
+//! `Math.random` before the realm is frozen, so they are as fixed as every other built-in.
+//! `Math.random()` and `newGuid()` derive their values from one id of the run's id generator,
+//! drawn before the evaluation and only for texts that name `random` or `Guid` (decided once
+//! per compiled text), so other scripts leave the run's id sequence as it was.
+//!
 //! Like Elsa's Jint evaluator, a script's result is the value of its last statement, and a
 //! top-level `return` is allowed. Compiling evaluates only the wrapper; source that breaks out of
 //! it runs in the same sandbox, which is no more than the script could do when evaluated.
 
 mod convert;
 
+use crate::clock::IdGenerator;
 use convert::{ConvertError, FromJs, object_to_js, to_js};
+use elsa_model::Timestamp;
 use rquickjs::context::EvalOptions;
 use rquickjs::convert::Coerced;
 use rquickjs::function::Args;
@@ -88,7 +98,6 @@ impl ScriptError {
 }
 
 /// What a script can see besides its own code.
-#[derive(Debug)]
 pub(crate) struct ScriptGlobals<'a> {
     /// Variables in scope by name, nearest scope first.
     pub variables: &'a Map<String, Value>,
@@ -104,8 +113,11 @@ pub(crate) struct ScriptGlobals<'a> {
     pub outputs: Map<String, Value>,
     /// The `Result` output of the activity that ran last (`getLastResult()`).
     pub last_result: Value,
-    /// A fresh id from the engine's id generator that `newGuid()` derives GUIDs from.
-    pub guid_seed: Option<String>,
+    /// The run's id generator: a script that names `Guid` or `random` gets a fresh id from it,
+    /// which `newGuid()` derives GUIDs from and `Math.random()` its numbers.
+    pub ids: &'a dyn IdGenerator,
+    /// The time `Date.now()`, `new Date()` and `performance.now()` give (the engine's clock).
+    pub now: Timestamp,
 }
 
 /// The result of an evaluation.
@@ -251,10 +263,10 @@ impl ScriptHost {
                 ..
             } = host;
             context.with(|ctx| {
-                let evaluate = functions
+                let compiled = functions
                     .get_or_compile(&ctx, realm, source)
                     .map_err(ScriptError::Syntax)?;
-                run(&ctx, &evaluate, realm, ids, globals).map_err(|error| match error {
+                run(&ctx, &compiled, realm, ids, globals).map_err(|error| match error {
                     ConvertError::Js(error) => ScriptError::Thrown(describe(&ctx, error)),
                     ConvertError::Json(error) => ScriptError::Thrown(error.to_string()),
                 })
@@ -388,11 +400,11 @@ fn accessor_names(source: &str) -> Vec<&str> {
     names
 }
 
-/// Calls the bound expression `evaluate` with the data of `globals`; returns its value and what
+/// Calls the bound expression `compiled` with the data of `globals`; returns its value and what
 /// it changed.
 fn run<'js>(
     ctx: &Ctx<'js>,
-    evaluate: &Function<'js>,
+    compiled: &Compiled<'js>,
     realm: &Realm,
     ids: &mut IdStrings,
     globals: &ScriptGlobals<'_>,
@@ -406,7 +418,7 @@ fn run<'js>(
             false => object_to_js(ctx, map),
         }
     };
-    let mut args = Args::new(ctx.clone(), 11);
+    let mut args = Args::new(ctx.clone(), 12);
     args.push_arg(variables.clone())?;
     args.push_arg(map(globals.input)?)?;
     args.push_arg(map(&globals.outputs)?)?;
@@ -421,12 +433,16 @@ fn run<'js>(
         Some(globals.definition_version_id),
     )?)?;
     args.push_arg(globals.definition_version)?;
-    // A fresh seed each time.
-    args.push_arg(match globals.guid_seed.as_deref() {
-        Some(seed) => rquickjs::String::from_str(ctx.clone(), seed)?.into_value(),
-        None => JsValue::new_null(ctx.clone()),
+    // A fresh id each time, drawn only for texts that name `Guid` or `random` (so other scripts
+    // leave the run's id sequence alone), and before the script runs rather than on its first
+    // `Math.random()`: a QuickJS function cannot hold the generator, which the run only borrows.
+    args.push_arg(match compiled.seeded {
+        true => rquickjs::String::from_str(ctx.clone(), &globals.ids.new_id())?.into_value(),
+        false => JsValue::new_null(ctx.clone()),
     })?;
-    let evaluation: rquickjs::Array = args.apply(evaluate)?;
+    // Milliseconds since the epoch, as JavaScript's dates count.
+    args.push_arg(globals.now.timestamp_millis() as f64)?;
+    let evaluation: rquickjs::Array = args.apply(&compiled.evaluate)?;
 
     let from_js = FromJs::new(
         ctx,
@@ -478,11 +494,18 @@ fn describe(ctx: &Ctx<'_>, error: rquickjs::Error) -> String {
     }
 }
 
-/// Compiled expressions, bound to their accessors, by source text; evicts the oldest entry when
-/// full.
+/// A compiled expression, bound to its accessors.
+struct Compiled<'js> {
+    evaluate: Function<'js>,
+    /// Whether its text names `Guid` or `random`: only then does an evaluation draw an id for
+    /// `newGuid()` and `Math.random()`.
+    seeded: bool,
+}
+
+/// Compiled expressions by source text; evicts the oldest entry when full.
 struct FunctionCache {
     capacity: usize,
-    functions: HashMap<String, Persistent<Function<'static>>>,
+    functions: HashMap<String, (Persistent<Function<'static>>, bool)>,
     order: VecDeque<String>,
 }
 
@@ -500,9 +523,13 @@ impl FunctionCache {
         ctx: &Ctx<'js>,
         realm: &Realm,
         source: &str,
-    ) -> Result<Function<'js>, String> {
-        if let Some(function) = self.functions.get(source) {
-            return function.clone().restore(ctx).map_err(|e| e.to_string());
+    ) -> Result<Compiled<'js>, String> {
+        if let Some((function, seeded)) = self.functions.get(source) {
+            let evaluate = function.clone().restore(ctx).map_err(|e| e.to_string())?;
+            return Ok(Compiled {
+                evaluate,
+                seeded: *seeded,
+            });
         }
         let function = compile(ctx, source)?;
         let function = realm
@@ -514,10 +541,14 @@ impl FunctionCache {
             };
             self.functions.remove(&oldest);
         }
-        self.functions
-            .insert(source.to_owned(), Persistent::save(ctx, function.clone()));
+        let seeded = source.contains("Guid") || source.contains("random");
+        let entry = (Persistent::save(ctx, function.clone()), seeded);
+        self.functions.insert(source.to_owned(), entry);
         self.order.push_back(source.to_owned());
-        Ok(function)
+        Ok(Compiled {
+            evaluate: function,
+            seeded,
+        })
     }
 }
 
@@ -588,8 +619,25 @@ mod tests {
             definition_version: 3,
             outputs: Map::new(),
             last_result: Value::Null,
-            guid_seed: Some("00000000000000ab".into()),
+            ids: &SameId("00000000000000ab"),
+            now: at(NOW_MS),
         }
+    }
+
+    /// Hands out the same id every time.
+    struct SameId(&'static str);
+
+    impl IdGenerator for SameId {
+        fn new_id(&self) -> String {
+            self.0.to_owned()
+        }
+    }
+
+    /// The time of the test evaluations: 2026-01-02T03:04:05.678Z.
+    const NOW_MS: i64 = 1_767_323_045_678;
+
+    fn at(millis: i64) -> Timestamp {
+        Timestamp::from_timestamp_millis(millis).unwrap()
     }
 
     fn eval(source: &str, variables: &Map<String, Value>) -> Result<ScriptResult, ScriptError> {
@@ -715,6 +763,107 @@ mod tests {
             value("[].patched === undefined && Math.max(1, 2) === 2"),
             json!(true)
         );
+    }
+
+    #[test]
+    fn dates_and_performance_give_the_evaluation_s_time() {
+        assert_eq!(value("Date.now()"), json!(NOW_MS));
+        assert_eq!(
+            value("[new Date().toISOString(), performance.now(), performance.timeOrigin]"),
+            json!(["2026-01-02T03:04:05.678Z", NOW_MS, 0])
+        );
+        // Called as a function, `Date` gives the time as text, and ignores its arguments.
+        assert_eq!(
+            value("Date() === new Date(Date.now()).toString() && Date(0) === Date()"),
+            json!(true)
+        );
+        // Everything else about dates is standard.
+        let standard = "[new Date(0).toISOString(), new Date(2020, 1, 3).getDate(),                         new Date('2021-05-06T07:08:09Z').getTime(), Date.UTC(2020, 0, 1),                         Date.parse('2020-01-01T00:00:00Z'), isNaN(new Date(undefined)),                         Date.length, Date.name, typeof Date.prototype.getTime]";
+        assert_eq!(
+            value(standard),
+            json!([
+                "1970-01-01T00:00:00.000Z",
+                3,
+                1_620_284_889_000_i64,
+                1_577_836_800_000_i64,
+                1_577_836_800_000_i64,
+                true,
+                7,
+                "Date",
+                "function"
+            ])
+        );
+        let identity = "class Later extends Date { next() { return this.getTime() + 1; } }\n\
+                        const d = new Date(), l = new Later();\n\
+                        [d instanceof Date, d.constructor === Date, Object.prototype.toString.call(d),\n\
+                         l instanceof Later, l instanceof Date, l.next() === Date.now() + 1]";
+        assert_eq!(
+            value(identity),
+            json!([true, true, "[object Date]", true, true, true])
+        );
+        // The same compiled text sees each evaluation's own time.
+        let (variables, input) = (Map::new(), Map::new());
+        let later = ScriptGlobals {
+            now: at(NOW_MS + 1_000),
+            ..globals(&variables, &input)
+        };
+        let result = evaluate("Date.now()", &later, &ScriptLimits::default()).unwrap();
+        assert_eq!(result.value, json!(NOW_MS + 1_000));
+    }
+
+    #[test]
+    fn math_random_comes_from_the_evaluation_s_seed() {
+        let (variables, input) = (Map::new(), Map::new());
+        let draw = |seed: &'static str| {
+            let ids = SameId(seed);
+            let globals = ScriptGlobals {
+                ids: &ids,
+                ..globals(&variables, &input)
+            };
+            let source = "Array.from({length: 1000}, () => Math.random())";
+            let result = evaluate(source, &globals, &ScriptLimits::default()).unwrap();
+            serde_json::from_value::<Vec<f64>>(result.value).unwrap()
+        };
+        let first = draw("0000000000000001");
+        assert_eq!(
+            first,
+            draw("0000000000000001"),
+            "the same seed, the same numbers"
+        );
+        assert_ne!(
+            first,
+            draw("0000000000000002"),
+            "another seed, other numbers"
+        );
+        assert_ne!(first, draw("a86a9f668817dcb6"));
+        assert!(first.iter().all(|n| (0.0..1.0).contains(n)), "{first:?}");
+        let mean = first.iter().sum::<f64>() / first.len() as f64;
+        assert!((0.45..0.55).contains(&mean), "mean {mean}");
+        let mut distinct = first.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        assert_eq!(distinct.len(), first.len());
+        // Without an id (the engine draws one only for scripts that name `random`) it throws.
+        let error = eval("Math['ran' + 'dom']()", &Map::new());
+        assert!(
+            matches!(&error, Err(ScriptError::Thrown(m)) if m.contains("No id was drawn")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn scripts_cannot_replace_the_clock_or_the_random_source() {
+        let tamper = "Date.now = () => 1; Math.random = () => 0.5; performance.now = () => 2;\n\
+                      Date.prototype.constructor = Object; globalThis.Date = Object;\n\
+                      try { Object.defineProperty(Date, 'now', { value: () => 3 }); } catch (e) {}\n\
+                      try { Object.defineProperty(Math, 'random', { value: () => 4 }); } catch (e) {}\n\
+                      [Date.now(), Math.random() !== 0.5, performance.now(), new Date().constructor === Date]";
+        let untouched = json!([NOW_MS, true, NOW_MS, true]);
+        assert_eq!(value(tamper), untouched, "not even in the script itself");
+        let probe = "[Date.now(), Math.random() !== 0.5, performance.now(), new Date().constructor === Date]";
+        assert_eq!(value(probe), untouched, "nor in the next evaluation");
+        // Math.random starts over in each evaluation with the same seed.
+        assert_eq!(value("Math.random()"), value("Math.random()"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 // Evaluated once per thread, before the realm is frozen. Returns `bind(body, names)`, which turns
 // a compiled expression body (a function of `__scope`) into the function one evaluation calls
-// with its data (variables, input, outputs, ids).
+// with its data (variables, input, outputs, ids, time). It also makes the realm's clock and
+// random source the engine's: `Date`, `performance` and `Math.random` (below).
 //
 // Per evaluation only the scope's own object is created. The scope's prototype chain is shared
 // and frozen: the accessors of the names this expression mentions (`getCounter`, ...), Elsa's
@@ -60,16 +61,24 @@
   };
 
   // The data of the evaluation under way (closure variables: cheaper to swap than an object's
-  // properties), and the GUIDs it made so far.
+  // properties), the GUIDs it made so far and the state of its random numbers.
   let variables = null, input = null, outputs = null, lastResult = null, instanceId = null;
   let correlationId = null, instanceName = null, definitionId = null, definitionVersionId = null;
-  let definitionVersion = null, guidSeed = null, guids = 0;
+  let definitionVersion = null, seed = null, guids = 0, now = 0, seeded = false;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  // The id the engine drew for this evaluation as 16 hex digits. It draws one only for texts
+  // that name `Guid` or `random`, so that other scripts leave the run's ids as they were.
+  const seedDigits = () => {
+    if (seed === null) {
+      throw new Error("No id was drawn for this script: only scripts whose text names 'Guid' or 'random' get one.");
+    }
+    return seed.padStart(16, '0').slice(-16);
+  };
   // GUIDs come from the engine's id generator (one seed per evaluation) plus a counter, so a
   // run with deterministic ids makes deterministic GUIDs.
   const newGuid = () => {
-    if (guidSeed === null) throw new Error('No id generator is available.');
-    const seed = guidSeed.padStart(16, '0').slice(-16), count = hex(guids++, 16);
-    return `${seed.slice(0, 8)}-${seed.slice(8, 12)}-${seed.slice(12, 16)}-${count.slice(0, 4)}-${count.slice(4)}`;
+    const digits = seedDigits(), count = hex(guids++, 16);
+    return `${digits.slice(0, 8)}-${digits.slice(8, 12)}-${digits.slice(12, 16)}-${count.slice(0, 4)}-${count.slice(4)}`;
   };
   const newShortGuid = () => shortGuid(newGuid());
   const output = (activity, name) => {
@@ -78,6 +87,70 @@
     if (name !== undefined) return values[name];
     return 'Result' in values ? values.Result : values[Object.keys(values)[0]];
   };
+
+  // `Math.random()`: xoshiro128** (32-bit words, no BigInt per call), seeded on the first call
+  // of an evaluation with two splitmix64 outputs from the 64 bits of the evaluation's seed.
+  const seedRandom = () => {
+    const mask = (1n << 64n) - 1n;
+    let x = 0n;
+    // Ids are hex digits; any other character counts by its low four bits.
+    for (const c of seedDigits()) {
+      const digit = parseInt(c, 16);
+      x = (x << 4n) | BigInt(Number.isNaN(digit) ? c.charCodeAt(0) & 15 : digit);
+    }
+    const splitmix64 = () => {
+      x = (x + 0x9e3779b97f4a7c15n) & mask;
+      let z = x;
+      z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
+      z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
+      return z ^ (z >> 31n);
+    };
+    const [a, b] = [splitmix64(), splitmix64()];
+    // Two consecutive splitmix64 outputs are never both zero, so neither is the state.
+    s0 = Number(a & 0xffffffffn) | 0;
+    s1 = Number(a >> 32n) | 0;
+    s2 = Number(b & 0xffffffffn) | 0;
+    s3 = Number(b >> 32n) | 0;
+    seeded = true;
+  };
+  const rotl = (word, k) => (word << k) | (word >>> (32 - k));
+  const next32 = () => {
+    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0, t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 11);
+    return result;
+  };
+  // 53 random bits, as a double in [0, 1).
+  const random = () => {
+    if (!seeded) seedRandom();
+    return ((next32() >>> 5) * 67108864 + (next32() >>> 6)) / 9007199254740992;
+  };
+  Object.defineProperty(Math, 'random', { value: random });
+
+  // `Date.now()`, `new Date()` and `Date()` give the evaluation's time (the engine's clock);
+  // with arguments `new Date(...)` is the standard one, and so is everything else about dates.
+  // The original constructor stays reachable only here: `Date.prototype.constructor` is ours.
+  const StandardDate = Object.freeze(Date);
+  const ElsaDate = function Date(...values) {
+    if (new.target === undefined) return new StandardDate(now).toString();
+    return Reflect.construct(StandardDate, values.length === 0 ? [now] : values, new.target);
+  };
+  const dateStatics = { now() { return now; }, parse: StandardDate.parse, UTC: StandardDate.UTC };
+  Object.defineProperty(ElsaDate, 'length', { value: StandardDate.length });
+  Object.defineProperty(ElsaDate, 'prototype', { value: StandardDate.prototype });
+  for (const [name, value] of Object.entries(dateStatics)) {
+    Object.defineProperty(ElsaDate, name, { value, writable: true, configurable: true });
+  }
+  Object.defineProperty(StandardDate.prototype, 'constructor', { value: ElsaDate });
+  Object.defineProperty(globalThis, 'Date', { value: ElsaDate });
+  // QuickJS's `performance` reads the real clocks; its `now()` is the evaluation's time too.
+  Object.defineProperty(globalThis, 'performance', {
+    value: Object.freeze({ timeOrigin: 0, now: dateStatics.now }),
+  });
 
   // Names the realm does not define resolve here, last: an assignment `x = 1` then creates a
   // binding on the evaluation's own scope object (the receiver), and reading a name defined
@@ -201,7 +274,8 @@
     // Returns the script's value, then the correlation id and instance name afterwards.
     return Object.freeze(function evaluate(
       theVariables, theInput, theOutputs, theLastResult, theInstanceId, theCorrelationId,
-      theInstanceName, theDefinitionId, theDefinitionVersionId, theDefinitionVersion, theGuidSeed) {
+      theInstanceName, theDefinitionId, theDefinitionVersionId, theDefinitionVersion, theSeed,
+      theNow) {
       variables = theVariables;
       input = theInput;
       outputs = theOutputs;
@@ -212,8 +286,10 @@
       definitionId = theDefinitionId;
       definitionVersionId = theDefinitionVersionId;
       definitionVersion = theDefinitionVersion;
-      guidSeed = theGuidSeed;
+      seed = theSeed;
       guids = 0;
+      seeded = false;
+      now = theNow;
       try {
         return [body({ __proto__: layer }), correlationId, instanceName];
       } finally {
