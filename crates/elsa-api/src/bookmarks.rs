@@ -6,6 +6,7 @@ use crate::json::{Query, parse_body};
 use crate::problem::ApiError;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use elsa_runtime::RuntimeError;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -36,9 +37,8 @@ pub fn token(q: &Query) -> Result<&str, ApiError> {
     params(("t" = String, Query, description = "The token"),
         ("in" = Option<String>, Query, description = "The input as a URL-encoded JSON object"),
         ("async" = Option<bool>, Query)),
-    responses((status = 200, description = "Resumed"),
-        (status = 400, description = "The token or the input is invalid"),
-        (status = 404, description = "The instance no longer exists")))]
+    responses((status = 200, description = "Resumed, queued (`async=true`), or resumed already"),
+        (status = 400, description = "The token or the input is invalid")))]
 pub async fn resume_get(state: State<AppState>, raw: RawQuery) -> Result<StatusCode, ApiError> {
     resume(state, raw, axum::body::Bytes::new()).await
 }
@@ -50,9 +50,8 @@ pub async fn resume_get(state: State<AppState>, raw: RawQuery) -> Result<StatusC
         ("in" = Option<String>, Query, description = "The input as a URL-encoded JSON object"),
         ("async" = Option<bool>, Query)),
     request_body(content = Object, description = "`{input: {...}}` (at most 1 MiB)"),
-    responses((status = 200, description = "Resumed"),
-        (status = 400, description = "The token or the input is invalid"),
-        (status = 404, description = "The instance no longer exists")))]
+    responses((status = 200, description = "Resumed, queued (`async=true`), or resumed already"),
+        (status = 400, description = "The token or the input is invalid")))]
 pub async fn resume(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -60,7 +59,7 @@ pub async fn resume(
 ) -> Result<StatusCode, ApiError> {
     let q = Query::parse(raw.as_deref());
     let token = token(&q)?;
-    q.bool("async")?;
+    let asynchronous = q.bool("async")?.unwrap_or(false);
     if body.len() > MAX_INPUT {
         return Err(ApiError::bad_request("the input is larger than 1 MiB"));
     }
@@ -71,6 +70,15 @@ pub async fn resume(
         })?;
         input.extend(from_query);
     }
-    state.runtime.resume_with_token(token, input).await?;
-    Ok(StatusCode::OK)
+    match state
+        .runtime
+        .resume_with_token(token, input, asynchronous)
+        .await
+    {
+        // As Elsa: a bookmark resumed already (by a racing request, say) is no error.
+        Ok(()) | Err(RuntimeError::Resume(_) | RuntimeError::InstanceNotFound(_)) => {
+            Ok(StatusCode::OK)
+        }
+        Err(error) => Err(error.into()),
+    }
 }

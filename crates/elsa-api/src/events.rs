@@ -1,6 +1,7 @@
-//! Events: `POST /events/{eventName}/trigger` resumes every instance waiting in an
-//! `Elsa.Event` activity for that name; `GET /events/trigger?t=` does the same for the event
-//! a server-minted token names (anonymous).
+//! Events and tasks: `POST /events/{eventName}/trigger` starts every workflow an
+//! `Elsa.Event` trigger for that name starts and resumes every instance waiting in one;
+//! `GET /events/trigger?t=` does the same for the event a server-minted token names
+//! (anonymous); `POST /tasks/{taskId}/complete` completes an `Elsa.RunTask`.
 
 use crate::AppState;
 use crate::bookmarks::token;
@@ -8,14 +9,16 @@ use crate::json::{LenientJson, Query};
 use crate::problem::ApiError;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use elsa_runtime::EventTarget;
+use elsa_runtime::{EventDelivery, EventTarget};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// The authenticated event route.
+/// The authenticated event and task routes.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(trigger))
+    OpenApiRouter::new()
+        .routes(routes!(trigger))
+        .routes(routes!(complete_task))
 }
 
 /// The token route (anonymous).
@@ -34,8 +37,9 @@ pub struct TriggerBody {
 }
 
 /// `POST /events/{eventName}/trigger` with `{correlationId?, workflowInstanceId?,
-/// activityInstanceId?, input?, workflowExecutionMode?}`. Both execution modes run the
-/// resumed instances before answering.
+/// activityInstanceId?, input?, workflowExecutionMode?}`. `Asynchronous` (Elsa's default)
+/// queues the event and answers at once; `Synchronous` answers after the started and resumed
+/// instances ran. 200 either way, also when nothing waits for the event (as Elsa).
 #[utoipa::path(post, path = "/events/{event_name}/trigger", tag = "events",
     params(("event_name" = String, Path)),
     request_body(content = Object, description = "`{correlationId?, workflowInstanceId?, activityInstanceId?, input?, workflowExecutionMode?}`"),
@@ -46,19 +50,23 @@ pub async fn trigger(
     Path(event_name): Path<String>,
     LenientJson(body): LenientJson<TriggerBody>,
 ) -> Result<StatusCode, ApiError> {
-    match &body.workflow_execution_mode {
-        None | Some(Value::Null) => {}
-        Some(Value::String(mode))
-            if ["Asynchronous", "Synchronous"]
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(mode)) => {}
-        Some(Value::Number(n)) if matches!(n.as_u64(), Some(0 | 1)) => {}
+    let delivery = match &body.workflow_execution_mode {
+        None | Some(Value::Null) => EventDelivery::Asynchronous,
+        Some(Value::String(mode)) if mode.eq_ignore_ascii_case("Asynchronous") => {
+            EventDelivery::Asynchronous
+        }
+        Some(Value::String(mode)) if mode.eq_ignore_ascii_case("Synchronous") => {
+            EventDelivery::Synchronous
+        }
+        // Elsa's enum numbers: Synchronous = 0, Asynchronous = 1.
+        Some(Value::Number(n)) if n.as_u64() == Some(0) => EventDelivery::Synchronous,
+        Some(Value::Number(n)) if n.as_u64() == Some(1) => EventDelivery::Asynchronous,
         Some(other) => {
             return Err(ApiError::bad_request(format!(
                 "'workflowExecutionMode' must be Asynchronous or Synchronous, got {other}"
             )));
         }
-    }
+    };
     let target = EventTarget {
         correlation_id: body.correlation_id,
         workflow_instance_id: body.workflow_instance_id,
@@ -66,7 +74,7 @@ pub async fn trigger(
     };
     state
         .runtime
-        .publish_event(&event_name, &target, body.input)
+        .publish_event(&event_name, &target, body.input, delivery)
         .await?;
     Ok(StatusCode::OK)
 }
@@ -82,5 +90,28 @@ pub async fn trigger_with_token(
 ) -> Result<StatusCode, ApiError> {
     let q = Query::parse(raw.as_deref());
     state.runtime.trigger_with_token(token(&q)?).await?;
+    Ok(StatusCode::OK)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CompleteTaskBody {
+    result: Value,
+}
+
+/// `POST /tasks/{taskId}/complete` with `{result}`: resumes the `Elsa.RunTask` waiting for
+/// the task, with `result` as its `Result`, in the background (as Elsa). 200 also when no
+/// task of that id waits.
+#[utoipa::path(post, path = "/tasks/{task_id}/complete", tag = "tasks",
+    params(("task_id" = String, Path)),
+    request_body(content = Object, description = "`{result}`"),
+    responses((status = 200, description = "Reported"),
+        (status = 400, description = "The body is invalid")))]
+pub async fn complete_task(
+    State(state): State<AppState>,
+    Path(task_id): Path<String>,
+    LenientJson(body): LenientJson<CompleteTaskBody>,
+) -> Result<StatusCode, ApiError> {
+    state.runtime.complete_task(&task_id, body.result).await?;
     Ok(StatusCode::OK)
 }

@@ -19,6 +19,7 @@ pub mod json;
 mod openapi;
 pub mod problem;
 mod scripting;
+mod work_items;
 
 use axum::routing::{any, get};
 use axum::{Json, Router};
@@ -96,6 +97,7 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
         .merge(events::routes())
         .merge(features::routes())
         .merge(scripting::routes())
+        .merge(work_items::routes())
         .split_for_parts();
     // Anonymous in Elsa: the token is the credential, or the information is public.
     let (public, public_doc) = OpenApiRouter::new()

@@ -114,6 +114,18 @@ impl From<RuntimeError> for ApiError {
                 status: StatusCode::FORBIDDEN,
                 message: e.to_string(),
             },
+            RuntimeError::InstanceExists(_) => Self {
+                status: StatusCode::CONFLICT,
+                message: e.to_string(),
+            },
+            RuntimeError::Stopped => Self {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: e.to_string(),
+            },
+            RuntimeError::EnginePanicked | RuntimeError::HttpClient(_) => Self {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                message: e.to_string(),
+            },
             RuntimeError::Store(store) => store_error(store),
         }
     }

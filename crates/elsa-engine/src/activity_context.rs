@@ -87,6 +87,18 @@ impl<'e, 'w> ActivityContext<'e, 'w> {
         self.execution.create_bookmark(self.idx, name, payload)
     }
 
+    /// A bookmark whose hash covers only `hashed` of its payload (the rest is information).
+    pub fn create_bookmark_hashed_on(
+        &mut self,
+        name: &str,
+        payload: Value,
+        hashed: &Value,
+    ) -> String {
+        let hash = crate::bookmarks::bookmark_hash(name, hashed);
+        self.execution
+            .create_bookmark_with_hash(self.idx, name, payload, hash)
+    }
+
     /// A fresh id from the caller's generator (a child instance id).
     pub fn new_id(&self) -> String {
         self.execution.new_id()

@@ -12,6 +12,8 @@ pub const HTTP_FAILURE_INPUT: &str = "HttpFailure";
 /// Elsa's `SendHttpRequestBase` does (a request it cannot build, a JSON response that does not
 /// parse): `{"type": "FormatException", "message": ".."}`.
 pub const HTTP_FAULT_INPUT: &str = "HttpFault";
+/// Resume-input key of a completed task's result (`POST /tasks/{taskId}/complete`).
+pub const RUN_TASK_INPUT: &str = "RunTaskInput";
 /// Resume-input key of a child workflow's result: `{"workflowInstanceId", "status",
 /// "subStatus", "output"}` (Elsa's `ExecuteWorkflowResult`).
 pub const CHILD_WORKFLOW_RESULT_INPUT: &str = "ChildWorkflowResult";
@@ -52,6 +54,15 @@ pub enum Effect {
         /// it is `scheme [parameter]`.
         disable_authorization_header_validation: bool,
         headers: Map<String, Value>,
+    },
+    /// `Elsa.PublishEvent`: deliver an event in the background, as if published over the
+    /// API — to this instance only when `instance_id` is set (a local event), else to every
+    /// waiting instance and every workflow it starts.
+    PublishEvent {
+        event_name: String,
+        correlation_id: Option<String>,
+        instance_id: Option<String>,
+        payload: Value,
     },
     /// `Elsa.DispatchWorkflow`, `Elsa.ExecuteWorkflow`: start instance `instance_id` of the
     /// published definition. With `resume_bookmark_id`, resume it with

@@ -32,6 +32,9 @@ pub struct EngineOptions {
     /// Activity executions allowed in one run, so that a flowchart loop that never ends faults
     /// instead of running forever.
     pub max_activity_executions: usize,
+    /// Wall-clock budget of one run: an activity that would start after it faults the
+    /// workflow with an incident saying so (`None`: no budget).
+    pub max_run_duration: Option<Duration>,
     /// How flowcharts decide when a target with several inbound connections runs (Elsa's
     /// `Flowchart:DefaultExecutionMode`).
     pub flowchart_mode: FlowchartMode,
@@ -84,6 +87,7 @@ impl Default for EngineOptions {
             script_stack_size: script.stack_size,
             script_cache_capacity: script.cache_capacity,
             max_activity_executions: 100_000,
+            max_run_duration: None,
             flowchart_mode: FlowchartMode::default(),
             log_persistence_mode: LogPersistenceMode::default(),
         }
@@ -174,6 +178,7 @@ impl Engine {
                     cache_capacity: options.script_cache_capacity,
                 },
                 max_activity_executions: options.max_activity_executions,
+                max_run_duration: options.max_run_duration,
                 flowchart_mode: options.flowchart_mode,
             },
             log_persistence_mode: options.log_persistence_mode,

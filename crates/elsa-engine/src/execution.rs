@@ -15,6 +15,7 @@ use crate::scheduler::{Scheduler, WorkItem};
 use crate::workflow::{IncidentStrategy, NodeIdx, VarIdx, Workflow};
 use elsa_model::{Bookmark, Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
 use serde_json::{Map, Value, json};
+use std::time::{Duration, Instant};
 
 /// Limits and modes a run observes, from the engine options.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub(crate) struct RunLimits {
     pub script: ScriptLimits,
     /// Guards against flowchart loops that never end.
     pub max_activity_executions: usize,
+    /// Wall-clock budget of one run (start or resume).
+    pub max_run_duration: Option<Duration>,
     pub flowchart_mode: FlowchartMode,
 }
 
@@ -54,6 +57,9 @@ pub(crate) struct Execution<'w> {
     executed: usize,
     /// The run property `Flowchart:ExecutionMode` when it names a mode, else the engine's.
     flowchart_mode: FlowchartMode,
+    /// When the run's wall-clock budget ends. Like the script time limit, this is the one
+    /// reading of real time: it only decides whether a run that takes too long faults.
+    deadline: Option<Instant>,
 }
 
 impl<'w> Execution<'w> {
@@ -70,6 +76,9 @@ impl<'w> Execution<'w> {
             .map(|name| (name.clone(), Value::Null))
             .collect();
         script_input.extend(request.input.clone());
+        let deadline = limits
+            .max_run_duration
+            .and_then(|budget| Instant::now().checked_add(budget));
         let flowchart_mode = request
             .properties
             .get(FLOWCHART_MODE_PROPERTY)
@@ -77,6 +86,7 @@ impl<'w> Execution<'w> {
             .unwrap_or(limits.flowchart_mode);
         Self {
             flowchart_mode,
+            deadline,
             workflow,
             limits,
             clock,
@@ -218,6 +228,18 @@ impl<'w> Execution<'w> {
             self.fault(idx, Fault::invalid_operation(message));
             return;
         }
+        if self
+            .deadline
+            .is_some_and(|deadline| Instant::now() > deadline)
+        {
+            let budget = self.limits.max_run_duration.unwrap_or_default();
+            let message = format!(
+                "The workflow exceeded its time budget of {} ms in one run.",
+                budget.as_millis()
+            );
+            self.fault(idx, Fault::invalid_operation(message));
+            return;
+        }
         let result = self
             .evaluate_inputs(idx)
             .and_then(|()| node.activity.execute(&mut ActivityContext::new(self, idx)));
@@ -291,13 +313,26 @@ impl<'w> Execution<'w> {
     /// Makes the activity of `idx` wait for a stimulus: a bookmark named for it with `payload`
     /// (the stimulus' properties, camelCase). The activity stays running until resumed.
     pub fn create_bookmark(&mut self, idx: ContextIdx, name: &str, payload: Value) -> String {
+        let hash = bookmark_hash(name, &payload);
+        self.create_bookmark_with_hash(idx, name, payload, hash)
+    }
+
+    /// A bookmark found by `hash` rather than by the hash of its whole payload (some
+    /// stimuli leave parts of their payload out of the hash, as Elsa's `[ExcludeFromHash]`).
+    pub fn create_bookmark_with_hash(
+        &mut self,
+        idx: ContextIdx,
+        name: &str,
+        payload: Value,
+        hash: String,
+    ) -> String {
         let context = self.contexts.get(idx);
         let node = self.workflow.node(context.node);
         let id = self.ids.new_id();
         self.bookmarks.push(Bookmark {
             id: id.clone(),
             name: name.to_owned(),
-            hash: bookmark_hash(name, &payload),
+            hash,
             payload,
             activity_id: node.id.clone(),
             activity_node_id: node.node_id.clone(),

@@ -94,12 +94,13 @@ mod variables;
 mod workflow;
 
 pub use activities::http_endpoint::normalize_route;
+pub use activities::timing::{bookmark_due_at, parse_time_span};
 pub use bookmarks::bookmark_hash;
 pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock};
 pub use cron::CronExpression;
 pub use effects::{
     CHILD_WORKFLOW_RESULT_INPUT, Effect, HTTP_FAILURE_INPUT, HTTP_FAULT_INPUT, HTTP_RESPONSE_INPUT,
-    LogLevel,
+    LogLevel, RUN_TASK_INPUT,
 };
 pub use engine::{
     Engine, EngineOptions, FLOWCHART_MODE_PROPERTY, FlowchartMode, ResumeError, ResumeRequest,

@@ -82,10 +82,8 @@ impl Runtime {
             options: input.options.clone().unwrap_or_default(),
             root: input.root_activity(),
         };
-        self.definitions
-            .save(std::slice::from_ref(&definition))
+        self.store_versions(std::slice::from_ref(&definition))
             .await?;
-        self.definition_stored(&definition);
         Ok(definition)
     }
 

@@ -79,9 +79,7 @@ impl Runtime {
         };
         apply_input(&mut draft, input);
         changed.push(draft);
-        self.definitions.save(&changed).await?;
-        // A parent may name this very version of a workflow used as an activity.
-        self.definition_stored(changed.last().expect("the draft was pushed last"));
+        self.store_versions(&changed).await?;
         let draft = changed.pop().expect("the draft was pushed last");
         if publish {
             return self.publish_version(draft).await;
@@ -121,9 +119,7 @@ impl Runtime {
         // when validation errors fail the publish.
         let (workflow, _) = self.load_definition(&version).await?;
         let triggers = self.triggers_of(&workflow);
-        let validation_errors = self
-            .validate_triggers(&version.definition_id, &triggers)
-            .await?;
+        let validation_errors = self.validate_triggers(&version, &triggers).await?;
         if self.fail_on_validation_errors && !validation_errors.is_empty() {
             return Err(RuntimeError::ValidationFailed(validation_errors));
         }
@@ -142,12 +138,7 @@ impl Runtime {
         version.is_published = true;
         version.is_latest = true;
         changed.push(version);
-        self.definitions.save(&changed).await?;
-        self.definition_stored(
-            changed
-                .last()
-                .expect("the published version was pushed last"),
-        );
+        self.store_versions(&changed).await?;
         Ok(SaveOutcome {
             definition: changed
                 .pop()
@@ -155,6 +146,40 @@ impl Runtime {
             already_published: false,
             validation_errors,
         })
+    }
+}
+
+impl Runtime {
+    /// Stores versions — the one way definitions are written — with the trigger index of the
+    /// published ones, in one transaction; then drops what the caches hold that the change
+    /// affects, and wakes the worker when a schedule may have changed.
+    pub(crate) async fn store_versions(
+        &self,
+        changed: &[WorkflowDefinition],
+    ) -> Result<(), RuntimeError> {
+        let mut triggers = Vec::new();
+        for version in changed.iter().filter(|v| v.is_published) {
+            triggers.extend(self.index(version).await?);
+        }
+        self.definitions.save(changed, &triggers).await?;
+        self.definitions_changed(changed, false);
+        if triggers.iter().any(|t| t.next_fire_at.is_some()) {
+            self.wake_worker();
+        }
+        Ok(())
+    }
+
+    /// Called when versions were stored (`deleted`: or deleted). A new version may change
+    /// what cached workflows that inline workflows used as activities would resolve (it may
+    /// also have stopped being usable as one), so those are dropped, with the deleted
+    /// versions themselves; the route table is read again on its next use.
+    pub(crate) fn definitions_changed(&self, versions: &[WorkflowDefinition], deleted: bool) {
+        self.invalidate_triggers();
+        let gone = |id: &str| deleted && versions.iter().any(|v| v.id == id);
+        self.loaded
+            .lock()
+            .expect("cache lock")
+            .retain(|id, loaded| !loaded.uses_activities && !gone(id));
     }
 }
 

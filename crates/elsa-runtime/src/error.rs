@@ -18,6 +18,8 @@ pub enum RuntimeError {
     },
     #[error("workflow instance {0} was not found")]
     InstanceNotFound(String),
+    #[error("workflow instance {0} exists already")]
+    InstanceExists(String),
     #[error(transparent)]
     Resume(#[from] ResumeError),
     #[error("the workflow did not finish within {0} bookmark resumptions")]
@@ -32,6 +34,12 @@ pub enum RuntimeError {
     ReadOnly(String),
     #[error("workflow definition {0} is not published")]
     NotPublished(String),
+    #[error("the runtime is shutting down")]
+    Stopped,
+    #[error("{0}")]
+    HttpClient(String),
+    #[error("the engine failed unexpectedly; the run was abandoned")]
+    EnginePanicked,
     /// Publishing found validation errors and `FailOnValidationErrors` is on.
     #[error("the workflow cannot be published: {}", messages(.0))]
     ValidationFailed(Vec<ValidationError>),

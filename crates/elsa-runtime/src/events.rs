@@ -1,141 +1,243 @@
 //! Stimuli from outside: published events (start workflows whose `Elsa.Event` is a start
-//! trigger, resume `Elsa.Event` bookmarks) and bookmark-resume tokens.
+//! trigger, resume `Elsa.Event` bookmarks), completed tasks (`Elsa.RunTask` bookmarks) and
+//! bookmark-resume tokens.
+//!
+//! An event becomes work: one start per matching trigger and one resume per matching
+//! bookmark, with ids derived from the event's own id, so an event delivered twice (its
+//! delivery crashed half-way) still starts and resumes each instance once. Delivered
+//! synchronously, the request does that work itself before answering; asynchronously — Elsa's
+//! default — it is queued and the worker fans it out.
 
+use crate::execution::Queued;
 use crate::tokens::TokenPayload;
-use crate::{ExecuteOutcome, ExecuteRequest, Runtime, RuntimeError};
-use elsa_engine::{ResumeError, ResumeRequest};
-use elsa_model::VersionOptions;
-use elsa_store::DefinitionFilter;
-use serde_json::{Map, Value};
+use crate::triggers::EVENT;
+use crate::work::{EventWork, ResumeWork, StartWork, Work, derived_id};
+use crate::{Runtime, RuntimeError};
+use elsa_engine::{RUN_TASK_INPUT, ResumeRequest, bookmark_hash};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
 
-/// The stimulus name of `Elsa.Event` bookmarks and its payload key.
-const EVENT_STIMULUS: &str = "Elsa.Event";
 /// The workflow input key the event payload travels under (the `Event` activity reads it).
 const EVENT_PAYLOAD_INPUT: &str = "__EventPayloadWorkflowInput";
+/// The stimulus of task bookmarks.
+const RUN_TASK: &str = "Elsa.RunTask";
 
 /// Which waiting instances an event is for; unset fields match any.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct EventTarget {
     pub correlation_id: Option<String>,
     pub workflow_instance_id: Option<String>,
     pub activity_instance_id: Option<String>,
 }
 
+/// Elsa's `WorkflowExecutionMode` for published events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EventDelivery {
+    /// Queued; the worker delivers it (Elsa's default).
+    #[default]
+    Asynchronous,
+    /// Delivered before the call returns: the started and resumed instances have run.
+    Synchronous,
+}
+
 impl Runtime {
     /// Publishes an event. Without a target instance, every published workflow whose
-    /// `Elsa.Event` for `event_name` can start it (`canStartWorkflow`) starts a new instance;
-    /// then every `Elsa.Event` bookmark waiting for `event_name` (and matching `target`) is
-    /// resumed. `payload` is the event payload either way. Returns the ids of the instances
-    /// started and resumed. Runs before returning (Elsa's asynchronous mode only queues it).
+    /// `Elsa.Event` for `event_name` can start it starts a new instance; every `Elsa.Event`
+    /// bookmark waiting for `event_name` (and matching `target`) is resumed. `payload` is the
+    /// event payload either way. Returns the ids of the instances started and resumed when
+    /// delivered synchronously (none otherwise).
     pub async fn publish_event(
         &self,
         event_name: &str,
         target: &EventTarget,
         payload: Option<Map<String, Value>>,
+        delivery: EventDelivery,
     ) -> Result<Vec<String>, RuntimeError> {
-        let input = || {
-            Map::from_iter([(
-                EVENT_PAYLOAD_INPUT.to_owned(),
-                payload.clone().map_or(Value::Null, Value::Object),
-            )])
+        let event = EventWork {
+            event_name: event_name.to_owned(),
+            target: target.clone(),
+            payload: payload.map_or(Value::Null, Value::Object),
         };
-        // Read before starting anything, so a new instance waiting for the same event is not
-        // resumed by the event that started it.
-        let waiting = self.instances.bookmarks_named(EVENT_STIMULUS).await?;
-        let mut touched = Vec::new();
+        let id = self.ids.new_id();
+        let now = self.clock.now();
+        match delivery {
+            EventDelivery::Asynchronous => {
+                let row = Work::PublishEvent(event).row(id, now, None);
+                self.work.insert(&[row], now).await?;
+                self.wake_worker();
+                Ok(Vec::new())
+            }
+            EventDelivery::Synchronous => {
+                let work = self.event_work(&id, &event).await?;
+                self.do_now(work).await
+            }
+        }
+    }
+
+    /// Reports a task of an `Elsa.RunTask` activity complete: the instances waiting for it
+    /// are resumed with `result` as the activity's `Result` — in the background, as Elsa
+    /// does; a task nobody waits for (any more) is no error.
+    pub async fn complete_task(&self, task_id: &str, result: Value) -> Result<(), RuntimeError> {
+        let hash = bookmark_hash(RUN_TASK, &json!({"taskId": task_id}));
+        let now = self.clock.now();
+        let rows: Vec<_> = self
+            .instances
+            .bookmarks_matching(RUN_TASK, &hash)
+            .await?
+            .into_iter()
+            .map(|stored| {
+                let id = derived_id(&["task", &stored.bookmark.id]);
+                let work = Work::Resume(ResumeWork {
+                    instance_id: stored.workflow_instance_id,
+                    bookmark_id: stored.bookmark.id,
+                    input: Map::from_iter([(RUN_TASK_INPUT.to_owned(), result.clone())]),
+                });
+                work.row(id, now, None)
+            })
+            .collect();
+        self.work.insert(&rows, now).await?;
+        self.wake_worker();
+        Ok(())
+    }
+
+    /// Queues the work an event causes in place of the event's own work item (both in one
+    /// transaction), for the worker to do.
+    pub(crate) async fn fan_out_event(
+        &self,
+        id: &str,
+        event: EventWork,
+    ) -> Result<(), RuntimeError> {
+        let now = self.clock.now();
+        let rows: Vec<_> = self
+            .event_work(id, &event)
+            .await?
+            .into_iter()
+            .map(|queued| queued.work.row(queued.id, now, None))
+            .collect();
+        self.work.replace(id, &rows, now).await?;
+        self.wake_worker();
+        Ok(())
+    }
+
+    /// The starts and resumes an event causes, with ids derived from the event's id `seed`.
+    /// The bookmarks are read before anything starts, so an instance the event starts is never
+    /// resumed by the same event.
+    async fn event_work(&self, seed: &str, event: &EventWork) -> Result<Vec<Queued>, RuntimeError> {
+        let EventWork {
+            event_name,
+            target,
+            payload,
+        } = event;
+        let payload = match payload {
+            Value::Null => json!({}),
+            other => other.clone(),
+        };
+        let input = Map::from_iter([(EVENT_PAYLOAD_INPUT.to_owned(), payload)]);
+        let mut work = Vec::new();
         if target.workflow_instance_id.is_none() && target.activity_instance_id.is_none() {
             for (definition_id, activity_id) in self.event_triggers(event_name).await? {
-                let request = ExecuteRequest {
-                    version_options: Some(VersionOptions::Published),
-                    correlation_id: target.correlation_id.clone(),
-                    input: input(),
-                    trigger_activity_id: Some(activity_id),
-                    ..Default::default()
-                };
-                touched.push(self.execute(&definition_id, request).await?.instance.id);
+                let instance_id = derived_id(&["event", seed, &definition_id, &activity_id]);
+                work.push(Queued {
+                    id: derived_id(&["start", &instance_id]),
+                    work: Work::Start(StartWork {
+                        instance_id,
+                        definition_id,
+                        correlation_id: target.correlation_id.clone(),
+                        input: input.clone(),
+                        trigger_activity_id: Some(activity_id),
+                        ..StartWork::default()
+                    }),
+                });
             }
         }
         let matches = |expected: &Option<String>, actual: Option<&str>| {
             expected.as_deref().is_none_or(|e| Some(e) == actual)
         };
-        for stored in waiting {
-            let b = &stored.bookmark;
-            if b.payload.get("eventName").and_then(Value::as_str) != Some(event_name)
-                || !matches(&target.correlation_id, stored.correlation_id.as_deref())
+        let hash = bookmark_hash(EVENT, &json!({"eventName": event_name}));
+        for stored in self.instances.bookmarks_matching(EVENT, &hash).await? {
+            let bookmark = &stored.bookmark;
+            if !matches(&target.correlation_id, stored.correlation_id.as_deref())
                 || !matches(
                     &target.workflow_instance_id,
                     Some(&stored.workflow_instance_id),
                 )
-                || !matches(&target.activity_instance_id, Some(&b.activity_instance_id))
+                || !matches(
+                    &target.activity_instance_id,
+                    Some(&bookmark.activity_instance_id),
+                )
             {
                 continue;
             }
-            let request = ResumeRequest {
-                bookmark_id: b.id.clone(),
-                input: input(),
-            };
-            match self.resume(&stored.workflow_instance_id, request).await {
-                Ok(_) => touched.push(stored.workflow_instance_id),
-                // Consumed meanwhile (an earlier resumption in this loop, or another request).
-                Err(RuntimeError::Resume(
-                    ResumeError::BookmarkNotFound(_) | ResumeError::Finished,
-                ))
-                | Err(RuntimeError::InstanceNotFound(_)) => {}
-                Err(error) => return Err(error),
+            work.push(Queued {
+                id: derived_id(&["event", seed, &bookmark.id]),
+                work: Work::Resume(ResumeWork {
+                    instance_id: stored.workflow_instance_id,
+                    bookmark_id: bookmark.id.clone(),
+                    input: input.clone(),
+                }),
+            });
+        }
+        Ok(work)
+    }
+
+    /// Does work in this request: queued leased to this node (so a crash leaves it to the
+    /// worker), then done at once. Returns the instances it started or resumed.
+    async fn do_now(&self, work: Vec<Queued>) -> Result<Vec<String>, RuntimeError> {
+        let now = self.clock.now();
+        let lease = self.lease(now);
+        let rows: Vec<_> = work
+            .iter()
+            .map(|q| q.work.row(q.id.clone(), now, Some(lease.clone())))
+            .collect();
+        self.work.insert(&rows, now).await?;
+        let mut touched = Vec::new();
+        for queued in work {
+            self.leases.hold(&queued.id);
+            if let Some(outcome) = self.perform_now(queued).await? {
+                touched.push(outcome.instance.id);
             }
         }
         Ok(touched)
     }
 
-    /// `(definition id, activity id)` of every published definition with an `Elsa.Event` start
-    /// trigger for `event_name` (a literal event name). There is no trigger index yet, so the
-    /// published definitions are scanned.
-    async fn event_triggers(
-        &self,
-        event_name: &str,
-    ) -> Result<Vec<(String, String)>, RuntimeError> {
-        let published = self
-            .definitions
-            .list(&DefinitionFilter {
-                version_options: Some(VersionOptions::Published),
-                ..Default::default()
-            })
-            .await?
-            .items;
-        let mut found = Vec::new();
-        for definition in published {
-            let mut activities = Vec::new();
-            event_starts(&definition.root, event_name, &mut activities);
-            found.extend(
-                activities
-                    .into_iter()
-                    .map(|a| (definition.definition_id.clone(), a)),
-            );
-        }
-        Ok(found)
-    }
-
-    /// Resumes the bookmark a token names, with `input`.
+    /// Resumes the bookmark a token names, with `input`: at once, or — `asynchronous` —
+    /// queued for the worker.
     pub async fn resume_with_token(
         &self,
         token: &str,
         input: Map<String, Value>,
-    ) -> Result<ExecuteOutcome, RuntimeError> {
-        match self.verify_token(token).await? {
-            TokenPayload::Bookmark {
-                bookmark_id,
-                workflow_instance_id,
-            } => {
-                self.resume(&workflow_instance_id, ResumeRequest { bookmark_id, input })
-                    .await
-            }
-            TokenPayload::Event { .. } => Err(RuntimeError::InvalidToken(
+        asynchronous: bool,
+    ) -> Result<(), RuntimeError> {
+        let TokenPayload::Bookmark {
+            bookmark_id,
+            workflow_instance_id,
+        } = self.verify_token(token).await?
+        else {
+            return Err(RuntimeError::InvalidToken(
                 "this token triggers an event; use /events/trigger".into(),
-            )),
+            ));
+        };
+        if asynchronous {
+            let now = self.clock.now();
+            let work = Work::Resume(ResumeWork {
+                instance_id: workflow_instance_id,
+                bookmark_id,
+                input,
+            });
+            self.work
+                .insert(&[work.row(self.ids.new_id(), now, None)], now)
+                .await?;
+            self.wake_worker();
+            return Ok(());
         }
+        self.resume(&workflow_instance_id, ResumeRequest { bookmark_id, input })
+            .await
+            .map(|_| ())
     }
 
-    /// Publishes the event a token names (to its instance, if it names one).
+    /// Publishes the event a token names (to its instance, if it names one), synchronously
+    /// as Elsa's token route does.
     pub async fn trigger_with_token(&self, token: &str) -> Result<Vec<String>, RuntimeError> {
         match self.verify_token(token).await? {
             TokenPayload::Event {
@@ -146,52 +248,12 @@ impl Runtime {
                     workflow_instance_id,
                     ..Default::default()
                 };
-                self.publish_event(&event_name, &target, None).await
+                self.publish_event(&event_name, &target, None, EventDelivery::Synchronous)
+                    .await
             }
             TokenPayload::Bookmark { .. } => Err(RuntimeError::InvalidToken(
                 "this token resumes a bookmark; use /bookmarks/resume".into(),
             )),
         }
-    }
-}
-
-/// Collects the ids of `Elsa.Event` activities in `activity` (and below) that can start the
-/// workflow and wait for `event_name`.
-fn event_starts(value: &Value, event_name: &str, found: &mut Vec<String>) {
-    match value {
-        Value::Object(object) => {
-            let is_event = object.get("type").and_then(Value::as_str) == Some(EVENT_STIMULUS);
-            let can_start = object
-                .get("customProperties")
-                .and_then(|p| p.get("canStartWorkflow"))
-                .or_else(|| object.get("canStartWorkflow"))
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            let name = object.get("eventName").and_then(|n| match n {
-                Value::String(s) => Some(s.as_str()),
-                wrapped => {
-                    let expression = wrapped.get("expression")?;
-                    let literal = expression
-                        .get("type")
-                        .and_then(Value::as_str)
-                        .is_none_or(|t| t == "Literal");
-                    literal.then(|| expression.get("value")?.as_str()).flatten()
-                }
-            });
-            if is_event
-                && can_start
-                && name == Some(event_name)
-                && let Some(id) = object.get("id").and_then(Value::as_str)
-            {
-                found.push(id.to_owned());
-            }
-            for child in object.values() {
-                event_starts(child, event_name, found);
-            }
-        }
-        Value::Array(items) => items
-            .iter()
-            .for_each(|item| event_starts(item, event_name, found)),
-        _ => {}
     }
 }

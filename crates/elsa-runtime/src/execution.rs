@@ -1,39 +1,50 @@
-//! Starting and resuming workflow instances and committing what the engine produced.
+//! Starting and resuming workflow instances, committing what the engine produced together
+//! with the work it causes, and doing that work.
+//!
+//! **One write path.** A run's outcome — instance, bookmarks, journal, activity records — is
+//! committed in one transaction with the work it causes ([`crate::work`]): the HTTP request
+//! it wants sent, the child it starts, the timer of each new scheduling bookmark, the parent
+//! it must report to. The work item the run *did* is removed in that same transaction. So a
+//! crash at any point leaves either the state before the run with its work still queued, or
+//! the state after it with the next work queued; never a state without its work.
+//!
+//! **Inline and background.** What a request's run causes right away (a child started by
+//! `ExecuteWorkflow`, an HTTP request, a parent to resume) is queued *leased to this node* and
+//! done at once by the request itself ([`Runtime::settle`]), so `execute` answers with the
+//! finished parent as Elsa does. Everything else — timers, dispatched workflows, and inline
+//! work whose attempt failed — is left to the background worker ([`crate::worker`]).
 
 use crate::activities::Candidates;
-use crate::{Runtime, RuntimeError};
+use crate::outbound_http::OutboundRequest;
+use crate::work::{
+    EventWork, ParentLink, ResumeWork, SendHttpWork, StartWork, Work, derived_id, timer_id,
+};
+use crate::{EventTarget, Runtime, RuntimeError};
 use elsa_engine::{
-    CHILD_WORKFLOW_RESULT_INPUT, Effect, LoadError, ResumeError, ResumeRequest, RunResult,
-    StartRequest, Workflow,
+    CHILD_WORKFLOW_RESULT_INPUT, Effect, LoadError, LogLevel, ResumeError, ResumeRequest,
+    RunResult, StartRequest, Workflow, bookmark_due_at,
 };
 use elsa_model::{
-    VersionOptions, WorkflowDefinition, WorkflowDefinitionInput, WorkflowInstance, WorkflowStatus,
-    WorkflowSubStatus,
+    Bookmark, VersionOptions, WorkflowDefinition, WorkflowDefinitionInput, WorkflowInstance,
+    WorkflowState, WorkflowStatus, WorkflowSubStatus,
 };
-use elsa_store::{DefinitionFilter, InstanceCommit};
+use elsa_store::{DefinitionFilter, InstanceCommit, Lease, NewWork, StoreError};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// Child workflows started and instances resumed on behalf of one request, at most: a workflow
-/// that keeps starting itself ends with [`RuntimeError::FollowUpLimit`] instead of looping.
+/// Work items one request does inline at most: a workflow that keeps starting itself ends
+/// with [`RuntimeError::FollowUpLimit`] instead of looping (what is left stays queued).
 const MAX_FOLLOW_UPS: usize = 1_000;
+
+/// How often a run whose commit lost the race with another writer of the same instance is
+/// run again from the newer state.
+const MAX_CONFLICT_RETRIES: usize = 16;
 
 /// The bookmark `Elsa.ExecuteWorkflow`/`Elsa.DispatchWorkflow` wait on (payload
 /// `{"childInstanceId": ..}`).
 const CHILD_WORKFLOW_BOOKMARK: &str = "Elsa.ChildWorkflow";
-
-/// Work the runtime does after a commit, on a run's behalf.
-enum FollowUp {
-    /// An effect of a run (only `StartWorkflow` needs doing here).
-    Effect(Effect),
-    /// Resume an instance at a bookmark.
-    Resume {
-        instance_id: String,
-        request: ResumeRequest,
-    },
-}
 
 /// What the caller of execute may say about the new instance.
 #[derive(Debug, Clone, Default)]
@@ -58,11 +69,39 @@ pub struct ExecuteOutcome {
     pub instance: WorkflowInstance,
 }
 
-/// A request's runs settled: the instance it was about, and the effects left for the caller
-/// (those the runtime does not perform itself, such as `HttpResponse`), in order.
+/// A request's runs settled: the instance it was about as last committed, and the HTTP
+/// responses its runs wrote, in order (the HTTP workflow answers with the first).
 pub(crate) struct Settled {
     pub outcome: ExecuteOutcome,
-    pub unperformed: Vec<Effect>,
+    pub responses: Vec<Effect>,
+}
+
+/// A committed run and what it left to do at once.
+pub(crate) struct Committed {
+    outcome: ExecuteOutcome,
+    responses: Vec<Effect>,
+    /// Work leased to this node, to do now, in order.
+    inline: Vec<Queued>,
+}
+
+/// A work item this node holds.
+#[derive(Debug, Clone)]
+pub(crate) struct Queued {
+    pub id: String,
+    pub work: Work,
+}
+
+/// What a run's commit builds on.
+#[derive(Default)]
+struct Basis {
+    /// The version read; `None` creates the instance.
+    expected_version: Option<i64>,
+    /// The bookmarks before the run: timers of those the run removed are cancelled.
+    previous_bookmarks: Vec<Bookmark>,
+    /// The work item this run does, removed with its commit.
+    done: Option<String>,
+    /// The parent a new child reports to.
+    parent: Option<ParentLink>,
 }
 
 impl Runtime {
@@ -95,7 +134,7 @@ impl Runtime {
         // this very workflow and the store need not be asked.
         let hashed = input.definition_id.is_none().then(|| {
             let digest = Sha256::digest(serde_json::to_vec(&input).unwrap_or_default());
-            format!("inline-{}", &hex::encode(digest)[..16])
+            format!("{INLINE_PREFIX}{}", &hex::encode(digest)[..16])
         });
         if let Some(loaded) = hashed.as_deref().and_then(|id| self.cached(id)) {
             return self.run_new(&loaded, request).await.map(|s| s.outcome);
@@ -130,8 +169,7 @@ impl Runtime {
                 };
                 // Validate before anything is stored: a workflow that cannot load is a 4xx.
                 self.load_definition(&definition).await?;
-                self.definitions
-                    .save(std::slice::from_ref(&definition))
+                self.store_versions(std::slice::from_ref(&definition))
                     .await?;
                 definition
             }
@@ -146,28 +184,49 @@ impl Runtime {
         loaded: &Loaded,
         request: ExecuteRequest,
     ) -> Result<Settled, RuntimeError> {
-        let result = self.engine.start(
-            &loaded.workflow,
-            StartRequest {
-                instance_id: request.instance_id.unwrap_or_else(|| self.ids.new_id()),
-                correlation_id: request.correlation_id,
-                name: request.name,
-                input: request.input,
-                trigger_activity_id: request.trigger_activity_id,
-                properties: request.properties,
-                trigger_input: request.trigger_input,
-                ..StartRequest::default()
-            },
-            self.clock.as_ref(),
-            self.ids.as_ref(),
-        );
-        let (outcome, effects) = self.commit_run(loaded, result, None).await?;
-        self.settle(outcome, effects, false).await
+        let start = StartWork {
+            instance_id: request.instance_id.unwrap_or_else(|| self.ids.new_id()),
+            correlation_id: request.correlation_id,
+            name: request.name,
+            input: request.input,
+            trigger_activity_id: request.trigger_activity_id,
+            properties: request.properties,
+            trigger_input: request.trigger_input,
+            ..StartWork::default()
+        };
+        let committed = self.start(loaded, start, Basis::default()).await?;
+        self.settle(committed).await
+    }
+
+    /// Starts a new instance of a loaded workflow and commits its first run.
+    async fn start(
+        &self,
+        loaded: &Loaded,
+        start: StartWork,
+        mut basis: Basis,
+    ) -> Result<Committed, RuntimeError> {
+        basis.parent = start.parent.clone();
+        let request = StartRequest {
+            instance_id: start.instance_id,
+            correlation_id: start.correlation_id,
+            name: start.name,
+            input: start.input,
+            trigger_activity_id: start.trigger_activity_id,
+            trigger_input: start.trigger_input,
+            parent_workflow_instance_id: start.parent.map(|p| p.instance_id),
+            properties: start.properties,
+        };
+        let (engine, workflow) = (self.engine.clone(), loaded.workflow.clone());
+        let (clock, ids) = (self.clock.clone(), self.ids.clone());
+        let result = self
+            .pool
+            .run(move || engine.start(&workflow, request, clock.as_ref(), ids.as_ref()))
+            .await?;
+        self.commit_run(loaded, result, basis).await
     }
 
     /// Resumes a suspended instance at one of its bookmarks, with `request.input` as the
-    /// bookmark's input; the commit fails with a conflict if the instance changed meanwhile.
-    /// A child instance that finishes this way resumes the parent waiting for it.
+    /// bookmark's input. A finished child resumes the parent waiting for it.
     pub async fn resume(
         &self,
         instance_id: &str,
@@ -183,25 +242,76 @@ impl Runtime {
         instance_id: &str,
         request: ResumeRequest,
     ) -> Result<Settled, RuntimeError> {
-        let (outcome, effects) = self.resume_once(instance_id, request).await?;
-        self.settle(outcome, effects, true).await
+        let committed = self.resume_once(instance_id, request, None).await?;
+        self.settle(committed).await
     }
 
+    /// Resumes an instance from its stored state and commits the run under the version it
+    /// read. Losing that race to another writer (another stimulus resumed it meanwhile) runs
+    /// it again from the newer state — where the bookmark may be gone: then the error is
+    /// [`ResumeError::BookmarkNotFound`], so a bookmark is only ever resumed once.
     async fn resume_once(
         &self,
         instance_id: &str,
         request: ResumeRequest,
-    ) -> Result<(ExecuteOutcome, Vec<Effect>), RuntimeError> {
+        done: Option<&str>,
+    ) -> Result<Committed, RuntimeError> {
+        let mut attempt = 0;
+        loop {
+            let (instance, version) = self.stored_instance(instance_id).await?;
+            let loaded = self.loaded_version(&instance).await?;
+            let previous_bookmarks = instance.workflow_state.bookmarks.clone();
+            let (engine, workflow) = (self.engine.clone(), loaded.workflow.clone());
+            let (clock, ids) = (self.clock.clone(), self.ids.clone());
+            let request = request.clone();
+            let state = instance.workflow_state;
+            let result = self
+                .pool
+                .run(move || {
+                    engine.resume(&workflow, &state, request, clock.as_ref(), ids.as_ref())
+                })
+                .await??;
+            let basis = Basis {
+                expected_version: Some(version),
+                previous_bookmarks,
+                done: done.map(str::to_owned),
+                parent: None,
+            };
+            match self.commit_run(&loaded, result, basis).await {
+                Err(RuntimeError::Store(StoreError::Conflict { .. }))
+                    if attempt < MAX_CONFLICT_RETRIES =>
+                {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Cancels an instance through the engine and commits the result under the instance's
+    /// version. An instance that already finished is left as it is: returns false.
+    pub async fn cancel(&self, instance_id: &str) -> Result<bool, RuntimeError> {
         let (instance, version) = self.stored_instance(instance_id).await?;
+        if instance.status == WorkflowStatus::Finished {
+            return Ok(false);
+        }
         let loaded = self.loaded_version(&instance).await?;
-        let result = self.engine.resume(
-            &loaded.workflow,
-            &instance.workflow_state,
-            request,
-            self.clock.as_ref(),
-            self.ids.as_ref(),
-        )?;
-        self.commit_run(&loaded, result, Some(version)).await
+        let previous_bookmarks = instance.workflow_state.bookmarks.clone();
+        let (engine, workflow) = (self.engine.clone(), loaded.workflow.clone());
+        let (clock, ids) = (self.clock.clone(), self.ids.clone());
+        let state = instance.workflow_state;
+        let result = self
+            .pool
+            .run(move || engine.cancel(&workflow, &state, clock.as_ref(), ids.as_ref()))
+            .await??;
+        let basis = Basis {
+            expected_version: Some(version),
+            previous_bookmarks,
+            ..Basis::default()
+        };
+        let committed = self.commit_run(&loaded, result, basis).await?;
+        self.settle(committed).await?;
+        Ok(true)
     }
 
     /// Runs an instance to its end the way Elsa's integration tests do: while it is suspended
@@ -243,131 +353,337 @@ impl Runtime {
         }
     }
 
-    /// Performs what committed runs asked for, until nothing is left: `StartWorkflow` starts
-    /// the child (published version) as a new instance, runs and commits it, then resumes the
-    /// parent's bookmark with the child's result (under [`CHILD_WORKFLOW_RESULT_INPUT`]) — at
-    /// once, or when the child finishes if the parent waits for completion. Children run
-    /// inline, before the parent continues; background dispatch too, for now. Returns `top`
-    /// as last committed, with the effects the caller performs (HTTP responses), in order.
-    /// With `notify_parent`, `top` finishing resumes its waiting parent.
-    async fn settle(
-        &self,
-        mut top: ExecuteOutcome,
-        effects: Vec<Effect>,
-        notify_parent: bool,
-    ) -> Result<Settled, RuntimeError> {
-        let mut unperformed = Vec::new();
-        let mut queue: VecDeque<FollowUp> = effects.into_iter().map(FollowUp::Effect).collect();
-        if notify_parent && let Some(resume) = self.waiting_parent(&top.instance).await? {
-            queue.push_back(resume);
-        }
+    /// Does the work a request's runs left to do at once, depth first — what a run asked for
+    /// happens before its parent continues — until none is left. Returns the instance the
+    /// request was about as last committed, with the HTTP responses of all runs. Work that
+    /// fails here is given back to the queue (the background worker retries it), so a
+    /// request whose own run committed never fails because of what came after.
+    pub(crate) async fn settle(&self, first: Committed) -> Result<Settled, RuntimeError> {
+        let top_id = first.outcome.instance.id.clone();
+        let mut top = first.outcome;
+        let mut responses = first.responses;
+        let mut queue: VecDeque<Queued> = first.inline.into();
         let mut done = 0;
         while let Some(next) = queue.pop_front() {
-            let (outcome, effects, then) = match next {
-                FollowUp::Effect(Effect::StartWorkflow {
+            done += 1;
+            if done > MAX_FOLLOW_UPS {
+                for left in std::iter::once(next).chain(queue) {
+                    self.give_back(&left.id, 1, "too many follow-ups in one request")
+                        .await;
+                }
+                return Err(RuntimeError::FollowUpLimit(MAX_FOLLOW_UPS));
+            }
+            match self.perform(&next.id, next.work).await {
+                Ok(Some(committed)) => {
+                    if committed.outcome.instance.id == top_id {
+                        top = committed.outcome;
+                    }
+                    responses.extend(committed.responses);
+                    for queued in committed.inline.into_iter().rev() {
+                        queue.push_front(queued);
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(work_id = %next.id, %error, "work failed; it is retried in the background");
+                    self.give_back(&next.id, 1, &error.to_string()).await;
+                }
+            }
+            self.leases.forget(&next.id);
+        }
+        Ok(Settled {
+            outcome: top,
+            responses,
+        })
+    }
+
+    /// Does one work item this node holds and what follows from it, in this request; the
+    /// instance it ran, as last committed. A failure gives the item back to the queue.
+    pub(crate) async fn perform_now(
+        &self,
+        queued: Queued,
+    ) -> Result<Option<ExecuteOutcome>, RuntimeError> {
+        let outcome = match self.perform(&queued.id, queued.work).await {
+            Ok(Some(committed)) => {
+                self.leases.forget(&queued.id);
+                Ok(Some(self.settle(committed).await?.outcome))
+            }
+            Ok(None) => Ok(None),
+            Err(error) => {
+                self.give_back(&queued.id, 1, &error.to_string()).await;
+                Err(error)
+            }
+        };
+        self.leases.forget(&queued.id);
+        outcome
+    }
+
+    /// Does one work item. `Some` when it committed a run (whose own inline work follows),
+    /// `None` when there was nothing left to do — the instance moved on or is gone — and the
+    /// item was removed.
+    pub(crate) async fn perform(
+        &self,
+        id: &str,
+        work: Work,
+    ) -> Result<Option<Committed>, RuntimeError> {
+        let outcome = match work {
+            Work::Start(start) => return self.perform_start(id, start).await,
+            Work::Resume(ResumeWork {
+                instance_id,
+                bookmark_id,
+                input,
+            }) => {
+                let request = ResumeRequest { bookmark_id, input };
+                self.resume_once(&instance_id, request, Some(id)).await
+            }
+            Work::SendHttp(SendHttpWork {
+                instance_id,
+                bookmark_id,
+                request,
+            }) => {
+                // Cancelled or resumed otherwise meanwhile: nothing to send.
+                let waiting = self
+                    .instances
+                    .get(&instance_id)
+                    .await?
+                    .is_some_and(|(i, _)| {
+                        i.workflow_state
+                            .bookmarks
+                            .iter()
+                            .any(|b| b.id == bookmark_id)
+                    });
+                if !waiting {
+                    self.work.complete(id).await?;
+                    return Ok(None);
+                }
+                let client = self
+                    .http
+                    .as_ref()
+                    .map_err(|e| RuntimeError::HttpClient(e.clone()))?;
+                let input = client.send(&request).await;
+                let request = ResumeRequest { bookmark_id, input };
+                self.resume_once(&instance_id, request, Some(id)).await
+            }
+            Work::PublishEvent(event) => {
+                self.fan_out_event(id, event).await?;
+                return Ok(None);
+            }
+        };
+        match outcome {
+            Ok(committed) => Ok(Some(committed)),
+            Err(
+                RuntimeError::Resume(ResumeError::BookmarkNotFound(_) | ResumeError::Finished)
+                | RuntimeError::InstanceNotFound(_),
+            ) => {
+                self.work.complete(id).await?;
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Starts the instance a work item names, unless it exists already (the work was done
+    /// before a crash, or a tick was queued twice): instance ids are fixed when the work is
+    /// queued, so a start is never done twice. A tick of a trigger that is gone (retracted)
+    /// starts nothing.
+    async fn perform_start(
+        &self,
+        id: &str,
+        start: StartWork,
+    ) -> Result<Option<Committed>, RuntimeError> {
+        let expected_version = match self.instances.get(&start.instance_id).await? {
+            Some((instance, version))
+                if start.pending && instance.sub_status == WorkflowSubStatus::Pending =>
+            {
+                Some(version)
+            }
+            None if !start.pending => None,
+            // Started already, or the pending instance was deleted.
+            _ => {
+                self.work.complete(id).await?;
+                return Ok(None);
+            }
+        };
+        let retired = match &start.trigger_id {
+            Some(trigger_id) => self.trigger_index.get(trigger_id).await?.is_none(),
+            None => false,
+        };
+        if retired {
+            self.work.complete(id).await?;
+            return Ok(None);
+        }
+        let definition = match &start.definition_version_id {
+            Some(version_id) => self.definitions.get(version_id).await?,
+            None => {
+                self.definitions
+                    .find(&start.definition_id, VersionOptions::Published)
+                    .await?
+            }
+        };
+        // A definition that is not published (any more) starts nothing; a parent waiting
+        // for it keeps waiting, as in Elsa.
+        let Some(definition) = definition else {
+            self.work.complete(id).await?;
+            return Ok(None);
+        };
+        let loaded = self.workflow(&definition).await?;
+        let basis = Basis {
+            expected_version,
+            done: Some(id.to_owned()),
+            ..Basis::default()
+        };
+        self.start(&loaded, start, basis).await.map(Some)
+    }
+
+    /// Commits a run with the work it causes (see the module documentation), then prints its
+    /// lines and writes its log entries: output of a run that failed to commit is never seen.
+    async fn commit_run(
+        &self,
+        loaded: &Loaded,
+        result: RunResult,
+        basis: Basis,
+    ) -> Result<Committed, RuntimeError> {
+        let instance = WorkflowInstance::from_state(result.state, loaded.is_system);
+        let now = instance.updated_at;
+        let lease = self.lease(now);
+        let parent_resume = self.parent_to_resume(&instance, basis.parent).await?;
+        let mut rows: Vec<NewWork> = Vec::new();
+        let mut inline = Vec::new();
+        let mut queue = |id: String, work: Work, due_at, now_here: bool| {
+            rows.push(work.row(id.clone(), due_at, now_here.then(|| lease.clone())));
+            if now_here {
+                inline.push(Queued { id, work });
+            }
+        };
+        let mut responses = Vec::new();
+        let mut logs = Vec::new();
+        for effect in result.effects {
+            match effect {
+                Effect::Log { .. } => logs.push(effect),
+                Effect::HttpResponse { .. } => responses.push(effect),
+                effect @ Effect::HttpRequest { .. } => {
+                    let Some((bookmark_id, request)) = OutboundRequest::from_effect(&effect) else {
+                        continue;
+                    };
+                    let id = derived_id(&["http", &bookmark_id]);
+                    let work = Work::SendHttp(SendHttpWork {
+                        instance_id: instance.id.clone(),
+                        bookmark_id,
+                        request,
+                    });
+                    queue(id, work, now, true);
+                }
+                Effect::PublishEvent {
+                    event_name,
+                    correlation_id,
+                    instance_id,
+                    payload,
+                } => {
+                    let work = Work::PublishEvent(EventWork {
+                        event_name,
+                        target: EventTarget {
+                            correlation_id,
+                            workflow_instance_id: instance_id,
+                            activity_instance_id: None,
+                        },
+                        payload,
+                    });
+                    // Elsa publishes in the background, after the publisher's burst.
+                    queue(self.ids.new_id(), work, now, false);
+                }
+                Effect::StartWorkflow {
                     definition_id,
                     instance_id,
                     correlation_id,
                     input,
                     parent_instance_id,
                     properties,
-                    background: _,
+                    background,
                     resume_bookmark_id,
                     wait_for_completion,
-                }) => {
-                    done += 1;
-                    if done > MAX_FOLLOW_UPS {
-                        return Err(RuntimeError::FollowUpLimit(MAX_FOLLOW_UPS));
-                    }
-                    // A child definition that is not published starts nothing (the parent
-                    // keeps waiting).
-                    let Some(definition) = self
-                        .definitions
-                        .find(&definition_id, VersionOptions::Published)
-                        .await?
-                    else {
-                        continue;
-                    };
-                    let loaded = self.workflow(&definition).await?;
-                    let result = self.engine.start(
-                        &loaded.workflow,
-                        StartRequest {
-                            instance_id,
-                            correlation_id,
-                            name: None,
-                            input,
-                            trigger_activity_id: None,
-                            trigger_input: Map::new(),
-                            parent_workflow_instance_id: Some(parent_instance_id.clone()),
-                            properties,
-                        },
-                        self.clock.as_ref(),
-                        self.ids.as_ref(),
-                    );
-                    let (child, effects) = self.commit_run(&loaded, result, None).await?;
-                    let finished = child.instance.status == WorkflowStatus::Finished;
-                    let then = resume_bookmark_id
-                        .filter(|_| finished || !wait_for_completion)
-                        .map(|bookmark_id| FollowUp::Resume {
-                            instance_id: parent_instance_id,
-                            request: ResumeRequest {
-                                bookmark_id,
-                                input: child_result(&child.instance),
-                            },
-                        });
-                    (child, effects, then)
-                }
-                FollowUp::Effect(effect @ Effect::HttpResponse { .. }) => {
-                    unperformed.push(effect);
-                    continue;
-                }
-                FollowUp::Effect(_) => continue,
-                FollowUp::Resume {
-                    instance_id,
-                    request,
                 } => {
-                    done += 1;
-                    if done > MAX_FOLLOW_UPS {
-                        return Err(RuntimeError::FollowUpLimit(MAX_FOLLOW_UPS));
-                    }
-                    let (outcome, effects) = match self.resume_once(&instance_id, request).await {
-                        Ok(resumed) => resumed,
-                        // Already resumed (the child finished in its first run) or ended.
-                        Err(RuntimeError::Resume(
-                            ResumeError::BookmarkNotFound(_) | ResumeError::Finished,
-                        )) => continue,
-                        Err(error) => return Err(error),
-                    };
-                    let then = self.waiting_parent(&outcome.instance).await?;
-                    (outcome, effects, then)
+                    let id = derived_id(&["start", &instance_id]);
+                    let work = Work::Start(StartWork {
+                        instance_id,
+                        definition_id,
+                        correlation_id,
+                        input,
+                        properties,
+                        parent: Some(ParentLink {
+                            instance_id: parent_instance_id,
+                            bookmark_id: resume_bookmark_id,
+                            wait_for_completion,
+                        }),
+                        ..StartWork::default()
+                    });
+                    // Dispatch runs on a worker; ExecuteWorkflow before the parent goes on.
+                    queue(id, work, now, !background);
                 }
-            };
-            // Depth first: what this run asked for happens before its parent continues.
-            if let Some(then) = then {
-                queue.push_front(then);
-            }
-            for effect in effects.into_iter().rev() {
-                queue.push_front(FollowUp::Effect(effect));
-            }
-            if outcome.instance.id == top.instance.id {
-                top = outcome;
             }
         }
-        Ok(Settled {
-            outcome: top,
-            unperformed,
+        if let Some(resume) = parent_resume {
+            let id = derived_id(&["child", &instance.id]);
+            queue(id, Work::Resume(resume), now, true);
+        }
+        let mut done: Vec<String> = basis.done.into_iter().collect();
+        let (timers, cancelled) =
+            timers(&instance.id, &basis.previous_bookmarks, &result.bookmarks);
+        rows.extend(timers);
+        done.extend(cancelled);
+        self.instances
+            .commit(InstanceCommit {
+                instance: &instance,
+                expected_version: basis.expected_version,
+                bookmarks: &result.bookmarks,
+                journal: &result.journal,
+                activity_records: &result.activity_records,
+                work: &rows,
+                done_work: &done,
+            })
+            .await?;
+        for queued in &inline {
+            self.leases.hold(&queued.id);
+        }
+        if rows.len() > inline.len() {
+            self.wake_worker();
+        }
+        for line in &result.lines {
+            (self.console)(line);
+        }
+        for entry in logs {
+            log(&instance, entry);
+        }
+        Ok(Committed {
+            outcome: ExecuteOutcome { instance },
+            responses,
+            inline,
         })
     }
 
-    /// The resumption of the parent waiting for `child`, once `child` has finished.
-    async fn waiting_parent(
+    /// The resumption of the parent a child reports to after this run: on its first run
+    /// (`link`) at once unless the parent waits for it to finish; later, when it finishes,
+    /// the parent's `Elsa.ChildWorkflow` bookmark for it, if the parent still waits.
+    async fn parent_to_resume(
         &self,
         child: &WorkflowInstance,
-    ) -> Result<Option<FollowUp>, RuntimeError> {
+        link: Option<ParentLink>,
+    ) -> Result<Option<ResumeWork>, RuntimeError> {
+        let finished = child.status == WorkflowStatus::Finished;
+        if let Some(link) = link {
+            let resume_now = finished || !link.wait_for_completion;
+            return Ok(link
+                .bookmark_id
+                .filter(|_| resume_now)
+                .map(|bookmark_id| ResumeWork {
+                    instance_id: link.instance_id,
+                    bookmark_id,
+                    input: child_result(child),
+                }));
+        }
         let Some(parent_id) = child
             .parent_workflow_instance_id
             .as_deref()
-            .filter(|_| child.status == WorkflowStatus::Finished)
+            .filter(|_| finished)
         else {
             return Ok(None);
         };
@@ -383,13 +699,19 @@ impl Runtime {
                     && b.payload.get("childInstanceId").and_then(Value::as_str)
                         == Some(child.id.as_str())
             })
-            .map(|bookmark| FollowUp::Resume {
+            .map(|bookmark| ResumeWork {
                 instance_id: parent.id.clone(),
-                request: ResumeRequest {
-                    bookmark_id: bookmark.id.clone(),
-                    input: child_result(child),
-                },
+                bookmark_id: bookmark.id.clone(),
+                input: child_result(child),
             }))
+    }
+
+    /// The lease this node takes on work it queues for itself.
+    pub(crate) fn lease(&self, now: elsa_model::Timestamp) -> Lease {
+        Lease {
+            owner: self.options.node_id.clone(),
+            until: now + self.options.lease,
+        }
     }
 
     /// The executable form of the version an instance runs.
@@ -407,35 +729,8 @@ impl Runtime {
         self.workflow(&definition).await
     }
 
-    /// Prints the run's lines and commits the instance with everything the run produced.
-    pub(crate) async fn commit_run(
-        &self,
-        loaded: &Loaded,
-        result: RunResult,
-        expected_version: Option<i64>,
-    ) -> Result<(ExecuteOutcome, Vec<Effect>), RuntimeError> {
-        for line in &result.lines {
-            (self.console)(line);
-        }
-        let instance = WorkflowInstance::from_state(result.state, loaded.is_system);
-        self.instances
-            .commit(InstanceCommit {
-                instance: &instance,
-                expected_version,
-                bookmarks: &result.bookmarks,
-                journal: &result.journal,
-                activity_records: &result.activity_records,
-            })
-            .await?;
-        Ok((ExecuteOutcome { instance }, result.effects))
-    }
-
     fn cached(&self, version_id: &str) -> Option<Loaded> {
-        self.loaded
-            .lock()
-            .expect("cache lock")
-            .get(version_id)
-            .cloned()
+        self.loaded.lock().expect("cache lock").get(version_id)
     }
 
     /// The executable form of a definition version; published versions are loaded once.
@@ -465,9 +760,10 @@ impl Runtime {
         Ok(loaded)
     }
 
-    /// Loads a definition; a type the engine does not know may be a workflow usable as an
-    /// activity (then the candidates are read from the store first, and the second value says
-    /// whether one was inlined).
+    /// Loads a definition (on an engine thread: parsing and compiling scripts is CPU work); a
+    /// type the engine does not know may be a workflow usable as an activity (then the
+    /// candidates are read from the store first, and the second value says whether one was
+    /// inlined).
     pub(crate) async fn load_definition(
         &self,
         definition: &WorkflowDefinition,
@@ -476,7 +772,8 @@ impl Runtime {
             id: definition.definition_id.clone(),
             source,
         };
-        match self.engine.load(definition) {
+        let (engine, owned) = (self.engine.clone(), definition.clone());
+        match self.pool.run(move || engine.load(&owned)).await? {
             Ok(workflow) => Ok((workflow, false)),
             Err(LoadError::UnknownActivityType { .. }) => {
                 let all = self
@@ -487,36 +784,82 @@ impl Runtime {
                     })
                     .await?
                     .items;
-                let candidates = Candidates::new(all);
-                let workflow = self
-                    .engine
-                    .load_with(definition, &candidates)
-                    .map_err(invalid)?;
-                Ok((workflow, candidates.used()))
+                let (engine, owned) = (self.engine.clone(), definition.clone());
+                let (loaded, used) = self
+                    .pool
+                    .run(move || {
+                        let candidates = Candidates::new(all);
+                        let loaded = engine.load_with(&owned, &candidates);
+                        (loaded, candidates.used())
+                    })
+                    .await?;
+                Ok((loaded.map_err(invalid)?, used))
             }
             Err(source) => Err(invalid(source)),
         }
     }
+}
 
-    /// Called when versions were deleted: their cached workflows go, and so does every cached
-    /// workflow that may have inlined one of them.
-    pub(crate) fn definitions_deleted(&self, versions: &[WorkflowDefinition]) {
-        self.loaded
-            .lock()
-            .expect("cache lock")
-            .retain(|id, loaded| !loaded.uses_activities && !versions.iter().any(|v| &v.id == id));
-    }
+/// The timers a change of an instance's bookmarks from `previous` to `current` starts (one
+/// per new scheduling bookmark, due when it is) and cancels (those of bookmarks gone).
+pub(crate) fn timers(
+    instance_id: &str,
+    previous: &[Bookmark],
+    current: &[Bookmark],
+) -> (Vec<NewWork>, Vec<String>) {
+    let started = current
+        .iter()
+        .filter(|bookmark| !previous.iter().any(|b| b.id == bookmark.id))
+        .filter_map(|bookmark| {
+            let due_at = bookmark_due_at(bookmark)?;
+            let work = Work::Resume(ResumeWork {
+                instance_id: instance_id.to_owned(),
+                bookmark_id: bookmark.id.clone(),
+                input: Map::new(),
+            });
+            Some(work.row(timer_id(&bookmark.id), due_at, None))
+        })
+        .collect();
+    let cancelled = previous
+        .iter()
+        .filter(|b| bookmark_due_at(b).is_some())
+        .filter(|b| !current.iter().any(|n| n.id == b.id))
+        .map(|b| timer_id(&b.id))
+        .collect();
+    (started, cancelled)
+}
 
-    /// Called when `definition` was stored: a new version may change what cached workflows
-    /// that inline workflows used as activities would resolve (it may also have stopped being
-    /// usable as one), so those are dropped; the rest of the cache stays. The trigger route
-    /// table is rebuilt on its next use.
-    pub(crate) fn definition_stored(&self, _definition: &WorkflowDefinition) {
-        self.invalidate_triggers();
-        self.loaded
-            .lock()
-            .expect("cache lock")
-            .retain(|_, loaded| !loaded.uses_activities);
+/// Definition ids of workflows run inline start with this (the rest is a content hash).
+pub(crate) const INLINE_PREFIX: &str = "inline-";
+
+/// Writes an `Elsa.Log` entry to the server's log.
+fn log(instance: &WorkflowInstance, entry: Effect) {
+    let Effect::Log {
+        level,
+        category,
+        message,
+        arguments,
+    } = entry
+    else {
+        return;
+    };
+    let instance_id = instance.id.as_str();
+    match level {
+        LogLevel::Trace => {
+            tracing::trace!(%instance_id, %category, %arguments, "{message}")
+        }
+        LogLevel::Debug => {
+            tracing::debug!(%instance_id, %category, %arguments, "{message}")
+        }
+        LogLevel::Information => {
+            tracing::info!(%instance_id, %category, %arguments, "{message}")
+        }
+        LogLevel::Warning => {
+            tracing::warn!(%instance_id, %category, %arguments, "{message}")
+        }
+        LogLevel::Error | LogLevel::Critical => {
+            tracing::error!(%instance_id, %category, %arguments, "{message}")
+        }
     }
 }
 
@@ -533,11 +876,45 @@ fn child_result(child: &WorkflowInstance) -> Map<String, Value> {
     )])
 }
 
+/// The state of an instance that is queued but has not run yet (a dispatch).
+pub(crate) fn pending_state(
+    definition: &WorkflowDefinition,
+    instance_id: &str,
+    request: &ExecuteRequest,
+    now: elsa_model::Timestamp,
+) -> WorkflowState {
+    WorkflowState {
+        id: instance_id.to_owned(),
+        definition_id: definition.definition_id.clone(),
+        definition_version_id: definition.id.clone(),
+        definition_version: definition.version,
+        parent_workflow_instance_id: None,
+        correlation_id: request.correlation_id.clone(),
+        name: request.name.clone(),
+        status: WorkflowStatus::Running,
+        sub_status: WorkflowSubStatus::Pending,
+        is_executing: false,
+        is_system: definition.is_system,
+        bookmarks: Vec::new(),
+        incidents: Vec::new(),
+        completion_callbacks: Vec::new(),
+        activity_execution_contexts: Vec::new(),
+        scheduled_activities: Vec::new(),
+        execution_log_sequence: 0,
+        input: request.input.clone(),
+        output: Map::new(),
+        properties: request.properties.clone(),
+        created_at: now,
+        updated_at: now,
+        finished_at: None,
+    }
+}
+
 /// A definition version ready to run.
 #[derive(Clone)]
 pub(crate) struct Loaded {
     pub(crate) workflow: Arc<Workflow>,
     is_system: bool,
     /// Inlines workflows used as activities (the versions published when it was loaded).
-    uses_activities: bool,
+    pub(crate) uses_activities: bool,
 }

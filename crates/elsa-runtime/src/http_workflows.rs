@@ -278,7 +278,7 @@ impl Runtime {
 /// writes cannot change it.
 fn ran(settled: Settled) -> HttpOutcome {
     let response = settled
-        .unperformed
+        .responses
         .into_iter()
         .find_map(|effect| match effect {
             Effect::HttpResponse {

@@ -1,10 +1,24 @@
-//! Acting on existing instances from outside a run: cancelling them, and reading and writing
-//! their workflow variables.
+//! Instances from outside a run: dispatching one (queued, to run in the background),
+//! importing and deleting them, reading and writing their workflow variables. Together with
+//! `execution`, the only code that writes instances.
 
+use crate::execution::{ExecuteRequest, pending_state, timers};
+use crate::work::{StartWork, Work, derived_id};
 use crate::{Runtime, RuntimeError};
-use elsa_model::{WorkflowInstance, WorkflowStatus};
+use elsa_model::{
+    ActivityExecutionRecord, VersionOptions, WorkflowExecutionLogRecord, WorkflowInstance,
+    WorkflowState,
+};
 use elsa_store::InstanceCommit;
 use serde_json::{Map, Value};
+
+/// An instance read from an export file, with what the file carried of its history.
+#[derive(Debug, Clone)]
+pub struct ImportedInstance {
+    pub state: WorkflowState,
+    pub journal: Vec<WorkflowExecutionLogRecord>,
+    pub activity_records: Vec<ActivityExecutionRecord>,
+}
 
 /// The persisted state key the engine keeps a context's variables under, by variable id.
 const VARIABLES: &str = "Variables";
@@ -18,23 +32,96 @@ pub struct ResolvedVariable {
 }
 
 impl Runtime {
-    /// Cancels an instance through the engine and commits the result under the instance's
-    /// version (a concurrent change makes this a conflict). An instance that already finished
-    /// is left as it is: returns false.
-    pub async fn cancel(&self, instance_id: &str) -> Result<bool, RuntimeError> {
-        let (instance, version) = self.stored_instance(instance_id).await?;
-        if instance.status == WorkflowStatus::Finished {
-            return Ok(false);
+    /// Queues a run of a stored definition (default: its published version) and returns the
+    /// new instance's id. The instance exists before this returns — Pending, with its run
+    /// queued in the same transaction — so a crash right after still runs it.
+    pub async fn dispatch(
+        &self,
+        definition_id: &str,
+        request: ExecuteRequest,
+    ) -> Result<String, RuntimeError> {
+        let options = request.version_options.unwrap_or(VersionOptions::Published);
+        let definition = self
+            .definitions
+            .find(definition_id, options)
+            .await?
+            .ok_or_else(|| RuntimeError::DefinitionNotFound(definition_id.to_string()))?;
+        let instance_id = request
+            .instance_id
+            .clone()
+            .filter(|id| !id.trim().is_empty())
+            .unwrap_or_else(|| self.ids.new_id());
+        if self.instances.get(&instance_id).await?.is_some() {
+            return Err(RuntimeError::InstanceExists(instance_id));
         }
-        let loaded = self.loaded_version(&instance).await?;
-        let result = self.engine.cancel(
-            &loaded.workflow,
-            &instance.workflow_state,
-            self.clock.as_ref(),
-            self.ids.as_ref(),
-        )?;
-        self.commit_run(&loaded, result, Some(version)).await?;
-        Ok(true)
+        let now = self.clock.now();
+        let state = pending_state(&definition, &instance_id, &request, now);
+        let work = Work::Start(StartWork {
+            instance_id: instance_id.clone(),
+            definition_id: definition.definition_id.clone(),
+            definition_version_id: Some(definition.id.clone()),
+            correlation_id: request.correlation_id,
+            name: request.name,
+            input: request.input,
+            properties: request.properties,
+            trigger_activity_id: request.trigger_activity_id,
+            trigger_input: request.trigger_input,
+            parent: None,
+            pending: true,
+            trigger_id: None,
+        });
+        let instance = WorkflowInstance::from_state(state, definition.is_system);
+        self.instances
+            .commit(InstanceCommit {
+                instance: &instance,
+                expected_version: None,
+                bookmarks: &[],
+                journal: &[],
+                activity_records: &[],
+                work: &[work.row(derived_id(&["start", &instance_id]), now, None)],
+                done_work: &[],
+            })
+            .await?;
+        self.wake_worker();
+        Ok(instance_id)
+    }
+
+    /// Stores an instance read from an export file. A new one comes with its journal and
+    /// records; one that exists already gets the imported state and bookmarks (its journal and
+    /// records stay). Its timers are scheduled like those of a run.
+    pub async fn import_instance(&self, imported: ImportedInstance) -> Result<(), RuntimeError> {
+        let instance = WorkflowInstance::from_state(imported.state, false);
+        let existing = self.instances.get(&instance.id).await?;
+        let previous = existing
+            .as_ref()
+            .map(|(stored, _)| stored.workflow_state.bookmarks.clone())
+            .unwrap_or_default();
+        let bookmarks = instance.workflow_state.bookmarks.clone();
+        let (work, cancelled) = timers(&instance.id, &previous, &bookmarks);
+        let fresh = existing.is_none();
+        self.instances
+            .commit(InstanceCommit {
+                instance: &instance,
+                expected_version: existing.map(|(_, version)| version),
+                bookmarks: &bookmarks,
+                journal: if fresh { &imported.journal } else { &[] },
+                activity_records: if fresh {
+                    &imported.activity_records
+                } else {
+                    &[]
+                },
+                work: &work,
+                done_work: &cancelled,
+            })
+            .await?;
+        self.wake_worker();
+        Ok(())
+    }
+
+    /// Deletes instances with their bookmarks, journal, records and queued work; returns how
+    /// many existed.
+    pub async fn delete_instances(&self, ids: &[String]) -> Result<u64, RuntimeError> {
+        Ok(self.instances.delete_many(ids).await?)
     }
 
     /// The instance's persisted workflow variables (those declared on the definition with a
@@ -82,6 +169,8 @@ impl Runtime {
                     bookmarks: &bookmarks,
                     journal: &[],
                     activity_records: &[],
+                    work: &[],
+                    done_work: &[],
                 })
                 .await?;
         }

@@ -1,79 +1,137 @@
-//! Drives the engine: keeps definitions and their versions, starts instances, and commits each
-//! run's outcome in one store transaction.
+//! Drives the engine: keeps definitions and their versions, starts and resumes instances,
+//! commits each run's outcome in one store transaction together with the work it causes, and
+//! does that work — at once for a request, or later on the background worker (timers,
+//! dispatch, retries).
 //!
 //! The runtime is where side effects happen on the engine's behalf (WriteLine output goes to
-//! the console sink here), and where the engine's deterministic inputs — clock and ids — are
-//! supplied.
+//! the console sink, HTTP requests are sent here), and where the engine's deterministic
+//! inputs — clock and ids — are supplied. Runs execute on a fixed pool of engine threads.
 
 mod activities;
+mod cache;
 mod definition_files;
 mod definitions;
+mod engine_pool;
 mod error;
 mod events;
 mod execution;
 mod http_workflows;
 mod instances;
+mod leases;
 mod lifecycle;
 mod node_ids;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the durable work queue will send requests through it"
-    )
-)]
 mod outbound_http;
 mod references;
+mod retention;
+mod schedule;
 mod tokens;
 mod triggers;
+mod work;
+mod worker;
 
 pub use definition_files::{definition_input, parse_definition_file};
 pub use definitions::SaveOutcome;
 pub use error::RuntimeError;
-pub use events::EventTarget;
+pub use events::{EventDelivery, EventTarget};
 pub use execution::{ExecuteOutcome, ExecuteRequest};
 pub use http_workflows::{HttpOutcome, HttpRequest, WrittenResponse};
-pub use instances::ResolvedVariable;
+pub use instances::{ImportedInstance, ResolvedVariable};
+pub use leases::generated_node_id;
 pub use lifecycle::ImportOutcome;
 pub use node_ids::{ActivityNode, activity_nodes};
+pub use retention::RetentionOptions;
 pub use tokens::TokenPayload;
 pub use triggers::ValidationError;
 
+use cache::BoundedCache;
 use elsa_engine::{Clock, Engine, IdGenerator};
 use elsa_store::migrate::{self, Module};
 use elsa_store::{
     Database, DbSettings, DefinitionStore, InstanceStore, SecretStore, SqliteSettings,
+    TriggerStore, WorkStore,
 };
+use engine_pool::EnginePool;
 use execution::Loaded;
-use std::collections::HashMap;
+use leases::Leases;
+use outbound_http::OutboundHttp;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::sync::Notify;
 use triggers::RouteTable;
 
 /// Where WriteLine text goes (the server's stdout; a buffer in tests).
 pub type ConsoleSink = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// How the runtime of one node runs work (`Elsa:Runtime:*`).
+#[derive(Debug, Clone)]
+pub struct RuntimeOptions {
+    /// This node's name in the leases it takes (`POD_NAME`, `HOSTNAME`, or generated).
+    pub node_id: String,
+    /// Threads runs execute on.
+    pub engine_threads: usize,
+    /// Work items the background worker has in hand at most.
+    pub workers: usize,
+    /// How long a node may hold a work item without renewing its lease; a node that dies
+    /// loses its items after this long.
+    pub lease: Duration,
+    /// Attempts of a work item before it is dead-lettered.
+    pub max_attempts: i32,
+    /// Timeout of `SendHttpRequest` requests (.NET's `HttpClient` default: 100 s).
+    pub http_timeout: Duration,
+    /// Workflows loaded and kept ready to run, at most.
+    pub workflow_cache_size: usize,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            node_id: leases::generated_node_id(),
+            engine_threads: cores,
+            workers: cores * 4,
+            lease: Duration::from_secs(30),
+            max_attempts: 10,
+            http_timeout: outbound_http::DEFAULT_TIMEOUT,
+            workflow_cache_size: 1_000,
+        }
+    }
+}
+
 /// The workflow runtime of one server process.
 pub struct Runtime {
-    engine: Engine,
+    engine: Arc<Engine>,
     definitions: DefinitionStore,
     instances: InstanceStore,
     secrets: SecretStore,
+    trigger_index: TriggerStore,
+    work: WorkStore,
+    /// The Runtime module's database (a trigger's tick queues work there).
+    runtime_db: Database,
     /// The token signing key, read from (or first stored in) `secrets` on first use.
     token_key: OnceLock<Vec<u8>>,
     clock: Arc<dyn Clock + Send + Sync>,
     ids: Arc<dyn IdGenerator + Send + Sync>,
     console: ConsoleSink,
+    options: RuntimeOptions,
+    pool: EnginePool,
+    /// Sends `SendHttpRequest` requests; its TLS setup failing is reported by each request.
+    http: Result<OutboundHttp, String>,
+    /// Work items this node is doing (their leases are renewed while it does).
+    leases: Leases,
+    /// Wakes the background worker: work was queued, or a worker slot came free.
+    wake: Notify,
     /// Loaded workflows of published versions, by version id. Published versions never change
     /// (saving over one creates a new version), so entries never go stale.
-    loaded: Mutex<HashMap<String, Loaded>>,
+    loaded: Mutex<BoundedCache<Loaded>>,
     /// Elsa's `FailOnValidationErrors`: a publish with validation errors fails (else they
     /// come back as warnings).
     fail_on_validation_errors: bool,
-    /// The HTTP route table (a cache of the published definitions, see `triggers`); async so
-    /// that concurrent requests wait for one rebuild instead of each doing their own.
+    /// The HTTP route table (a cache of the trigger index, see `triggers`); async so that
+    /// concurrent requests wait for one read instead of each doing their own.
     routes: tokio::sync::Mutex<Option<Arc<RouteTable>>>,
-    /// Bumped whenever a definition is stored; a table built at an older one is rebuilt.
+    /// Bumped whenever definitions are stored or deleted; a table read at an older one is
+    /// read again.
     trigger_generation: AtomicU64,
 }
 
@@ -86,16 +144,25 @@ impl Runtime {
         ids: Arc<dyn IdGenerator + Send + Sync>,
         console: ConsoleSink,
     ) -> Self {
+        let options = RuntimeOptions::default();
         Self {
-            engine,
+            engine: Arc::new(engine),
             secrets: SecretStore::new(management.clone()),
+            trigger_index: TriggerStore::new(management.clone()),
             definitions: DefinitionStore::new(management),
-            instances: InstanceStore::new(runtime),
+            instances: InstanceStore::new(runtime.clone()),
+            work: WorkStore::new(runtime.clone()),
+            runtime_db: runtime,
             token_key: OnceLock::new(),
             clock,
             ids,
             console,
-            loaded: Mutex::new(HashMap::new()),
+            pool: EnginePool::new(options.engine_threads),
+            http: outbound_client(options.http_timeout),
+            loaded: Mutex::new(BoundedCache::new(options.workflow_cache_size)),
+            options,
+            leases: Leases::default(),
+            wake: Notify::new(),
             fail_on_validation_errors: true,
             routes: tokio::sync::Mutex::new(None),
             trigger_generation: AtomicU64::new(0),
@@ -109,9 +176,23 @@ impl Runtime {
         self
     }
 
+    /// How this node runs work. The engine's own limits come with the [`Engine`].
+    pub fn with_options(mut self, options: RuntimeOptions) -> Self {
+        self.pool = EnginePool::new(options.engine_threads);
+        self.http = outbound_client(options.http_timeout);
+        self.loaded = Mutex::new(BoundedCache::new(options.workflow_cache_size));
+        self.options = options;
+        self
+    }
+
     /// The engine, for its activity registry.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// This node's id.
+    pub fn node_id(&self) -> &str {
+        &self.options.node_id
     }
 
     /// A throwaway runtime on a private in-memory SQLite database, migrated and empty: for the
@@ -148,4 +229,13 @@ impl Runtime {
     pub fn instances(&self) -> &InstanceStore {
         &self.instances
     }
+
+    /// Read access to the work queue.
+    pub fn work(&self) -> &WorkStore {
+        &self.work
+    }
+}
+
+fn outbound_client(timeout: Duration) -> Result<OutboundHttp, String> {
+    OutboundHttp::new(timeout).map_err(|error| error.to_string())
 }

@@ -25,10 +25,8 @@ impl Runtime {
             return Err(RuntimeError::ReadOnly(published.definition_id));
         }
         published.is_published = false;
-        self.definitions
-            .save(std::slice::from_ref(&published))
+        self.store_versions(std::slice::from_ref(&published))
             .await?;
-        self.definition_stored(&published);
         Ok(published)
     }
 
@@ -67,14 +65,12 @@ impl Runtime {
             is_published: false,
             ..source
         });
-        self.definitions.save(&changed).await?;
-        let draft = changed.pop().expect("the draft was pushed last");
-        self.definition_stored(&draft);
-        Ok(draft)
+        self.store_versions(&changed).await?;
+        Ok(changed.pop().expect("the draft was pushed last"))
     }
 
-    /// Deletes every version of a definition together with its instances (their bookmarks,
-    /// journal and activity records go with them).
+    /// Deletes every version of a definition together with its triggers and its instances
+    /// (their bookmarks, journal, activity records and queued work go with them).
     pub async fn delete_definition(&self, definition_id: &str) -> Result<(), RuntimeError> {
         let versions = self.existing_versions(definition_id).await?;
         if versions.iter().any(|d| d.is_readonly) {
@@ -82,7 +78,7 @@ impl Runtime {
         }
         self.instances.delete_by_definition(definition_id).await?;
         self.definitions.delete_definition(definition_id).await?;
-        self.definitions_deleted(&versions);
+        self.definitions_changed(&versions, true);
         Ok(())
     }
 
@@ -109,9 +105,9 @@ impl Runtime {
                 .next()
         {
             next.is_latest = true;
-            self.definitions.save(std::slice::from_ref(&next)).await?;
+            self.store_versions(std::slice::from_ref(&next)).await?;
         }
-        self.definitions_deleted(std::slice::from_ref(&version));
+        self.definitions_changed(std::slice::from_ref(&version), true);
         Ok(version)
     }
 

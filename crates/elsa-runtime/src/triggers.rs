@@ -1,24 +1,25 @@
-//! Triggers of published definitions: the HTTP route table (`Elsa.HttpEndpoint` path + method
-//! per published definition) and the publish validation of trigger payloads (cron syntax,
-//! HTTP routes claimed by another definition), as Elsa's trigger indexer and validators do.
-//!
-//! The table is a cache of the store: any stored definition bumps a generation counter and the
-//! next lookup rebuilds it from the published definitions, so a restart (or a publish on this
-//! node) is reflected without bookkeeping. Another node's publish is not seen until this node
-//! stores a definition itself — durable, clustered triggers come later.
+//! The trigger index: what each published version's triggers are (an HTTP endpoint per
+//! method, an event name, a schedule), as rows of the store's `Elsa_Triggers`, written with
+//! the version in the transaction that publishes, retracts or deletes it. Lookups go through
+//! it — the HTTP route table, the workflows an event starts, the scheduler's ticks — instead
+//! of loading published definitions. Publish validation (cron syntax, HTTP routes claimed by
+//! another definition) checks a version's triggers as Elsa's validators do.
 
+use crate::schedule::{CRON, START_AT, Schedule, TIMER};
+use crate::work::derived_id;
 use crate::{Runtime, RuntimeError};
-use elsa_engine::{SequentialIds, Trigger, normalize_route};
-use elsa_model::VersionOptions;
-use elsa_store::DefinitionFilter;
+use elsa_engine::{CronExpression, SequentialIds, Trigger, bookmark_hash, normalize_route};
+use elsa_model::{Timestamp, WorkflowDefinition};
+use elsa_store::StoredTrigger;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// Stimulus name (and activity type) of HTTP triggers and bookmarks.
 pub(crate) const HTTP_ENDPOINT: &str = "Elsa.HttpEndpoint";
-const CRON: &str = "Elsa.Cron";
+/// Stimulus name of event triggers and bookmarks.
+pub(crate) const EVENT: &str = "Elsa.Event";
 
 /// A problem publish validation found (Elsa's `WorkflowValidationError`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,28 +40,56 @@ pub(crate) struct HttpRoute {
     pub method: String,
 }
 
-/// The routes as built at one generation of the definition store.
+/// The routes as indexed at one generation of the definitions.
 #[derive(Debug, Default)]
 pub(crate) struct RouteTable {
     generation: u64,
     pub routes: Vec<HttpRoute>,
 }
 
-/// The routes an `HttpEndpoint` trigger claims: one per supported method (GET when none).
-pub(crate) fn http_routes(definition_id: &str, triggers: &[Trigger]) -> Vec<HttpRoute> {
+/// The payloads a trigger is indexed under (Elsa's trigger payloads): one per HTTP method
+/// (GET when none is given); its schedule for timers; a name-only payload for other types.
+fn payloads(trigger: &Trigger) -> Vec<Value> {
+    let input = |name: &str| trigger.inputs.get(name);
+    match trigger.type_name {
+        HTTP_ENDPOINT => {
+            let path = normalize_route(&text(input("Path")));
+            methods(input("SupportedMethods"))
+                .into_iter()
+                .map(|method| json!({"path": path, "method": method}))
+                .collect()
+        }
+        EVENT => vec![json!({"eventName": text(input("EventName"))})],
+        CRON => vec![json!({"cronExpression": text(input("CronExpression"))})],
+        TIMER => vec![json!({"interval": text(input("Interval"))})],
+        START_AT => vec![json!({"executeAt": input("DateTime").cloned().unwrap_or_default()})],
+        _ => vec![json!({})],
+    }
+}
+
+/// The index rows of a version's triggers, scheduled ones with their first tick after `now`.
+pub(crate) fn index_rows(
+    version: &WorkflowDefinition,
+    triggers: &[Trigger],
+    now: Timestamp,
+) -> Vec<StoredTrigger> {
     triggers
         .iter()
-        .filter(|trigger| trigger.type_name == HTTP_ENDPOINT)
         .flat_map(|trigger| {
-            let path = normalize_route(&text(trigger.inputs.get("Path")));
-            methods(trigger.inputs.get("SupportedMethods"))
-                .into_iter()
-                .map(move |method| HttpRoute {
-                    definition_id: definition_id.to_owned(),
+            payloads(trigger).into_iter().map(move |payload| {
+                let name = trigger.type_name;
+                let hash = bookmark_hash(name, &payload);
+                StoredTrigger {
+                    id: derived_id(&[&version.id, &trigger.activity_id, &hash]),
+                    definition_id: version.definition_id.clone(),
+                    definition_version_id: version.id.clone(),
+                    name: name.to_owned(),
                     activity_id: trigger.activity_id.clone(),
-                    path: path.clone(),
-                    method,
-                })
+                    next_fire_at: Schedule::of(name, &payload).and_then(|s| s.first(now)),
+                    hash,
+                    payload,
+                }
+            })
         })
         .collect()
 }
@@ -87,6 +116,16 @@ fn text(value: Option<&Value>) -> String {
     }
 }
 
+/// The route of an indexed HTTP trigger.
+fn route(trigger: StoredTrigger) -> Option<HttpRoute> {
+    Some(HttpRoute {
+        path: trigger.payload.get("path")?.as_str()?.to_owned(),
+        method: trigger.payload.get("method")?.as_str()?.to_owned(),
+        definition_id: trigger.definition_id,
+        activity_id: trigger.activity_id,
+    })
+}
+
 impl Runtime {
     /// The triggers of a loaded workflow. Evaluation uses ids of its own so that indexing
     /// never shifts the ids runs get.
@@ -95,74 +134,109 @@ impl Runtime {
             .triggers(workflow, self.clock.as_ref(), &SequentialIds::new())
     }
 
-    /// Forgets the route table; the next lookup rebuilds it from the store.
+    /// The index rows of a published version. One that does not load (a preloaded file may
+    /// be broken; it fails when it runs) has none.
+    pub(crate) async fn index(
+        &self,
+        version: &WorkflowDefinition,
+    ) -> Result<Vec<StoredTrigger>, RuntimeError> {
+        match self.workflow(version).await {
+            Ok(loaded) => Ok(index_rows(
+                version,
+                &self.triggers_of(&loaded.workflow),
+                self.clock.now(),
+            )),
+            Err(RuntimeError::InvalidWorkflow { id, source }) => {
+                tracing::warn!(definition_id = %id, error = %source, "a published workflow does not load; it has no triggers");
+                Ok(Vec::new())
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Indexes published versions stored before the trigger index existed (an upgraded
+    /// database); at start-up, before the node serves.
+    pub async fn index_unindexed(&self) -> Result<usize, RuntimeError> {
+        let versions = self.definitions.unindexed().await?;
+        for version in &versions {
+            self.store_versions(std::slice::from_ref(version)).await?;
+        }
+        Ok(versions.len())
+    }
+
+    /// Forgets the route table; the next lookup reads it from the index.
     pub(crate) fn invalidate_triggers(&self) {
         self.trigger_generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// The HTTP routes of every published definition, rebuilt when a definition was stored
-    /// since the last build. A published definition that no longer loads has no routes.
+    /// The HTTP routes of every published definition, read from the index again when a
+    /// definition was stored since the last read.
     pub(crate) async fn route_table(&self) -> Result<Arc<RouteTable>, RuntimeError> {
         let mut table = self.routes.lock().await;
         let generation = self.trigger_generation.load(Ordering::SeqCst);
         if let Some(current) = table.as_ref().filter(|t| t.generation == generation) {
             return Ok(current.clone());
         }
-        let published = self
-            .definitions
-            .list(&DefinitionFilter {
-                version_options: Some(VersionOptions::Published),
-                ..Default::default()
-            })
+        let routes = self
+            .trigger_index
+            .named(HTTP_ENDPOINT)
             .await?
-            .items;
-        let mut routes = Vec::new();
-        for definition in &published {
-            if let Ok(loaded) = self.workflow(definition).await {
-                let triggers = self.triggers_of(&loaded.workflow);
-                routes.extend(http_routes(&definition.definition_id, &triggers));
-            }
-        }
+            .into_iter()
+            .filter_map(route)
+            .collect();
         let built = Arc::new(RouteTable { generation, routes });
         *table = Some(built.clone());
         Ok(built)
+    }
+
+    /// `(definition id, activity id)` of every published `Elsa.Event` trigger for `event_name`.
+    pub(crate) async fn event_triggers(
+        &self,
+        event_name: &str,
+    ) -> Result<Vec<(String, String)>, RuntimeError> {
+        let hash = bookmark_hash(EVENT, &json!({"eventName": event_name}));
+        Ok(self
+            .trigger_index
+            .matching(EVENT, &hash)
+            .await?
+            .into_iter()
+            .map(|t| (t.definition_id, t.activity_id))
+            .collect())
     }
 
     /// Elsa's publish validators: each Cron trigger's expression must parse (Cronos' six-field
     /// format), and no HTTP route may be claimed by another published definition.
     pub(crate) async fn validate_triggers(
         &self,
-        definition_id: &str,
+        version: &WorkflowDefinition,
         triggers: &[Trigger],
     ) -> Result<Vec<ValidationError>, RuntimeError> {
         let mut errors = Vec::new();
         for trigger in triggers.iter().filter(|t| t.type_name == CRON) {
             let expression = text(trigger.inputs.get("CronExpression"));
-            if let Err(message) = elsa_engine::CronExpression::parse(&expression) {
+            if let Err(message) = CronExpression::parse(&expression) {
                 errors.push(ValidationError {
                     message: format!("Error when parsing cron expression: {message}"),
                     activity_id: Some(trigger.activity_id.clone()),
                 });
             }
         }
-        let claimed = http_routes(definition_id, triggers);
-        if !claimed.is_empty() {
-            let table = self.route_table().await?;
-            for route in claimed {
-                let taken = table.routes.iter().any(|other| {
-                    other.definition_id != definition_id
-                        && other.path == route.path
-                        && other.method == route.method
+        let claimed = index_rows(version, triggers, self.clock.now());
+        for row in claimed.into_iter().filter(|t| t.name == HTTP_ENDPOINT) {
+            let taken = self
+                .trigger_index
+                .matching(HTTP_ENDPOINT, &row.hash)
+                .await?
+                .iter()
+                .any(|other| other.definition_id != version.definition_id);
+            if taken && let Some(route) = route(row) {
+                errors.push(ValidationError {
+                    message: format!(
+                        "The {} path and {} method are already in use by another workflow!",
+                        route.path, route.method
+                    ),
+                    activity_id: Some(route.activity_id),
                 });
-                if taken {
-                    errors.push(ValidationError {
-                        message: format!(
-                            "The {} path and {} method are already in use by another workflow!",
-                            route.path, route.method
-                        ),
-                        activity_id: Some(route.activity_id),
-                    });
-                }
             }
         }
         Ok(errors)

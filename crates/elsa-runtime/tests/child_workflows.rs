@@ -4,7 +4,9 @@
 
 mod support;
 
-use support::runtime;
+use std::sync::Arc;
+use support::{eventually, runtime};
+use tokio_util::sync::CancellationToken;
 
 use elsa_engine::ResumeRequest;
 use elsa_model::{WorkflowStatus, WorkflowSubStatus};
@@ -235,7 +237,7 @@ async fn execute_without_waiting_resumes_the_parent_after_the_childs_first_run()
 }
 
 #[tokio::test]
-async fn dispatch_without_waiting_starts_the_child_after_the_parents_run() {
+async fn dispatch_without_waiting_starts_the_child_on_the_worker() {
     let (rt, lines) = runtime().await;
     rt.import_published(&child(false)).await.unwrap();
     rt.import_published(&parent("Elsa.DispatchWorkflow", false))
@@ -248,7 +250,8 @@ async fn dispatch_without_waiting_starts_the_child_after_the_parents_run() {
     assert_eq!(done.instance.status, WorkflowStatus::Finished);
     assert_eq!(
         *lines.lock().unwrap(),
-        ["parent before", "parent after: null", "child got hi"]
+        ["parent before", "parent after: null"],
+        "the child is queued, not run in the request"
     );
     let summaries = rt
         .instances()
@@ -256,12 +259,26 @@ async fn dispatch_without_waiting_starts_the_child_after_the_parents_run() {
         .await
         .unwrap()
         .items;
-    let child = summaries
-        .iter()
-        .find(|i| i.definition_id == "child")
-        .expect("the child instance was stored");
+    assert!(summaries.iter().all(|i| i.definition_id != "child"));
+
+    let rt = Arc::new(rt);
+    let stop = CancellationToken::new();
+    let worker = tokio::spawn(rt.clone().run_worker(stop.clone()));
+    let child = eventually(|| async {
+        let summaries = rt.instances().list(&Default::default()).await.unwrap();
+        summaries
+            .items
+            .into_iter()
+            .find(|i| i.definition_id == "child" && i.status == WorkflowStatus::Finished)
+    })
+    .await;
+    stop.cancel();
+    worker.await.unwrap();
+    assert_eq!(
+        *lines.lock().unwrap(),
+        ["parent before", "parent after: null", "child got hi"]
+    );
     let (child, _) = rt.instances().get(&child.id).await.unwrap().unwrap();
-    assert_eq!(child.status, WorkflowStatus::Finished);
     assert_eq!(
         child.parent_workflow_instance_id.as_deref(),
         Some(done.instance.id.as_str())

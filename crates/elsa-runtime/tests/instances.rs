@@ -4,7 +4,9 @@ mod support;
 
 use chrono::{TimeZone, Utc};
 use elsa_model::{WorkflowDefinitionInput, WorkflowStatus, WorkflowSubStatus};
-use elsa_runtime::{EventTarget, ExecuteRequest, Runtime, RuntimeError, TokenPayload};
+use elsa_runtime::{
+    EventDelivery, EventTarget, ExecuteRequest, Runtime, RuntimeError, TokenPayload,
+};
 use serde_json::{Map, json};
 use support::runtime;
 
@@ -68,7 +70,7 @@ async fn variables_are_read_and_written_and_events_resume_matching_instances() {
         ..Default::default()
     };
     assert_eq!(
-        rt.publish_event("Go", &target, Some(payload))
+        rt.publish_event("Go", &target, Some(payload), EventDelivery::Synchronous)
             .await
             .unwrap(),
         std::slice::from_ref(&a)
@@ -81,7 +83,12 @@ async fn variables_are_read_and_written_and_events_resume_matching_instances() {
 
     // Other event names resume nothing.
     let none = rt
-        .publish_event("Stop", &EventTarget::default(), None)
+        .publish_event(
+            "Stop",
+            &EventTarget::default(),
+            None,
+            EventDelivery::Synchronous,
+        )
         .await
         .unwrap();
     assert!(none.is_empty());
@@ -106,10 +113,15 @@ async fn cancel_ends_a_suspended_instance_once() {
         "a finished instance stays as it is"
     );
     assert!(
-        rt.publish_event("Go", &EventTarget::default(), None)
-            .await
-            .unwrap()
-            .is_empty()
+        rt.publish_event(
+            "Go",
+            &EventTarget::default(),
+            None,
+            EventDelivery::Synchronous
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
     assert!(lines.lock().unwrap().is_empty());
 }
@@ -170,13 +182,15 @@ async fn tokens_resume_bookmarks_and_trigger_events_and_forgeries_are_refused() 
         Err(RuntimeError::InvalidToken(_))
     ));
     assert!(matches!(
-        rt.resume_with_token(&expired, Map::new()).await,
+        rt.resume_with_token(&expired, Map::new(), false).await,
         Err(RuntimeError::InvalidToken(_))
     ));
 
-    let outcome = rt.resume_with_token(&token, Map::new()).await.unwrap();
-    assert_eq!(outcome.instance.id, first);
-    assert_eq!(outcome.instance.sub_status, WorkflowSubStatus::Finished);
+    rt.resume_with_token(&token, Map::new(), false)
+        .await
+        .unwrap();
+    let (resumed, _) = rt.instances().get(&first).await.unwrap().unwrap();
+    assert_eq!(resumed.sub_status, WorkflowSubStatus::Finished);
 
     let event = rt
         .mint_token(
@@ -211,7 +225,12 @@ async fn an_event_starts_published_workflows_whose_event_can_start_them() {
     let saved = rt.save_definition(definition, true).await.unwrap();
     let payload = Map::from_iter([("n".to_owned(), json!(1))]);
     let touched = rt
-        .publish_event("Go", &EventTarget::default(), Some(payload))
+        .publish_event(
+            "Go",
+            &EventTarget::default(),
+            Some(payload),
+            EventDelivery::Synchronous,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -226,7 +245,12 @@ async fn an_event_starts_published_workflows_whose_event_can_start_them() {
 
     // The next event resumes it and starts another; one aimed at an instance starts nothing.
     let touched = rt
-        .publish_event("Go", &EventTarget::default(), None)
+        .publish_event(
+            "Go",
+            &EventTarget::default(),
+            None,
+            EventDelivery::Synchronous,
+        )
         .await
         .unwrap();
     assert_eq!(touched.len(), 2);
@@ -235,13 +259,20 @@ async fn an_event_starts_published_workflows_whose_event_can_start_them() {
         ..Default::default()
     };
     assert_eq!(
-        rt.publish_event("Go", &aimed, None).await.unwrap(),
+        rt.publish_event("Go", &aimed, None, EventDelivery::Synchronous)
+            .await
+            .unwrap(),
         [touched[0].clone()]
     );
     assert!(
-        rt.publish_event("Stop", &EventTarget::default(), None)
-            .await
-            .unwrap()
-            .is_empty()
+        rt.publish_event(
+            "Stop",
+            &EventTarget::default(),
+            None,
+            EventDelivery::Synchronous
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
 }

@@ -7,7 +7,7 @@ use crate::databases::ModuleDatabases;
 use axum::extract::Request;
 use elsa_api::{AppState, Health, Identity, IdentityOptions, TokenOptions};
 use elsa_engine::{Engine, EngineOptions, RandomIds, SystemClock};
-use elsa_runtime::Runtime;
+use elsa_runtime::{RetentionOptions, Runtime, RuntimeOptions};
 use elsa_store::{ApiKeyStore, IdentityStore, Module, migrate};
 use std::io::Write;
 use std::sync::Arc;
@@ -36,10 +36,12 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{line}");
     });
+    let rt = &settings.runtime_settings;
     let runtime = Arc::new(
         Runtime::new(
             Engine::new(EngineOptions {
                 flowchart_mode: settings.flowchart_mode.value,
+                max_run_duration: Some(rt.max_run_duration.value),
                 ..EngineOptions::default()
             }),
             management,
@@ -48,7 +50,16 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
             Arc::new(RandomIds),
             stdout,
         )
-        .with_fail_on_validation_errors(settings.fail_on_validation_errors.value),
+        .with_fail_on_validation_errors(settings.fail_on_validation_errors.value)
+        .with_options(RuntimeOptions {
+            node_id: rt.node_id.value.clone(),
+            engine_threads: rt.engine_threads.value,
+            workers: rt.workers.value,
+            lease: rt.lease.value,
+            max_attempts: i32::try_from(rt.max_attempts.value).unwrap_or(i32::MAX),
+            http_timeout: rt.http_timeout.value,
+            ..RuntimeOptions::default()
+        }),
     );
     let health = Arc::new(Health {
         databases: databases
@@ -59,9 +70,15 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         accepting: AtomicBool::new(true),
         started: AtomicBool::new(false),
     });
-    let app = elsa_api::router(AppState { runtime }, identity.clone(), health.clone())
-        .merge(crate::studio::router(&settings.studio_path.value))
-        .layer(elsa_api::cors::layer(&settings.cors_origins.value));
+    let app = elsa_api::router(
+        AppState {
+            runtime: runtime.clone(),
+        },
+        identity.clone(),
+        health.clone(),
+    )
+    .merge(crate::studio::router(&settings.studio_path.value))
+    .layer(elsa_api::cors::layer(&settings.cors_origins.value));
     // Before routing, so either spelling of a route matches.
     let app = MapRequestLayer::new(elsa_api::trim_trailing_slash).layer(app);
 
@@ -105,26 +122,67 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
                     admin.admin_user.value, admin.admin_user.value
                 );
             }
+            // Published versions stored before the trigger index existed get indexed before
+            // the node serves, so their HTTP routes, events and schedules work at once.
+            let indexed = runtime.index_unindexed().await?;
+            if indexed > 0 {
+                tracing::info!("Indexed the triggers of {indexed} published workflow version(s)");
+            }
         } else {
             tracing::warn!(
                 "No admin user can be created until the schema is migrated; restart after migrating"
             );
         }
-        anyhow::Ok(())
+        anyhow::Ok(schema_current)
     };
-    if let Err(e) = started.await {
-        shutdown.cancel();
-        return Err(e);
-    }
+    let schema_current = match started.await {
+        Ok(current) => current,
+        Err(e) => {
+            shutdown.cancel();
+            return Err(e);
+        }
+    };
     health.started.store(true, Ordering::Relaxed);
+    // Background work starts after readiness: past-due timers are caught up by a ready node,
+    // at the pace its worker slots allow, never before it serves.
+    let background = tokio_util::sync::CancellationToken::new();
+    let mut workers = tokio::task::JoinSet::new();
+    if schema_current {
+        tracing::info!(
+            "Node {} runs background work: {} worker slots, {} engine threads",
+            rt.node_id.value,
+            rt.workers.value,
+            rt.engine_threads.value
+        );
+        workers.spawn(runtime.clone().run_worker(background.clone()));
+        let retention = RetentionOptions {
+            finished_instance_ttl: rt.finished_instance_ttl.as_ref().map(|s| s.value),
+            sweep_interval: rt.sweep_interval.value,
+            ..RetentionOptions::default()
+        };
+        workers.spawn(runtime.clone().run_retention(retention, background.clone()));
+    }
     tracing::info!("Application started. Press Ctrl+C to shut down.");
 
     shutdown_signal().await;
     tracing::info!("Application is shutting down...");
+    // Not ready at once; no new work is claimed; requests and work in hand may finish.
     health.accepting.store(false, Ordering::Relaxed);
+    background.cancel();
     shutdown.cancel();
-    while let Some(result) = servers.join_next().await {
-        result??;
+    let drained = async {
+        while let Some(result) = servers.join_next().await {
+            result??;
+        }
+        while workers.join_next().await.is_some() {}
+        anyhow::Ok(())
+    };
+    match tokio::time::timeout(rt.shutdown_timeout.value, drained).await {
+        Ok(result) => result?,
+        Err(_) => tracing::warn!(
+            "Work still in hand after Elsa:Runtime:ShutdownTimeout ({} s); it is taken up again once its lease runs out",
+            rt.shutdown_timeout.value.as_secs()
+        ),
     }
     databases.close().await;
     Ok(())

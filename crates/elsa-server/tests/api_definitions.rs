@@ -347,7 +347,7 @@ async fn read_only_definitions_answer_403() {
     }))
     .unwrap();
     elsa_store::DefinitionStore::new(db.clone())
-        .save(&[definition])
+        .save(&[definition], &[])
         .await
         .unwrap();
     db.close().await;

@@ -11,6 +11,7 @@
 //! fails, each commit in it is retried on its own, so one conflicting commit never takes the
 //! others down and every caller gets its own answer.
 
+use crate::work::{NewWork, delete_work, insert_work};
 use crate::{Database, Result, StoreError, with_pool};
 use elsa_model::{ActivityExecutionRecord, Bookmark, WorkflowExecutionLogRecord, WorkflowInstance};
 use sqlx::QueryBuilder;
@@ -30,6 +31,10 @@ pub struct InstanceCommit<'a> {
     pub journal: &'a [WorkflowExecutionLogRecord],
     /// Activity execution records created or updated by this change.
     pub activity_records: &'a [ActivityExecutionRecord],
+    /// Work this change causes (queued with it, see [`crate::work`]).
+    pub work: &'a [NewWork],
+    /// Work this change did or made pointless (removed with it).
+    pub done_work: &'a [String],
 }
 
 impl InstanceCommit<'_> {
@@ -39,7 +44,7 @@ impl InstanceCommit<'_> {
 }
 
 /// Rows per multi-row INSERT: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
-const ROWS_PER_INSERT: usize = 400;
+pub(crate) const ROWS_PER_INSERT: usize = 400;
 /// Commits written in one transaction at most.
 const MAX_GROUP: usize = 128;
 
@@ -50,6 +55,8 @@ struct Job {
     bookmarks: Vec<Bookmark>,
     journal: Vec<WorkflowExecutionLogRecord>,
     activity_records: Vec<ActivityExecutionRecord>,
+    work: Vec<NewWork>,
+    done_work: Vec<String>,
     reply: oneshot::Sender<Result<i64>>,
 }
 
@@ -61,6 +68,8 @@ impl Job {
             bookmarks: &self.bookmarks,
             journal: &self.journal,
             activity_records: &self.activity_records,
+            work: &self.work,
+            done_work: &self.done_work,
         }
     }
 }
@@ -98,6 +107,8 @@ impl Batcher {
             bookmarks: c.bookmarks.to_vec(),
             journal: c.journal.to_vec(),
             activity_records: c.activity_records.to_vec(),
+            work: c.work.to_vec(),
+            done_work: c.done_work.to_vec(),
             reply,
         };
         let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
@@ -164,6 +175,7 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
         commits.iter().flat_map(|c| c.journal).collect();
     let records: Vec<&ActivityExecutionRecord> =
         commits.iter().flat_map(|c| c.activity_records).collect();
+    let done_work: Vec<String> = commits.iter().flat_map(|c| c.done_work).cloned().collect();
 
     with_pool!(db, write, |p| {
         let mut tx = p.begin().await?;
@@ -294,6 +306,10 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
                  completed_at = excluded.completed_at, data = excluded.data",
             );
             q.build().execute(&mut *tx).await?;
+        }
+        delete_work!(tx, done_work);
+        for c in commits {
+            insert_work!(tx, c.work, c.instance.updated_at);
         }
         tx.commit().await?;
     });

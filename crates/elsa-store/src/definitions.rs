@@ -1,10 +1,13 @@
 //! Workflow definitions (module Management): every version of every definition.
 
+use crate::commit::ROWS_PER_INSERT;
 use crate::query::{Arg, Conditions, ListQuery, Page, PageRequest, contains_pattern};
+use crate::triggers::{self, StoredTrigger};
 use crate::{Database, Result, with_pool};
-use elsa_model::{VersionOptions, WorkflowDefinition};
-use sqlx::AssertSqlSafe;
+use elsa_model::{Timestamp, VersionOptions, WorkflowDefinition};
 use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, QueryBuilder};
+use std::collections::HashMap;
 
 /// Filters of the definition list (`GET /workflow-definitions`).
 #[derive(Debug, Clone, Default)]
@@ -41,19 +44,44 @@ impl DefinitionStore {
         Self { db }
     }
 
-    /// Inserts or replaces the given versions atomically. The flags of the stored rows are
-    /// cleared first, so the "one latest, one published per definition" indexes hold at every
-    /// statement whatever order the versions come in; a save that would leave two latest or
-    /// two published versions fails as a whole.
-    pub async fn save(&self, versions: &[WorkflowDefinition]) -> Result<()> {
+    /// Inserts or replaces the given versions atomically, with their triggers. The flags of the
+    /// stored rows are cleared first, so the "one latest, one published per definition" indexes
+    /// hold at every statement whatever order the versions come in; a save that would leave two
+    /// latest or two published versions fails as a whole.
+    ///
+    /// `triggers` is the complete trigger set of the *published* versions among `versions`:
+    /// every other stored trigger of these versions goes. A trigger stored before (same id)
+    /// keeps its schedule, so re-saving a version never moves its next tick.
+    pub async fn save(
+        &self,
+        versions: &[WorkflowDefinition],
+        triggers: &[StoredTrigger],
+    ) -> Result<()> {
         let sql = format!(
-            "INSERT INTO \"Elsa_WorkflowDefinitions\" ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+            "INSERT INTO \"Elsa_WorkflowDefinitions\" ({COLUMNS}, triggers_indexed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
              ON CONFLICT (id) DO UPDATE SET version = excluded.version, name = excluded.name, description = excluded.description, \
              is_latest = excluded.is_latest, is_published = excluded.is_published, is_readonly = excluded.is_readonly, \
-             is_system = excluded.is_system, tool_version = excluded.tool_version, data = excluded.data"
+             is_system = excluded.is_system, tool_version = excluded.tool_version, data = excluded.data, \
+             triggers_indexed = excluded.triggers_indexed"
         );
+        let ids: Vec<String> = versions.iter().map(|d| d.id.clone()).collect();
         with_pool!(&self.db, write, |p| {
             let mut tx = p.begin().await?;
+            let mut scheduled: HashMap<String, Option<Timestamp>> = HashMap::new();
+            for chunk in ids.chunks(ROWS_PER_INSERT) {
+                let mut q = QueryBuilder::new(
+                    "SELECT id, next_fire_at FROM \"Elsa_Triggers\" WHERE definition_version_id IN (",
+                );
+                push_list(&mut q, chunk);
+                let rows: Vec<(String, Option<Timestamp>)> =
+                    q.build_query_as().fetch_all(&mut *tx).await?;
+                scheduled.extend(rows);
+                let mut q = QueryBuilder::new(
+                    "DELETE FROM \"Elsa_Triggers\" WHERE definition_version_id IN (",
+                );
+                push_list(&mut q, chunk);
+                q.build().execute(&mut *tx).await?;
+            }
             for d in versions {
                 sqlx::query("UPDATE \"Elsa_WorkflowDefinitions\" SET is_latest = $1, is_published = $1 WHERE id = $2")
                     .bind(false)
@@ -76,12 +104,45 @@ impl DefinitionStore {
                     .bind("Json")
                     .bind(d.created_at)
                     .bind(Json(d))
+                    .bind(d.is_published)
                     .execute(&mut *tx)
                     .await?;
+            }
+            for chunk in triggers.chunks(ROWS_PER_INSERT) {
+                let mut q = QueryBuilder::new(format!(
+                    "INSERT INTO \"Elsa_Triggers\" ({}) ",
+                    triggers::COLUMNS
+                ));
+                q.push_values(chunk, |mut row, t| {
+                    let next = scheduled.get(&t.id).copied().unwrap_or(t.next_fire_at);
+                    row.push_bind(t.id.clone())
+                        .push_bind(t.definition_id.clone())
+                        .push_bind(t.definition_version_id.clone())
+                        .push_bind(t.name.clone())
+                        .push_bind(t.activity_id.clone())
+                        .push_bind(t.hash.clone())
+                        .push_bind(Json(t.payload.clone()))
+                        .push_bind(next);
+                });
+                q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// Published versions whose triggers were never indexed (stored before the index existed).
+    pub async fn unindexed(&self) -> Result<Vec<WorkflowDefinition>> {
+        let rows: Vec<(Json<WorkflowDefinition>,)> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as(
+                "SELECT data FROM \"Elsa_WorkflowDefinitions\" WHERE is_published = $1 AND triggers_indexed = $2",
+            )
+            .bind(true)
+            .bind(false)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(Json(d),)| d).collect())
     }
 
     /// One version by its id.
@@ -176,12 +237,16 @@ impl DefinitionStore {
         Ok(n == 0)
     }
 
-    /// Deletes the given versions; returns how many rows went.
+    /// Deletes the given versions with their triggers; returns how many rows went.
     pub async fn delete_versions(&self, ids: &[String]) -> Result<u64> {
         let done = with_pool!(&self.db, write, |p| {
             let mut tx = p.begin().await?;
             let mut n = 0;
             for id in ids {
+                sqlx::query("DELETE FROM \"Elsa_Triggers\" WHERE definition_version_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 n += sqlx::query("DELETE FROM \"Elsa_WorkflowDefinitions\" WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)
@@ -194,14 +259,22 @@ impl DefinitionStore {
         Ok(done)
     }
 
-    /// Deletes every version of a definition; returns how many rows went.
+    /// Deletes every version of a definition with its triggers; returns how many rows went.
     pub async fn delete_definition(&self, definition_id: &str) -> Result<u64> {
         let done = with_pool!(&self.db, write, |p| {
-            sqlx::query("DELETE FROM \"Elsa_WorkflowDefinitions\" WHERE definition_id = $1")
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM \"Elsa_Triggers\" WHERE definition_id = $1")
                 .bind(definition_id)
-                .execute(p)
-                .await?
-                .rows_affected()
+                .execute(&mut *tx)
+                .await?;
+            let n =
+                sqlx::query("DELETE FROM \"Elsa_WorkflowDefinitions\" WHERE definition_id = $1")
+                    .bind(definition_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            tx.commit().await?;
+            n
         });
         Ok(done)
     }
@@ -246,4 +319,16 @@ fn conditions(f: &DefinitionFilter) -> Conditions {
         );
     }
     c
+}
+
+/// `$a, $b, ...)`: the rest of an `IN (` list.
+fn push_list<DB: sqlx::Database>(q: &mut QueryBuilder<DB>, ids: &[String])
+where
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(id.clone());
+    }
+    q.push(")");
 }

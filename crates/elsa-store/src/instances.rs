@@ -83,6 +83,14 @@ pub struct InstanceStore {
     batcher: Arc<OnceLock<Batcher>>,
 }
 
+/// The tables whose rows belong to an instance (by `workflow_instance_id`) and go with it.
+const INSTANCE_TABLES: [&str; 4] = [
+    "Elsa_Bookmarks",
+    "Elsa_WorkflowExecutionLogRecords",
+    "Elsa_ActivityExecutionRecords",
+    "Elsa_WorkItems",
+];
+
 const SUMMARY_COLUMNS: &str = "id, definition_id, definition_version_id, definition_version, status, sub_status, correlation_id, name, incident_count, created_at, updated_at, finished_at";
 
 type SummaryRow = (
@@ -162,16 +170,12 @@ impl InstanceStore {
         Ok(rows.into_iter().map(|(Json(b),)| b).collect())
     }
 
-    /// Deletes every instance of a definition with their bookmarks, journal and records;
+    /// Deletes every instance of a definition with their bookmarks, journal, records and work;
     /// returns how many instances went.
     pub async fn delete_by_definition(&self, definition_id: &str) -> Result<u64> {
         let deleted = with_pool!(&self.db, write, |p| {
             let mut tx = p.begin().await?;
-            for table in [
-                "Elsa_Bookmarks",
-                "Elsa_WorkflowExecutionLogRecords",
-                "Elsa_ActivityExecutionRecords",
-            ] {
+            for table in INSTANCE_TABLES {
                 let sql = format!(
                     "DELETE FROM \"{table}\" WHERE workflow_instance_id IN \
                      (SELECT id FROM \"Elsa_WorkflowInstances\" WHERE definition_id = $1)"
@@ -192,12 +196,12 @@ impl InstanceStore {
         Ok(deleted)
     }
 
-    /// Deletes an instance with its bookmarks, journal and records; false if it did not exist.
+    /// Deletes an instance with its bookmarks, journal, records and work; false if it did not exist.
     pub async fn delete(&self, id: &str) -> Result<bool> {
         Ok(self.delete_many(&[id.to_owned()]).await? > 0)
     }
 
-    /// Deletes instances with their bookmarks, journal and records in one transaction;
+    /// Deletes instances with their bookmarks, journal, records and work in one transaction;
     /// returns how many instances existed.
     pub async fn delete_many(&self, ids: &[String]) -> Result<u64> {
         if ids.is_empty() {
@@ -207,11 +211,7 @@ impl InstanceStore {
             let mut tx = p.begin().await?;
             let mut n = 0;
             for id in ids {
-                for table in [
-                    "Elsa_Bookmarks",
-                    "Elsa_WorkflowExecutionLogRecords",
-                    "Elsa_ActivityExecutionRecords",
-                ] {
+                for table in INSTANCE_TABLES {
                     let sql = format!("DELETE FROM \"{table}\" WHERE workflow_instance_id = $1");
                     sqlx::query(AssertSqlSafe(sql))
                         .bind(id)
@@ -257,6 +257,51 @@ impl InstanceStore {
             .await?
         });
         Ok(rows.into_iter().map(stored_bookmark).collect())
+    }
+
+    /// The stored bookmarks a stimulus matches (by name and hash), oldest first.
+    pub async fn bookmarks_matching(&self, name: &str, hash: &str) -> Result<Vec<StoredBookmark>> {
+        let rows: Vec<(String, Option<String>, Json<Bookmark>)> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as(
+                "SELECT workflow_instance_id, correlation_id, data FROM \"Elsa_Bookmarks\" \
+                     WHERE name = $1 AND hash = $2 ORDER BY created_at, id",
+            )
+            .bind(name)
+            .bind(hash)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows.into_iter().map(stored_bookmark).collect())
+    }
+
+    /// Ids of instances that finished before `cutoff`, oldest first, at most `limit`.
+    pub async fn finished_before(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        Ok(with_pool!(&self.db, read, |p| {
+            sqlx::query_scalar(
+                "SELECT id FROM \"Elsa_WorkflowInstances\" WHERE finished_at IS NOT NULL AND finished_at < $1 \
+                 ORDER BY finished_at LIMIT $2",
+            )
+            .bind(cutoff)
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+        }))
+    }
+
+    /// How many instances a definition has.
+    pub async fn count_of_definition(&self, definition_id: &str) -> Result<i64> {
+        Ok(with_pool!(&self.db, read, |p| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM \"Elsa_WorkflowInstances\" WHERE definition_id = $1",
+            )
+            .bind(definition_id)
+            .fetch_one(p)
+            .await?
+        }))
     }
 
     /// One stored bookmark by id.

@@ -20,6 +20,8 @@ mod secrets;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod triggers;
+pub mod work;
 
 pub use api_keys::ApiKeyStore;
 pub use commit::InstanceCommit;
@@ -36,3 +38,5 @@ pub use query::{Page, PageRequest};
 pub use records::{ActivityRecordFilter, JournalFilter};
 pub use secrets::SecretStore;
 pub use settings::{DbSettings, PgSettings, Provider, SqliteMode, SqliteSettings, SslMode};
+pub use triggers::{StoredTrigger, TriggerStore};
+pub use work::{Lease, NewWork, WorkFilter, WorkItem, WorkStatus, WorkStore};

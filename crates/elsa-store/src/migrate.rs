@@ -72,14 +72,22 @@ static PG_MANAGEMENT: &[Migration] = migrations!(
     "postgres/management": "20261128000000_InitialCreate",
     "20261128100000_AddIdentity",
     "20261128120000_ServerSecrets",
+    "20261203000000_AddTriggers",
 );
-static PG_RUNTIME: &[Migration] = migrations!("postgres/runtime": "20261128000000_InitialCreate");
+static PG_RUNTIME: &[Migration] = migrations!(
+    "postgres/runtime": "20261128000000_InitialCreate",
+    "20261203000000_AddWorkQueue",
+);
 static SQLITE_MANAGEMENT: &[Migration] = migrations!(
     "sqlite/management": "20261128000000_InitialCreate",
     "20261128100000_AddIdentity",
     "20261128120000_ServerSecrets",
+    "20261203000000_AddTriggers",
 );
-static SQLITE_RUNTIME: &[Migration] = migrations!("sqlite/runtime": "20261128000000_InitialCreate");
+static SQLITE_RUNTIME: &[Migration] = migrations!(
+    "sqlite/runtime": "20261128000000_InitialCreate",
+    "20261203000000_AddWorkQueue",
+);
 
 /// Written to `"ProductVersion"`, as EF Core writes its own version there.
 const PRODUCT_VERSION: &str = concat!("elsa-rs ", env!("CARGO_PKG_VERSION"));

@@ -84,6 +84,20 @@ impl Database {
         Ok(Self::Sqlite { read, write })
     }
 
+    /// Whether both are the same database, opened once (modules configured with the same
+    /// connection share one `Database`): then one transaction can span both modules' tables.
+    pub fn same_as(&self, other: &Database) -> bool {
+        match (self, other) {
+            (Self::Sqlite { write: a, .. }, Self::Sqlite { write: b, .. }) => {
+                std::sync::Arc::ptr_eq(&a.connect_options(), &b.connect_options())
+            }
+            (Self::Postgres(a), Self::Postgres(b)) => {
+                std::sync::Arc::ptr_eq(&a.connect_options(), &b.connect_options())
+            }
+            _ => false,
+        }
+    }
+
     /// `SELECT 1`: is the database reachable?
     pub async fn ping(&self) -> Result<()> {
         with_pool!(self, read, |p| sqlx::query("SELECT 1")

@@ -9,9 +9,9 @@ use elsa_store::migrate::{self, Module};
 use elsa_store::testing::TestPg;
 use elsa_store::{
     ActivityRecordFilter, Application, Database, DbSettings, DefinitionFilter, DefinitionStore,
-    IdentityStore, InstanceCommit, InstanceFilter, InstanceStore, JournalFilter, PageRequest, Role,
-    SecretStore, SqliteSettings, StoreError, TimestampColumn, TimestampFilter, TimestampOperator,
-    User,
+    IdentityStore, InstanceCommit, InstanceFilter, InstanceStore, JournalFilter, Lease, NewWork,
+    PageRequest, Role, SecretStore, SqliteSettings, StoreError, StoredTrigger, TimestampColumn,
+    TimestampFilter, TimestampOperator, TriggerStore, User, WorkFilter, WorkStatus, WorkStore,
 };
 use serde_json::json;
 
@@ -23,6 +23,8 @@ async fn suite(settings: DbSettings) {
     identity(&db).await;
     records_and_lookups(&db).await;
     secrets(&db).await;
+    triggers(&db).await;
+    work_queue(&db).await;
     db.close().await;
 }
 
@@ -33,8 +35,12 @@ async fn schema(settings: &DbSettings, db: &Database) {
                 "20261128000000_InitialCreate",
                 "20261128100000_AddIdentity",
                 "20261128120000_ServerSecrets",
+                "20261203000000_AddTriggers",
             ],
-            Module::Runtime => &["20261128000000_InitialCreate"],
+            Module::Runtime => &[
+                "20261128000000_InitialCreate",
+                "20261203000000_AddWorkQueue",
+            ],
         };
         assert_eq!(migrate::pending(db, module).await.unwrap(), expected);
         let behind = migrate::ensure_current(db, module).await;
@@ -178,14 +184,14 @@ async fn definitions(db: &Database) {
     let store = DefinitionStore::new(db.clone());
     let mut v1 = definition("v1", "d1", 1, "Order intake");
     v1.is_published = true;
-    store.save(std::slice::from_ref(&v1)).await.unwrap();
+    store.save(std::slice::from_ref(&v1), &[]).await.unwrap();
     assert_eq!(store.get("v1").await.unwrap(), Some(v1.clone()));
 
     // A new draft on top of a published version: both flags move in one save.
     let mut old = v1.clone();
     old.is_latest = false;
     let v2 = definition("v2", "d1", 2, "Order intake");
-    store.save(&[v2.clone(), old.clone()]).await.unwrap();
+    store.save(&[v2.clone(), old.clone()], &[]).await.unwrap();
     assert_eq!(
         store
             .find("d1", VersionOptions::Latest)
@@ -240,10 +246,10 @@ async fn definitions(db: &Database) {
 
     // A second latest version of the same definition violates the invariant.
     let clash = definition("v3", "d1", 3, "x");
-    assert!(store.save(&[clash]).await.is_err());
+    assert!(store.save(&[clash], &[]).await.is_err());
 
     store
-        .save(&[definition("w1", "d2", 1, "Billing")])
+        .save(&[definition("w1", "d2", 1, "Billing")], &[])
         .await
         .unwrap();
     let latest = store
@@ -394,6 +400,8 @@ async fn instances(db: &Database) {
             bookmarks: &[bookmark("b1", "i1")],
             journal: &[log("i1", 0), log("i1", 1)],
             activity_records: &[],
+            work: &[],
+            done_work: &[],
         })
         .await
         .unwrap();
@@ -428,6 +436,8 @@ async fn instances(db: &Database) {
             bookmarks: &[bookmark("b9", "i1")],
             journal: &[],
             activity_records: &[],
+            work: &[],
+            done_work: &[],
         })
         .await;
     assert!(dup.is_err());
@@ -443,6 +453,8 @@ async fn instances(db: &Database) {
         bookmarks: &[],
         journal: &[log("i1", 2)],
         activity_records: &[],
+        work: &[],
+        done_work: &[],
     };
     assert_eq!(store.commit(commit).await.unwrap(), 2);
     let stale = store.commit(commit).await;
@@ -467,6 +479,8 @@ async fn instances(db: &Database) {
             bookmarks: &[],
             journal: &[],
             activity_records: &[],
+            work: &[],
+            done_work: &[],
         })
         .await
         .unwrap();
@@ -543,6 +557,8 @@ async fn concurrent_commits(store: &InstanceStore) {
             bookmarks: &[bookmark("race-b", "race")],
             journal: &[],
             activity_records: &[],
+            work: &[],
+            done_work: &[],
         })
         .await
         .unwrap();
@@ -562,6 +578,8 @@ async fn concurrent_commits(store: &InstanceStore) {
                         bookmarks: &[],
                         journal: &[log("race", 10 + n)],
                         activity_records: &[],
+                        work: &[],
+                        done_work: &[],
                     })
                     .await
             } else {
@@ -577,6 +595,8 @@ async fn concurrent_commits(store: &InstanceStore) {
                         bookmarks: &[bookmark(&format!("b-c{n}"), &fresh.id)],
                         journal: &journal,
                         activity_records: &[],
+                        work: &[],
+                        done_work: &[],
                     })
                     .await
             }
@@ -673,12 +693,12 @@ async fn postgres_concurrent_migrators() {
     for t in tasks {
         total += t.await.unwrap();
     }
-    // Management has three migrations, Runtime one.
-    assert_eq!(total, 4, "each migration ran exactly once");
+    // Management has four migrations, Runtime two.
+    assert_eq!(total, 6, "each migration ran exactly once");
     let rows = pg
         .admin_query(r#"SELECT "MigrationId" FROM "__EFMigrationsHistory_Management" UNION ALL SELECT "MigrationId" FROM "__EFMigrationsHistory_Runtime""#)
         .await;
-    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.len(), 6);
 }
 
 fn record(
@@ -731,6 +751,8 @@ async fn records_and_lookups(db: &Database) {
                 record("r1", "a2", "Workflow1:Event1", 2, false),
                 record("r1", "a3", "Workflow1:WriteLine1", 3, true),
             ],
+            work: &[],
+            done_work: &[],
         })
         .await
         .unwrap();
@@ -742,6 +764,8 @@ async fn records_and_lookups(db: &Database) {
             bookmarks: &[],
             journal: &[log("r2", 0)],
             activity_records: &[record("r2", "b1", "Workflow1:WriteLine1", 4, true)],
+            work: &[],
+            done_work: &[],
         })
         .await
         .unwrap();
@@ -902,4 +926,286 @@ async fn secrets(db: &Database) {
         "first",
         "the first value stays"
     );
+}
+
+fn trigger(id: &str, version: &str, name: &str, hash: &str, next: Option<u32>) -> StoredTrigger {
+    StoredTrigger {
+        id: id.into(),
+        definition_id: "t".into(),
+        definition_version_id: version.into(),
+        name: name.into(),
+        activity_id: format!("{id}-activity"),
+        hash: hash.into(),
+        payload: json!({"path": "/hello", "method": "get"}),
+        next_fire_at: next.map(|s| Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, s).unwrap()),
+    }
+}
+
+/// Triggers are written with their versions, keep their schedule across saves, go with a
+/// retract or delete, and a tick moves the schedule on exactly once.
+async fn triggers(db: &Database) {
+    let definitions = DefinitionStore::new(db.clone());
+    let index = TriggerStore::new(db.clone());
+    let mut v1 = definition("tv1", "t", 1, "Timed");
+    v1.is_published = true;
+    let http = trigger("th", "tv1", "Elsa.HttpEndpoint", "H1", None);
+    let timer = trigger("tt", "tv1", "Elsa.Timer", "H2", Some(10));
+    definitions
+        .save(std::slice::from_ref(&v1), &[http.clone(), timer.clone()])
+        .await
+        .unwrap();
+    assert!(definitions.unindexed().await.unwrap().is_empty());
+    assert_eq!(
+        index.named("Elsa.HttpEndpoint").await.unwrap(),
+        std::slice::from_ref(&http)
+    );
+    assert_eq!(
+        index.matching("Elsa.Timer", "H2").await.unwrap(),
+        std::slice::from_ref(&timer)
+    );
+    assert!(
+        index
+            .matching("Elsa.Timer", "nope")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(index.of_definition("t").await.unwrap().len(), 2);
+
+    // Due at :10; firing it queues the work and moves the schedule to :20, once.
+    let at = |s| Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, s).unwrap();
+    assert_eq!(index.next_fire_at().await.unwrap(), Some(at(10)));
+    assert!(index.due(at(9), 10).await.unwrap().is_empty());
+    assert_eq!(
+        index.due(at(10), 10).await.unwrap(),
+        std::slice::from_ref(&timer)
+    );
+    let work = new_work("tick-1", at(10), None);
+    assert!(
+        index
+            .fire(db, "tt", at(10), Some(at(20)), &work)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !index
+            .fire(db, "tt", at(10), Some(at(20)), &work)
+            .await
+            .unwrap(),
+        "a tick fires once"
+    );
+    assert_eq!(index.next_fire_at().await.unwrap(), Some(at(20)));
+    let queue = WorkStore::new(db.clone());
+    assert_eq!(queue.get("tick-1").await.unwrap().unwrap().due_at, at(10));
+    assert!(queue.complete("tick-1").await.unwrap());
+
+    // Saving the version again (recomputed triggers) keeps the schedule it had.
+    definitions
+        .save(std::slice::from_ref(&v1), &[http.clone(), timer.clone()])
+        .await
+        .unwrap();
+    assert_eq!(index.next_fire_at().await.unwrap(), Some(at(20)));
+
+    // Retracted: its triggers go in the same save.
+    v1.is_published = false;
+    definitions
+        .save(std::slice::from_ref(&v1), &[])
+        .await
+        .unwrap();
+    assert!(index.of_definition("t").await.unwrap().is_empty());
+    assert_eq!(index.next_fire_at().await.unwrap(), None);
+
+    // An upgraded database: a published version without index rows is found.
+    v1.is_published = true;
+    sqlx_mark_unindexed(db).await;
+    definitions
+        .save(std::slice::from_ref(&v1), std::slice::from_ref(&timer))
+        .await
+        .unwrap();
+    assert!(definitions.unindexed().await.unwrap().is_empty());
+    assert_eq!(definitions.delete_definition("t").await.unwrap(), 1);
+    assert!(index.of_definition("t").await.unwrap().is_empty());
+}
+
+/// Published versions saved with an empty trigger set count as indexed; this pretends an old
+/// database's row (saved before the index existed) by saving without the flag.
+async fn sqlx_mark_unindexed(db: &Database) {
+    let definitions = DefinitionStore::new(db.clone());
+    let mut old = definition("old-v1", "old", 1, "Old");
+    old.is_published = true;
+    definitions
+        .save(std::slice::from_ref(&old), &[])
+        .await
+        .unwrap();
+    elsa_store::with_pool!(db, write, |p| {
+        sqlx::query("UPDATE \"Elsa_WorkflowDefinitions\" SET triggers_indexed = $1 WHERE id = $2")
+            .bind(false)
+            .bind("old-v1")
+            .execute(p)
+            .await
+            .unwrap();
+    });
+    let unindexed = definitions.unindexed().await.unwrap();
+    assert_eq!(unindexed.len(), 1);
+    assert_eq!(unindexed[0].id, "old-v1");
+    definitions.delete_definition("old").await.unwrap();
+}
+
+fn new_work(id: &str, due_at: chrono::DateTime<Utc>, lease: Option<Lease>) -> NewWork {
+    NewWork {
+        id: id.into(),
+        kind: "Resume".into(),
+        due_at,
+        workflow_instance_id: Some("wi".into()),
+        payload: json!({"bookmarkId": id}),
+        lease,
+    }
+}
+
+/// Work is claimed when due and not leased, leased work is skipped until its lease runs out,
+/// failed work comes back later or is dead-lettered, and an instance commit removes the work
+/// it did and queues the work it causes in the same transaction.
+async fn work_queue(db: &Database) {
+    let queue = WorkStore::new(db.clone());
+    let at = |s| Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap() + chrono::TimeDelta::seconds(s);
+    let node = |name: &str, until| Lease {
+        owner: name.into(),
+        until,
+    };
+    queue
+        .insert(
+            &[
+                new_work("w-due", at(10), None),
+                new_work("w-later", at(30), None),
+                new_work("w-mine", at(5), Some(node("a", at(20)))),
+            ],
+            at(0),
+        )
+        .await
+        .unwrap();
+    // Inserting an id again changes nothing.
+    queue
+        .insert(&[new_work("w-due", at(50), None)], at(0))
+        .await
+        .unwrap();
+    assert_eq!(queue.get("w-due").await.unwrap().unwrap().due_at, at(10));
+    assert_eq!(
+        queue.next_due(at(0)).await.unwrap(),
+        Some(at(10)),
+        "w-mine is leased"
+    );
+
+    let claimed = queue.claim(at(10), &node("b", at(40)), 10).await.unwrap();
+    let ids: Vec<&str> = claimed.iter().map(|w| w.id.as_str()).collect();
+    assert_eq!(ids, ["w-due"]);
+    assert_eq!(claimed[0].attempts, 1);
+    assert_eq!(claimed[0].locked_by.as_deref(), Some("b"));
+    assert!(
+        queue
+            .claim(at(10), &node("c", at(40)), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // a's lease on w-mine ran out at :20: another node takes it over.
+    let taken = queue.claim(at(21), &node("c", at(60)), 10).await.unwrap();
+    assert_eq!(
+        taken.iter().map(|w| w.id.as_str()).collect::<Vec<_>>(),
+        ["w-mine"]
+    );
+    assert_eq!(taken[0].attempts, 2);
+    queue
+        .renew(&["w-mine".into()], &node("c", at(90)))
+        .await
+        .unwrap();
+    assert_eq!(
+        queue.get("w-mine").await.unwrap().unwrap().locked_until,
+        Some(at(90))
+    );
+    assert_eq!(queue.release("c").await.unwrap(), 1);
+    assert_eq!(queue.get("w-mine").await.unwrap().unwrap().locked_by, None);
+
+    // A failed attempt comes back later with its error; the last one is dead-lettered.
+    queue
+        .retry_later("w-due", at(45), "it broke")
+        .await
+        .unwrap();
+    let retried = queue.get("w-due").await.unwrap().unwrap();
+    assert_eq!(
+        (retried.due_at, retried.last_error.as_deref()),
+        (at(45), Some("it broke"))
+    );
+    queue.dead_letter("w-later", "gave up").await.unwrap();
+    assert!(
+        queue
+            .claim(at(59), &node("d", at(99)), 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|w| w.id != "w-later"),
+        "dead letters are never claimed"
+    );
+    let dead = queue
+        .list(&WorkFilter {
+            status: Some(WorkStatus::DeadLettered),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(dead.total_count, 1);
+    assert_eq!(dead.items[0].last_error.as_deref(), Some("gave up"));
+
+    // Work fans out: one row replaced by others, once.
+    queue
+        .insert(&[new_work("fan", at(1), None)], at(0))
+        .await
+        .unwrap();
+    let parts = [
+        new_work("fan-1", at(1), None),
+        new_work("fan-2", at(1), None),
+    ];
+    assert!(queue.replace("fan", &parts, at(1)).await.unwrap());
+    assert!(!queue.replace("fan", &parts, at(1)).await.unwrap());
+    assert!(queue.get("fan-2").await.unwrap().is_some());
+
+    // An instance commit does work and causes work in one transaction.
+    let instances = InstanceStore::new(db.clone());
+    let instance =
+        WorkflowInstance::from_state(state("wq1", WorkflowSubStatus::Suspended, 1), false);
+    instances
+        .commit(InstanceCommit {
+            instance: &instance,
+            expected_version: None,
+            bookmarks: &[],
+            journal: &[],
+            activity_records: &[],
+            work: &[new_work("caused", at(70), None)],
+            done_work: &["fan-1".into()],
+        })
+        .await
+        .unwrap();
+    assert!(queue.get("fan-1").await.unwrap().is_none());
+    assert!(queue.get("caused").await.unwrap().is_some());
+    // A commit that loses its race neither removes nor queues anything.
+    let stale = instances
+        .commit(InstanceCommit {
+            instance: &instance,
+            expected_version: Some(7),
+            bookmarks: &[],
+            journal: &[],
+            activity_records: &[],
+            work: &[new_work("never", at(70), None)],
+            done_work: &["fan-2".into()],
+        })
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict { .. })));
+    assert!(queue.get("fan-2").await.unwrap().is_some());
+    assert!(queue.get("never").await.unwrap().is_none());
+    // Deleting an instance deletes its work.
+    let mut own = new_work("own", at(70), None);
+    own.workflow_instance_id = Some("wq1".into());
+    queue.insert(&[own], at(0)).await.unwrap();
+    assert_eq!(instances.delete_many(&["wq1".into()]).await.unwrap(), 1);
+    assert!(queue.get("own").await.unwrap().is_none());
 }

@@ -1,5 +1,6 @@
 //! Running definitions: execute (synchronously, in the request), inline execute, dispatch and
-//! bulk dispatch (the instance id is answered at once; the run happens in the background).
+//! bulk dispatch (the instance is stored Pending and its run queued before the id is answered;
+//! the background worker runs it).
 
 use super::version_options_of;
 use crate::AppState;
@@ -203,38 +204,14 @@ impl DispatchBody {
     }
 }
 
-/// Starts one run in the background and answers its instance id. The definition is looked up
-/// first, so an unknown one is a 404 rather than a silent failure later.
+/// Queues one run and answers its instance id: the instance exists (Pending) when this
+/// returns, and runs on the background worker.
 async fn dispatch_one(
     state: &AppState,
     definition_id: &str,
-    mut request: ExecuteRequest,
+    request: ExecuteRequest,
 ) -> Result<String, ApiError> {
-    let options = request.version_options.unwrap_or(VersionOptions::Published);
-    state
-        .runtime
-        .definitions()
-        .find(definition_id, options)
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "workflow definition {definition_id} ({options}) was not found"
-            ))
-        })?;
-    let instance_id = request
-        .instance_id
-        .take()
-        .filter(|id| !id.trim().is_empty())
-        .unwrap_or_else(|| state.runtime.new_id());
-    request.instance_id = Some(instance_id.clone());
-    let runtime = state.runtime.clone();
-    let definition_id = definition_id.to_owned();
-    tokio::spawn(async move {
-        if let Err(error) = runtime.execute(&definition_id, request).await {
-            tracing::warn!(%definition_id, %error, "a dispatched workflow could not run");
-        }
-    });
-    Ok(instance_id)
+    Ok(state.runtime.dispatch(definition_id, request).await?)
 }
 
 /// `POST /workflow-definitions/{definitionId}/dispatch`.

@@ -330,6 +330,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/events/{}/trigger", AnyOf(&["trigger:event"])),
     ("GET", "/events/trigger", Anonymous),
     ("POST", "/tasks/{}/complete", AnyOf(&["tasks:complete"])),
+    // Ours: the runtime's work queue, read-only.
+    ("GET", "/work-items", AnyOf(&["read:work-items"])),
 ];
 
 /// `/ELSA/api/Workflow-Instances/{id}/` → `/workflow-instances/{}`.

@@ -20,7 +20,12 @@ pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if state.runtime.instances().delete(&id).await? {
+    if state
+        .runtime
+        .delete_instances(std::slice::from_ref(&id))
+        .await?
+        > 0
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!(
@@ -169,6 +174,6 @@ async fn delete_selected(state: &AppState, body: BulkDeleteBody) -> Result<Json<
     }
     ids.sort();
     ids.dedup();
-    let deleted = state.runtime.instances().delete_many(&ids).await?;
+    let deleted = state.runtime.delete_instances(&ids).await?;
     Ok(Json(json!({"deleted": deleted})))
 }

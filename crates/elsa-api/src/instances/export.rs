@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use elsa_model::{
     ActivityExecutionRecord, WorkflowExecutionLogRecord, WorkflowInstance, WorkflowState,
 };
-use elsa_store::InstanceCommit;
+use elsa_runtime::ImportedInstance;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::io::{Cursor, Read, Write};
@@ -234,19 +234,12 @@ async fn import_file(state: &AppState, name: &str, bytes: &[u8]) -> Result<(), A
     let value: Value = serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))?;
     let file: ImportedFile =
         serde_json::from_value(camel_case_keys(value)).map_err(|e| invalid(e.to_string()))?;
-    let instance = WorkflowInstance::from_state(file.workflow_state, false);
-    let store = state.runtime.instances();
-    let existing = store.get(&instance.id).await?.map(|(_, version)| version);
-    let journal = file.workflow_execution_log_records.unwrap_or_default();
-    let records = file.activity_execution_records.unwrap_or_default();
-    let fresh = existing.is_none();
-    store
-        .commit(InstanceCommit {
-            instance: &instance,
-            expected_version: existing,
-            bookmarks: &instance.workflow_state.bookmarks,
-            journal: if fresh { &journal } else { &[] },
-            activity_records: if fresh { &records } else { &[] },
+    state
+        .runtime
+        .import_instance(ImportedInstance {
+            state: file.workflow_state,
+            journal: file.workflow_execution_log_records.unwrap_or_default(),
+            activity_records: file.activity_execution_records.unwrap_or_default(),
         })
         .await?;
     Ok(())

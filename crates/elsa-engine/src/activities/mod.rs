@@ -35,7 +35,9 @@ mod log;
 mod loops;
 mod parallel;
 mod parallel_for_each;
+mod publish_event;
 mod run_javascript;
+mod run_task;
 mod send_http_request;
 mod sequence;
 mod set_name;
@@ -46,7 +48,7 @@ mod start_at;
 mod switch;
 mod switch_cases;
 mod timer;
-mod timing;
+pub(crate) mod timing;
 mod unsupported_script;
 mod while_loop;
 mod workflow;
@@ -144,6 +146,8 @@ pub(crate) static BUILTIN: &[&ActivityDescriptor] = &[
     &unsupported_script::RUN_CSHARP,
     &unsupported_script::RUN_PYTHON,
     &event::DESCRIPTOR,
+    &publish_event::DESCRIPTOR,
+    &run_task::DESCRIPTOR,
     &delay::DESCRIPTOR,
     &timer::DESCRIPTOR,
     &start_at::DESCRIPTOR,

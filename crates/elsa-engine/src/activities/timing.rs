@@ -5,11 +5,11 @@ use crate::activity_context::ActivityContext;
 use crate::error::Fault;
 use crate::values::display;
 use chrono::TimeDelta;
-use elsa_model::Timestamp;
+use elsa_model::{Bookmark, Timestamp};
 use serde_json::{Map, Value};
 
 /// Parses .NET's `TimeSpan` format `[-][d.]hh:mm[:ss[.fffffff]]`.
-pub(super) fn parse_time_span(text: &str) -> Option<TimeDelta> {
+pub fn parse_time_span(text: &str) -> Option<TimeDelta> {
     let text = text.trim();
     let (negative, text) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -68,6 +68,17 @@ pub(super) fn after(cx: &ActivityContext<'_, '_>, span: TimeDelta) -> Result<Tim
     cx.now()
         .checked_add_signed(span)
         .ok_or_else(|| Fault::invalid_operation("The resume time is out of range."))
+}
+
+/// When a bookmark of a scheduling activity (`Delay`, `Timer`, `StartAt`, `Cron`) is due:
+/// the time [`wait_until`] put in its payload. `None` for every other bookmark.
+pub fn bookmark_due_at(bookmark: &Bookmark) -> Option<Timestamp> {
+    let key = match bookmark.name.as_str() {
+        "Elsa.Delay" | "Elsa.Timer" => "resumeAt",
+        "Elsa.StartAt" | "Elsa.Cron" => "executeAt",
+        _ => return None,
+    };
+    serde_json::from_value(bookmark.payload.get(key)?.clone()).ok()
 }
 
 /// Suspends the activity until `at`: a bookmark `name` whose payload holds `at` under `key`

@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary uses a different part of this support
 //! What the runtime tests share: a throwaway in-memory runtime with a fixed clock, sequential
 //! ids and a console that records the WriteLine lines.
 
@@ -21,4 +22,19 @@ pub async fn runtime() -> (Runtime, Arc<Mutex<Vec<String>>>) {
     .await
     .unwrap();
     (runtime, lines)
+}
+
+/// Polls `check` until it gives a value (every 10 ms, for at most 10 s).
+pub async fn eventually<T, F: std::future::Future<Output = Option<T>>>(check: impl Fn() -> F) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the condition never held"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }

@@ -107,6 +107,13 @@ pub enum ConfigError {
         from: Source,
     },
 
+    #[error("{key} = {value} (from {from}) is not a positive whole number; set it to e.g. 4")]
+    InvalidCount {
+        key: String,
+        value: String,
+        from: Source,
+    },
+
     #[error(
         "{key} = {value} (from {from}) is not a flowchart execution mode; use CounterBased or TokenBased"
     )]

@@ -6,8 +6,9 @@ use std::time::Duration;
 use elsa_store::connection_string;
 
 use super::error::ConfigError;
-use super::settings::{Origin, Secret, Setting};
+use super::settings::{Secret, Setting};
 use super::sources::Configuration;
+use super::values::{lifetime, text, typed};
 
 pub const SIGNING_KEY: &str = "Elsa:Identity:Tokens:SigningKey";
 pub const ADMIN_PASSWORD: &str = "Elsa:Identity:AdminPassword";
@@ -108,88 +109,4 @@ fn is_well_known_key(key: &str) -> bool {
     WELL_KNOWN_SIGNING_KEYS
         .iter()
         .any(|k| k.eq_ignore_ascii_case(key))
-}
-
-fn text(config: &Configuration, key: &str, fallback: &str) -> Setting<String> {
-    typed(config, key, fallback.to_owned(), |entry| {
-        Ok::<_, std::convert::Infallible>(entry.value.trim().to_owned())
-    })
-    .unwrap_or_else(|e| match e {})
-}
-
-fn typed<T, E>(
-    config: &Configuration,
-    key: &str,
-    fallback: T,
-    parse: impl Fn(&super::sources::Entry) -> Result<T, E>,
-) -> Result<Setting<T>, E> {
-    Ok(match config.entry(key) {
-        Some(entry) => Setting {
-            value: parse(entry)?,
-            origin: Origin::of(entry),
-        },
-        None => Setting {
-            value: fallback,
-            origin: Origin::Derived(format!("{key} is blank; using the default")),
-        },
-    })
-}
-
-fn lifetime(
-    config: &Configuration,
-    key: &str,
-    fallback: Duration,
-) -> Result<Setting<Duration>, ConfigError> {
-    typed(config, key, fallback, |entry| {
-        parse_timespan(&entry.value)
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| ConfigError::InvalidTimeSpan {
-                key: entry.key.clone(),
-                value: entry.value.clone(),
-                from: entry.source.clone(),
-            })
-    })
-}
-
-/// .NET's TimeSpan constant format: `[d.]hh:mm[:ss[.fffffff]]` (`01:00:00`, `1.02:00:00`).
-fn parse_timespan(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let (days, clock) = match text.split_once(':')?.0.split_once('.') {
-        Some((days, _)) => (days.parse::<u64>().ok()?, &text[days.len() + 1..]),
-        None => (0, text),
-    };
-    let parts: Vec<&str> = clock.split(':').collect();
-    if !(2..=3).contains(&parts.len()) {
-        return None;
-    }
-    let hours: u64 = parts[0].parse().ok()?;
-    let minutes: u64 = parts[1].parse().ok()?;
-    let seconds: f64 = parts.get(2).map_or(Ok(0.0), |s| s.parse()).ok()?;
-    if hours > 23 || minutes > 59 || !(0.0..60.0).contains(&seconds) {
-        return None;
-    }
-    let whole = ((days * 24 + hours) * 60 + minutes) * 60;
-    Some(Duration::from_secs(whole) + Duration::from_secs_f64(seconds))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timespans() {
-        assert_eq!(parse_timespan("01:00:00"), Some(Duration::from_secs(3600)));
-        assert_eq!(parse_timespan("00:15"), Some(Duration::from_secs(900)));
-        assert_eq!(
-            parse_timespan("1.02:00:00"),
-            Some(Duration::from_secs(26 * 3600))
-        );
-        assert_eq!(
-            parse_timespan("00:00:01.5"),
-            Some(Duration::from_millis(1500))
-        );
-        for bad in ["1h", "", "25:00:00", "00:61:00", "a.01:00:00", "1:2:3:4"] {
-            assert_eq!(parse_timespan(bad), None, "{bad}");
-        }
-    }
 }

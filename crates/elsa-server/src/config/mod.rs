@@ -21,11 +21,13 @@ mod expand;
 mod identity;
 mod json;
 mod listen;
+mod runtime;
 mod settings;
 mod sources;
 mod studio;
 #[cfg(test)]
 mod tests;
+mod values;
 
 use elsa_engine::FlowchartMode;
 use std::collections::HashMap;
@@ -38,6 +40,7 @@ pub use database::{ConnectionOrigin, ModuleDb};
 pub use error::ConfigError;
 pub use identity::IdentitySettings;
 pub use listen::Listen;
+pub use runtime::RuntimeSettings;
 pub use settings::{Origin, Secret, ServerSettings, Setting};
 pub use sources::{Configuration, Entry, Source, command_line_overrides};
 
@@ -149,6 +152,7 @@ pub fn load(
         fail_on_validation_errors: fail_on_validation_errors(&config)?,
         cors_origins: cors::resolve(&config)?,
         studio_path: studio::resolve(&config, content_root),
+        runtime_settings: runtime::resolve(&config, env)?,
     };
     Ok(Loaded {
         settings,

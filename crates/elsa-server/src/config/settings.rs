@@ -34,6 +34,8 @@ pub struct ServerSettings {
     pub cors_origins: Setting<elsa_api::cors::AllowedOrigins>,
     /// `Elsa:Studio:Path`: the installed Studio files (absolute).
     pub studio_path: Setting<PathBuf>,
+    /// `Elsa:Runtime:*` and `Elsa:Retention:*`.
+    pub runtime_settings: super::RuntimeSettings,
 }
 
 impl ServerSettings {

@@ -109,7 +109,10 @@ pub(super) fn add_defaults(config: &mut Configuration) {
     ] {
         config.set(key, value, Source::Default);
     }
-    for (key, value) in super::identity::DEFAULTS {
+    for (key, value) in super::identity::DEFAULTS
+        .into_iter()
+        .chain(super::runtime::DEFAULTS)
+    {
         config.set(key, value, Source::Default);
     }
 }

@@ -181,13 +181,57 @@ impl Server {
     }
 
     /// SIGTERM, then wait: the server must drain and exit 0.
-    pub fn stop(mut self) -> std::process::ExitStatus {
+    pub fn stop(self) -> std::process::ExitStatus {
+        self.terminate().wait()
+    }
+
+    /// SIGTERM, without waiting: the caller collects the exit status with [`Stopping::wait`].
+    pub fn terminate(mut self) -> Stopping {
         let _ = Command::new("kill")
             .arg(self.child.id().to_string())
             .status();
-        let status = self.child.wait().expect("wait for elsa-server");
-        std::mem::forget(self);
-        status
+        // Take the child out so that dropping `self` does not kill it.
+        let child = std::mem::replace(
+            &mut self.child,
+            Command::new("true").spawn().expect("spawn true"),
+        );
+        Stopping { child }
+    }
+
+    /// SIGKILL: the process dies where it stands, as in a crash or an OOM kill.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A server that was sent SIGTERM.
+pub struct Stopping {
+    child: Child,
+}
+
+impl Stopping {
+    pub fn wait(mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("wait for elsa-server")
+    }
+}
+
+/// Polls `check` every 50 ms until it gives a value; fails after `seconds`, saying `what`.
+pub async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
+    seconds: u64,
+    what: &str,
+    check: impl Fn() -> F,
+) -> T {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {seconds} s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -1,0 +1,119 @@
+//! `Elsa:Runtime:*` and `Elsa:Retention:*`: how this node runs work — engine threads, the
+//! background worker, leases, the run budget, the shutdown drain — and what it deletes when.
+//! Elsa configures these in code; the keys are ours, named in its style.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::error::ConfigError;
+use super::settings::{Origin, Setting};
+use super::sources::Configuration;
+use super::values::{count, lifetime};
+
+/// Defaults, added to the configuration so `config check` shows where each value came from.
+pub(super) const DEFAULTS: [(&str, &str); 6] = [
+    ("Elsa:Runtime:MaxRunDuration", "00:00:30"),
+    ("Elsa:Runtime:ShutdownTimeout", "00:00:20"),
+    ("Elsa:Runtime:LeaseDuration", "00:00:30"),
+    ("Elsa:Runtime:MaxAttempts", "10"),
+    ("Elsa:Runtime:HttpRequestTimeout", "00:01:40"),
+    ("Elsa:Retention:SweepInterval", "01:00:00"),
+];
+
+#[derive(Debug, Clone)]
+pub struct RuntimeSettings {
+    /// `Elsa:Runtime:NodeId`: this node's name in leases (default: `POD_NAME`, `HOSTNAME`,
+    /// else generated per start).
+    pub node_id: Setting<String>,
+    /// `Elsa:Runtime:EngineThreads` (default: the number of CPUs).
+    pub engine_threads: Setting<usize>,
+    /// `Elsa:Runtime:Workers`: work items the background worker has in hand at most
+    /// (default: 4 per CPU).
+    pub workers: Setting<usize>,
+    /// `Elsa:Runtime:MaxRunDuration`: wall-clock budget of one run.
+    pub max_run_duration: Setting<Duration>,
+    /// `Elsa:Runtime:ShutdownTimeout`: how long SIGTERM waits for work in hand, below
+    /// Kubernetes' 30 s grace period.
+    pub shutdown_timeout: Setting<Duration>,
+    /// `Elsa:Runtime:LeaseDuration`: how soon a dead node's work is taken over.
+    pub lease: Setting<Duration>,
+    /// `Elsa:Runtime:MaxAttempts`: attempts of a work item before it is dead-lettered.
+    pub max_attempts: Setting<usize>,
+    /// `Elsa:Runtime:HttpRequestTimeout`: of `SendHttpRequest` (.NET's default 100 s).
+    pub http_timeout: Setting<Duration>,
+    /// `Elsa:Retention:FinishedInstanceTtl`: finished instances older than this are deleted
+    /// (unset: kept).
+    pub finished_instance_ttl: Option<Setting<Duration>>,
+    /// `Elsa:Retention:SweepInterval`.
+    pub sweep_interval: Setting<Duration>,
+}
+
+pub(super) fn resolve(
+    config: &Configuration,
+    env: &HashMap<String, String>,
+) -> Result<RuntimeSettings, ConfigError> {
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let node_id = match config.entry("Elsa:Runtime:NodeId") {
+        Some(entry) => Setting {
+            value: entry.value.trim().to_owned(),
+            origin: Origin::of(entry),
+        },
+        None => default_node_id(env),
+    };
+    Ok(RuntimeSettings {
+        node_id,
+        engine_threads: count(config, "Elsa:Runtime:EngineThreads", cpus)?,
+        workers: count(config, "Elsa:Runtime:Workers", cpus * 4)?,
+        max_run_duration: lifetime(
+            config,
+            "Elsa:Runtime:MaxRunDuration",
+            Duration::from_secs(30),
+        )?,
+        shutdown_timeout: lifetime(
+            config,
+            "Elsa:Runtime:ShutdownTimeout",
+            Duration::from_secs(20),
+        )?,
+        lease: lifetime(
+            config,
+            "Elsa:Runtime:LeaseDuration",
+            Duration::from_secs(30),
+        )?,
+        max_attempts: count(config, "Elsa:Runtime:MaxAttempts", 10)?,
+        http_timeout: lifetime(
+            config,
+            "Elsa:Runtime:HttpRequestTimeout",
+            Duration::from_secs(100),
+        )?,
+        finished_instance_ttl: config
+            .entry("Elsa:Retention:FinishedInstanceTtl")
+            .map(|_| lifetime(config, "Elsa:Retention:FinishedInstanceTtl", Duration::ZERO))
+            .transpose()?,
+        sweep_interval: lifetime(
+            config,
+            "Elsa:Retention:SweepInterval",
+            Duration::from_secs(3600),
+        )?,
+    })
+}
+
+/// The pod name Kubernetes gives (`POD_NAME` from the downward API), else the host name (a
+/// pod's host name is its name), else one made up for this start.
+fn default_node_id(env: &HashMap<String, String>) -> Setting<String> {
+    for name in ["POD_NAME", "HOSTNAME"] {
+        if let Some(value) = env.get(name).filter(|v| !v.trim().is_empty()) {
+            return Setting {
+                value: value.trim().to_owned(),
+                origin: Origin::Derived(format!("from the {name} environment variable")),
+            };
+        }
+    }
+    let value = elsa_runtime::generated_node_id();
+    Setting {
+        value,
+        origin: Origin::Derived(
+            "generated for this start: neither Elsa:Runtime:NodeId, POD_NAME nor HOSTNAME is set"
+                .into(),
+        ),
+    }
+}
