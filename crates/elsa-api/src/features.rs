@@ -41,6 +41,11 @@ const FEATURES: &[(&str, &str, &str)] = &[
         "HTTP",
         "HTTP activities and HTTP-triggered workflows.",
     ),
+    (
+        "Scheduling",
+        "Scheduling",
+        "Timers, delays and cron schedules, kept in the database.",
+    ),
 ];
 
 fn descriptor((name, display, description): &(&str, &str, &str)) -> Value {

@@ -422,6 +422,37 @@ fn a_flowchart_loop_that_never_ends_hits_the_execution_limit() {
 }
 
 #[test]
+fn a_run_that_outlasts_its_time_budget_faults_with_an_incident() {
+    let engine = Engine::new(EngineOptions {
+        max_run_duration: Some(std::time::Duration::from_millis(50)),
+        ..EngineOptions::default()
+    });
+    let started = std::time::Instant::now();
+    let result = run_with(
+        &engine,
+        flowchart(
+            json!([{"id": "Start1", "type": "Elsa.Start"}, write_line("A", json!("a")), write_line("B", json!("b"))]),
+            json!([
+                connect("Start1", "Done", "A"),
+                connect("A", "Done", "B"),
+                connect("B", "Done", "A")
+            ]),
+        ),
+        json!([]),
+        json!({}),
+    );
+    assert_eq!(result.state.sub_status, WorkflowSubStatus::Faulted);
+    assert!(
+        result.state.incidents[0]
+            .message
+            .contains("time budget of 50 ms"),
+        "{}",
+        result.state.incidents[0].message
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
 fn runs_are_deterministic() {
     let workflow = || {
         run_with(

@@ -27,6 +27,8 @@ const IDLE_POLL: Duration = Duration::from_secs(5);
 const AFTER_ERROR: Duration = Duration::from_secs(1);
 /// Scheduled triggers fired per round at most.
 const TICKS_PER_ROUND: i64 = 100;
+/// Work items [`Runtime::run_due_work`] does at most.
+const MAX_DUE_WORK: usize = 1_000;
 /// Longest wait before a failed work item is tried again.
 const MAX_BACKOFF: TimeDelta = TimeDelta::minutes(5);
 
@@ -111,6 +113,30 @@ impl Runtime {
         Ok(next.map_or(IDLE_POLL, |at| {
             (at - now).to_std().unwrap_or_default().min(IDLE_POLL)
         }))
+    }
+
+    /// Does, in this task, every work item due now — ticks of scheduled triggers included —
+    /// and the work that work queues, until none is left: for the `run` command and tests, which have no background worker.
+    /// Returns how many items were done; a workflow that keeps queueing work ends with
+    /// [`RuntimeError::FollowUpLimit`].
+    pub async fn run_due_work(&self) -> Result<usize, RuntimeError> {
+        let mut done = 0;
+        loop {
+            let now = self.clock.now();
+            while self.fire_due_triggers(now).await? == TICKS_PER_ROUND as usize {}
+            let items = self.work.claim(now, &self.lease(now), 32).await?;
+            if items.is_empty() {
+                return Ok(done);
+            }
+            for item in items {
+                done += 1;
+                if done > MAX_DUE_WORK {
+                    return Err(RuntimeError::FollowUpLimit(MAX_DUE_WORK));
+                }
+                self.leases.hold(&item.id);
+                self.run_item(item).await;
+            }
+        }
     }
 
     /// Does one claimed item; a failure gives it back for a later attempt.

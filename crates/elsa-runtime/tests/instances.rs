@@ -127,6 +127,38 @@ async fn cancel_ends_a_suspended_instance_once() {
 }
 
 #[tokio::test]
+async fn an_asynchronous_resume_is_queued_and_done_by_the_worker() {
+    let (rt, lines) = runtime().await;
+    let id = start(&rt, "async").await;
+    let bookmark = rt.instances().bookmarks(&id).await.unwrap().remove(0);
+    let token = rt
+        .mint_token(
+            TokenPayload::Bookmark {
+                bookmark_id: bookmark.id,
+                workflow_instance_id: id.clone(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    rt.resume_with_token(&token, Map::new(), true)
+        .await
+        .unwrap();
+    let (queued, _) = rt.instances().get(&id).await.unwrap().unwrap();
+    assert_eq!(queued.sub_status, WorkflowSubStatus::Suspended, "not yet");
+    assert_eq!(rt.run_due_work().await.unwrap(), 1);
+    let (resumed, _) = rt.instances().get(&id).await.unwrap().unwrap();
+    assert_eq!(resumed.sub_status, WorkflowSubStatus::Finished);
+    assert_eq!(lines.lock().unwrap().len(), 1);
+    // Resuming the consumed bookmark again finds nothing to do.
+    rt.resume_with_token(&token, Map::new(), true)
+        .await
+        .unwrap();
+    assert_eq!(rt.run_due_work().await.unwrap(), 1);
+    assert_eq!(lines.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn tokens_resume_bookmarks_and_trigger_events_and_forgeries_are_refused() {
     let (rt, lines) = runtime().await;
     let first = start(&rt, "t1").await;

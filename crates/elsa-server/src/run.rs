@@ -78,14 +78,24 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
             },
         )
         .await?;
+    // Dispatched children and the like are queued work; with no worker here, do it now.
+    runtime.run_due_work().await?;
     let outcome = if args.until_end {
-        runtime
+        let outcome = runtime
             .resume_until_end(outcome, &input, MAX_RESUMPTIONS)
-            .await?
+            .await?;
+        runtime.run_due_work().await?;
+        outcome
     } else {
         outcome
     };
-    let state = &outcome.instance.workflow_state;
+    // The work may have resumed the instance (a dispatched child it waited for).
+    let instance = runtime
+        .instances()
+        .get(&outcome.instance.id)
+        .await?
+        .map_or(outcome.instance, |(instance, _)| instance);
+    let state = &instance.workflow_state;
     for incident in &state.incidents {
         tracing::error!(
             "Activity {} faulted: {}",

@@ -546,6 +546,7 @@ async fn instances_export_and_import_with_their_journal() {
     )
     .await;
     assert!(!report["stats"].as_array().unwrap().is_empty());
+    // Elsa's default delivery is asynchronous: the worker resumes b shortly after the 200.
     let resp = server
         .post("/elsa/api/events/Go/trigger")
         .json(&json!({"workflowInstanceId": b}))
@@ -553,9 +554,12 @@ async fn instances_export_and_import_with_their_journal() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let state: Value =
-        body_of(server.get(&format!("/elsa/api/workflow-instances/{b}/execution-state"))).await;
-    assert_eq!(state["subStatus"], "Finished");
+    common::eventually(10, "the imported instance's resumption", || async {
+        let state: Value =
+            body_of(server.get(&format!("/elsa/api/workflow-instances/{b}/execution-state"))).await;
+        (state["subStatus"] == "Finished").then_some(())
+    })
+    .await;
 
     // Re-importing an existing instance replaces its state; a bad file is a 400.
     let (content_type, body) = multipart("a.json", &serde_json::to_vec(&file).unwrap());

@@ -69,6 +69,7 @@ pub fn render_check(loaded: &Loaded) -> String {
         studio.value.display(),
         studio.origin
     ));
+    lines.extend(runtime_lines(&settings.runtime_settings));
     for module in settings.modules() {
         lines.push(String::new());
         lines.extend(module_lines(module));
@@ -86,6 +87,61 @@ pub fn render_check(loaded: &Loaded) -> String {
     }
     lines.push(String::new());
     lines.join("\n")
+}
+
+fn runtime_lines(runtime: &super::RuntimeSettings) -> Vec<String> {
+    let secs = |d: &std::time::Duration| format!("{} s", d.as_secs_f64());
+    let mut lines = vec![
+        format!(
+            "Node id: {}  ({})",
+            runtime.node_id.value, runtime.node_id.origin
+        ),
+        format!(
+            "Engine threads: {}  ({})",
+            runtime.engine_threads.value, runtime.engine_threads.origin
+        ),
+        format!(
+            "Background worker slots: {}  ({})",
+            runtime.workers.value, runtime.workers.origin
+        ),
+        format!(
+            "Run time budget: {}  ({})",
+            secs(&runtime.max_run_duration.value),
+            runtime.max_run_duration.origin
+        ),
+        format!(
+            "Work lease: {}  ({})",
+            secs(&runtime.lease.value),
+            runtime.lease.origin
+        ),
+        format!(
+            "Attempts before dead-lettering: {}  ({})",
+            runtime.max_attempts.value, runtime.max_attempts.origin
+        ),
+        format!(
+            "HTTP request timeout: {}  ({})",
+            secs(&runtime.http_timeout.value),
+            runtime.http_timeout.origin
+        ),
+        format!(
+            "Shutdown timeout: {}  ({})",
+            secs(&runtime.shutdown_timeout.value),
+            runtime.shutdown_timeout.origin
+        ),
+    ];
+    lines.push(match &runtime.finished_instance_ttl {
+        Some(ttl) => format!(
+            "Retention: finished instances deleted after {}  ({}), swept every {}",
+            secs(&ttl.value),
+            ttl.origin,
+            secs(&runtime.sweep_interval.value)
+        ),
+        None => {
+            "Retention: finished instances are kept (Elsa:Retention:FinishedInstanceTtl is not set)"
+                .to_owned()
+        }
+    });
+    lines
 }
 
 fn identity_lines(loaded: &Loaded) -> Vec<String> {

@@ -62,8 +62,8 @@ pub(super) fn resolve(
     };
     Ok(RuntimeSettings {
         node_id,
-        engine_threads: count(config, "Elsa:Runtime:EngineThreads", cpus)?,
-        workers: count(config, "Elsa:Runtime:Workers", cpus * 4)?,
+        engine_threads: per_cpu(count(config, "Elsa:Runtime:EngineThreads", cpus)?, "one"),
+        workers: per_cpu(count(config, "Elsa:Runtime:Workers", cpus * 4)?, "four"),
         max_run_duration: lifetime(
             config,
             "Elsa:Runtime:MaxRunDuration",
@@ -95,6 +95,14 @@ pub(super) fn resolve(
             Duration::from_secs(3600),
         )?,
     })
+}
+
+/// Says where a default that follows the machine comes from.
+fn per_cpu(mut setting: Setting<usize>, how_many: &str) -> Setting<usize> {
+    if let Origin::Derived(_) = setting.origin {
+        setting.origin = Origin::Derived(format!("default: {how_many} per CPU"));
+    }
+    setting
 }
 
 /// The pod name Kubernetes gives (`POD_NAME` from the downward API), else the host name (a

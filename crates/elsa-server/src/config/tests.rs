@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use elsa_store::{DbSettings, PgSettings, Provider, SqliteSettings};
 
@@ -1033,4 +1034,59 @@ fn secrets_never_appear_in_output_notices_or_errors() {
     for text in texts {
         assert!(!text.contains("Very-Secret"), "secret leaked: {text}");
     }
+}
+
+#[test]
+fn runtime_settings_have_defaults_and_take_the_keys() {
+    let runtime = Fixture::new().loaded().settings.runtime_settings;
+    assert_eq!(runtime.max_run_duration.value, Duration::from_secs(30));
+    assert_eq!(runtime.shutdown_timeout.value, Duration::from_secs(20));
+    assert_eq!(runtime.lease.value, Duration::from_secs(30));
+    assert_eq!(runtime.http_timeout.value, Duration::from_secs(100));
+    assert_eq!(runtime.max_attempts.value, 10);
+    assert!(runtime.finished_instance_ttl.is_none());
+    assert!(runtime.node_id.value.starts_with("node-"));
+
+    let runtime = Fixture::new()
+        .env("HOSTNAME", "elsa-server-7d9f-abcde")
+        .env("Elsa__Runtime__MaxRunDuration", "00:00:05")
+        .env("Elsa__Runtime__Workers", "3")
+        .env("Elsa__Retention__FinishedInstanceTtl", "7.00:00:00")
+        .loaded()
+        .settings
+        .runtime_settings;
+    assert_eq!(runtime.node_id.value, "elsa-server-7d9f-abcde");
+    assert_eq!(runtime.max_run_duration.value, Duration::from_secs(5));
+    assert_eq!(runtime.workers.value, 3);
+    assert_eq!(
+        runtime.finished_instance_ttl.map(|s| s.value),
+        Some(Duration::from_secs(7 * 24 * 3600))
+    );
+    let runtime = Fixture::new()
+        .env("POD_NAME", "elsa-server-0")
+        .env("HOSTNAME", "ignored")
+        .loaded()
+        .settings
+        .runtime_settings;
+    assert_eq!(runtime.node_id.value, "elsa-server-0", "the pod name first");
+    let runtime = Fixture::new()
+        .env("POD_NAME", "elsa-server-0")
+        .env("Elsa__Runtime__NodeId", "configured")
+        .loaded()
+        .settings
+        .runtime_settings;
+    assert_eq!(runtime.node_id.value, "configured");
+
+    let error = Fixture::new().env("Elsa__Runtime__Workers", "0").error();
+    assert!(
+        error.contains("Elsa:Runtime:Workers = 0") && error.contains("positive whole number"),
+        "{error}"
+    );
+    let error = Fixture::new()
+        .env("Elsa__Runtime__ShutdownTimeout", "soon")
+        .error();
+    assert!(
+        error.contains("Elsa:Runtime:ShutdownTimeout = soon"),
+        "{error}"
+    );
 }

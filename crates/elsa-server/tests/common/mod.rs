@@ -260,21 +260,28 @@ pub const GUIDE_EXECUTE_BODY: &str = r#"{
     }
   }"#;
 
-/// The Elsa conformance corpus (`ELSA_CORPUS_DIR`, default `../shared/fixtures/elsa-corpus`
-/// beside the workspace), or `None` after a notice naming what `use_` would have checked: the
-/// project's own tests never depend on it.
+/// The Elsa conformance corpus: `ELSA_CORPUS_DIR`, else `shared/fixtures/elsa-corpus` beside
+/// the workspace or one of its ancestors. Absent, outside CI a notice names what `use_` would
+/// have checked (the project's own tests never depend on it); in CI (`CI` set) that is a
+/// failure, so conformance can never pass by not running.
 pub fn corpus_dir(use_: &str) -> Option<std::path::PathBuf> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let corpus = std::env::var_os("ELSA_CORPUS_DIR").map_or_else(
-        || manifest.join("../../../shared/fixtures/elsa-corpus"),
-        std::path::PathBuf::from,
-    );
-    if corpus.is_dir() {
+    let corpus = std::env::var_os("ELSA_CORPUS_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            manifest
+                .ancestors()
+                .skip(2)
+                .map(|dir| dir.join("shared/fixtures/elsa-corpus"))
+                .find(|dir| dir.is_dir())
+        });
+    if let Some(corpus) = corpus.filter(|dir| dir.is_dir()) {
         return Some(corpus);
     }
-    eprintln!(
-        "NOTICE: conformance corpus not found at {}; set ELSA_CORPUS_DIR to run {use_}. Nothing checked.",
-        corpus.display()
+    let message = format!(
+        "conformance corpus not found (ELSA_CORPUS_DIR, or shared/fixtures/elsa-corpus beside the workspace or above it); set ELSA_CORPUS_DIR to run {use_}"
     );
+    assert!(std::env::var_os("CI").is_none(), "in CI: {message}");
+    eprintln!("NOTICE: {message}. Nothing checked.");
     None
 }
