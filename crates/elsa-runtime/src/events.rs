@@ -83,7 +83,7 @@ impl Runtime {
         let now = self.clock.now();
         let rows: Vec<_> = self
             .instances
-            .bookmarks_matching(RUN_TASK, &hash)
+            .bookmarks_matching(RUN_TASK, &hash, None, None)
             .await?
             .into_iter()
             .map(|stored| {
@@ -155,7 +155,16 @@ impl Runtime {
             expected.as_deref().is_none_or(|e| Some(e) == actual)
         };
         let hash = bookmark_hash(EVENT, &json!({"eventName": event_name}));
-        for stored in self.instances.bookmarks_matching(EVENT, &hash).await? {
+        let waiting = self
+            .instances
+            .bookmarks_matching(
+                EVENT,
+                &hash,
+                target.workflow_instance_id.as_deref(),
+                target.correlation_id.as_deref(),
+            )
+            .await?;
+        for stored in waiting {
             let bookmark = &stored.bookmark;
             if !matches(&target.correlation_id, stored.correlation_id.as_deref())
                 || !matches(

@@ -512,21 +512,23 @@ impl Runtime {
             self.work.complete(id).await?;
             return Ok(None);
         }
-        let definition = match &start.definition_version_id {
-            Some(version_id) => self.definitions.get(version_id).await?,
-            None => {
-                self.definitions
-                    .find(&start.definition_id, VersionOptions::Published)
-                    .await?
-            }
+        let loaded = match &start.definition_version_id {
+            Some(version_id) => self.loaded_by_version(version_id).await?,
+            None => match self
+                .definitions
+                .find(&start.definition_id, VersionOptions::Published)
+                .await?
+            {
+                Some(definition) => Some(self.workflow(&definition).await?),
+                None => None,
+            },
         };
         // A definition that is not published (any more) starts nothing; a parent waiting
         // for it keeps waiting, as in Elsa.
-        let Some(definition) = definition else {
+        let Some(loaded) = loaded else {
             self.work.complete(id).await?;
             return Ok(None);
         };
-        let loaded = self.workflow(&definition).await?;
         let basis = Basis {
             expected_version,
             done: Some(id.to_owned()),
@@ -719,14 +721,22 @@ impl Runtime {
         &self,
         instance: &WorkflowInstance,
     ) -> Result<Loaded, RuntimeError> {
-        let definition = self
-            .definitions
-            .get(&instance.definition_version_id)
+        let version_id = &instance.definition_version_id;
+        self.loaded_by_version(version_id)
             .await?
-            .ok_or_else(|| {
-                RuntimeError::DefinitionNotFound(instance.definition_version_id.clone())
-            })?;
-        self.workflow(&definition).await
+            .ok_or_else(|| RuntimeError::DefinitionNotFound(version_id.clone()))
+    }
+
+    /// The executable form of a version by its id: from the cache (published versions never
+    /// change), else read and loaded. `None` when no such version is stored.
+    async fn loaded_by_version(&self, version_id: &str) -> Result<Option<Loaded>, RuntimeError> {
+        if let Some(hit) = self.cached(version_id) {
+            return Ok(Some(hit));
+        }
+        match self.definitions.get(version_id).await? {
+            Some(definition) => self.workflow(&definition).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     fn cached(&self, version_id: &str) -> Option<Loaded> {

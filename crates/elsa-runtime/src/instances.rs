@@ -40,50 +40,76 @@ impl Runtime {
         definition_id: &str,
         request: ExecuteRequest,
     ) -> Result<String, RuntimeError> {
-        let options = request.version_options.unwrap_or(VersionOptions::Published);
+        let mut ids = self.dispatch_many(definition_id, vec![request]).await?;
+        Ok(ids.remove(0))
+    }
+
+    /// [`Runtime::dispatch`] of several runs of one definition, in one transaction (bulk
+    /// dispatch): all are stored and queued, or none. Returns their ids in order.
+    pub async fn dispatch_many(
+        &self,
+        definition_id: &str,
+        requests: Vec<ExecuteRequest>,
+    ) -> Result<Vec<String>, RuntimeError> {
+        let Some(first) = requests.first() else {
+            return Ok(Vec::new());
+        };
+        let options = first.version_options.unwrap_or(VersionOptions::Published);
         let definition = self
             .definitions
             .find(definition_id, options)
             .await?
             .ok_or_else(|| RuntimeError::DefinitionNotFound(definition_id.to_string()))?;
-        let instance_id = request
-            .instance_id
-            .clone()
-            .filter(|id| !id.trim().is_empty())
-            .unwrap_or_else(|| self.ids.new_id());
-        if self.instances.get(&instance_id).await?.is_some() {
-            return Err(RuntimeError::InstanceExists(instance_id));
-        }
         let now = self.clock.now();
-        let state = pending_state(&definition, &instance_id, &request, now);
-        let work = Work::Start(StartWork {
-            instance_id: instance_id.clone(),
-            definition_id: definition.definition_id.clone(),
-            definition_version_id: Some(definition.id.clone()),
-            correlation_id: request.correlation_id,
-            name: request.name,
-            input: request.input,
-            properties: request.properties,
-            trigger_activity_id: request.trigger_activity_id,
-            trigger_input: request.trigger_input,
-            parent: None,
-            pending: true,
-            trigger_id: None,
-        });
-        let instance = WorkflowInstance::from_state(state, definition.is_system);
-        self.instances
-            .commit(InstanceCommit {
-                instance: &instance,
+        let mut pending = Vec::with_capacity(requests.len());
+        for request in requests {
+            let given = request
+                .instance_id
+                .clone()
+                .filter(|id| !id.trim().is_empty());
+            if let Some(id) = &given
+                && self.instances.get(id).await?.is_some()
+            {
+                return Err(RuntimeError::InstanceExists(id.clone()));
+            }
+            let instance_id = given.unwrap_or_else(|| self.ids.new_id());
+            let state = pending_state(&definition, &instance_id, &request, now);
+            let work = Work::Start(StartWork {
+                instance_id: instance_id.clone(),
+                definition_id: definition.definition_id.clone(),
+                definition_version_id: Some(definition.id.clone()),
+                correlation_id: request.correlation_id,
+                name: request.name,
+                input: request.input,
+                properties: request.properties,
+                trigger_activity_id: request.trigger_activity_id,
+                trigger_input: request.trigger_input,
+                parent: None,
+                pending: true,
+                trigger_id: None,
+            });
+            let row = work.row(derived_id(&["start", &instance_id]), now, None);
+            let instance = WorkflowInstance::from_state(state, definition.is_system);
+            pending.push((instance, row));
+        }
+        let commits: Vec<InstanceCommit<'_>> = pending
+            .iter()
+            .map(|(instance, row)| InstanceCommit {
+                instance,
                 expected_version: None,
                 bookmarks: &[],
                 journal: &[],
                 activity_records: &[],
-                work: &[work.row(derived_id(&["start", &instance_id]), now, None)],
+                work: std::slice::from_ref(row),
                 done_work: &[],
             })
-            .await?;
+            .collect();
+        self.instances.commit_all(&commits).await?;
         self.wake_worker();
-        Ok(instance_id)
+        Ok(pending
+            .into_iter()
+            .map(|(instance, _)| instance.id)
+            .collect())
     }
 
     /// Stores an instance read from an export file. A new one comes with its journal and

@@ -23,6 +23,9 @@ use tokio_util::task::TaskTracker;
 
 /// Longest sleep: work other nodes queued and leases that ran out are found this late.
 const IDLE_POLL: Duration = Duration::from_secs(5);
+/// Shortest sleep between rounds when work is due soon: what falls due meanwhile is claimed
+/// together, a few milliseconds late at most.
+const COALESCE: Duration = Duration::from_millis(5);
 /// Sleep after a failed round (the database is away).
 const AFTER_ERROR: Duration = Duration::from_secs(1);
 /// Scheduled triggers fired per round at most.
@@ -86,6 +89,11 @@ impl Runtime {
             // A finishing task wakes the loop.
             return Ok(IDLE_POLL);
         }
+        // A claim is a write (and SQLite has one writer): read first whether anything is due.
+        let next_work = self.work.next_due(now).await?;
+        if next_work.is_none_or(|at| at > now) {
+            return self.until_next(now, next_work).await;
+        }
         let claimed = self.work.claim(now, &self.lease(now), free as i64).await?;
         let full = claimed.len() == free;
         for item in claimed {
@@ -101,17 +109,28 @@ impl Runtime {
             });
         }
         if full {
+            // More may be due than there were slots.
             return Ok(Duration::ZERO);
         }
-        let next = [
-            self.trigger_index.next_fire_at().await?,
-            self.work.next_due(now).await?,
-        ]
-        .into_iter()
-        .flatten()
-        .min();
+        let next_work = self.work.next_due(now).await?;
+        self.until_next(now, next_work).await
+    }
+
+    /// How long until the next work row or trigger tick is due (at most [`IDLE_POLL`]). Work
+    /// due in a moment waits [`COALESCE`], so that timers due close together are claimed in one
+    /// write rather than one each.
+    async fn until_next(
+        &self,
+        now: Timestamp,
+        next_work: Option<Timestamp>,
+    ) -> Result<Duration, RuntimeError> {
+        let next_tick = self.trigger_index.next_fire_at().await?;
+        let next = [next_tick, next_work].into_iter().flatten().min();
         Ok(next.map_or(IDLE_POLL, |at| {
-            (at - now).to_std().unwrap_or_default().min(IDLE_POLL)
+            (at - now)
+                .to_std()
+                .unwrap_or_default()
+                .clamp(COALESCE, IDLE_POLL)
         }))
     }
 

@@ -304,35 +304,37 @@ async fn pending_delays_survive_kill_9_and_run_once(cluster: Cluster) {
         &server,
         "waits",
         sequence(vec![
-            delay("Wait", "00:00:05"),
+            delay("Wait", "00:00:08"),
             write_line("After", "after the delay"),
         ]),
     )
     .await;
     let started = Instant::now();
-    let mut ids = Vec::new();
-    for chunk in 0..10 {
-        let runs = (0..10).map(|i| {
-            execute(
-                &server,
-                "waits",
-                json!({"correlationId": format!("c{}", chunk * 10 + i)}),
-            )
-        });
-        for body in join_all(runs).await {
-            assert_eq!(body["workflowState"]["subStatus"], "Suspended");
-            ids.push(body["workflowState"]["id"].as_str().unwrap().to_owned());
-        }
-    }
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "all 100 must wait when the process dies"
-    );
-    assert_eq!(
-        cluster
+    let body = body_of(
+        server
+            .post("/elsa/api/workflow-definitions/waits/bulk-dispatch")
+            .json(&json!({"count": 100})),
+    )
+    .await;
+    let ids: Vec<String> = body["workflowInstanceIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 100);
+    // The worker starts them; each waits on its delay's timer.
+    eventually(8, "100 instances waiting on their timers", || async {
+        (cluster
             .count("\"Elsa_WorkItems\" WHERE kind = 'Resume'")
-            .await,
-        100
+            .await
+            == 100)
+            .then_some(())
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "every delay still pending when the process dies"
     );
     server.kill();
 

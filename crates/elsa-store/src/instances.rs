@@ -125,6 +125,12 @@ impl InstanceStore {
             .await
     }
 
+    /// Writes several changes in one transaction: all of them, or none (a bulk dispatch's
+    /// new instances). Unlike [`InstanceStore::commit`], one failing change fails them all.
+    pub async fn commit_all(&self, commits: &[InstanceCommit<'_>]) -> Result<()> {
+        crate::commit::write(&self.db, commits).await
+    }
+
     /// An instance with its current version.
     pub async fn get(&self, id: &str) -> Result<Option<(WorkflowInstance, i64)>> {
         let row: Option<(Json<WorkflowInstance>, i64)> = with_pool!(&self.db, read, |p| {
@@ -259,17 +265,32 @@ impl InstanceStore {
         Ok(rows.into_iter().map(stored_bookmark).collect())
     }
 
-    /// The stored bookmarks a stimulus matches (by name and hash), oldest first.
-    pub async fn bookmarks_matching(&self, name: &str, hash: &str) -> Result<Vec<StoredBookmark>> {
+    /// The stored bookmarks a stimulus matches (by name and hash), narrowed to one instance
+    /// or one correlation id when given, oldest first.
+    pub async fn bookmarks_matching(
+        &self,
+        name: &str,
+        hash: &str,
+        instance_id: Option<&str>,
+        correlation_id: Option<&str>,
+    ) -> Result<Vec<StoredBookmark>> {
+        let mut c = Conditions::default();
+        c.push("name = ?", [Arg::Text(name.to_owned())]);
+        c.push("hash = ?", [Arg::Text(hash.to_owned())]);
+        if let Some(id) = instance_id {
+            c.push("workflow_instance_id = ?", [Arg::Text(id.to_owned())]);
+        }
+        if let Some(id) = correlation_id {
+            c.push("correlation_id = ?", [Arg::Text(id.to_owned())]);
+        }
+        let sql = format!(
+            "SELECT workflow_instance_id, correlation_id, data FROM \"Elsa_Bookmarks\"{} ORDER BY created_at, id",
+            c.where_sql()
+        );
         let rows: Vec<(String, Option<String>, Json<Bookmark>)> = with_pool!(&self.db, read, |p| {
-            sqlx::query_as(
-                "SELECT workflow_instance_id, correlation_id, data FROM \"Elsa_Bookmarks\" \
-                     WHERE name = $1 AND hash = $2 ORDER BY created_at, id",
-            )
-            .bind(name)
-            .bind(hash)
-            .fetch_all(p)
-            .await?
+            bind_args!(sqlx::query_as(AssertSqlSafe(sql)), &c.args)
+                .fetch_all(p)
+                .await?
         });
         Ok(rows.into_iter().map(stored_bookmark).collect())
     }

@@ -845,6 +845,33 @@ async fn records_and_lookups(db: &Database) {
     assert_eq!(of_r1.len(), 1);
     assert_eq!(of_r1[0].correlation_id.as_deref(), Some("corr-r1"));
     assert_eq!(of_r1[0].bookmark.payload["eventName"], "Approved");
+    // By stimulus hash, narrowed to an instance or a correlation id.
+    let matching = |instance: Option<&'static str>, correlation: Option<&'static str>| {
+        let store = store.clone();
+        async move {
+            store
+                .bookmarks_matching("Elsa.Event", "ABC", instance, correlation)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|b| {
+                    b.workflow_instance_id == "r1" || instance.is_some() || correlation.is_some()
+                })
+                .count()
+        }
+    };
+    assert_eq!(matching(None, None).await, 1);
+    assert_eq!(matching(Some("r1"), None).await, 1);
+    assert_eq!(matching(Some("other"), None).await, 0);
+    assert_eq!(matching(None, Some("corr-r1")).await, 1);
+    assert_eq!(matching(Some("r1"), Some("corr-x")).await, 0);
+    assert!(
+        store
+            .bookmarks_matching("Elsa.Event", "OTHER", None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         store
             .bookmark("rb1")

@@ -250,9 +250,12 @@ pub async fn bulk_dispatch(
             "'count' must be at most {MAX_BULK_DISPATCH}, got {count}"
         )));
     }
-    let mut ids = Vec::new();
-    for _ in 0..count {
-        ids.push(dispatch_one(&state, &definition_id, body.request()?).await?);
-    }
+    let requests = (0..count)
+        .map(|_| body.request())
+        .collect::<Result<Vec<_>, _>>()?;
+    let ids = state
+        .runtime
+        .dispatch_many(&definition_id, requests)
+        .await?;
     Ok(Json(json!({"workflowInstanceIds": ids})))
 }

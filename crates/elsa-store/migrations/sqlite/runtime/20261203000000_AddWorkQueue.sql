@@ -19,3 +19,6 @@ CREATE TABLE "Elsa_WorkItems" (
 );
 CREATE INDEX "IX_WorkItems_Pending_DueAt" ON "Elsa_WorkItems" (due_at) WHERE status = 'Pending';
 CREATE INDEX "IX_WorkItems_WorkflowInstanceId" ON "Elsa_WorkItems" (workflow_instance_id);
+
+-- Events and tasks aimed at a correlation id find their bookmarks without reading the others.
+CREATE INDEX "IX_Bookmarks_CorrelationId" ON "Elsa_Bookmarks" (correlation_id);
