@@ -1,8 +1,9 @@
--- wrk script: the Kubernetes guide's execute request, authenticated.
+-- wrk script: the Kubernetes guide's execute request, authenticated; ELSA_BENCH_BODY replaces
+-- the body (e.g. '{}' for a dispatch).
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "ApiKey " .. os.getenv("ELSA_BENCH_KEY")
-wrk.body = '{"workflow":{"activities":[{"id":"1","type":"WriteLine","text":"Hello from Kubernetes!"}]}}'
+wrk.body = os.getenv("ELSA_BENCH_BODY") or '{"workflow":{"activities":[{"id":"1","type":"WriteLine","text":"Hello from Kubernetes!"}]}}'
 
 done = function(summary, latency, requests)
   local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout

@@ -398,25 +398,25 @@ fn a_growing_array_ends_as_an_out_of_memory_incident() {
     assert_eq!(next.lines, ["3"]);
 }
 
+/// A flowchart whose A and B follow each other forever.
+fn endless_loop() -> Value {
+    flowchart(
+        json!([{"id": "Start1", "type": "Elsa.Start"}, write_line("A", json!("a")), write_line("B", json!("b"))]),
+        json!([
+            connect("Start1", "Done", "A"),
+            connect("A", "Done", "B"),
+            connect("B", "Done", "A")
+        ]),
+    )
+}
+
 #[test]
 fn a_flowchart_loop_that_never_ends_hits_the_execution_limit() {
     let engine = Engine::new(EngineOptions {
         max_activity_executions: 50,
         ..EngineOptions::default()
     });
-    let result = run_with(
-        &engine,
-        flowchart(
-            json!([{"id": "Start1", "type": "Elsa.Start"}, write_line("A", json!("a")), write_line("B", json!("b"))]),
-            json!([
-                connect("Start1", "Done", "A"),
-                connect("A", "Done", "B"),
-                connect("B", "Done", "A")
-            ]),
-        ),
-        json!([]),
-        json!({}),
-    );
+    let result = run_with(&engine, endless_loop(), json!([]), json!({}));
     assert_eq!(result.state.sub_status, WorkflowSubStatus::Faulted);
     assert!(result.state.incidents[0].message.contains("limit of 50"));
 }
@@ -428,19 +428,7 @@ fn a_run_that_outlasts_its_time_budget_faults_with_an_incident() {
         ..EngineOptions::default()
     });
     let started = std::time::Instant::now();
-    let result = run_with(
-        &engine,
-        flowchart(
-            json!([{"id": "Start1", "type": "Elsa.Start"}, write_line("A", json!("a")), write_line("B", json!("b"))]),
-            json!([
-                connect("Start1", "Done", "A"),
-                connect("A", "Done", "B"),
-                connect("B", "Done", "A")
-            ]),
-        ),
-        json!([]),
-        json!({}),
-    );
+    let result = run_with(&engine, endless_loop(), json!([]), json!({}));
     assert_eq!(result.state.sub_status, WorkflowSubStatus::Faulted);
     assert!(
         result.state.incidents[0]

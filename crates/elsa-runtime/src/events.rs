@@ -2,18 +2,18 @@
 //! trigger, resume `Elsa.Event` bookmarks), completed tasks (`Elsa.RunTask` bookmarks) and
 //! bookmark-resume tokens.
 //!
-//! An event becomes work: one start per matching trigger and one resume per matching
-//! bookmark, with ids derived from the event's own id, so an event delivered twice (its
-//! delivery crashed half-way) still starts and resumes each instance once. Delivered
-//! synchronously, the request does that work itself before answering; asynchronously — Elsa's
-//! default — it is queued and the worker fans it out.
+//! An event causes one start per matching trigger and one resume per matching bookmark.
+//! Delivered asynchronously — Elsa's default — the event is a work item the worker replaces by
+//! those starts and resumes, with ids derived from the event's own, so an event whose delivery
+//! crashed half-way still starts and resumes each instance once. Delivered synchronously, the
+//! request runs them before answering, as Elsa does.
 
-use crate::execution::Queued;
 use crate::tokens::TokenPayload;
 use crate::triggers::EVENT;
 use crate::work::{EventWork, ResumeWork, StartWork, Work, derived_id};
-use crate::{Runtime, RuntimeError};
-use elsa_engine::{RUN_TASK_INPUT, ResumeRequest, bookmark_hash};
+use crate::{ExecuteRequest, Runtime, RuntimeError};
+use elsa_engine::{RUN_TASK_INPUT, ResumeError, ResumeRequest, bookmark_hash};
+use elsa_model::VersionOptions;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -29,6 +29,14 @@ pub struct EventTarget {
     pub correlation_id: Option<String>,
     pub workflow_instance_id: Option<String>,
     pub activity_instance_id: Option<String>,
+}
+
+/// What an event causes: workflows its triggers start, and bookmarks it resumes (each with
+/// the id of its work item).
+#[derive(Default)]
+struct Deliveries {
+    starts: Vec<StartWork>,
+    resumes: Vec<(String, ResumeWork)>,
 }
 
 /// Elsa's `WorkflowExecutionMode` for published events.
@@ -69,8 +77,8 @@ impl Runtime {
                 Ok(Vec::new())
             }
             EventDelivery::Synchronous => {
-                let work = self.event_work(&id, &event).await?;
-                self.do_now(work).await
+                let deliveries = self.event_work(&id, &event).await?;
+                self.deliver_now(deliveries).await
             }
         }
     }
@@ -109,12 +117,16 @@ impl Runtime {
         event: EventWork,
     ) -> Result<(), RuntimeError> {
         let now = self.clock.now();
-        let rows: Vec<_> = self
-            .event_work(id, &event)
-            .await?
+        let deliveries = self.event_work(id, &event).await?;
+        let starts = deliveries.starts.into_iter().map(|start| {
+            let id = derived_id(&["start", &start.instance_id]);
+            Work::Start(start).row(id, now, None)
+        });
+        let resumes = deliveries
+            .resumes
             .into_iter()
-            .map(|queued| queued.work.row(queued.id, now, None))
-            .collect();
+            .map(|(id, resume)| Work::Resume(resume).row(id, now, None));
+        let rows: Vec<_> = starts.chain(resumes).collect();
         self.work.replace(id, &rows, now).await?;
         self.wake_worker();
         Ok(())
@@ -123,7 +135,7 @@ impl Runtime {
     /// The starts and resumes an event causes, with ids derived from the event's id `seed`.
     /// The bookmarks are read before anything starts, so an instance the event starts is never
     /// resumed by the same event.
-    async fn event_work(&self, seed: &str, event: &EventWork) -> Result<Vec<Queued>, RuntimeError> {
+    async fn event_work(&self, seed: &str, event: &EventWork) -> Result<Deliveries, RuntimeError> {
         let EventWork {
             event_name,
             target,
@@ -134,26 +146,20 @@ impl Runtime {
             other => other.clone(),
         };
         let input = Map::from_iter([(EVENT_PAYLOAD_INPUT.to_owned(), payload)]);
-        let mut work = Vec::new();
+        let mut deliveries = Deliveries::default();
         if target.workflow_instance_id.is_none() && target.activity_instance_id.is_none() {
             for (definition_id, activity_id) in self.event_triggers(event_name).await? {
                 let instance_id = derived_id(&["event", seed, &definition_id, &activity_id]);
-                work.push(Queued {
-                    id: derived_id(&["start", &instance_id]),
-                    work: Work::Start(StartWork {
-                        instance_id,
-                        definition_id,
-                        correlation_id: target.correlation_id.clone(),
-                        input: input.clone(),
-                        trigger_activity_id: Some(activity_id),
-                        ..StartWork::default()
-                    }),
+                deliveries.starts.push(StartWork {
+                    instance_id,
+                    definition_id,
+                    correlation_id: target.correlation_id.clone(),
+                    input: input.clone(),
+                    trigger_activity_id: Some(activity_id),
+                    ..StartWork::default()
                 });
             }
         }
-        let matches = |expected: &Option<String>, actual: Option<&str>| {
-            expected.as_deref().is_none_or(|e| Some(e) == actual)
-        };
         let hash = bookmark_hash(EVENT, &json!({"eventName": event_name}));
         let waiting = self
             .instances
@@ -165,46 +171,60 @@ impl Runtime {
             )
             .await?;
         for stored in waiting {
-            let bookmark = &stored.bookmark;
-            if !matches(&target.correlation_id, stored.correlation_id.as_deref())
-                || !matches(
-                    &target.workflow_instance_id,
-                    Some(&stored.workflow_instance_id),
-                )
-                || !matches(
-                    &target.activity_instance_id,
-                    Some(&bookmark.activity_instance_id),
-                )
+            let bookmark = stored.bookmark;
+            if target
+                .activity_instance_id
+                .as_ref()
+                .is_some_and(|id| *id != bookmark.activity_instance_id)
             {
                 continue;
             }
-            work.push(Queued {
-                id: derived_id(&["event", seed, &bookmark.id]),
-                work: Work::Resume(ResumeWork {
+            deliveries.resumes.push((
+                derived_id(&["event", seed, &bookmark.id]),
+                ResumeWork {
                     instance_id: stored.workflow_instance_id,
-                    bookmark_id: bookmark.id.clone(),
+                    bookmark_id: bookmark.id,
                     input: input.clone(),
-                }),
-            });
+                },
+            ));
         }
-        Ok(work)
+        Ok(deliveries)
     }
 
-    /// Does work in this request: queued leased to this node (so a crash leaves it to the
-    /// worker), then done at once. Returns the instances it started or resumed.
-    async fn do_now(&self, work: Vec<Queued>) -> Result<Vec<String>, RuntimeError> {
-        let now = self.clock.now();
-        let lease = self.lease(now);
-        let rows: Vec<_> = work
-            .iter()
-            .map(|q| q.work.row(q.id.clone(), now, Some(lease.clone())))
-            .collect();
-        self.work.insert(&rows, now).await?;
+    /// Delivers an event in this request, as Elsa's synchronous mode does: every start and
+    /// resume runs before the answer. Like Elsa's, this delivery is not queued — a caller left
+    /// without an answer sends the event again. Returns the instances started and resumed.
+    async fn deliver_now(&self, deliveries: Deliveries) -> Result<Vec<String>, RuntimeError> {
         let mut touched = Vec::new();
-        for queued in work {
-            self.leases.hold(&queued.id);
-            if let Some(outcome) = self.perform_now(queued).await? {
-                touched.push(outcome.instance.id);
+        for start in deliveries.starts {
+            let request = ExecuteRequest {
+                instance_id: Some(start.instance_id),
+                version_options: Some(VersionOptions::Published),
+                correlation_id: start.correlation_id,
+                input: start.input,
+                trigger_activity_id: start.trigger_activity_id,
+                ..ExecuteRequest::default()
+            };
+            touched.push(
+                self.execute(&start.definition_id, request)
+                    .await?
+                    .instance
+                    .id,
+            );
+        }
+        for (_, resume) in deliveries.resumes {
+            let request = ResumeRequest {
+                bookmark_id: resume.bookmark_id,
+                input: resume.input,
+            };
+            match self.resume(&resume.instance_id, request).await {
+                Ok(outcome) => touched.push(outcome.instance.id),
+                // Resumed or ended meanwhile (another stimulus got there first).
+                Err(
+                    RuntimeError::Resume(ResumeError::BookmarkNotFound(_) | ResumeError::Finished)
+                    | RuntimeError::InstanceNotFound(_),
+                ) => {}
+                Err(error) => return Err(error),
             }
         }
         Ok(touched)

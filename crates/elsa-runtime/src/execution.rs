@@ -397,27 +397,6 @@ impl Runtime {
         })
     }
 
-    /// Does one work item this node holds and what follows from it, in this request; the
-    /// instance it ran, as last committed. A failure gives the item back to the queue.
-    pub(crate) async fn perform_now(
-        &self,
-        queued: Queued,
-    ) -> Result<Option<ExecuteOutcome>, RuntimeError> {
-        let outcome = match self.perform(&queued.id, queued.work).await {
-            Ok(Some(committed)) => {
-                self.leases.forget(&queued.id);
-                Ok(Some(self.settle(committed).await?.outcome))
-            }
-            Ok(None) => Ok(None),
-            Err(error) => {
-                self.give_back(&queued.id, 1, &error.to_string()).await;
-                Err(error)
-            }
-        };
-        self.leases.forget(&queued.id);
-        outcome
-    }
-
     /// Does one work item. `Some` when it committed a run (whose own inline work follows),
     /// `None` when there was nothing left to do — the instance moved on or is gone — and the
     /// item was removed.

@@ -89,7 +89,7 @@ impl Default for RuntimeOptions {
         Self {
             node_id: leases::generated_node_id(),
             engine_threads: cores,
-            workers: cores * 4,
+            workers: cores * 16,
             lease: Duration::from_secs(30),
             max_attempts: 10,
             http_timeout: outbound_http::DEFAULT_TIMEOUT,

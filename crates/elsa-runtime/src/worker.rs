@@ -54,8 +54,9 @@ impl Runtime {
         let renewer = tokio::spawn(self.clone().renew_leases());
         let tracker = TaskTracker::new();
         let slots = Arc::new(Semaphore::new(self.options.workers.max(1)));
+        let mut last_claim = std::time::Instant::now();
         loop {
-            let wait = match self.round(&slots, &tracker).await {
+            let wait = match self.round(&slots, &tracker, &mut last_claim).await {
                 Ok(wait) => wait,
                 Err(error) => {
                     tracing::warn!(%error, "the background worker could not read its work");
@@ -79,6 +80,7 @@ impl Runtime {
         self: &Arc<Self>,
         slots: &Arc<Semaphore>,
         tracker: &TaskTracker,
+        last_claim: &mut std::time::Instant,
     ) -> Result<Duration, RuntimeError> {
         let now = self.clock.now();
         if self.fire_due_triggers(now).await? == TICKS_PER_ROUND as usize {
@@ -89,15 +91,26 @@ impl Runtime {
             // A finishing task wakes the loop.
             return Ok(IDLE_POLL);
         }
+        // Claim in batches: with most slots busy, let more come free for a moment rather than
+        // spend a write on a row or two.
+        let since_claim = last_claim.elapsed();
+        if free < self.options.workers / 2 && since_claim < COALESCE {
+            return Ok(COALESCE - since_claim);
+        }
         // A claim is a write (and SQLite has one writer): read first whether anything is due.
         let next_work = self.work.next_due(now).await?;
         if next_work.is_none_or(|at| at > now) {
             return self.until_next(now, next_work).await;
         }
+        // The slots first, so that every row claimed has one (the surplus goes back below).
+        let Ok(mut taken) = slots.clone().try_acquire_many_owned(free as u32) else {
+            return Ok(IDLE_POLL);
+        };
+        *last_claim = std::time::Instant::now();
         let claimed = self.work.claim(now, &self.lease(now), free as i64).await?;
         let full = claimed.len() == free;
         for item in claimed {
-            let Ok(slot) = slots.clone().try_acquire_owned() else {
+            let Some(slot) = taken.split(1) else {
                 break;
             };
             self.leases.hold(&item.id);
@@ -108,6 +121,7 @@ impl Runtime {
                 runtime.wake_worker();
             });
         }
+        drop(taken);
         if full {
             // More may be due than there were slots.
             return Ok(Duration::ZERO);

@@ -455,34 +455,20 @@ async fn retention_deletes_old_finished_instances_and_unused_inline_definitions(
     assert_eq!(rt.sweep(&options).await.unwrap(), 0, "not old enough yet");
     clock.advance(TimeDelta::hours(2));
     assert_eq!(rt.sweep(&options).await.unwrap(), 1);
-    assert!(
-        rt.instances()
-            .get(&finished.instance.id)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        rt.instances()
-            .get(&waiting.instance.id)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    let instance = |id: String| {
+        let rt = &rt;
+        async move { rt.instances().get(&id).await.unwrap().is_some() }
+    };
+    let version = |id: String| {
+        let rt = &rt;
+        async move { rt.definitions().get(&id).await.unwrap().is_some() }
+    };
+    assert!(!instance(finished.instance.id.clone()).await);
+    assert!(instance(waiting.instance.id.clone()).await);
     // The finished instance's inline definition has no instance left: collected.
+    assert!(!version(finished.instance.definition_version_id.clone()).await);
     assert!(
-        rt.definitions()
-            .get(&finished.instance.definition_version_id)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert!(
-        rt.definitions()
-            .get(&waiting.instance.definition_version_id)
-            .await
-            .unwrap()
-            .is_some(),
+        version(waiting.instance.definition_version_id.clone()).await,
         "still used"
     );
 }

@@ -45,6 +45,8 @@ impl InstanceCommit<'_> {
 
 /// Rows per multi-row INSERT: far below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 pub(crate) const ROWS_PER_INSERT: usize = 400;
+/// Instances per multi-row UPDATE (12 parameters each).
+const ROWS_PER_UPDATE: usize = 200;
 /// Commits written in one transaction at most.
 const MAX_GROUP: usize = 128;
 
@@ -206,32 +208,38 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
             });
             q.build().execute(&mut *tx).await?;
         }
-        for c in &updates {
-            let i = c.instance;
-            let expected = c.expected_version.unwrap_or_default();
-            let written = sqlx::query(
-                "UPDATE \"Elsa_WorkflowInstances\" SET status = $1, sub_status = $2, correlation_id = $3, name = $4, \
-                 incident_count = $5, is_executing = $6, updated_at = $7, finished_at = $8, version = $9, data = $10 \
-                 WHERE id = $11 AND version = $12",
-            )
-            .bind(i.status.as_str())
-            .bind(i.sub_status.as_str())
-            .bind(&i.correlation_id)
-            .bind(&i.name)
-            .bind(i.incident_count)
-            .bind(i.is_executing)
-            .bind(i.updated_at)
-            .bind(i.finished_at)
-            .bind(c.new_version())
-            .bind(Json(i))
-            .bind(&i.id)
-            .bind(expected)
-            .execute(&mut *tx)
-            .await?;
-            if written.rows_affected() == 0 {
+        // One statement per chunk of updates (each a round trip to the database), the version
+        // check row by row: fewer rows written than given means some instance changed meanwhile.
+        for chunk in updates.chunks(ROWS_PER_UPDATE) {
+            let mut q = QueryBuilder::new(
+                "UPDATE \"Elsa_WorkflowInstances\" AS t SET status = v.column1, sub_status = v.column2, \
+                 correlation_id = v.column3, name = v.column4, incident_count = v.column5, is_executing = v.column6, \
+                 updated_at = v.column7, finished_at = v.column8, version = v.column9, data = v.column10 FROM (",
+            );
+            q.push_values(chunk, |mut row, c| {
+                let i = c.instance;
+                row.push_bind(i.status.as_str())
+                    .push_bind(i.sub_status.as_str())
+                    .push_bind(i.correlation_id.clone())
+                    .push_bind(i.name.clone())
+                    .push_bind(i.incident_count)
+                    .push_bind(i.is_executing)
+                    .push_bind(i.updated_at)
+                    .push_bind(i.finished_at)
+                    .push_bind(c.new_version())
+                    .push_bind(Json(i.clone()))
+                    .push_bind(i.id.clone())
+                    .push_bind(c.expected_version.unwrap_or_default());
+            });
+            q.push(") AS v WHERE t.id = v.column11 AND t.version = v.column12");
+            let written = q.build().execute(&mut *tx).await?;
+            if written.rows_affected() != chunk.len() as u64 {
+                // With several, which one is not known here; the group is retried change by
+                // change, and each gets its own answer.
+                let first = chunk[0];
                 return Err(StoreError::Conflict {
-                    id: i.id.clone(),
-                    expected,
+                    id: first.instance.id.clone(),
+                    expected: first.expected_version.unwrap_or_default(),
                 });
             }
         }

@@ -91,44 +91,52 @@ pub fn render_check(loaded: &Loaded) -> String {
 
 fn runtime_lines(runtime: &super::RuntimeSettings) -> Vec<String> {
     let secs = |d: &std::time::Duration| format!("{} s", d.as_secs_f64());
-    let mut lines = vec![
-        format!(
-            "Node id: {}  ({})",
-            runtime.node_id.value, runtime.node_id.origin
+    let rows = [
+        (
+            "Node id",
+            runtime.node_id.value.clone(),
+            &runtime.node_id.origin,
         ),
-        format!(
-            "Engine threads: {}  ({})",
-            runtime.engine_threads.value, runtime.engine_threads.origin
+        (
+            "Engine threads",
+            runtime.engine_threads.value.to_string(),
+            &runtime.engine_threads.origin,
         ),
-        format!(
-            "Background worker slots: {}  ({})",
-            runtime.workers.value, runtime.workers.origin
+        (
+            "Background worker slots",
+            runtime.workers.value.to_string(),
+            &runtime.workers.origin,
         ),
-        format!(
-            "Run time budget: {}  ({})",
+        (
+            "Run time budget",
             secs(&runtime.max_run_duration.value),
-            runtime.max_run_duration.origin
+            &runtime.max_run_duration.origin,
         ),
-        format!(
-            "Work lease: {}  ({})",
+        (
+            "Work lease",
             secs(&runtime.lease.value),
-            runtime.lease.origin
+            &runtime.lease.origin,
         ),
-        format!(
-            "Attempts before dead-lettering: {}  ({})",
-            runtime.max_attempts.value, runtime.max_attempts.origin
+        (
+            "Attempts before dead-lettering",
+            runtime.max_attempts.value.to_string(),
+            &runtime.max_attempts.origin,
         ),
-        format!(
-            "HTTP request timeout: {}  ({})",
+        (
+            "HTTP request timeout",
             secs(&runtime.http_timeout.value),
-            runtime.http_timeout.origin
+            &runtime.http_timeout.origin,
         ),
-        format!(
-            "Shutdown timeout: {}  ({})",
+        (
+            "Shutdown timeout",
             secs(&runtime.shutdown_timeout.value),
-            runtime.shutdown_timeout.origin
+            &runtime.shutdown_timeout.origin,
         ),
     ];
+    let mut lines: Vec<String> = rows
+        .iter()
+        .map(|(label, value, origin)| format!("{label}: {value}  ({origin})"))
+        .collect();
     lines.push(match &runtime.finished_instance_ttl {
         Some(ttl) => format!(
             "Retention: finished instances deleted after {}  ({}), swept every {}",

@@ -28,7 +28,7 @@ pub struct RuntimeSettings {
     /// `Elsa:Runtime:EngineThreads` (default: the number of CPUs).
     pub engine_threads: Setting<usize>,
     /// `Elsa:Runtime:Workers`: work items the background worker has in hand at most
-    /// (default: 4 per CPU).
+    /// (default: 16 per CPU).
     pub workers: Setting<usize>,
     /// `Elsa:Runtime:MaxRunDuration`: wall-clock budget of one run.
     pub max_run_duration: Setting<Duration>,
@@ -63,7 +63,7 @@ pub(super) fn resolve(
     Ok(RuntimeSettings {
         node_id,
         engine_threads: per_cpu(count(config, "Elsa:Runtime:EngineThreads", cpus)?, "one"),
-        workers: per_cpu(count(config, "Elsa:Runtime:Workers", cpus * 4)?, "four"),
+        workers: per_cpu(count(config, "Elsa:Runtime:Workers", cpus * 16)?, "16"),
         max_run_duration: lifetime(
             config,
             "Elsa:Runtime:MaxRunDuration",

@@ -197,9 +197,12 @@ fn guide_option_a_environment_variables() {
 
 #[test]
 fn guide_option_a_render_check() {
-    let fixture = option_a();
+    // Kubernetes gives every pod its name as HOSTNAME.
+    let fixture = option_a().env("HOSTNAME", "elsa-server-5d8f7c9b4-x2x7q");
     let loaded = fixture.loaded();
     let root = fixture.root().display().to_string();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let slots = cpus * 16;
     let expected = format!(
         "\
 Environment: Production  (default: none of ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT, ELSA_ENVIRONMENT is set)
@@ -219,6 +222,15 @@ A Production start would be refused:
   - Elsa:Identity:Tokens:SigningKey is not set: tokens would be signed with a key that changes at every start and differs between nodes; set Elsa__Identity__Tokens__SigningKey to a random secret of at least 32 characters (e.g. from a Kubernetes Secret; `openssl rand -base64 48`)
 CORS allowed origins: any origin  (default: Elsa:Cors:AllowedOrigins is not set)
 Studio: {root}/data/studio/3.8.2 (not installed; run: elsa-server studio install)  (default: Elsa:Studio:Path is not set; data/studio/3.8.2 under the content root)
+Node id: elsa-server-5d8f7c9b4-x2x7q  (from the HOSTNAME environment variable)
+Engine threads: {cpus}  (default: one per CPU)
+Background worker slots: {slots}  (default: 16 per CPU)
+Run time budget: 30 s  (Elsa:Runtime:MaxRunDuration = 00:00:30, from the built-in defaults)
+Work lease: 30 s  (Elsa:Runtime:LeaseDuration = 00:00:30, from the built-in defaults)
+Attempts before dead-lettering: 10  (Elsa:Runtime:MaxAttempts = 10, from the built-in defaults)
+HTTP request timeout: 100 s  (Elsa:Runtime:HttpRequestTimeout = 00:01:40, from the built-in defaults)
+Shutdown timeout: 20 s  (Elsa:Runtime:ShutdownTimeout = 00:00:20, from the built-in defaults)
+Retention: finished instances are kept (Elsa:Retention:FinishedInstanceTtl is not set)
 
 Management module
   Provider: PostgreSql  (Elsa:Modules:Management:Persistence:Provider = EntityFrameworkCore.PostgreSql, from environment variable Elsa__Modules__Management__Persistence__Provider)
