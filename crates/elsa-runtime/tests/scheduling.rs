@@ -7,7 +7,9 @@ mod support;
 
 use chrono::TimeDelta;
 use elsa_model::{WorkflowDefinitionInput, WorkflowStatus, WorkflowSubStatus};
-use elsa_runtime::{ExecuteRequest, ImportedInstance, RetentionOptions, Runtime, RuntimeOptions};
+use elsa_runtime::{
+    ExecuteOutcome, ExecuteRequest, ImportedInstance, RetentionOptions, Runtime, RuntimeOptions,
+};
 use elsa_store::{WorkFilter, WorkStatus};
 use serde_json::{Value, json};
 use support::{ManualClock, runtime_with_clock};
@@ -65,20 +67,25 @@ async fn step(rt: &Runtime, clock: &ManualClock, by: TimeDelta) -> usize {
     rt.run_due_work().await.unwrap()
 }
 
+/// Runs `[WriteLine before?, Delay span, WriteLine "after"]` up to its delay.
+async fn wait_then_write(rt: &Runtime, before: Option<&str>, span: &str) -> ExecuteOutcome {
+    let mut activities: Vec<Value> = before
+        .map(|text| write_line("A", text))
+        .into_iter()
+        .collect();
+    activities.push(
+        json!({"id": "Wait", "type": "Elsa.Delay", "timeSpan": literal("TimeSpan", json!(span))}),
+    );
+    activities.push(write_line("B", "after"));
+    rt.execute_inline(inline(activities), ExecuteRequest::default())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_delay_resumes_when_its_time_comes_and_not_before() {
     let (rt, lines, clock) = runtime_with_clock().await;
-    let outcome = rt
-        .execute_inline(
-            inline(vec![
-                write_line("A", "before"),
-                json!({"id": "Wait", "type": "Elsa.Delay", "timeSpan": literal("TimeSpan", json!("00:05:00"))}),
-                write_line("B", "after"),
-            ]),
-            ExecuteRequest::default(),
-        )
-        .await
-        .unwrap();
+    let outcome = wait_then_write(&rt, Some("before"), "00:05:00").await;
     assert_eq!(outcome.instance.sub_status, WorkflowSubStatus::Suspended);
     assert_eq!(
         queued(&rt).await,
@@ -102,16 +109,7 @@ async fn a_delay_resumes_when_its_time_comes_and_not_before() {
 #[tokio::test]
 async fn cancelling_an_instance_cancels_its_timer() {
     let (rt, lines, clock) = runtime_with_clock().await;
-    let outcome = rt
-        .execute_inline(
-            inline(vec![
-                json!({"id": "Wait", "type": "Elsa.Delay", "timeSpan": literal("TimeSpan", json!("00:01:00"))}),
-                write_line("B", "after"),
-            ]),
-            ExecuteRequest::default(),
-        )
-        .await
-        .unwrap();
+    let outcome = wait_then_write(&rt, None, "00:01:00").await;
     assert_eq!(queued(&rt).await, 1);
     assert!(rt.cancel(&outcome.instance.id).await.unwrap());
     assert_eq!(queued(&rt).await, 0, "the timer went with the bookmark");
@@ -122,16 +120,7 @@ async fn cancelling_an_instance_cancels_its_timer() {
 #[tokio::test]
 async fn an_imported_instance_gets_its_timer_back() {
     let (rt, lines, clock) = runtime_with_clock().await;
-    let outcome = rt
-        .execute_inline(
-            inline(vec![
-                json!({"id": "Wait", "type": "Elsa.Delay", "timeSpan": literal("TimeSpan", json!("00:01:00"))}),
-                write_line("B", "after"),
-            ]),
-            ExecuteRequest::default(),
-        )
-        .await
-        .unwrap();
+    let outcome = wait_then_write(&rt, None, "00:01:00").await;
     let state = outcome.instance.workflow_state.clone();
     rt.delete_instances(std::slice::from_ref(&outcome.instance.id))
         .await
