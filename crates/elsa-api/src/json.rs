@@ -5,6 +5,7 @@
 use crate::problem::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -15,11 +16,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for LenientJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        require_json_content_type(req.headers())?;
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             ApiError::bad_request(format!("the request body could not be read: {e}"))
         })?;
         parse_body(&bytes).map(LenientJson)
     }
+}
+
+/// A body sent as something other than JSON is refused (415) rather than parsed anyway; no
+/// `Content-Type` at all is taken as JSON, as curl users often send none.
+fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let media_type = value
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if media_type.ends_with("/json") || media_type.ends_with("+json") {
+        return Ok(());
+    }
+    Err(ApiError::unsupported_media_type(format!(
+        "the request body must be JSON (Content-Type: application/json), not '{}'",
+        String::from_utf8_lossy(value.as_bytes())
+    )))
 }
 
 /// Parses a body; an empty body reads as `{}`.
@@ -31,6 +56,11 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             ApiError::bad_request(format!("the request body is not valid JSON: {e}"))
         })?
     };
+    if let Some(path) = elsa_model::nul_at(&value) {
+        return Err(ApiError::bad_request(format!(
+            "the request body holds a NUL character (\\u0000) at {path}, which cannot be stored"
+        )));
+    }
     from_value(camel_case_keys(value))
 }
 
@@ -166,6 +196,32 @@ mod tests {
                 .parse_as::<u32>("page")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_nul_character_is_named_by_its_path() {
+        let e = parse_body::<Value>(br#"{"model":{"tags":["ok","a\u0000b"]}}"#).unwrap_err();
+        assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
+        assert!(e.message.contains("$.model.tags[1]"), "{}", e.message);
+        let e = parse_body::<Value>(br#"{"in\u0000put":1}"#).unwrap_err();
+        assert!(e.message.contains("$.in\\u0000put"), "{}", e.message);
+        assert!(parse_body::<Value>(br#"{"text":"\u0001 is fine"}"#).is_ok());
+    }
+
+    #[test]
+    fn only_json_content_types_are_read_as_json() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            require_json_content_type(&headers)
+        };
+        assert!(with("application/json; charset=utf-8").is_ok());
+        assert!(with("application/problem+json").is_ok());
+        assert!(with("text/json").is_ok());
+        assert!(require_json_content_type(&HeaderMap::new()).is_ok());
+        let e = with("text/plain").unwrap_err();
+        assert_eq!(e.status, axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(e.message.contains("'text/plain'"), "{}", e.message);
     }
 
     #[test]

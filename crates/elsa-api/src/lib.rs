@@ -21,6 +21,7 @@ pub mod problem;
 mod scripting;
 mod work_items;
 
+use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use elsa_runtime::Runtime;
@@ -141,6 +142,7 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
         .merge(health_routes)
         .merge(http_workflows)
         .fallback(|| async { problem::ApiError::not_found("no such route") })
+        .layer(axum::middleware::from_fn(reject_nul_in_url))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         // axum's extractors stop at 2 MB by default; definitions and imports may be larger.
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
@@ -149,4 +151,21 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
         .layer(SetSensitiveRequestHeadersLayer::new([
             axum::http::header::AUTHORIZATION,
         ]))
+}
+
+/// Refuses a URL whose path or query decodes to a NUL character (`%00`): ids and route values
+/// end up in the database, and PostgreSQL stores no NUL, so this answers 400 on every database.
+async fn reject_nul_in_url(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri = request.uri();
+    let has_nul = |text: &str| text.as_bytes().windows(3).any(|w| w == b"%00");
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        return problem::ApiError::bad_request(
+            "the URL holds a NUL character (%00), which cannot be stored",
+        )
+        .into_response();
+    }
+    next.run(request).await
 }

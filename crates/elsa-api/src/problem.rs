@@ -50,6 +50,13 @@ impl ApiError {
         }
     }
 
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            message: message.into(),
+        }
+    }
+
     /// A failure of ours, not the client's; the message must not carry secrets.
     pub fn internal(message: impl Into<String>) -> Self {
         Self {

@@ -7,12 +7,14 @@ pub mod definition;
 pub mod instance;
 pub mod journal;
 pub mod status;
+pub mod storable;
 
 pub use bookmark::Bookmark;
 pub use definition::{VersionOptions, WorkflowDefinition, WorkflowDefinitionInput};
 pub use instance::{Incident, WorkflowInstance, WorkflowInstanceSummary, WorkflowState};
 pub use journal::{ActivityExecutionRecord, WorkflowExecutionLogRecord};
 pub use status::{WorkflowStatus, WorkflowSubStatus};
+pub use storable::nul_at;
 
 /// Timestamps are UTC and serialise as ISO-8601 with an offset, as .NET's `DateTimeOffset` does.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

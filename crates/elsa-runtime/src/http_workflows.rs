@@ -114,9 +114,21 @@ impl HttpRequest {
         Ok(outputs)
     }
 
+    /// The body by content type (see [`Self::content_by_type`]); content holding a NUL
+    /// character is refused, since no store can keep it.
+    fn parsed_content(&self) -> Result<Option<Value>, String> {
+        let content = self.content_by_type()?;
+        if let Some(path) = content.as_ref().and_then(elsa_model::nul_at) {
+            return Err(format!(
+                "The request body holds a NUL character at {path}, which cannot be stored."
+            ));
+        }
+        Ok(content)
+    }
+
     /// The body by content type: JSON parsed, a form as a dictionary, text as a string;
     /// other types and empty bodies give no parsed content.
-    fn parsed_content(&self) -> Result<Option<Value>, String> {
+    fn content_by_type(&self) -> Result<Option<Value>, String> {
         let Some(content_type) = &self.content_type else {
             return Ok(None);
         };

@@ -184,6 +184,23 @@ async fn a_request_starts_the_workflow_whose_trigger_matches_and_gets_its_respon
         .await
         .unwrap();
     assert!(matches!(bad, HttpOutcome::BadContent(_)), "{bad:?}");
+    for (content_type, body) in [
+        ("application/json", br#"{"note": "a\u0000b"}"#.to_vec()),
+        ("text/plain", b"a\0b".to_vec()),
+    ] {
+        let nul = rt
+            .handle_http(&HttpRequest {
+                content_type: Some(content_type.into()),
+                body,
+                ..request("POST", "/orders/1")
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(&nul, HttpOutcome::BadContent(m) if m.contains("NUL character")),
+            "{nul:?}"
+        );
+    }
 }
 
 #[tokio::test]

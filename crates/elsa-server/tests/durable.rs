@@ -9,121 +9,14 @@ mod common;
 
 use axum::Router;
 use axum::routing::get;
-use common::{API_KEY, Server, eventually, json as body_of};
-use elsa_store::testing::TestPg;
+use common::cluster::Cluster;
+use common::{Server, eventually, json as body_of};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-/// Where a scenario's data lives: a SQLite file in the server's directory, or a fresh
-/// PostgreSQL database.
-enum Backend {
-    Sqlite,
-    Postgres(Box<TestPg>),
-}
-
-/// A backend, the directory its servers run in, and the environment they share.
-struct Cluster {
-    backend: Backend,
-    dir: tempfile::TempDir,
-    env: Vec<(String, String)>,
-}
-
-impl Cluster {
-    async fn new(postgres: bool) -> Self {
-        let backend = if postgres {
-            Backend::Postgres(Box::new(TestPg::new().await))
-        } else {
-            Backend::Sqlite
-        };
-        let mut env = vec![
-            ("Elsa__Identity__ApiKey".to_owned(), API_KEY.to_owned()),
-            // A restarted node takes its own leases back at once.
-            ("Elsa__Runtime__NodeId".to_owned(), "node-a".to_owned()),
-        ];
-        if let Backend::Postgres(pg) = &backend {
-            env.push((
-                "ConnectionStrings__PostgreSql".into(),
-                pg.connection_string(),
-            ));
-            env.push(("Elsa__AutoMigrate".into(), "true".into()));
-        }
-        Self {
-            backend,
-            dir: tempfile::tempdir().unwrap(),
-            env,
-        }
-    }
-
-    fn with(mut self, key: &str, value: &str) -> Self {
-        self.env.push((key.to_owned(), value.to_owned()));
-        self
-    }
-
-    async fn start(&self) -> Server {
-        let env: Vec<(&str, &str)> = self
-            .env
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let server = Server::start(self.dir.path(), &env);
-        server.wait_ready().await;
-        server
-    }
-
-    /// `SELECT COUNT(*) FROM {from}`, read straight from the database.
-    async fn count(&self, from: &str) -> i64 {
-        let sql = format!("SELECT COUNT(*) FROM {from}");
-        match &self.backend {
-            Backend::Postgres(pg) => pg
-                .admin_query(&format!("SELECT CAST(({sql}) AS TEXT)"))
-                .await[0]
-                .parse()
-                .unwrap(),
-            Backend::Sqlite => {
-                let file = self.dir.path().join("data/elsa.db");
-                let options = sqlx::sqlite::SqliteConnectOptions::new()
-                    .filename(file)
-                    .read_only(true);
-                let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-                let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
-                pool.close().await;
-                n
-            }
-        }
-    }
-
-    /// How many times activity `activity_id` ran, in how many distinct instances.
-    async fn executions(&self, activity_id: &str) -> (i64, i64) {
-        let from = format!("\"Elsa_ActivityExecutionRecords\" WHERE activity_id = '{activity_id}'");
-        let distinct = format!(
-            "(SELECT DISTINCT workflow_instance_id FROM \"Elsa_ActivityExecutionRecords\" WHERE activity_id = '{activity_id}') AS t"
-        );
-        (self.count(&from).await, self.count(&distinct).await)
-    }
-}
-
-/// Runs a scenario once on SQLite and once on PostgreSQL.
-macro_rules! on_both_databases {
-    ($($scenario:ident),* $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$scenario(super::Cluster::new(false).await).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                super::$scenario(super::Cluster::new(true).await).await;
-            }
-        }
-    )*};
-}
 
 on_both_databases!(
     a_delay_resumes_on_time,

@@ -178,6 +178,11 @@ fn parse_model(name: &str, bytes: &[u8]) -> Result<Value, ApiError> {
             "file '{name}' is not a workflow definition object"
         )));
     }
+    if let Some(path) = elsa_model::nul_at(&value) {
+        return Err(ApiError::bad_request(format!(
+            "file '{name}' holds a NUL character at {path}, which cannot be stored"
+        )));
+    }
     Ok(camel_case_keys(value))
 }
 

@@ -232,6 +232,11 @@ async fn import_file(state: &AppState, name: &str, bytes: &[u8]) -> Result<(), A
         ApiError::bad_request(format!("{name} is not an exported workflow instance: {e}"))
     };
     let value: Value = serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))?;
+    if let Some(path) = elsa_model::nul_at(&value) {
+        return Err(invalid(format!(
+            "a NUL character at {path} cannot be stored"
+        )));
+    }
     let file: ImportedFile =
         serde_json::from_value(camel_case_keys(value)).map_err(|e| invalid(e.to_string()))?;
     state

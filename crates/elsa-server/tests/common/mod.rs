@@ -1,6 +1,8 @@
 //! Runs the real `elsa-server` binary for end-to-end tests.
 #![allow(dead_code)] // each test binary uses a different part of this harness
 
+pub mod cluster;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
