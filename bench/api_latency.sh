@@ -8,7 +8,7 @@ DURATION=${DURATION:-10s}
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --bin elsa-server -q
 BIN=$PWD/target/release/elsa-server
-export ELSA_BENCH_KEY=bench-key
+export ELSA_BENCH_KEY=bench-api-key-0123456789abcdefghijklmnop
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 (cd "$dir" && env -i PATH="$PATH" ASPNETCORE_URLS="http://127.0.0.1:$port" Elsa__Identity__ApiKey=$ELSA_BENCH_KEY \

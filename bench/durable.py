@@ -18,7 +18,7 @@ Needs wrk (apt-get install wrk) and, for PostgreSQL, psql.
 import http.client, json, os, signal, socket, sqlite3, statistics, subprocess, sys, tempfile
 import threading, time, datetime
 
-KEY = "bench-key"
+KEY = "bench-api-key-0123456789abcdefghijklmnop"
 SIGNING_KEY = "bench-signing-key-0123456789abcdefghijklmnop"
 BIN = os.path.abspath(sys.argv[1])
 BACKEND = sys.argv[2]

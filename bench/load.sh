@@ -10,7 +10,7 @@ command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
 if [ -z "${ELSA_BIN:-}" ]; then cargo build --release --bin elsa-server -q; fi
 BIN=${ELSA_BIN:-$PWD/target/release/elsa-server}
 . scripts/postgres.sh
-export ELSA_BENCH_KEY=bench-key
+export ELSA_BENCH_KEY=bench-api-key-0123456789abcdefghijklmnop
 # Production (the default environment) refuses to start without a signing key.
 export ELSA_BENCH_SIGNING_KEY=bench-signing-key-0123456789abcdefghijklmnop
 

@@ -22,7 +22,7 @@ for _ in range(runs):
     with tempfile.TemporaryDirectory() as d:
         port = free_port()
         env = {"PATH": os.environ["PATH"], "ASPNETCORE_URLS": f"http://127.0.0.1:{port}",
-               "Elsa__Identity__ApiKey": "bench", "RUST_LOG": "warn",
+               "Elsa__Identity__ApiKey": "bench-api-key-0123456789abcdefghijklmnop", "RUST_LOG": "warn",
                # Production (the default environment) refuses to start without one.
                "Elsa__Identity__Tokens__SigningKey": "bench-signing-key-0123456789abcdefghijklmnop"}
         t0 = time.perf_counter()

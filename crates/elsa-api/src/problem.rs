@@ -12,42 +12,45 @@ use serde_json::json;
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Sent as `Retry-After` (whole seconds), with 429 and 503.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
-            status: StatusCode::BAD_REQUEST,
+            status,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// 429: the client must wait `retry_after` before trying again.
+    pub fn too_many_requests(message: impl Into<String>, retry_after: std::time::Duration) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, message)
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::NOT_FOUND,
-            message: message.into(),
-        }
+        Self::new(StatusCode::NOT_FOUND, message)
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::UNAUTHORIZED,
-            message: message.into(),
-        }
+        Self::new(StatusCode::UNAUTHORIZED, message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::FORBIDDEN,
-            message: message.into(),
-        }
+        Self::new(StatusCode::FORBIDDEN, message)
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::CONFLICT,
-            message: message.into(),
-        }
+        Self::new(StatusCode::CONFLICT, message)
     }
 
     pub fn unsupported_media_type(message: impl Into<String>) -> Self {
@@ -59,10 +62,7 @@ impl ApiError {
 
     /// A failure of ours, not the client's; the message must not carry secrets.
     pub fn internal(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: message.into(),
-        }
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
 }
 
@@ -93,6 +93,12 @@ impl IntoResponse for ApiError {
             &self.message,
             std::slice::from_ref(&self.message),
         );
+        if let Some(wait) = self.retry_after {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(wait.as_secs().max(1)),
+            );
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -117,22 +123,12 @@ impl From<RuntimeError> for ApiError {
             | RuntimeError::InvalidDefinitionFile(_)
             | RuntimeError::ValidationFailed(_) => Self::bad_request(e.to_string()),
             RuntimeError::NotPublished(_) => Self::bad_request(e.to_string()),
-            RuntimeError::ReadOnly(_) => Self {
-                status: StatusCode::FORBIDDEN,
-                message: e.to_string(),
-            },
-            RuntimeError::InstanceExists(_) => Self {
-                status: StatusCode::CONFLICT,
-                message: e.to_string(),
-            },
-            RuntimeError::Stopped => Self {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                message: e.to_string(),
-            },
-            RuntimeError::EnginePanicked | RuntimeError::HttpClient(_) => Self {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                message: e.to_string(),
-            },
+            RuntimeError::ReadOnly(_) => Self::new(StatusCode::FORBIDDEN, e.to_string()),
+            RuntimeError::InstanceExists(_) => Self::new(StatusCode::CONFLICT, e.to_string()),
+            RuntimeError::Stopped => Self::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+            RuntimeError::EnginePanicked | RuntimeError::HttpClient(_) => {
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+            }
             RuntimeError::Store(store) => store_error(store),
         }
     }
@@ -146,16 +142,13 @@ impl From<StoreError> for ApiError {
 
 fn store_error(e: &StoreError) -> ApiError {
     match e {
-        StoreError::Conflict { .. } => ApiError {
-            status: StatusCode::CONFLICT,
-            message: e.to_string(),
-        },
+        StoreError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, e.to_string()),
         _ => {
             tracing::error!(error = %e, "store error");
-            ApiError {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                message: "the database is not available; try again later".into(),
-            }
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is not available; try again later",
+            )
         }
     }
 }

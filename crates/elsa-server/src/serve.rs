@@ -10,6 +10,7 @@ use elsa_engine::{Engine, EngineOptions, RandomIds, SystemClock};
 use elsa_runtime::{RetentionOptions, Runtime, RuntimeOptions};
 use elsa_store::{ApiKeyStore, IdentityStore, Module, migrate};
 use std::io::Write;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::net::TcpListener;
@@ -92,9 +93,10 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         let app = app.clone();
         let token = shutdown.clone();
         servers.spawn(async move {
+            // With the peer address: failed authentications are limited per client address.
             axum::serve(
                 listener,
-                axum::ServiceExt::<Request>::into_make_service(app),
+                axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
             )
             .with_graceful_shutdown(async move { token.cancelled().await })
             .await
@@ -216,6 +218,7 @@ fn identity_options(settings: &ServerSettings) -> IdentityOptions {
             refresh_token_lifetime: identity.refresh_token_lifetime.value,
         },
         api_key: settings.api_key.as_ref().map(|k| k.expose().to_owned()),
+        lockout: identity.lockout(),
     }
 }
 

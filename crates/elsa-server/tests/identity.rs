@@ -1,15 +1,17 @@
 //! Elsa Identity end to end, against the real server: login and refresh, the auth matrix
 //! (401/403), users, roles and applications, Elsa-made password hashes, admin bootstrap,
-//! anonymous mode and the Production refusal.
+//! anonymous mode, the Production refusals, the lockout after failed authentications and
+//! tokens from the future.
 
 mod common;
 
-use common::{SIGNING_KEY, Server, run, text};
+use common::{API_KEY, SIGNING_KEY, Server, eventually, run, text};
 use elsa_store::{Database, DbSettings, IdentityStore, SqliteSettings, User};
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::{Value, json};
+use std::net::IpAddr;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const ADMIN_PASSWORD: &str = "Adm1n-test-password";
 
@@ -560,4 +562,337 @@ fn production_refuses_to_start_without_a_signing_key_or_with_the_default_passwor
         &["config", "check"],
     );
     assert!(!text(&check.stdout).contains("would be refused"));
+}
+
+/// A client whose connections come from 127.0.0.`last`: another client address to the server.
+fn client_from(last: u8) -> Client {
+    Client::builder()
+        .local_address(IpAddr::from([127, 0, 0, last]))
+        .build()
+        .unwrap()
+}
+
+async fn login_from(client: &Client, server: &Server, username: &str, password: &str) -> Response {
+    client
+        .post(server.url("/elsa/api/identity/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A 429 problem whose detail contains `says`, with a Retry-After of 1..=`at_most` seconds.
+async fn assert_locked_out(resp: Response, says: &str, at_most: u64) {
+    let retry_after: u64 = resp
+        .headers()
+        .get("retry-after")
+        .expect("a Retry-After header")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=at_most).contains(&retry_after), "{retry_after}");
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let body = json_of(resp, 429).await;
+    assert_eq!(body["status"], 429);
+    assert_eq!(body["title"], "Too Many Requests");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(says) && detail.contains("try again in"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn failed_authentications_lock_the_client_address_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &[("Elsa__Identity__ApiKey", API_KEY)]);
+    server.wait_ready().await;
+    let definitions = server.url("/elsa/api/workflow-definitions");
+    let refresh_url = server.url("/elsa/api/identity/refresh-token");
+    let attacker = client_from(1);
+    let api_key =
+        |req: RequestBuilder, key: &str| req.header("Authorization", format!("ApiKey {key}"));
+
+    // Nine failures of each kind (the default limit is ten per address and minute): logins
+    // naming different users, wrong API keys, bearer tokens not signed by this server.
+    for i in 0..4 {
+        let resp = login_from(&attacker, &server, &format!("nobody-{i}"), "guess-pw-xyz").await;
+        assert_eq!(json_of(resp, 200).await["isAuthenticated"], false);
+    }
+    for i in 0..3 {
+        let resp = api_key(attacker.get(&definitions), &format!("wrong-key-{i}"));
+        assert_eq!(status(resp).await, 401);
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            status(bearer(attacker.get(&definitions), "garbage")).await,
+            401
+        );
+    }
+    // Not counted: successes, no credentials at all, and our own tokens that merely expired.
+    let expired = expired_access_token();
+    for _ in 0..3 {
+        assert_eq!(
+            status(bearer(attacker.get(&definitions), &expired)).await,
+            401
+        );
+        assert_eq!(status(attacker.get(&definitions)).await, 401);
+        assert_eq!(
+            status(api_key(attacker.get(&definitions), API_KEY)).await,
+            200
+        );
+    }
+    let resp = login_from(&attacker, &server, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(json_of(resp, 200).await["isAuthenticated"], true);
+    // The tenth: a refresh with a token this server did not sign.
+    assert_eq!(
+        status(bearer(attacker.post(&refresh_url), "not-a-token")).await,
+        401
+    );
+
+    // Now every credential from that address is refused unchecked, even a right one.
+    let says = "too many failed authentication attempts from this client address";
+    assert_locked_out(
+        api_key(attacker.get(&definitions), API_KEY)
+            .send()
+            .await
+            .unwrap(),
+        says,
+        60,
+    )
+    .await;
+    assert_locked_out(
+        login_from(&attacker, &server, "admin", ADMIN_PASSWORD).await,
+        says,
+        60,
+    )
+    .await;
+    assert_locked_out(
+        bearer(attacker.post(&refresh_url), "x")
+            .send()
+            .await
+            .unwrap(),
+        says,
+        60,
+    )
+    .await;
+    assert_eq!(
+        status(attacker.get(server.url("/health/ready"))).await,
+        200,
+        "anonymous routes still answer"
+    );
+
+    // Another address is not affected.
+    let other = client_from(2);
+    let resp = login_from(&other, &server, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(json_of(resp, 200).await["isAuthenticated"], true);
+    assert_eq!(status(api_key(other.get(&definitions), API_KEY)).await, 200);
+
+    // The log says who was locked out, never what was tried.
+    let log = server.wait_for_log("locked out");
+    assert!(log.contains("127.0.0.1"), "{log}");
+    for secret in ["wrong-key-", "guess-pw-xyz", API_KEY, ADMIN_PASSWORD] {
+        assert!(!log.contains(secret), "{secret} in the log: {log}");
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_lock_the_user_name_out_until_the_window_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(
+        dir.path(),
+        &[
+            ("Elsa__Identity__Lockout__MaxFailuresPerUser", "3"),
+            ("Elsa__Identity__Lockout__Window", "00:00:05"),
+        ],
+    );
+    server.wait_ready().await;
+    // Three wrong passwords for admin, each from another address (so no address is locked).
+    for last in 1..=3 {
+        let resp = login_from(&client_from(last), &server, "admin", "guess-pw-xyz").await;
+        assert_eq!(json_of(resp, 200).await["isAuthenticated"], false);
+    }
+    // The user name is locked, whichever address asks and however the name is spelled.
+    let fresh = client_from(4);
+    let says = "too many failed sign-in attempts for this user name";
+    assert_locked_out(
+        login_from(&fresh, &server, "admin", ADMIN_PASSWORD).await,
+        says,
+        5,
+    )
+    .await;
+    assert_locked_out(
+        login_from(&fresh, &server, " ADMIN ", ADMIN_PASSWORD).await,
+        says,
+        5,
+    )
+    .await;
+    // Other user names are not.
+    let resp = login_from(&fresh, &server, "nobody", "guess-pw-xyz").await;
+    assert_eq!(json_of(resp, 200).await["isAuthenticated"], false);
+
+    // Once the window has passed, the right password works again.
+    let token = eventually(30, "a login after the lockout window", || async {
+        let body: Value = login_from(&fresh, &server, "admin", ADMIN_PASSWORD)
+            .await
+            .json()
+            .await
+            .ok()?;
+        body["accessToken"].as_str().map(str::to_owned)
+    })
+    .await;
+    let resp = bearer(
+        fresh.get(server.url("/elsa/api/workflow-definitions")),
+        &token,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+/// An access token signed with the server's key whose `nbf` and `iat` are `nbf` and `iat`
+/// seconds from now.
+fn token_from(nbf: i64, iat: i64) -> String {
+    use elsa_api::identity::tokens::{Claims, TokenOptions, Tokens};
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let tokens = Tokens::new(TokenOptions {
+        signing_key: SIGNING_KEY.as_bytes().to_vec(),
+        issuer: "http://elsa.api".into(),
+        audience: "http://elsa.api".into(),
+        access_token_lifetime: Duration::from_secs(3600),
+        refresh_token_lifetime: Duration::from_secs(7200),
+    });
+    tokens.sign(&Claims {
+        sub: "x".into(),
+        name: "admin".into(),
+        role: vec![],
+        permissions: vec!["*".into()],
+        token_use: "access".into(),
+        iss: "http://elsa.api".into(),
+        aud: "http://elsa.api".into(),
+        iat: (now + iat) as u64,
+        nbf: (now + nbf) as u64,
+        exp: (now + 7200) as u64,
+    })
+}
+
+#[tokio::test]
+async fn tokens_from_the_future_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &[]);
+    server.wait_ready().await;
+    let client = Client::new();
+    let definitions = server.url("/elsa/api/workflow-definitions");
+    // Within the allowed clock skew between nodes (60 s): accepted.
+    assert_eq!(
+        status(bearer(client.get(&definitions), &token_from(20, 20))).await,
+        200
+    );
+    let resp = bearer(client.get(&definitions), &token_from(3600, 0))
+        .send()
+        .await
+        .unwrap();
+    let detail = json_of(resp, 401).await["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.contains("not valid yet") && detail.contains("'nbf'"),
+        "{detail}"
+    );
+    let resp = bearer(client.get(&definitions), &token_from(0, 3600))
+        .send()
+        .await
+        .unwrap();
+    let detail = json_of(resp, 401).await["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("'iat'"), "{detail}");
+}
+
+#[test]
+fn production_refuses_common_admin_passwords_and_short_api_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let production = |extra: &[(&'static str, &'static str)]| {
+        let mut env = vec![
+            ("ASPNETCORE_ENVIRONMENT", "Production"),
+            ("ASPNETCORE_URLS", "http://127.0.0.1:0"),
+            ("Elsa__Identity__Tokens__SigningKey", SIGNING_KEY),
+        ];
+        env.extend_from_slice(extra);
+        env
+    };
+    let env = production(&[
+        ("Elsa__Identity__AdminPassword", "P@ssw0rd"),
+        ("Elsa__Identity__ApiKey", "abc-short-key"),
+    ]);
+    let out = run(dir.path(), &env, &[]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("refusing to start in the Production environment"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Elsa:Identity:AdminPassword is a well-known default password"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Elsa:Identity:ApiKey is shorter than 32 characters"),
+        "{err}"
+    );
+    assert!(err.contains("openssl rand -base64 48"), "{err}");
+    for secret in ["P@ssw0rd", "abc-short-key"] {
+        assert!(!err.contains(secret), "{err}");
+    }
+
+    // `config check` says the same, for each of the probed passwords.
+    for weak in [
+        "123456", "elsa", "changeme", "P@ssw0rd", "Admin", "short-pw",
+    ] {
+        let check = run(
+            dir.path(),
+            &production(&[("Elsa__Identity__AdminPassword", weak)]),
+            &["config", "check"],
+        );
+        let report = text(&check.stdout);
+        assert!(check.status.success());
+        assert!(
+            report.contains(
+                "A Production start would be refused:\n  - Elsa:Identity:AdminPassword is"
+            ),
+            "{weak}: {report}"
+        );
+    }
+
+    // Development accepts them, so local runs need no setup.
+    let server = Server::start(
+        dir.path(),
+        &[
+            ("ASPNETCORE_ENVIRONMENT", "Development"),
+            ("Elsa__Identity__AdminPassword", "elsa"),
+            ("Elsa__Identity__ApiKey", "abc"),
+        ],
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        server.wait_ready().await;
+        let resp = Client::new()
+            .get(server.url("/elsa/api/workflow-definitions"))
+            .header("Authorization", "ApiKey abc")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(
+            login(&server, "admin", "elsa").await["isAuthenticated"],
+            true
+        );
+    });
 }

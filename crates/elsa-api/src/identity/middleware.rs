@@ -8,7 +8,8 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// 401 without valid credentials, 403 when the principal lacks every permission the route
+/// 401 without valid credentials, 429 while the client address is locked out after failed
+/// ones ([`super::lockout`]), 403 when the principal lacks every permission the route
 /// lists; otherwise the request goes on with its [`super::Principal`] in the extensions.
 pub async fn authorize(
     State(identity): State<SharedIdentity>,
@@ -28,7 +29,8 @@ pub async fn authorize(
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let principal = identity.authenticate(header).await?;
+    let client = super::ClientAddr::of(&request);
+    let principal = identity.authenticate(client, header).await?;
     if !principal.may(required) {
         let needed = if required.is_empty() {
             "permission '*'".to_owned()

@@ -4,6 +4,7 @@
 //! (`elsa-secrets`), so an Elsa database's users can log in here.
 
 mod api_keys;
+pub mod lockout;
 mod middleware;
 pub mod permissions;
 pub mod random;
@@ -16,6 +17,7 @@ use std::sync::{Arc, LazyLock};
 
 pub use api_keys::hash_key;
 use elsa_secrets::HashedSecret;
+pub use lockout::{ClientAddr, LockoutOptions};
 pub use middleware::authorize;
 pub use routes::routes;
 pub use tokens::TokenOptions;
@@ -49,6 +51,8 @@ pub struct IdentityOptions {
     pub tokens: TokenOptions,
     /// `Elsa:Identity:ApiKey`, granting `*`.
     pub api_key: Option<String>,
+    /// `Elsa:Identity:Lockout:*`: how many failed authentications lock a client out.
+    pub lockout: LockoutOptions,
 }
 
 /// Tokens issued by a successful login or refresh.
@@ -63,6 +67,7 @@ pub struct Identity {
     tokens: Tokens,
     store: IdentityStore,
     api_keys: api_keys::ApiKeys,
+    lockout: lockout::Lockout,
 }
 
 /// Compared against when a login names no stored user, so a wrong user name takes as long as a
@@ -84,6 +89,7 @@ impl Identity {
                 store.clone(),
             ),
             store,
+            lockout: lockout::Lockout::new(options.lockout),
         }
     }
 
@@ -91,8 +97,14 @@ impl Identity {
         self.enabled
     }
 
-    /// The principal an `Authorization` header names, or a 401 saying what is wrong.
-    async fn authenticate(&self, header: Option<&str>) -> Result<Principal, ApiError> {
+    /// The principal an `Authorization` header names, or a 401 saying what is wrong; 429 while
+    /// the client address is locked out. A wrong API key or a token not signed with our key
+    /// counts towards the lockout.
+    async fn authenticate(
+        &self,
+        client: ClientAddr,
+        header: Option<&str>,
+    ) -> Result<Principal, ApiError> {
         const HOW: &str =
             "send 'Authorization: Bearer <access token>' or 'Authorization: ApiKey <key>'";
         let header = header.ok_or_else(|| {
@@ -106,17 +118,18 @@ impl Identity {
                 ApiError::unauthorized(format!("malformed Authorization header; {HOW}"))
             })?;
         if scheme.eq_ignore_ascii_case("ApiKey") {
-            return self
-                .api_keys
-                .authenticate(credential)
-                .await?
-                .ok_or_else(|| ApiError::unauthorized("the API key is not valid"));
+            self.lockout.check(client)?;
+            return match self.api_keys.authenticate(credential).await? {
+                Some(principal) => Ok(principal),
+                None => {
+                    self.lockout.record_failure(client);
+                    Err(ApiError::unauthorized("the API key is not valid"))
+                }
+            };
         }
         if scheme.eq_ignore_ascii_case("Bearer") {
-            let claims = self
-                .tokens
-                .validate(credential, TokenUse::Access)
-                .map_err(ApiError::unauthorized)?;
+            self.lockout.check(client)?;
+            let claims = self.checked_token(client, credential, TokenUse::Access)?;
             return Ok(Principal {
                 name: claims.name,
                 permissions: claims.permissions,
@@ -127,9 +140,40 @@ impl Identity {
         )))
     }
 
-    /// Elsa's login: None for an unknown user or a wrong password.
-    async fn login(&self, name: &str, password: &str) -> Result<Option<IssuedTokens>, ApiError> {
-        let user = self.store.user_by_name(name).await?;
+    /// A token's claims, or a 401; a token that may be a guess counts towards the lockout.
+    fn checked_token(
+        &self,
+        client: ClientAddr,
+        token: &str,
+        token_use: TokenUse,
+    ) -> Result<tokens::Claims, ApiError> {
+        self.tokens.check(token, token_use).map_err(|rejection| {
+            if rejection.suspicious {
+                self.lockout.record_failure(client);
+            }
+            ApiError::unauthorized(rejection.message)
+        })
+    }
+
+    /// Elsa's login: None for an unknown user or a wrong password; 429 while the client address
+    /// or the user name is locked out by earlier failures.
+    async fn login(
+        &self,
+        client: ClientAddr,
+        name: &str,
+        password: &str,
+    ) -> Result<Option<IssuedTokens>, ApiError> {
+        // Admitted before the password check, so a locked-out client costs no hashing; the
+        // attempt counts as a failure unless it succeeds.
+        let attempt = self.lockout.admit_login(client, name)?;
+        let user = match self.store.user_by_name(name).await {
+            Ok(user) => user,
+            Err(e) => {
+                // The database failed, not the client.
+                attempt.release();
+                return Err(e.into());
+            }
+        };
         let stored = user.as_ref().map(|u| HashedSecret {
             secret: u.hashed_password.clone(),
             salt: u.hashed_password_salt.clone(),
@@ -142,13 +186,21 @@ impl Identity {
         .await
         .map_err(|e| ApiError::internal(format!("password check failed: {e}")))?;
         match user {
-            Some(user) if matches => self.issue(&user).await.map(Some),
+            Some(user) if matches => {
+                attempt.release();
+                self.issue(&user).await.map(Some)
+            }
             _ => Ok(None),
         }
     }
 
-    /// New tokens for the user a refresh token names, with their current roles.
-    async fn refresh(&self, header: Option<&str>) -> Result<Option<IssuedTokens>, ApiError> {
+    /// New tokens for the user a refresh token names, with their current roles. A refresh token
+    /// not signed with our key counts towards the client address's lockout.
+    async fn refresh(
+        &self,
+        client: ClientAddr,
+        header: Option<&str>,
+    ) -> Result<Option<IssuedTokens>, ApiError> {
         let token = header
             .and_then(|h| h.trim().split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
@@ -158,10 +210,8 @@ impl Identity {
                     "send the refresh token as 'Authorization: Bearer <refresh token>'",
                 )
             })?;
-        let claims = self
-            .tokens
-            .validate(token, TokenUse::Refresh)
-            .map_err(ApiError::unauthorized)?;
+        self.lockout.check(client)?;
+        let claims = self.checked_token(client, token, TokenUse::Refresh)?;
         match self.store.user_by_name(&claims.name).await? {
             Some(user) => self.issue(&user).await.map(Some),
             None => Ok(None),

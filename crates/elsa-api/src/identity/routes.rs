@@ -1,7 +1,7 @@
 //! `/identity/*`: login, refresh, users, roles and applications, with Elsa's request and
 //! response shapes.
 
-use super::{Principal, SharedIdentity, permissions, random};
+use super::{ClientAddr, Principal, SharedIdentity, permissions, random};
 use crate::json::LenientJson;
 use crate::problem::ApiError;
 use axum::extract::{Path, State};
@@ -52,13 +52,16 @@ struct LoginRequest {
     password: Option<String>,
 }
 
-/// 200 whatever the outcome (`isAuthenticated` says it), as Elsa answers.
+/// 200 whatever the outcome (`isAuthenticated` says it), as Elsa answers; 429 while the client
+/// address or the user name is locked out after failed attempts.
 #[utoipa::path(post, path = "/identity/login", tag = "identity", security(()),
     request_body(content = Object, description = "`{username, password}`"),
     responses((status = 200, description = "`{isAuthenticated, accessToken, refreshToken}`", body = Object),
-        (status = 400, description = "username or password missing")))]
+        (status = 400, description = "username or password missing"),
+        (status = 429, description = "Too many failed attempts from this address or for this user name; see Retry-After")))]
 async fn login(
     State(identity): State<SharedIdentity>,
+    client: ClientAddr,
     LenientJson(body): LenientJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let required = |value: Option<String>, field: &str| {
@@ -69,18 +72,22 @@ async fn login(
     };
     let username = required(body.username, "username")?;
     let password = required(body.password, "password")?;
-    Ok(Json(identity.login(&username, &password).await?.into()))
+    Ok(Json(
+        identity.login(client, &username, &password).await?.into(),
+    ))
 }
 
 #[utoipa::path(post, path = "/identity/refresh-token", tag = "identity", security(("Bearer" = [])),
     responses((status = 200, description = "A new token pair", body = Object),
-        (status = 401, description = "The bearer is not a valid refresh token")))]
+        (status = 401, description = "The bearer is not a valid refresh token"),
+        (status = 429, description = "Too many failed attempts from this address; see Retry-After")))]
 async fn refresh_token(
     State(identity): State<SharedIdentity>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    Ok(Json(identity.refresh(header).await?.into()))
+    Ok(Json(identity.refresh(client, header).await?.into()))
 }
 
 fn user_summary(u: &User) -> Value {

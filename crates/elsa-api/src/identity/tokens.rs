@@ -1,11 +1,34 @@
 //! HS256 JWTs as Elsa issues them: `name`, `sub`, one `role` claim per role name and one
 //! `permissions` claim per permission (a single value is written as a string, several as an
 //! array, like .NET's token handler), `token_use` = `access` | `refresh`, `iss`, `aud`, `exp`.
-//! Elsa validates a token's lifetime without clock skew; so do we.
+//! Elsa validates a token's expiry without clock skew; so do we. A token whose `nbf` or `iat`
+//! lies more than [`CLOCK_SKEW`] ahead of this node's clock is refused too: nodes' clocks may
+//! differ a little, a token from the future is a forgery or a broken clock.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How far ahead of this node's clock a token's `nbf` and `iat` may be.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
+
+/// Why a token was refused: a message safe to show the client (never the token), and whether
+/// the token may be a guess (not signed with our key, or not a token at all), which the lockout
+/// counts, rather than one of ours that expired or is used for the wrong thing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRejection {
+    pub message: String,
+    pub suspicious: bool,
+}
+
+impl TokenRejection {
+    fn ours(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            suspicious: false,
+        }
+    }
+}
 
 /// Signing key, issuer, audience and lifetimes (`Elsa:Identity:Tokens:*`).
 #[derive(Clone)]
@@ -82,10 +105,7 @@ impl Tokens {
     }
 
     fn token(&self, subject: &Subject, token_use: TokenUse) -> String {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let now = now_secs();
         let lifetime = match token_use {
             TokenUse::Access => self.options.access_token_lifetime,
             TokenUse::Refresh => self.options.refresh_token_lifetime,
@@ -102,34 +122,78 @@ impl Tokens {
             nbf: now,
             exp: now + lifetime.as_secs(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        self.sign(&claims)
+    }
+
+    /// `claims` as an HS256 JWT signed with this server's key.
+    pub fn sign(&self, claims: &Claims) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
             .expect("HS256 signing of serialisable claims cannot fail")
     }
 
     /// The claims of a valid, unexpired token of the given use; otherwise why not, in words
     /// safe to show the client (never the token).
     pub fn validate(&self, token: &str, token_use: TokenUse) -> Result<Claims, String> {
+        self.check(token, token_use).map_err(|r| r.message)
+    }
+
+    /// [`Tokens::validate`], saying also whether the token may be a guess.
+    pub fn check(&self, token: &str, token_use: TokenUse) -> Result<Claims, TokenRejection> {
+        use jsonwebtoken::errors::ErrorKind;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
+        // Checked below, with the skew that `exp` does not get.
+        validation.validate_nbf = false;
         validation.set_issuer(&[&self.options.issuer]);
         validation.set_audience(&[&self.options.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    "the token has expired".to_owned()
+                ErrorKind::ExpiredSignature => TokenRejection::ours("the token has expired"),
+                // The signature is checked first: these tokens were signed with our key.
+                ErrorKind::InvalidIssuer
+                | ErrorKind::InvalidAudience
+                | ErrorKind::InvalidSubject
+                | ErrorKind::MissingRequiredClaim(_) => {
+                    TokenRejection::ours(format!("the token is not valid ({e})"))
                 }
-                _ => format!("the token is not valid ({e})"),
+                _ => TokenRejection {
+                    message: format!("the token is not valid ({e})"),
+                    suspicious: true,
+                },
             })?
             .claims;
+        let now = now_secs();
+        let latest = now + CLOCK_SKEW.as_secs();
+        if claims.nbf > latest {
+            return Err(TokenRejection::ours(format!(
+                "the token is not valid yet: its 'nbf' (not before) is {} s ahead of this server's clock, more than the {} s allowed",
+                claims.nbf - now,
+                CLOCK_SKEW.as_secs()
+            )));
+        }
+        if claims.iat > latest {
+            return Err(TokenRejection::ours(format!(
+                "the token is not valid: its 'iat' (issued at) is {} s ahead of this server's clock, more than the {} s allowed",
+                claims.iat - now,
+                CLOCK_SKEW.as_secs()
+            )));
+        }
         if claims.token_use != token_use.as_str() {
-            return Err(format!(
+            return Err(TokenRejection::ours(format!(
                 "the token is not a valid {} token",
                 token_use.as_str()
-            ));
+            )));
         }
         Ok(claims)
     }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
 }
 
 /// A claim that .NET writes as a string when it occurs once and as an array otherwise.
@@ -225,5 +289,64 @@ mod tests {
             expired.validate(&access, TokenUse::Access).unwrap_err(),
             "the token has expired"
         );
+    }
+
+    /// A token signed with `t`'s key whose `nbf` and `iat` are shifted by the given seconds.
+    fn shifted(t: &Tokens, nbf: i64, iat: i64) -> String {
+        let now = now_secs() as i64;
+        let claims = Claims {
+            sub: "u1".into(),
+            name: "admin".into(),
+            role: vec![],
+            permissions: vec!["*".into()],
+            token_use: "access".into(),
+            iss: "http://elsa.api".into(),
+            aud: "http://elsa.api".into(),
+            iat: (now + iat) as u64,
+            nbf: (now + nbf) as u64,
+            exp: (now + 7200) as u64,
+        };
+        t.sign(&claims)
+    }
+
+    #[test]
+    fn tokens_from_the_future_are_rejected_beyond_the_skew() {
+        let t = tokens(Duration::from_secs(3600));
+        let skew = CLOCK_SKEW.as_secs() as i64;
+        assert!(
+            t.validate(&shifted(&t, skew - 5, 0), TokenUse::Access)
+                .is_ok()
+        );
+        assert!(
+            t.validate(&shifted(&t, 0, skew - 5), TokenUse::Access)
+                .is_ok()
+        );
+        let nbf = t
+            .check(&shifted(&t, 3600, 0), TokenUse::Access)
+            .unwrap_err();
+        assert!(nbf.message.contains("'nbf'"), "{}", nbf.message);
+        assert!(!nbf.suspicious);
+        let iat = t
+            .validate(&shifted(&t, 0, 3600), TokenUse::Access)
+            .unwrap_err();
+        assert!(iat.contains("'iat'"), "{iat}");
+    }
+
+    #[test]
+    fn only_tokens_not_signed_with_our_key_are_suspicious() {
+        let t = tokens(Duration::from_secs(3600));
+        let (access, refresh) = t.issue(&subject());
+        assert!(!t.check(&refresh, TokenUse::Access).unwrap_err().suspicious);
+        let other = Tokens::new(TokenOptions {
+            signing_key: b"another-key-another-key-another-key".to_vec(),
+            ..t.options.clone()
+        });
+        assert!(
+            other
+                .check(&access, TokenUse::Access)
+                .unwrap_err()
+                .suspicious
+        );
+        assert!(t.check("garbage", TokenUse::Access).unwrap_err().suspicious);
     }
 }

@@ -37,7 +37,7 @@ pub fn render_check(loaded: &Loaded) -> String {
         "Log level: {}  ({})",
         log_level.value, log_level.origin
     ));
-    lines.push(match loaded.configuration.entry("Elsa:Identity:ApiKey") {
+    lines.push(match loaded.configuration.entry(super::identity::API_KEY) {
         Some(entry) => format!(
             "API key: configured  ({}, from {})",
             entry.key, entry.source
@@ -186,6 +186,15 @@ fn identity_lines(loaded: &Loaded) -> Vec<String> {
             identity.admin_user.value,
             identity.admin_user.origin,
             presence(super::identity::ADMIN_PASSWORD)
+        ),
+        format!(
+            "Lockout after failed authentications: {} per client address  ({}); {} per user name  ({}); within {} s  ({})",
+            identity.lockout_per_address.value,
+            identity.lockout_per_address.origin,
+            identity.lockout_per_user.value,
+            identity.lockout_per_user.origin,
+            identity.lockout_window.value.as_secs_f64(),
+            identity.lockout_window.origin
         ),
     ];
     let refusals = loaded.settings.production_refusals();

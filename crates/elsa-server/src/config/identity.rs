@@ -1,5 +1,6 @@
 //! `Elsa:Identity:*`: whether the API requires credentials, how JWTs are signed and how long they
-//! live, and the admin user made at first start. Also the reasons a Production start is refused.
+//! live, the admin user made at first start, and how many failed authentications lock a client
+//! out. Also the reasons a Production start is refused.
 
 use std::time::Duration;
 
@@ -8,19 +9,26 @@ use elsa_store::connection_string;
 use super::error::ConfigError;
 use super::settings::{Secret, Setting};
 use super::sources::Configuration;
-use super::values::{lifetime, text, typed};
+use super::values::{count, lifetime, text, typed};
 
 pub const SIGNING_KEY: &str = "Elsa:Identity:Tokens:SigningKey";
 pub const ADMIN_PASSWORD: &str = "Elsa:Identity:AdminPassword";
+pub const API_KEY: &str = "Elsa:Identity:ApiKey";
+const LOCKOUT_PER_ADDRESS: &str = "Elsa:Identity:Lockout:MaxFailuresPerAddress";
+const LOCKOUT_PER_USER: &str = "Elsa:Identity:Lockout:MaxFailuresPerUser";
+const LOCKOUT_WINDOW: &str = "Elsa:Identity:Lockout:Window";
 
 /// Defaults, added to the configuration so `config check` shows where each value came from.
-pub(super) const DEFAULTS: [(&str, &str); 6] = [
+pub(super) const DEFAULTS: [(&str, &str); 9] = [
     ("Elsa:Identity:Enabled", "true"),
     ("Elsa:Identity:Tokens:Issuer", "http://elsa.api"),
     ("Elsa:Identity:Tokens:Audience", "http://elsa.api"),
     ("Elsa:Identity:Tokens:AccessTokenLifetime", "01:00:00"),
     ("Elsa:Identity:Tokens:RefreshTokenLifetime", "02:00:00"),
     ("Elsa:Identity:AdminUser", "admin"),
+    (LOCKOUT_PER_ADDRESS, "10"),
+    (LOCKOUT_PER_USER, "5"),
+    (LOCKOUT_WINDOW, "00:01:00"),
 ];
 
 /// Keys published in Elsa's docs and samples, or other obvious placeholders: a server signing
@@ -34,8 +42,12 @@ const WELL_KNOWN_SIGNING_KEYS: [&str; 5] = [
 ];
 /// HS256 keys shorter than the hash output (32 bytes) weaken the signature.
 const MIN_SIGNING_KEY_BYTES: usize = 32;
-/// The admin password of Elsa's docs and docker images.
-const WELL_KNOWN_PASSWORDS: [&str; 2] = ["password", "admin"];
+/// The most common passwords (and Elsa's documented ones), one a line, lowercase.
+const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
+/// Shorter admin passwords fall to an offline guess of the hash, or an online one over time.
+const MIN_ADMIN_PASSWORD_CHARS: usize = 12;
+/// A configured API key grants `*`: as long as a signing key, so it cannot be guessed.
+const MIN_API_KEY_CHARS: usize = 32;
 
 #[derive(Debug, Clone)]
 pub struct IdentitySettings {
@@ -47,6 +59,11 @@ pub struct IdentitySettings {
     pub refresh_token_lifetime: Setting<Duration>,
     pub admin_user: Setting<String>,
     pub admin_password: Option<Secret>,
+    /// `Elsa:Identity:Lockout:*`: failures per client address and per user name within the
+    /// window after which further attempts are answered 429 until the window ends.
+    pub lockout_per_address: Setting<usize>,
+    pub lockout_per_user: Setting<usize>,
+    pub lockout_window: Setting<Duration>,
 }
 
 pub(super) fn resolve(config: &Configuration) -> Result<IdentitySettings, ConfigError> {
@@ -73,6 +90,9 @@ pub(super) fn resolve(config: &Configuration) -> Result<IdentitySettings, Config
         )?,
         admin_user: text(config, "Elsa:Identity:AdminUser", "admin"),
         admin_password: config.get(ADMIN_PASSWORD).map(Secret::new),
+        lockout_per_address: count(config, LOCKOUT_PER_ADDRESS, 10)?,
+        lockout_per_user: count(config, LOCKOUT_PER_USER, 5)?,
+        lockout_window: lifetime(config, LOCKOUT_WINDOW, Duration::from_secs(60))?,
     })
 }
 
@@ -93,15 +113,59 @@ impl IdentitySettings {
             )),
             Some(_) => {}
         }
-        if let Some(password) = &self.admin_password
-            && WELL_KNOWN_PASSWORDS.contains(&password.expose().trim())
-        {
-            reasons.push(format!(
-                "{ADMIN_PASSWORD} is a well-known default password; set Elsa__Identity__AdminPassword to a strong secret, or leave it unset to have one generated and shown once at first start"
-            ));
+        if let Some(password) = &self.admin_password {
+            let password = password.expose().trim();
+            if is_common_password(password) {
+                reasons.push(format!(
+                    "{ADMIN_PASSWORD} is a well-known default password or one of the most common passwords (compared ignoring case and trailing digits or symbols): it is among the first guesses; set Elsa__Identity__AdminPassword to a random secret of at least {MIN_ADMIN_PASSWORD_CHARS} characters (e.g. `openssl rand -base64 24`), or leave it unset to have one generated and shown once at first start"
+                ));
+            } else if password.chars().count() < MIN_ADMIN_PASSWORD_CHARS {
+                reasons.push(format!(
+                    "{ADMIN_PASSWORD} is shorter than {MIN_ADMIN_PASSWORD_CHARS} characters; set Elsa__Identity__AdminPassword to a random secret of at least {MIN_ADMIN_PASSWORD_CHARS} characters (e.g. `openssl rand -base64 24`), or leave it unset to have one generated and shown once at first start"
+                ));
+            }
         }
         reasons
     }
+
+    /// Why a configured API key (`Elsa:Identity:ApiKey`, granting every permission) must not
+    /// be used in Production, naming the fix (never the key).
+    pub fn api_key_refusal(api_key: Option<&Secret>) -> Option<String> {
+        let key = api_key?.expose().trim();
+        if is_well_known_key(key) || is_common_password(key) {
+            Some(format!(
+                "{API_KEY} is a well-known example value or a common password: anyone could call the API with every permission; set Elsa__Identity__ApiKey to a random secret of at least {MIN_API_KEY_CHARS} characters (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and shown once at first start"
+            ))
+        } else if key.chars().count() < MIN_API_KEY_CHARS {
+            Some(format!(
+                "{API_KEY} is shorter than {MIN_API_KEY_CHARS} characters: a short key grants every permission to whoever guesses it; set Elsa__Identity__ApiKey to a random secret of at least {MIN_API_KEY_CHARS} characters (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and shown once at first start"
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// The lockout limits for the API.
+    pub fn lockout(&self) -> elsa_api::identity::LockoutOptions {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        elsa_api::identity::LockoutOptions {
+            max_failures_per_address: clamp(self.lockout_per_address.value),
+            max_failures_per_user: clamp(self.lockout_per_user.value),
+            window: self.lockout_window.value,
+        }
+    }
+}
+
+/// On the list of common passwords, ignoring case, also once trailing digits and symbols are
+/// removed (`Password123!`, `Welcome2024`).
+pub(super) fn is_common_password(password: &str) -> bool {
+    let lower = password.trim().to_lowercase();
+    let base = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .any(|common| common == lower || (!base.is_empty() && common == base))
 }
 
 fn is_well_known_key(key: &str) -> bool {

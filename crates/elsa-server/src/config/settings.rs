@@ -40,12 +40,18 @@ pub struct ServerSettings {
 
 impl ServerSettings {
     /// Why this server must not start: only in the Production environment, where a missing or
-    /// example signing key, or Elsa's default admin password, would be a real exposure.
+    /// example signing key, a common or short admin password, or a short API key would be a
+    /// real exposure. Other environments accept anything (with warnings), so local runs need
+    /// no setup.
     pub fn production_refusals(&self) -> Vec<String> {
         if !self.environment.value.eq_ignore_ascii_case("Production") {
             return Vec::new();
         }
-        self.identity.production_refusals()
+        let mut reasons = self.identity.production_refusals();
+        reasons.extend(super::IdentitySettings::api_key_refusal(
+            self.api_key.as_ref(),
+        ));
+        reasons
     }
 
     pub fn modules(&self) -> [&ModuleDb; 2] {

@@ -218,6 +218,7 @@ Token signing key: not configured
 Token issuer: http://elsa.api  (Elsa:Identity:Tokens:Issuer = http://elsa.api, from the built-in defaults); audience: http://elsa.api  (Elsa:Identity:Tokens:Audience = http://elsa.api, from the built-in defaults)
 Token lifetimes: access 3600s  (Elsa:Identity:Tokens:AccessTokenLifetime = 01:00:00, from the built-in defaults); refresh 7200s  (Elsa:Identity:Tokens:RefreshTokenLifetime = 02:00:00, from the built-in defaults)
 Admin user: admin  (Elsa:Identity:AdminUser = admin, from the built-in defaults); password: not configured
+Lockout after failed authentications: 10 per client address  (Elsa:Identity:Lockout:MaxFailuresPerAddress = 10, from the built-in defaults); 5 per user name  (Elsa:Identity:Lockout:MaxFailuresPerUser = 5, from the built-in defaults); within 60 s  (Elsa:Identity:Lockout:Window = 00:01:00, from the built-in defaults)
 A Production start would be refused:
   - Elsa:Identity:Tokens:SigningKey is not set: tokens would be signed with a key that changes at every start and differs between nodes; set Elsa__Identity__Tokens__SigningKey to a random secret of at least 32 characters (e.g. from a Kubernetes Secret; `openssl rand -base64 48`)
 CORS allowed origins: any origin  (default: Elsa:Cors:AllowedOrigins is not set)
@@ -1099,6 +1100,166 @@ fn runtime_settings_have_defaults_and_take_the_keys() {
         .error();
     assert!(
         error.contains("Elsa:Runtime:ShutdownTimeout = soon"),
+        "{error}"
+    );
+}
+
+/// A Production configuration that passes the signing-key checks, plus `env`.
+fn production_with(env: &[(&str, &str)]) -> Loaded {
+    let mut fixture = Fixture::new().env(
+        "Elsa__Identity__Tokens__SigningKey",
+        "a-random-enough-signing-key-0123456789-abcdefghij",
+    );
+    for (name, value) in env {
+        fixture = fixture.env(name, value);
+    }
+    fixture.loaded()
+}
+
+#[test]
+fn production_refuses_common_or_short_admin_passwords() {
+    for weak in [
+        "123456",
+        "elsa",
+        "changeme",
+        "P@ssw0rd",
+        "Admin",
+        "PASSWORD",
+        "password",
+        "qwerty",
+        "Password123!",
+        "Welcome2024",
+        "Administrator",
+        "QwertyUiop123",
+        "123456789012",
+    ] {
+        let loaded = production_with(&[("Elsa__Identity__AdminPassword", weak)]);
+        let reasons = loaded.settings.production_refusals();
+        assert_eq!(reasons.len(), 1, "{weak}: {reasons:?}");
+        assert!(
+            reasons[0].starts_with(
+                "Elsa:Identity:AdminPassword is a well-known default password or one of the most common passwords"
+            ),
+            "{weak}: {}",
+            reasons[0]
+        );
+        assert!(reasons[0].contains("Elsa__Identity__AdminPassword"));
+        assert!(reasons[0].contains("openssl rand"));
+        let report = render_check(&loaded);
+        assert!(
+            report.contains(&format!(
+                "A Production start would be refused:\n  - {}",
+                reasons[0]
+            )),
+            "{report}"
+        );
+    }
+    let short = "Tr0ub4dor&3";
+    let loaded = production_with(&[("Elsa__Identity__AdminPassword", short)]);
+    let reasons = loaded.settings.production_refusals();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with("Elsa:Identity:AdminPassword is shorter than 12 characters"),
+        "{}",
+        reasons[0]
+    );
+    let report = render_check(&loaded);
+    assert!(report.contains("A Production start would be refused:"));
+    assert!(!report.contains(short), "never the password: {report}");
+    assert!(!format!("{reasons:?}").contains(short));
+
+    // A long random password, and no password at all (one is generated), are fine.
+    for fine in [
+        &[("Elsa__Identity__AdminPassword", "vK3-horse-Battery-staple")][..],
+        &[],
+    ] {
+        let loaded = production_with(fine);
+        assert_eq!(loaded.settings.production_refusals(), Vec::<String>::new());
+        assert!(!render_check(&loaded).contains("would be refused"));
+    }
+}
+
+#[test]
+fn production_refuses_a_short_api_key() {
+    for short in ["abc", "bench-key", "key-0123456789-0123456789-01234"] {
+        let loaded = production_with(&[("Elsa__Identity__ApiKey", short)]);
+        let reasons = loaded.settings.production_refusals();
+        assert_eq!(reasons.len(), 1, "{short}: {reasons:?}");
+        assert!(
+            reasons[0].starts_with("Elsa:Identity:ApiKey is shorter than 32 characters"),
+            "{}",
+            reasons[0]
+        );
+        assert!(reasons[0].contains("openssl rand -base64 48"));
+        let report = render_check(&loaded);
+        assert!(
+            report.contains(&format!(
+                "A Production start would be refused:\n  - {}",
+                reasons[0]
+            )),
+            "{report}"
+        );
+        if short.len() > 5 {
+            assert!(!report.contains(short), "never the key: {report}");
+        }
+    }
+    let loaded = production_with(&[(
+        "Elsa__Identity__ApiKey",
+        "sufficiently-large-secret-signing-key",
+    )]);
+    let reasons = loaded.settings.production_refusals();
+    assert!(
+        reasons[0].starts_with("Elsa:Identity:ApiKey is a well-known example value"),
+        "{reasons:?}"
+    );
+    let loaded = production_with(&[("Elsa__Identity__ApiKey", "key-0123456789-0123456789-012345")]);
+    assert_eq!(loaded.settings.production_refusals(), Vec::<String>::new());
+}
+
+#[test]
+fn development_accepts_weak_credentials() {
+    let loaded = Fixture::new()
+        .env("ASPNETCORE_ENVIRONMENT", "Development")
+        .env("Elsa__Identity__AdminPassword", "elsa")
+        .env("Elsa__Identity__ApiKey", "abc")
+        .loaded();
+    assert_eq!(loaded.settings.production_refusals(), Vec::<String>::new());
+    assert!(!render_check(&loaded).contains("would be refused"));
+}
+
+#[test]
+fn lockout_settings_have_defaults_and_take_the_keys() {
+    let identity = Fixture::new().loaded().settings.identity;
+    let lockout = identity.lockout();
+    assert_eq!(lockout, elsa_api::identity::LockoutOptions::default());
+    assert_eq!(lockout.max_failures_per_address, 10);
+    assert_eq!(lockout.max_failures_per_user, 5);
+    assert_eq!(lockout.window, Duration::from_secs(60));
+
+    let identity = Fixture::new()
+        .env("Elsa__Identity__Lockout__MaxFailuresPerAddress", "100")
+        .env("Elsa__Identity__Lockout__MaxFailuresPerUser", "3")
+        .env("Elsa__Identity__Lockout__Window", "00:05:00")
+        .loaded()
+        .settings
+        .identity;
+    let lockout = identity.lockout();
+    assert_eq!(lockout.max_failures_per_address, 100);
+    assert_eq!(lockout.max_failures_per_user, 3);
+    assert_eq!(lockout.window, Duration::from_secs(300));
+
+    let error = Fixture::new()
+        .env("Elsa__Identity__Lockout__MaxFailuresPerUser", "0")
+        .error();
+    assert!(
+        error.contains("Elsa:Identity:Lockout:MaxFailuresPerUser = 0"),
+        "{error}"
+    );
+    let error = Fixture::new()
+        .env("Elsa__Identity__Lockout__Window", "never")
+        .error();
+    assert!(
+        error.contains("Elsa:Identity:Lockout:Window = never"),
         "{error}"
     );
 }

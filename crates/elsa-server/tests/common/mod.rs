@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_elsa-server");
-pub const API_KEY: &str = "test-api-key-0123456789";
+/// At least 32 characters: Production (the default environment) refuses a shorter one.
+pub const API_KEY: &str = "test-api-key-0123456789-0123456789-abcdef";
 /// The JWT signing key test servers get unless a test sets its own: the default environment is
 /// Production, which refuses to start without one.
 pub const SIGNING_KEY: &str = "test-signing-key-0123456789-0123456789-0123456789";

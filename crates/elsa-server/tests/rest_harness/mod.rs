@@ -67,6 +67,7 @@ impl RestHarness {
                     refresh_token_lifetime: Duration::from_secs(7200),
                 },
                 api_key: Some(API_KEY.into()),
+                lockout: Default::default(),
             },
             IdentityStore::new(db.clone()),
             ApiKeyStore::new(db),
