@@ -5,6 +5,7 @@ use crate::effects::Effect;
 use crate::error::LoadError;
 use crate::execution::{Execution, RunLimits};
 use crate::expressions::javascript::ScriptLimits;
+use crate::expressions::liquid::LiquidLimits;
 use crate::loader::{self, ActivityResolver, NoActivities};
 use crate::log_persistence::LogPersistenceMode;
 use crate::registry::ActivityRegistry;
@@ -29,6 +30,17 @@ pub struct EngineOptions {
     pub script_stack_size: usize,
     /// Compiled expressions kept per thread.
     pub script_cache_capacity: usize,
+    /// Wall-time budget of one Liquid render.
+    pub liquid_timeout: Duration,
+    /// Loop iterations (`for`, `tablerow`, all loops together) of one Liquid render.
+    pub liquid_iteration_limit: usize,
+    /// Bytes one Liquid render may output.
+    pub liquid_output_limit: usize,
+    /// Estimated bytes of any one value a Liquid render builds (a filter's result, a variable
+    /// `assign` or `capture` sets).
+    pub liquid_value_limit: usize,
+    /// Estimated bytes of all the variables a Liquid render's `assign`/`capture` hold at once.
+    pub liquid_memory_limit: usize,
     /// Activity executions allowed in one run, so that a flowchart loop that never ends faults
     /// instead of running forever.
     pub max_activity_executions: usize,
@@ -81,11 +93,17 @@ impl FlowchartMode {
 impl Default for EngineOptions {
     fn default() -> Self {
         let script = ScriptLimits::default();
+        let liquid = LiquidLimits::default();
         Self {
             script_timeout: script.timeout,
             script_memory_limit: script.memory_limit,
             script_stack_size: script.stack_size,
             script_cache_capacity: script.cache_capacity,
+            liquid_timeout: liquid.timeout,
+            liquid_iteration_limit: liquid.iteration_limit,
+            liquid_output_limit: liquid.output_limit,
+            liquid_value_limit: liquid.value_limit,
+            liquid_memory_limit: liquid.memory_limit,
             max_activity_executions: 100_000,
             max_run_duration: None,
             flowchart_mode: FlowchartMode::default(),
@@ -176,6 +194,13 @@ impl Engine {
                     memory_limit: options.script_memory_limit,
                     stack_size: options.script_stack_size,
                     cache_capacity: options.script_cache_capacity,
+                },
+                liquid: LiquidLimits {
+                    timeout: options.liquid_timeout,
+                    iteration_limit: options.liquid_iteration_limit,
+                    output_limit: options.liquid_output_limit,
+                    value_limit: options.liquid_value_limit,
+                    memory_limit: options.liquid_memory_limit,
                 },
                 max_activity_executions: options.max_activity_executions,
                 max_run_duration: options.max_run_duration,

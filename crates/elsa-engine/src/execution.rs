@@ -11,6 +11,7 @@ use crate::engine::StartRequest;
 use crate::engine::{FLOWCHART_MODE_PROPERTY, FlowchartMode, ResumeError};
 use crate::error::Fault;
 use crate::expressions::javascript::ScriptLimits;
+use crate::expressions::liquid::LiquidLimits;
 use crate::scheduler::{Scheduler, WorkItem};
 use crate::workflow::{IncidentStrategy, NodeIdx, VarIdx, Workflow};
 use elsa_model::{Bookmark, Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone)]
 pub(crate) struct RunLimits {
     pub script: ScriptLimits,
+    pub liquid: LiquidLimits,
     /// Guards against flowchart loops that never end.
     pub max_activity_executions: usize,
     /// Wall-clock budget of one run (start or resume).

@@ -68,7 +68,8 @@
 //! [`SequentialIds`] a run is reproducible byte for byte (scripts' `newGuid()` derives from the
 //! id generator too). JavaScript runs on a per-thread QuickJS runtime with time, memory and
 //! stack limits (see [`EngineOptions`]); its realm is frozen, so no script's globals reach the
-//! next workflow.
+//! next workflow. Liquid templates render within limits of time, loop iterations, output and
+//! value sizes (the `liquid_*` options).
 
 mod activities;
 mod activity_context;

@@ -398,6 +398,90 @@ fn a_growing_array_ends_as_an_out_of_memory_incident() {
     assert_eq!(next.lines, ["3"]);
 }
 
+fn liquid(source: &str) -> Value {
+    json!({"typeName": "Object", "expression": {"type": "Liquid", "value": source}})
+}
+
+#[test]
+fn a_liquid_template_over_its_limits_ends_as_an_incident_and_the_thread_stays_usable() {
+    let nested = "{% for a in (1..1000000) %}{% for b in (1..1000000) %}y{% endfor %}{% endfor %}";
+    // The default limits but for the clock: 100,000 iterations of a debug build on a busy
+    // machine can take longer than the default second.
+    let engine = Engine::new(EngineOptions {
+        liquid_timeout: Duration::from_secs(60),
+        ..EngineOptions::default()
+    });
+    let result = run_with(
+        &engine,
+        write_line("Spin", liquid(nested)),
+        json!([]),
+        json!({}),
+    );
+    assert_eq!(result.state.sub_status, WorkflowSubStatus::Faulted);
+    assert_eq!(result.state.incidents.len(), 1);
+    let incident = &result.state.incidents[0];
+    assert_eq!(incident.activity_id, "Spin");
+    assert_eq!(
+        incident.message,
+        "The Liquid template exceeded the iteration limit of 100000."
+    );
+    let exception = incident.exception.as_ref().unwrap();
+    assert_eq!(exception.type_name, "LiquidException");
+    let next = run_with(
+        &engine,
+        write_line("Fine", liquid("{% for i in (1..3) %}{{ i }}{% endfor %}")),
+        json!([]),
+        json!({}),
+    );
+    assert_finished(&next);
+    assert_eq!(next.lines, ["123"]);
+}
+
+#[test]
+fn liquid_limits_come_from_the_engine_options() {
+    let engine = Engine::new(EngineOptions {
+        liquid_iteration_limit: 10,
+        liquid_output_limit: 8,
+        liquid_value_limit: 100,
+        ..EngineOptions::default()
+    });
+    for (source, message) in [
+        (
+            "{% for i in (1..11) %}{% endfor %}",
+            "The Liquid template exceeded the iteration limit of 10.",
+        ),
+        (
+            "123456789",
+            "The Liquid template's output exceeded 8 bytes.",
+        ),
+        (
+            "{% assign x = 'abcdefghij' | append: 'abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz' %}",
+            "The Liquid template built a value larger than 100 bytes.",
+        ),
+    ] {
+        let result = run_with(
+            &engine,
+            write_line("L", liquid(source)),
+            json!([]),
+            json!({}),
+        );
+        assert_eq!(
+            result.state.sub_status,
+            WorkflowSubStatus::Faulted,
+            "{source}"
+        );
+        assert_eq!(result.state.incidents[0].message, message);
+    }
+    let fine = run_with(
+        &engine,
+        write_line("Fine", liquid("{% for i in (1..10) %}{% endfor %}ok")),
+        json!([]),
+        json!({}),
+    );
+    assert_finished(&fine);
+    assert_eq!(fine.lines, ["ok"]);
+}
+
 /// A flowchart whose A and B follow each other forever.
 fn endless_loop() -> Value {
     flowchart(

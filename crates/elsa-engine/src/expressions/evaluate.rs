@@ -141,7 +141,8 @@ impl Execution<'_> {
             workflow_definition_version_id: &self.workflow.definition_version_id,
             workflow_definition_version: self.workflow.definition_version,
         };
-        liquid::render(template, &model).map_err(|message| Fault::new("LiquidException", message))
+        liquid::render(template, &model, &self.limits.liquid)
+            .map_err(|message| Fault::new("LiquidException", message))
     }
 }
 

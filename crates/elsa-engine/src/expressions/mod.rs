@@ -3,7 +3,7 @@
 
 mod evaluate;
 pub(crate) mod javascript;
-mod liquid;
+pub(crate) mod liquid;
 mod literal;
 
 use crate::json;

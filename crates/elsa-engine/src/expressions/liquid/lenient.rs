@@ -10,7 +10,7 @@
 //! still fails — a scalar that also answered as an object would compare and measure (`size`)
 //! wrongly.
 
-use liquid::model::{
+use liquid_core::model::{
     ArrayView, DisplayCow, KStringCow, ObjectView, ScalarCow, State, Value as LiquidValue,
     ValueView,
 };

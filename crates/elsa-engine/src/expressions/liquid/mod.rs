@@ -1,21 +1,36 @@
 //! `Liquid` expressions (Elsa renders them with Fluid): parsed once at load time — the loaded
 //! workflow is cached, so each template is parsed once per published version — and rendered
-//! against Elsa's model (elsa-api.md §5.6), with Elsa's extra filters (`filters.rs`).
+//! against Elsa's model (elsa-api.md §5.6), with Elsa's extra filters (`filters.rs`), within
+//! limits of time, loop iterations, output and value sizes (`limits.rs`).
+//!
+//! Templates are parsed and rendered with `liquid-core` directly, not through the `liquid`
+//! facade: a render's budget goes in the runtime's registers before the render starts, which
+//! the facade's `Template::render` gives no way to do.
 
+mod assign;
+mod bounded;
 mod filters;
+mod language;
 mod lenient;
+mod limits;
+mod loops;
 
 use lenient::Lenient;
+use limits::{Breach, Budget, CappedBuffer};
+use liquid_core::runtime::RuntimeBuilder;
+use liquid_core::{Language, Renderable, Runtime, Template};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+pub(crate) use limits::LiquidLimits;
+
 /// A parsed template with its source (which identifies it).
 #[derive(Clone)]
 pub(crate) struct LiquidTemplate {
     source: String,
-    template: Arc<liquid::Template>,
+    template: Arc<Template>,
 }
 
 impl fmt::Debug for LiquidTemplate {
@@ -43,34 +58,46 @@ pub(crate) struct LiquidModel<'a> {
     pub workflow_definition_version: i32,
 }
 
-/// The parser with Liquid's standard library and Elsa's filters; building one is costly, so it
-/// is shared.
-fn parser() -> &'static liquid::Parser {
-    static PARSER: OnceLock<liquid::Parser> = OnceLock::new();
-    PARSER.get_or_init(|| {
-        liquid::ParserBuilder::with_stdlib()
-            .filter(filters::Base64)
-            .filter(filters::Keys)
-            .build()
-            .expect("the standard library registers without conflicts")
-    })
+/// The tags, blocks and filters (`language.rs`); building them is costly, so they are shared.
+fn language() -> &'static Language {
+    static LANGUAGE: OnceLock<Language> = OnceLock::new();
+    LANGUAGE.get_or_init(language::language)
 }
 
 /// Parses a template; the error is the parser's message.
 pub(crate) fn parse(source: &str) -> Result<LiquidTemplate, String> {
-    let template = guarded(|| parser().parse(source))?.map_err(|e| e.to_string())?;
+    let elements =
+        guarded(|| liquid_core::parser::parse(source, language()))?.map_err(|e| e.to_string())?;
     Ok(LiquidTemplate {
         source: source.to_owned(),
-        template: Arc::new(template),
+        template: Arc::new(Template::new(elements)),
     })
 }
 
-/// Renders a template; the error is the renderer's message. As in Fluid, a name or member
-/// that is not there renders as nothing (see `lenient.rs`).
-pub(crate) fn render(template: &LiquidTemplate, model: &LiquidModel<'_>) -> Result<String, String> {
+/// Renders a template; the error is the renderer's message, or the limit the render broke. As
+/// in Fluid, a name or member that is not there renders as nothing (see `lenient.rs`).
+pub(crate) fn render(
+    template: &LiquidTemplate,
+    model: &LiquidModel<'_>,
+    limits: &LiquidLimits,
+) -> Result<String, String> {
     let model = serde_json::to_value(model).map_err(|e| e.to_string())?;
     let globals = Lenient::root(model);
-    guarded(|| template.template.render(&globals))?.map_err(|e| e.to_string())
+    let runtime = RuntimeBuilder::new().set_globals(&globals).build();
+    *runtime.registers().get_mut::<Budget>() = Budget::start(limits);
+    let mut output = CappedBuffer::new(limits.output_limit);
+    let rendered = guarded(|| template.template.render_to(&mut output, &runtime))?;
+    // The crate wraps the error of a broken limit in its traces: report the limit itself.
+    let breach = runtime.registers().get_mut::<Budget>().breach();
+    let output_breach = output
+        .exceeded()
+        .then_some(Breach::Output(limits.output_limit));
+    if let Some(breach) = breach.or(output_breach) {
+        return Err(breach.message());
+    }
+    rendered
+        .map(|()| output.into_string())
+        .map_err(|e| e.to_string())
 }
 
 /// Runs the `liquid` crate, which panics on some input (an integer literal beyond `i64` before
@@ -78,6 +105,22 @@ pub(crate) fn render(template: &LiquidTemplate, model: &LiquidModel<'_>) -> Resu
 fn guarded<R>(action: impl FnOnce() -> R) -> Result<R, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(action))
         .map_err(|_| "The Liquid template cannot be processed.".to_owned())
+}
+
+/// Parses and renders `source` with `variables` (the tests of this module and its children).
+#[cfg(test)]
+fn render_source(source: &str, variables: Value, limits: &LiquidLimits) -> Result<String, String> {
+    let variables = variables.as_object().cloned().unwrap_or_default();
+    let model = LiquidModel {
+        variables: &variables,
+        input: &Map::new(),
+        correlation_id: None,
+        workflow_instance_id: "i1",
+        workflow_definition_id: "d1",
+        workflow_definition_version_id: "v1",
+        workflow_definition_version: 1,
+    };
+    render(&parse(source)?, &model, limits)
 }
 
 #[cfg(test)]
@@ -107,7 +150,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            render(&template, &model).unwrap(),
+            render(&template, &model, &LiquidLimits::default()).unwrap(),
             "Hi ADA #7 2 c1/i1/d1/v1/2"
         );
         assert!(parse("{% if %}").is_err());
@@ -115,21 +158,14 @@ mod tests {
         assert!(parse("{{ 5555555555555555555555555550 | upcase }}").is_err());
         let filters =
             parse("{{ Variables.Name | base64 }} {{ Input | keys | join: ',' }}").unwrap();
-        assert_eq!(render(&filters, &model).unwrap(), "QWRh OrderId");
+        assert_eq!(
+            render(&filters, &model, &LiquidLimits::default()).unwrap(),
+            "QWRh OrderId"
+        );
     }
 
     fn render_with(source: &str, variables: Value) -> String {
-        let variables = variables.as_object().cloned().unwrap_or_default();
-        let model = LiquidModel {
-            variables: &variables,
-            input: &Map::new(),
-            correlation_id: None,
-            workflow_instance_id: "i1",
-            workflow_definition_id: "d1",
-            workflow_definition_version_id: "v1",
-            workflow_definition_version: 1,
-        };
-        render(&parse(source).unwrap(), &model).unwrap()
+        render_source(source, variables, &LiquidLimits::default()).unwrap()
     }
 
     #[test]
