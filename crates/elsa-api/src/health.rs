@@ -20,6 +20,10 @@ pub struct Health {
     pub started: AtomicBool,
 }
 
+/// How long `/health/ready` waits for all databases together: within Kubernetes' default probe
+/// timeout of 1 s (the guide's probes set none).
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(900);
+
 pub async fn live() -> impl IntoResponse {
     Json(json!({"status": "Healthy"}))
 }
@@ -30,14 +34,27 @@ pub async fn ready(State(health): State<Arc<Health>>) -> impl IntoResponse {
     }
     let mut entries = serde_json::Map::new();
     let mut ok = true;
+    // A database that accepts connections but does not answer (a partition, a full pool) must
+    // read as 503, not as a probe that timed out.
+    let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
     for (module, db) in &health.databases {
-        let status = match db.ping().await {
-            Err(e) => format!("database unreachable: {e}"),
-            Ok(()) => match migrate::ensure_current(db, *module).await {
-                Ok(()) => "Healthy".to_string(),
-                Err(e) => e.to_string(),
-            },
+        let check = async {
+            match db.ping().await {
+                Err(e) => format!("database unreachable: {e}"),
+                Ok(()) => match migrate::ensure_current(db, *module).await {
+                    Ok(()) => "Healthy".to_string(),
+                    Err(e) => e.to_string(),
+                },
+            }
         };
+        let status = tokio::time::timeout_at(deadline, check)
+            .await
+            .unwrap_or_else(|_| {
+                format!(
+                    "database unreachable: no answer within {} ms",
+                    READY_TIMEOUT.as_millis()
+                )
+            });
         ok &= status == "Healthy";
         entries.insert(module.name().to_string(), json!(status));
     }

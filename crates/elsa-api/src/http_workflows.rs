@@ -66,7 +66,11 @@ pub async fn handle(
             ..
         } => written_response(written),
         HttpOutcome::Ran { instance, .. } if instance.sub_status == WorkflowSubStatus::Faulted => {
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            response
+                .extensions_mut()
+                .insert(crate::FaultedWorkflow(instance.id));
+            response
         }
         HttpOutcome::Ran { .. } => StatusCode::OK.into_response(),
     })

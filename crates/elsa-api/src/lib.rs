@@ -147,7 +147,11 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
         // axum's extractors stop at 2 MB by default; definitions and imports may be larger.
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .on_response(log_response)
+                .on_failure(()),
+        )
         .layer(SetSensitiveRequestHeadersLayer::new([
             axum::http::header::AUTHORIZATION,
         ]))
@@ -168,4 +172,47 @@ async fn reject_nul_in_url(
         .into_response();
     }
     next.run(request).await
+}
+
+/// Marks a 500 that reports a workflow's fault (Elsa answers a faulted run so): the workflow's
+/// outcome, not a failure of the server, so it is logged as a warning naming the instance.
+#[derive(Clone, Debug)]
+pub(crate) struct FaultedWorkflow(pub String);
+
+/// Logs each response as tower-http does by default (at debug level); a server error also at
+/// error level, except a faulted workflow's answer and a 503 (not ready, shutting down, the
+/// database away: a state of the deployment, reported by readiness too), which are warnings.
+fn log_response(
+    response: &axum::response::Response,
+    latency: std::time::Duration,
+    span: &tracing::Span,
+) {
+    use tower_http::trace::{DefaultOnResponse, OnResponse};
+    DefaultOnResponse::default().on_response(response, latency, span);
+    let status = response.status();
+    if !status.is_server_error() {
+        return;
+    }
+    let latency_ms = latency.as_millis();
+    match response.extensions().get::<FaultedWorkflow>() {
+        Some(FaultedWorkflow(instance_id)) => tracing::warn!(
+            parent: span,
+            %instance_id,
+            status = status.as_u16(),
+            latency_ms,
+            "workflow faulted"
+        ),
+        None if status == axum::http::StatusCode::SERVICE_UNAVAILABLE => tracing::warn!(
+            parent: span,
+            status = status.as_u16(),
+            latency_ms,
+            "service unavailable"
+        ),
+        None => tracing::error!(
+            parent: span,
+            status = status.as_u16(),
+            latency_ms,
+            "request failed"
+        ),
+    }
 }

@@ -821,7 +821,7 @@ pub(crate) fn timers(
 /// Definition ids of workflows run inline start with this (the rest is a content hash).
 pub(crate) const INLINE_PREFIX: &str = "inline-";
 
-/// Writes an `Elsa.Log` entry to the server's log.
+/// Writes an `Elsa.Log` entry to the server's log, one line per entry.
 fn log(instance: &WorkflowInstance, entry: Effect) {
     let Effect::Log {
         level,
@@ -833,6 +833,9 @@ fn log(instance: &WorkflowInstance, entry: Effect) {
         return;
     };
     let instance_id = instance.id.as_str();
+    // Escaped (`\n`, `\u{1b}`…): a workflow's text must not forge lines of the server's log.
+    let message = crate::escape_controls(&message);
+    let category = crate::escape_controls(&category);
     match level {
         LogLevel::Trace => {
             tracing::trace!(%instance_id, %category, %arguments, "{message}")

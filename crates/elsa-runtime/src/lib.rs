@@ -9,6 +9,7 @@
 
 mod activities;
 mod cache;
+mod console;
 mod definition_files;
 mod definitions;
 mod engine_pool;
@@ -29,6 +30,7 @@ mod triggers;
 mod work;
 mod worker;
 
+pub use console::escape_controls;
 pub use definition_files::{definition_input, parse_definition_file};
 pub use definitions::SaveOutcome;
 pub use error::RuntimeError;

@@ -33,9 +33,11 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         key_store.clone(),
     ));
 
+    // One WriteLine, one line of stdout: a workflow's text cannot break the stream into lines
+    // that read as the server's own (log collectors often merge stdout and stderr).
     let stdout: elsa_runtime::ConsoleSink = Arc::new(|line: &str| {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", elsa_runtime::escape_controls(line));
     });
     let rt = &settings.runtime_settings;
     let runtime = Arc::new(

@@ -1,15 +1,18 @@
 //! Hostile and careless input against the real binary, on SQLite and on PostgreSQL alike:
-//! each probe gets a clear 4xx problem, nothing of it is stored, and the server keeps serving.
+//! each probe gets a clear 4xx problem, nothing of it is stored, and the server keeps serving;
+//! a workflow's fault or text never reads as the server's error.
 
 mod common;
 
 use common::cluster::Cluster;
-use common::{GUIDE_EXECUTE_BODY, Server};
+use common::{GUIDE_EXECUTE_BODY, Server, eventually};
 use serde_json::{Value, json};
 
 on_both_databases!(
     nul_characters_are_refused_alike,
-    non_json_bodies_are_refused_with_415
+    non_json_bodies_are_refused_with_415,
+    a_faulted_workflow_is_a_warning_not_a_server_error,
+    workflow_text_cannot_forge_log_lines,
 );
 
 /// The problem body of a response with `status`, whose detail must contain `needle`.
@@ -102,4 +105,90 @@ async fn non_json_bodies_are_refused_with_415(cluster: Cluster) {
     problem(resp, 415, "must be JSON").await;
     assert_eq!(cluster.count("\"Elsa_WorkflowInstances\"").await, 0);
     still_serves(&server).await;
+}
+
+async fn a_faulted_workflow_is_a_warning_not_a_server_error(cluster: Cluster) {
+    let server = cluster.start().await;
+    let throws = json!({"workflow": {"root": {"id": "r", "type": "Elsa.WriteLine",
+        "text": {"typeName": "String", "expression": {"type": "JavaScript", "value": "throw new Error('boom')"}}}}});
+    let resp = server
+        .post("/elsa/api/workflow-definitions/execute")
+        .json(&throws)
+        .send()
+        .await
+        .unwrap();
+    // Elsa answers a faulted run with 500 and its state.
+    assert_eq!(resp.status(), 500);
+    let instance_id = resp.headers()["x-elsa-workflow-instance-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["workflowState"]["subStatus"], "Faulted", "{body}");
+    let line = eventually(10, "the fault to be logged", || async {
+        server
+            .log()
+            .lines()
+            .find(|line| line.contains("workflow faulted"))
+            .map(str::to_owned)
+    })
+    .await;
+    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains(&instance_id), "{line}");
+    assert!(
+        !server.log().contains("ERROR"),
+        "a workflow's fault is not the server's error:\n{}",
+        server.log()
+    );
+    still_serves(&server).await;
+}
+
+async fn workflow_text_cannot_forge_log_lines(cluster: Cluster) {
+    let server = cluster.start().await;
+    // A line break and a terminal escape (ESC) made by a script.
+    let forged = r#"'x\n2026-12-03T00:00:00.000000Z ERROR elsa_server: forged' + String.fromCharCode(27) + '[2J'"#;
+    let script = |prefix: &str| {
+        json!({"typeName": "String",
+        "expression": {"type": "JavaScript", "value": format!("'{prefix} ' + {forged}")}})
+    };
+    let text = |value: &str| json!({"typeName": "String", "expression": {"type": "Literal", "value": value}});
+    let workflow = json!({"workflow": {"activities": [
+        {"id": "w", "type": "Elsa.WriteLine", "text": script("written")},
+        {"id": "l", "type": "Elsa.Log", "message": script("logged"), "level": text("Warning")},
+    ]}});
+    let resp = server
+        .post("/elsa/api/workflow-definitions/execute")
+        .json(&workflow)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let escaped = "x\\n2026-12-03T00:00:00.000000Z ERROR elsa_server: forged\\u001b[2J";
+    let written = eventually(10, "the WriteLine output", || async {
+        server
+            .output()
+            .lines()
+            .find(|line| line.starts_with("written "))
+            .map(str::to_owned)
+    })
+    .await;
+    assert_eq!(written, format!("written {escaped}"));
+    let logged = eventually(10, "the Log entry", || async {
+        server
+            .log()
+            .lines()
+            .find(|line| line.contains("logged "))
+            .map(str::to_owned)
+    })
+    .await;
+    assert!(logged.contains(escaped), "{logged}");
+    for stream in [server.output(), server.log()] {
+        assert!(
+            !stream
+                .lines()
+                .any(|line| line.starts_with("2026-12-03T00:00:00.000000Z")),
+            "a forged line:\n{stream}"
+        );
+        assert!(!stream.contains('\u{1b}'));
+    }
 }

@@ -129,13 +129,51 @@ async fn unreachable_database_is_not_ready_and_says_so() {
         200
     );
     let ready = reqwest::get(server.url("/health/ready")).await.unwrap();
+    not_ready_because(ready, "unreachable").await;
+}
+
+/// Readiness answered 503 and says why for the Management module.
+async fn not_ready_because(ready: reqwest::Response, reason: &str) {
     assert_eq!(ready.status(), 503);
     let body: serde_json::Value = ready.json().await.unwrap();
     assert!(
         body["entries"]["Management"]
             .as_str()
             .unwrap()
-            .contains("unreachable"),
+            .contains(reason),
         "{body}"
     );
+}
+
+/// A database host that accepts connections and never answers (a partition): readiness still
+/// answers, 503, well within Kubernetes' default 1 s probe timeout instead of the pool's 15 s.
+#[tokio::test]
+async fn a_silent_database_is_not_ready_and_readiness_answers_at_once() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    tokio::spawn({
+        let held = held.clone();
+        async move {
+            while let Ok((socket, _)) = silent.accept().await {
+                held.lock().await.push(socket);
+            }
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let connection =
+        format!("Host=127.0.0.1;Port={port};Database=elsa_workflows;Username=elsa_user;Password=x");
+    let server = Server::start(dir.path(), &pg_env(&connection));
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let ready = client
+            .get(server.url("/health/ready"))
+            .send()
+            .await
+            .expect("readiness answers within the client's 3 s");
+        not_ready_because(ready, "no answer within").await;
+    }
 }

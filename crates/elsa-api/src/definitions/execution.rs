@@ -168,6 +168,10 @@ fn execute_response(outcome: ExecuteOutcome) -> Response {
     );
     if status.is_success() {
         headers.insert("x-elsa-response", HeaderValue::from_static("true"));
+    } else {
+        response
+            .extensions_mut()
+            .insert(crate::FaultedWorkflow(outcome.instance.id.clone()));
     }
     response
 }
