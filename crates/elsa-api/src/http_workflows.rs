@@ -1,13 +1,15 @@
 //! HTTP workflows under `/workflows/...` (Elsa's `HttpWorkflowsMiddleware`, elsa-api.md §2.9):
 //! the request goes to the runtime, which starts or resumes the matching workflow; the answer
 //! is what `Elsa.WriteHttpResponse` wrote, 200 with an empty body when nothing was written and
-//! 500 (empty) when the run faulted without writing. Anonymous, like Elsa's endpoints with
-//! `authorize: false`.
+//! 500 (empty) when the run faulted without writing. Anonymous unless the endpoint asks for a
+//! caller (`authorize`: 401 without valid credentials) or a permission (`policy`: 403 without
+//! it).
 
 use crate::AppState;
+use crate::identity::{ClientAddr, SharedIdentity};
 use crate::problem::ApiError;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use elsa_model::WorkflowSubStatus;
@@ -20,11 +22,17 @@ pub const BASE_PATH: &str = "/workflows";
 /// Any method on `/workflows` and below.
 pub async fn handle(
     State(state): State<AppState>,
+    Extension(identity): Extension<SharedIdentity>,
+    client: ClientAddr,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let caller = identity.caller(client, authorization).await;
     let request = HttpRequest {
         method: method.as_str().to_owned(),
         path: uri
@@ -46,6 +54,7 @@ pub async fn handle(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         body: body.to_vec(),
+        caller,
     };
     Ok(match state.runtime.handle_http(&request).await? {
         HttpOutcome::NotFound => StatusCode::NOT_FOUND.into_response(),
@@ -61,6 +70,14 @@ pub async fn handle(
             (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
         }
         HttpOutcome::BadContent(message) => ApiError::bad_request(message).into_response(),
+        HttpOutcome::Unauthorized => ApiError::unauthorized(
+            "this endpoint requires an authenticated caller; send 'Authorization: Bearer <access token>' or 'Authorization: ApiKey <key>'",
+        )
+        .into_response(),
+        HttpOutcome::Forbidden(policy) => {
+            ApiError::forbidden(format!("this endpoint requires the permission '{policy}'"))
+                .into_response()
+        }
         HttpOutcome::Ran {
             response: Some(written),
             ..

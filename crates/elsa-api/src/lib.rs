@@ -108,7 +108,7 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
         .split_for_parts();
     let api = api
         .route_layer(axum::middleware::from_fn_with_state(
-            identity,
+            identity.clone(),
             identity::authorize,
         ))
         .merge(public)
@@ -135,6 +135,7 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
     let http_workflows = Router::new()
         .route(http_workflows::BASE_PATH, any(http_workflows::handle))
         .route("/workflows/{*path}", any(http_workflows::handle))
+        .layer(axum::Extension(identity.clone()))
         .with_state(state.clone());
     Router::new()
         .nest(API_PREFIX, api)

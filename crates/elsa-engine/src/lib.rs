@@ -94,7 +94,7 @@ mod values;
 mod variables;
 mod workflow;
 
-pub use activities::http_endpoint::normalize_route;
+pub use activities::http_endpoint::{access_of, endpoint_payload, normalize_route};
 pub use activities::timing::{bookmark_due_at, parse_time_span};
 pub use bookmarks::bookmark_hash;
 pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock};

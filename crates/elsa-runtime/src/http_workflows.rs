@@ -24,6 +24,8 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    /// The permissions of the authenticated caller; `None` for an anonymous request.
+    pub caller: Option<Vec<String>>,
 }
 
 /// What `Elsa.WriteHttpResponse` asked to send.
@@ -49,6 +51,25 @@ pub enum HttpOutcome {
     },
     /// The body does not parse as its content type says.
     BadContent(String),
+    /// The endpoint requires an authenticated caller (`authorize`) and the request had none.
+    Unauthorized,
+    /// The endpoint's `policy` names a permission the caller does not hold.
+    Forbidden(String),
+}
+
+/// Whether `caller` may call an endpoint of `access` (its `authorize` and `policy`), as Elsa's
+/// `AuthenticationBasedHttpEndpointAuthorizationHandler` decides; a policy is a permission
+/// here (held, or `*`).
+fn denied(access: &Value, caller: Option<&[String]>) -> Option<HttpOutcome> {
+    let policy = access.get("policy").and_then(Value::as_str);
+    let authorize = access.get("authorize").is_some() || policy.is_some();
+    match (caller, policy) {
+        (None, _) if authorize => Some(HttpOutcome::Unauthorized),
+        (Some(held), Some(policy)) if !held.iter().any(|p| p == "*" || p == policy) => {
+            Some(HttpOutcome::Forbidden(policy.to_owned()))
+        }
+        _ => None,
+    }
 }
 
 /// A template's route values for `path`, if it matches: segments compare case-insensitively;
@@ -210,6 +231,9 @@ impl Runtime {
             ));
         }
         if let Some((route, route_data)) = triggered.into_iter().next() {
+            if let Some(denied) = denied(&route.access, request.caller.as_deref()) {
+                return Ok(denied);
+            }
             let trigger_input = match request.outputs(route_data) {
                 Ok(outputs) => outputs,
                 Err(message) => return Ok(HttpOutcome::BadContent(message)),
@@ -269,6 +293,10 @@ impl Runtime {
         let Some((stored, route_data)) = waiting.into_iter().next() else {
             return Ok(HttpOutcome::NotFound);
         };
+        let access = crate::triggers::access_in(&stored.bookmark.payload);
+        if let Some(denied) = denied(&access, request.caller.as_deref()) {
+            return Ok(denied);
+        }
         let input = match request.outputs(route_data) {
             Ok(outputs) => outputs,
             Err(message) => return Ok(HttpOutcome::BadContent(message)),

@@ -8,7 +8,10 @@
 use crate::schedule::{CRON, START_AT, Schedule, TIMER};
 use crate::work::derived_id;
 use crate::{Runtime, RuntimeError};
-use elsa_engine::{CronExpression, SequentialIds, Trigger, bookmark_hash, normalize_route};
+use elsa_engine::{
+    CronExpression, SequentialIds, Trigger, access_of, bookmark_hash, endpoint_payload,
+    normalize_route,
+};
 use elsa_model::{Timestamp, WorkflowDefinition};
 use elsa_store::StoredTrigger;
 use serde::Serialize;
@@ -38,6 +41,8 @@ pub(crate) struct HttpRoute {
     pub path: String,
     /// Lower case (`get`).
     pub method: String,
+    /// Who may call it (`authorize`, `policy`; see `elsa_engine::access_of`).
+    pub access: Value,
 }
 
 /// The routes as indexed at one generation of the definitions.
@@ -54,9 +59,13 @@ fn payloads(trigger: &Trigger) -> Vec<Value> {
     match trigger.type_name {
         HTTP_ENDPOINT => {
             let path = normalize_route(&text(input("Path")));
+            let access = access_of(
+                input("Authorize").unwrap_or(&Value::Null),
+                input("Policy").unwrap_or(&Value::Null),
+            );
             methods(input("SupportedMethods"))
                 .into_iter()
-                .map(|method| json!({"path": path, "method": method}))
+                .map(|method| endpoint_payload(&path, &method, &access))
                 .collect()
         }
         EVENT => vec![json!({"eventName": text(input("EventName"))})],
@@ -78,7 +87,7 @@ pub(crate) fn index_rows(
         .flat_map(|trigger| {
             payloads(trigger).into_iter().map(move |payload| {
                 let name = trigger.type_name;
-                let hash = bookmark_hash(name, &payload);
+                let hash = bookmark_hash(name, &hashed_part(&payload));
                 StoredTrigger {
                     id: derived_id(&[&version.id, &trigger.activity_id, &hash]),
                     definition_id: version.definition_id.clone(),
@@ -92,6 +101,17 @@ pub(crate) fn index_rows(
             })
         })
         .collect()
+}
+
+/// What a trigger is found by: its payload without who may call it (an HTTP endpoint's
+/// `authorize` and `policy`), as the endpoint's bookmarks are hashed.
+fn hashed_part(payload: &Value) -> Value {
+    let mut hashed = payload.clone();
+    if let Value::Object(fields) = &mut hashed {
+        fields.remove("authorize");
+        fields.remove("policy");
+    }
+    hashed
 }
 
 /// An HTTP endpoint's methods, lower case; `GET` when none are given.
@@ -116,11 +136,20 @@ fn text(value: Option<&Value>) -> String {
     }
 }
 
+/// The `authorize` and `policy` fields of an HTTP payload.
+pub(crate) fn access_in(payload: &Value) -> Value {
+    access_of(
+        payload.get("authorize").unwrap_or(&Value::Null),
+        payload.get("policy").unwrap_or(&Value::Null),
+    )
+}
+
 /// The route of an indexed HTTP trigger.
 fn route(trigger: StoredTrigger) -> Option<HttpRoute> {
     Some(HttpRoute {
         path: trigger.payload.get("path")?.as_str()?.to_owned(),
         method: trigger.payload.get("method")?.as_str()?.to_owned(),
+        access: access_in(&trigger.payload),
         definition_id: trigger.definition_id,
         activity_id: trigger.activity_id,
     })

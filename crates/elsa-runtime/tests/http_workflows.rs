@@ -271,3 +271,102 @@ async fn two_workflows_on_one_route_are_ambiguous_and_a_faulted_run_writes_nothi
     assert_eq!(instance.sub_status, WorkflowSubStatus::Faulted);
     assert_eq!(response, None);
 }
+
+#[tokio::test]
+async fn authorize_and_policy_admit_only_the_callers_they_name() {
+    let (rt, _) = runtime().await;
+    let guarded = |path: &str, starts: bool, access: Value| {
+        let mut activity = endpoint(path, json!(["POST"]), starts);
+        activity
+            .as_object_mut()
+            .unwrap()
+            .extend(access.as_object().unwrap().clone());
+        activity
+    };
+    // A trigger that asks for a caller, and one that asks for a permission.
+    publish(
+        &rt,
+        "members",
+        json!([
+            guarded("members", true, json!({"authorize": true})),
+            respond("({ok: true})")
+        ]),
+    )
+    .await
+    .unwrap();
+    publish(
+        &rt,
+        "approvers",
+        json!([
+            guarded(
+                "approve",
+                true,
+                json!({"authorize": true, "policy": "approve:orders"})
+            ),
+            respond("({ok: true})")
+        ]),
+    )
+    .await
+    .unwrap();
+    let call = |path: &str, caller: Option<&[&str]>| HttpRequest {
+        caller: caller.map(|held| held.iter().map(|p| p.to_string()).collect()),
+        ..request("POST", path)
+    };
+    let ran = |outcome: &HttpOutcome| matches!(outcome, HttpOutcome::Ran { .. });
+
+    let anonymous = rt.handle_http(&call("/members", None)).await.unwrap();
+    assert!(
+        matches!(anonymous, HttpOutcome::Unauthorized),
+        "{anonymous:?}"
+    );
+    assert!(ran(&rt
+        .handle_http(&call("/members", Some(&[])))
+        .await
+        .unwrap()));
+    let without = rt
+        .handle_http(&call("/approve", Some(&["read:*"])))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&without, HttpOutcome::Forbidden(p) if p == "approve:orders"),
+        "{without:?}"
+    );
+    for held in [&["approve:orders"][..], &["*"][..]] {
+        assert!(ran(&rt
+            .handle_http(&call("/approve", Some(held)))
+            .await
+            .unwrap()));
+    }
+    assert!(matches!(
+        rt.handle_http(&call("/approve", None)).await.unwrap(),
+        HttpOutcome::Unauthorized
+    ));
+
+    // A waiting endpoint: its bookmark carries the same rule, and is found by its route alone.
+    publish(
+        &rt,
+        "waiter",
+        json!([
+            {"id": "Hello", "type": "Elsa.WriteLine", "text": "waiting"},
+            guarded("resume/{id}", false, json!({"policy": "approve:orders"})),
+            respond("({resumed: true})"),
+        ]),
+    )
+    .await
+    .unwrap();
+    rt.execute("waiter", ExecuteRequest::default())
+        .await
+        .unwrap();
+    assert!(matches!(
+        rt.handle_http(&call("/resume/1", None)).await.unwrap(),
+        HttpOutcome::Unauthorized
+    ));
+    assert!(matches!(
+        rt.handle_http(&call("/resume/1", Some(&[]))).await.unwrap(),
+        HttpOutcome::Forbidden(_)
+    ));
+    assert!(ran(&rt
+        .handle_http(&call("/resume/1", Some(&["approve:orders"])))
+        .await
+        .unwrap()));
+}

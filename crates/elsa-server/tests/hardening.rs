@@ -5,7 +5,7 @@
 mod common;
 
 use common::cluster::Cluster;
-use common::{GUIDE_EXECUTE_BODY, Server, eventually};
+use common::{API_KEY, GUIDE_EXECUTE_BODY, Server, eventually};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -13,6 +13,7 @@ on_both_databases!(
     non_json_bodies_are_refused_with_415,
     a_faulted_workflow_is_a_warning_not_a_server_error,
     workflow_text_cannot_forge_log_lines,
+    an_http_endpoint_that_asks_for_a_caller_refuses_anonymous_ones,
 );
 
 /// The problem body of a response with `status`, whose detail must contain `needle`.
@@ -191,4 +192,51 @@ async fn workflow_text_cannot_forge_log_lines(cluster: Cluster) {
         );
         assert!(!stream.contains('\u{1b}'));
     }
+}
+
+async fn an_http_endpoint_that_asks_for_a_caller_refuses_anonymous_ones(cluster: Cluster) {
+    let server = cluster.start().await;
+    let literal = |type_name: &str, value: Value| json!({"typeName": type_name, "expression": {"type": "Literal", "value": value}});
+    let root = json!({"id": "Seq", "type": "Elsa.Sequence", "activities": [
+        {"id": "Http", "type": "Elsa.HttpEndpoint", "path": literal("String", json!("private")),
+         "supportedMethods": literal("String[]", json!(["GET"])),
+         "authorize": literal("Boolean", json!(true)), "policy": literal("String", json!("exec:private")),
+         "customProperties": {"canStartWorkflow": true}},
+        {"id": "Respond", "type": "Elsa.WriteHttpResponse", "statusCode": "OK",
+         "content": literal("String", json!("secret"))},
+    ]});
+    let resp = server
+        .post("/elsa/api/workflow-definitions")
+        .json(&json!({"model": {"definitionId": "private", "name": "private", "root": root}, "publish": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    let anonymous = reqwest::get(server.url("/workflows/private"))
+        .await
+        .unwrap();
+    problem(anonymous, 401, "requires an authenticated caller").await;
+    let wrong_key = reqwest::Client::new()
+        .get(server.url("/workflows/private"))
+        .header("Authorization", "ApiKey not-the-key")
+        .send()
+        .await
+        .unwrap();
+    problem(wrong_key, 401, "requires an authenticated caller").await;
+    // The admin key holds every permission.
+    let admin = reqwest::Client::new()
+        .get(server.url("/workflows/private"))
+        .header("Authorization", format!("ApiKey {API_KEY}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin.status(), 200);
+    assert_eq!(admin.text().await.unwrap(), "secret");
+    assert_eq!(
+        cluster
+            .count("\"Elsa_WorkflowInstances\" WHERE definition_id = 'private'")
+            .await,
+        1,
+        "refused calls start nothing"
+    );
 }

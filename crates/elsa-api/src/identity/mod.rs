@@ -140,6 +140,18 @@ impl Identity {
         )))
     }
 
+    /// The permissions of the caller an `Authorization` header names, for routes anyone may
+    /// call but whose workflow may ask for a caller (`Elsa.HttpEndpoint`'s `authorize`):
+    /// credentials that do not authenticate make an anonymous caller, as in ASP.NET (a
+    /// failure still counts towards the lockout).
+    pub async fn caller(&self, client: ClientAddr, header: Option<&str>) -> Option<Vec<String>> {
+        if !self.enabled {
+            return None;
+        }
+        let principal = self.authenticate(client, Some(header?)).await.ok()?;
+        Some(principal.permissions)
+    }
+
     /// A token's claims, or a 401; a token that may be a guess counts towards the lockout.
     fn checked_token(
         &self,

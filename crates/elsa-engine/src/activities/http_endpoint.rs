@@ -73,6 +73,33 @@ pub(crate) static DESCRIPTOR: ActivityDescriptor = ActivityDescriptor {
 #[derive(Debug)]
 struct HttpEndpoint;
 
+/// Who may call an endpoint, as payload fields: `authorize: true` (an authenticated caller)
+/// and `policy` (a permission the caller must hold); absent when anyone may.
+pub fn access_of(authorize: &Value, policy: &Value) -> Value {
+    let mut access = Map::new();
+    if matches!(authorize, Value::Bool(true)) || display(authorize).eq_ignore_ascii_case("true") {
+        access.insert("authorize".into(), Value::Bool(true));
+    }
+    let policy = display(policy);
+    if !policy.trim().is_empty() {
+        access.insert("policy".into(), Value::from(policy.trim()));
+    }
+    Value::Object(access)
+}
+
+/// The payload of an endpoint's trigger or bookmark for one method: its route and, beside
+/// it, who may call it ([`access_of`]).
+pub fn endpoint_payload(path: &str, method: &str, access: &Value) -> Value {
+    let mut payload = Map::from_iter([
+        ("path".to_owned(), Value::from(path)),
+        ("method".to_owned(), Value::from(method)),
+    ]);
+    if let Value::Object(access) = access {
+        payload.extend(access.clone());
+    }
+    Value::Object(payload)
+}
+
 /// A route as Elsa keys HTTP triggers and bookmarks: lower case, one leading slash, no
 /// trailing slash (`Orders/{id}/` → `/orders/{id}`).
 pub fn normalize_route(path: &str) -> String {
@@ -101,12 +128,13 @@ impl Activity for HttpEndpoint {
             Value::Array(methods) if !methods.is_empty() => methods.clone(),
             _ => vec![Value::from("GET")],
         };
+        let access = access_of(cx.input("Authorize"), cx.input("Policy"));
         for method in methods {
             let method = display(&method).to_lowercase();
-            cx.create_bookmark(
-                "Elsa.HttpEndpoint",
-                json!({ "path": path, "method": method }),
-            );
+            // Found by its route; who may call it travels along (Elsa's `[ExcludeFromHash]`).
+            let route = json!({ "path": path, "method": method });
+            let payload = endpoint_payload(&path, &method, &access);
+            cx.create_bookmark_hashed_on("Elsa.HttpEndpoint", payload, &route);
         }
         Ok(())
     }
