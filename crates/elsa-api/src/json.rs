@@ -17,8 +17,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for LenientJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         require_json_content_type(req.headers())?;
+        // The rejection's own status: 413 beyond the route's body limit, else 400.
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            ApiError::bad_request(format!("the request body could not be read: {e}"))
+            ApiError::new(
+                e.status(),
+                format!("the request body could not be read: {}", e.body_text()),
+            )
         })?;
         parse_body(&bytes).map(LenientJson)
     }

@@ -14,6 +14,7 @@ on_both_databases!(
     a_faulted_workflow_is_a_warning_not_a_server_error,
     workflow_text_cannot_forge_log_lines,
     an_http_endpoint_that_asks_for_a_caller_refuses_anonymous_ones,
+    an_oversized_anonymous_login_is_refused_unread,
 );
 
 /// The problem body of a response with `status`, whose detail must contain `needle`.
@@ -239,4 +240,25 @@ async fn an_http_endpoint_that_asks_for_a_caller_refuses_anonymous_ones(cluster:
         1,
         "refused calls start nothing"
     );
+}
+
+async fn an_oversized_anonymous_login_is_refused_unread(cluster: Cluster) {
+    let server = cluster.start().await;
+    let password = "x".repeat(1024 * 1024);
+    let resp = reqwest::Client::new()
+        .post(server.url("/elsa/api/identity/login"))
+        .json(&json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    problem(resp, 413, "length limit exceeded").await;
+    // A login of ordinary size is still read and answered.
+    let resp = reqwest::Client::new()
+        .post(server.url("/elsa/api/identity/login"))
+        .json(&json!({"username": "admin", "password": "not-the-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    still_serves(&server).await;
 }
