@@ -6,6 +6,7 @@ pub mod bookmark;
 pub mod definition;
 pub mod instance;
 pub mod journal;
+pub mod permissions;
 pub mod status;
 pub mod storable;
 

@@ -59,13 +59,13 @@ pub enum HttpOutcome {
 
 /// Whether `caller` may call an endpoint of `access` (its `authorize` and `policy`), as Elsa's
 /// `AuthenticationBasedHttpEndpointAuthorizationHandler` decides; a policy is a permission
-/// here (held, or `*`).
+/// here, held as the API's routes require theirs.
 fn denied(access: &Value, caller: Option<&[String]>) -> Option<HttpOutcome> {
     let policy = access.get("policy").and_then(Value::as_str);
     let authorize = access.get("authorize").is_some() || policy.is_some();
     match (caller, policy) {
         (None, _) if authorize => Some(HttpOutcome::Unauthorized),
-        (Some(held), Some(policy)) if !held.iter().any(|p| p == "*" || p == policy) => {
+        (Some(held), Some(policy)) if !elsa_model::permissions::allows(held, &[policy]) => {
             Some(HttpOutcome::Forbidden(policy.to_owned()))
         }
         _ => None,

@@ -371,11 +371,7 @@ pub fn required(method: &Method, template: &str) -> Access {
         .unwrap_or(AnyOf(&[]))
 }
 
-/// Whether `held` (a principal's permissions) satisfies `required` (`*` satisfies everything).
-pub fn allows(held: &[String], required: &[&str]) -> bool {
-    held.iter()
-        .any(|p| p == "*" || required.iter().any(|r| r == p))
-}
+pub use elsa_model::permissions::allows;
 
 #[cfg(test)]
 mod tests {
