@@ -18,7 +18,74 @@ pub struct Health {
     /// Set once start-up work is done (e.g. the first admin user exists), so a login right after
     /// readiness works.
     pub started: AtomicBool,
+    /// The last database check and when it was made: probes arriving together share one check,
+    /// so a flood of `/health/ready` costs the database one query per [`CHECK_REUSE`].
+    last_check: tokio::sync::Mutex<Option<(tokio::time::Instant, DatabaseCheck)>>,
 }
+
+impl Health {
+    pub fn new(databases: Vec<(Module, Database)>) -> Self {
+        Self {
+            databases,
+            accepting: AtomicBool::new(true),
+            started: AtomicBool::new(false),
+            last_check: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The databases' state, checked anew unless a check finished within [`CHECK_REUSE`].
+    async fn databases_state(&self) -> DatabaseCheck {
+        let mut last = self.last_check.lock().await;
+        if let Some((at, check)) = last.as_ref()
+            && at.elapsed() < CHECK_REUSE
+        {
+            return check.clone();
+        }
+        let check = self.check_databases().await;
+        *last = Some((tokio::time::Instant::now(), check.clone()));
+        check
+    }
+
+    async fn check_databases(&self) -> DatabaseCheck {
+        let mut entries = serde_json::Map::new();
+        let mut ok = true;
+        // A database that accepts connections but does not answer (a partition, a full pool)
+        // must read as 503, not as a probe that timed out.
+        let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+        for (module, db) in &self.databases {
+            let check = async {
+                match db.ping().await {
+                    Err(e) => format!("database unreachable: {e}"),
+                    Ok(()) => match migrate::ensure_current(db, *module).await {
+                        Ok(()) => "Healthy".to_string(),
+                        Err(e) => e.to_string(),
+                    },
+                }
+            };
+            let status = tokio::time::timeout_at(deadline, check)
+                .await
+                .unwrap_or_else(|_| {
+                    format!(
+                        "database unreachable: no answer within {} ms",
+                        READY_TIMEOUT.as_millis()
+                    )
+                });
+            ok &= status == "Healthy";
+            entries.insert(module.name().to_string(), json!(status));
+        }
+        DatabaseCheck { ok, entries }
+    }
+}
+
+#[derive(Clone)]
+struct DatabaseCheck {
+    ok: bool,
+    entries: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How long one database check answers for: a fraction of any probe period, so readiness
+/// follows the database within a second.
+const CHECK_REUSE: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// How long `/health/ready` waits for all databases together: within Kubernetes' default probe
 /// timeout of 1 s (the guide's probes set none).
@@ -32,32 +99,10 @@ pub async fn ready(State(health): State<Arc<Health>>) -> impl IntoResponse {
     if !health.accepting.load(Ordering::Relaxed) {
         return unhealthy(json!({"server": "shutting down"}));
     }
-    let mut entries = serde_json::Map::new();
-    let mut ok = true;
-    // A database that accepts connections but does not answer (a partition, a full pool) must
-    // read as 503, not as a probe that timed out.
-    let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
-    for (module, db) in &health.databases {
-        let check = async {
-            match db.ping().await {
-                Err(e) => format!("database unreachable: {e}"),
-                Ok(()) => match migrate::ensure_current(db, *module).await {
-                    Ok(()) => "Healthy".to_string(),
-                    Err(e) => e.to_string(),
-                },
-            }
-        };
-        let status = tokio::time::timeout_at(deadline, check)
-            .await
-            .unwrap_or_else(|_| {
-                format!(
-                    "database unreachable: no answer within {} ms",
-                    READY_TIMEOUT.as_millis()
-                )
-            });
-        ok &= status == "Healthy";
-        entries.insert(module.name().to_string(), json!(status));
-    }
+    let DatabaseCheck {
+        mut ok,
+        mut entries,
+    } = health.databases_state().await;
     if !health.started.load(Ordering::Relaxed) {
         ok = false;
         entries.insert("server".into(), json!("starting"));

@@ -5,7 +5,8 @@
 use crate::problem::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
+use elsa_model::json_shape::JsonShapeError;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -56,6 +57,14 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
     } else {
+        let limits = elsa_model::json_shape::json_limits();
+        elsa_model::json_shape::check_json_shape(bytes, limits).map_err(|e| {
+            let status = match e {
+                JsonShapeError::TooDeep(_) => StatusCode::BAD_REQUEST,
+                JsonShapeError::TooManyValues(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            };
+            ApiError::new(status, format!("the request body is refused: {e}"))
+        })?;
         serde_json::from_slice(bytes).map_err(|e| {
             ApiError::bad_request(format!("the request body is not valid JSON: {e}"))
         })?

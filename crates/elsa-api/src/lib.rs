@@ -83,12 +83,43 @@ fn nest_paths(mut doc: utoipa::openapi::OpenApi, prefix: &str) -> utoipa::openap
     doc
 }
 
-/// Largest request body accepted (workflow definitions can be large, but not unbounded).
-pub(crate) const BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// How much of a request body is read (`Kestrel:Limits:MaxRequestBodySize`,
+/// `Elsa:Http:MaxImportSize`); identity routes read a few KB whatever these say.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// Any route's body but the uploads'.
+    pub max_body: usize,
+    /// The import routes' multipart uploads.
+    pub max_import: usize,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        Self {
+            max_body: 4 << 20,
+            max_import: 32 << 20,
+        }
+    }
+}
+
+/// An upload route: read up to [`BodyLimits::max_import`] (the limit applied around the whole
+/// application) rather than the smaller per-request limit.
+pub(crate) fn uploads(
+    route: utoipa_axum::router::UtoipaMethodRouter<AppState>,
+) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(route)
+        .layer(axum::extract::DefaultBodyLimit::disable())
+}
 
 /// The whole application: `/elsa/api/*` behind the permission check, `/health/*` anonymous. CORS is
 /// the caller's layer ([`cors::layer`]), so it also covers routes merged in beside these.
-pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> Router {
+pub fn router(
+    state: AppState,
+    identity: Arc<Identity>,
+    health: Arc<Health>,
+    limits: BodyLimits,
+) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(identity::routes(identity.clone()))
         .merge(definitions::routes())
@@ -144,9 +175,12 @@ pub fn router(state: AppState, identity: Arc<Identity>, health: Arc<Health>) -> 
         .merge(http_workflows)
         .fallback(|| async { problem::ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn(reject_nul_in_url))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        // axum's extractors stop at 2 MB by default; definitions and imports may be larger.
-        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        // Around everything, the largest body any route reads (a 413 before reading one
+        // announced larger); each extractor then stops at its route's own limit.
+        .layer(RequestBodyLimitLayer::new(
+            limits.max_body.max(limits.max_import),
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(limits.max_body))
         .layer(CatchPanicLayer::new())
         .layer(
             TraceLayer::new_for_http()

@@ -6,6 +6,7 @@ pub mod bookmark;
 pub mod definition;
 pub mod instance;
 pub mod journal;
+pub mod json_shape;
 pub mod permissions;
 pub mod status;
 pub mod storable;
@@ -14,6 +15,7 @@ pub use bookmark::Bookmark;
 pub use definition::{VersionOptions, WorkflowDefinition, WorkflowDefinitionInput};
 pub use instance::{Incident, WorkflowInstance, WorkflowInstanceSummary, WorkflowState};
 pub use journal::{ActivityExecutionRecord, WorkflowExecutionLogRecord};
+pub use json_shape::{JsonLimits, parse_bounded};
 pub use status::{WorkflowStatus, WorkflowSubStatus};
 pub use storable::nul_at;
 

@@ -11,7 +11,7 @@ use serde_json::Value;
 /// write one, and Elsa's reader skips it).
 pub fn parse_definition_file(bytes: &[u8]) -> Result<Value, RuntimeError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    serde_json::from_slice(bytes).map_err(|e| RuntimeError::InvalidDefinitionFile(e.to_string()))
+    elsa_model::parse_bounded(bytes).map_err(RuntimeError::InvalidDefinitionFile)
 }
 
 /// What a file may say beyond [`WorkflowDefinitionInput`]: the server-controlled fields that

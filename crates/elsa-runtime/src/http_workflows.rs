@@ -163,9 +163,9 @@ impl HttpRequest {
             .trim()
             .to_ascii_lowercase();
         if media_type == "application/json" || media_type.ends_with("+json") {
-            return serde_json::from_slice(&self.body)
+            return elsa_model::parse_bounded(&self.body)
                 .map(Some)
-                .map_err(|e| format!("The request body is not valid JSON: {e}."));
+                .map_err(|e| format!("The request body cannot be read as JSON: {e}."));
         }
         if media_type == "application/x-www-form-urlencoded" {
             let form: Vec<(String, String)> = form_urlencoded::parse(&self.body)

@@ -4,6 +4,7 @@
 pub mod api_key;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod databases;
 pub mod logging;
 pub mod migrate;

@@ -3,16 +3,16 @@
 
 use crate::api_key;
 use crate::config::ServerSettings;
+use crate::connections::{self, ConnectionLimits};
 use crate::databases::ModuleDatabases;
-use axum::extract::Request;
+use axum::Router;
 use elsa_api::{AppState, Health, Identity, IdentityOptions, TokenOptions};
 use elsa_engine::{Engine, EngineOptions, RandomIds, SystemClock};
 use elsa_runtime::{RetentionOptions, Runtime, RuntimeOptions};
 use elsa_store::{ApiKeyStore, IdentityStore, Module, migrate};
 use std::io::Write;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower::util::MapRequestLayer;
@@ -64,14 +64,17 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
             ..RuntimeOptions::default()
         }),
     );
-    let health = Arc::new(Health {
-        databases: databases
+    let health = Arc::new(Health::new(
+        databases
             .modules
             .iter()
             .map(|(m, _, db)| (*m, db.clone()))
             .collect(),
-        accepting: AtomicBool::new(true),
-        started: AtomicBool::new(false),
+    ));
+    let http = &settings.http;
+    elsa_model::json_shape::set_json_limits(elsa_model::JsonLimits {
+        max_depth: http.max_json_depth.value,
+        max_elements: http.max_json_elements.value,
     });
     let app = elsa_api::router(
         AppState {
@@ -79,12 +82,27 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         },
         identity.clone(),
         health.clone(),
+        elsa_api::BodyLimits {
+            max_body: http.max_body.value,
+            max_import: http.max_import.value,
+        },
     )
     .merge(crate::studio::router(&settings.studio_path.value))
     .layer(elsa_api::cors::layer(&settings.cors_origins.value));
     // Before routing, so either spelling of a route matches.
-    let app = MapRequestLayer::new(elsa_api::trim_trailing_slash).layer(app);
+    let app = Router::new()
+        .fallback_service(MapRequestLayer::new(elsa_api::trim_trailing_slash).layer(app));
 
+    let open_files = connections::raise_open_file_limit();
+    let limits = ConnectionLimits {
+        request_headers_timeout: http.request_headers_timeout.value,
+        keep_alive_timeout: http.keep_alive_timeout.value,
+        max_connections: connections::connection_cap(
+            http.max_connections.as_ref().map(|c| c.value),
+            open_files,
+        ),
+        max_requests: http.max_requests.value,
+    };
     let shutdown = tokio_util::sync::CancellationToken::new();
     let mut servers = tokio::task::JoinSet::new();
     for addr in &settings.listen.addrs {
@@ -94,15 +112,7 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         tracing::info!("Now listening on: http://{}", listener.local_addr()?);
         let app = app.clone();
         let token = shutdown.clone();
-        servers.spawn(async move {
-            // With the peer address: failed authentications are limited per client address.
-            axum::serve(
-                listener,
-                axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app),
-            )
-            .with_graceful_shutdown(async move { token.cancelled().await })
-            .await
-        });
+        servers.spawn(connections::serve(listener, app, limits, token));
     }
     // Listening comes first, so liveness answers at once; readiness stays 503 until the
     // database answers and its schema is current.
@@ -176,7 +186,7 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
     shutdown.cancel();
     let drained = async {
         while let Some(result) = servers.join_next().await {
-            result??;
+            result?;
         }
         while workers.join_next().await.is_some() {}
         anyhow::Ok(())

@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{API_KEY, Server, json as body_of};
+use common::{API_KEY, Server, json as body_of, multipart};
 use reqwest::RequestBuilder;
 use serde_json::{Value, json};
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read};
 use std::time::{Duration, Instant};
 
 fn start(dir: &std::path::Path) -> Server {
@@ -379,23 +379,6 @@ async fn read_only_definitions_answer_403() {
     .await;
     assert_eq!(bulk, json!({"deleted": 0}));
     assert_eq!(status_of(server.get(base)).await, 200);
-}
-
-/// A multipart body with one `files` part per (name, bytes).
-fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "elsa-test-boundary-7f3a";
-    let mut body = Vec::new();
-    for (name, bytes) in files {
-        write!(
-            body,
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .unwrap();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    write!(body, "--{boundary}--\r\n").unwrap();
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// The definition ids of the JSON entries of a zip.

@@ -18,7 +18,7 @@ const MAX_FILES: usize = 1_000;
 
 /// Most bytes the zips of one upload may inflate to, all entries together: a small archive
 /// must not expand into gigabytes.
-const MAX_INFLATED: u64 = 4 * crate::BODY_LIMIT as u64;
+const MAX_INFLATED: u64 = 64 << 20;
 
 /// `POST /workflow-definitions/import`.
 #[utoipa::path(post, path = "/workflow-definitions/import", tag = "workflow-definitions",

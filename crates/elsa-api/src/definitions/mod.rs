@@ -47,7 +47,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(lifecycle::update_references))
         .routes(routes!(import::import))
         .routes(routes!(import::import_into))
-        .routes(routes!(import::import_files))
+        .merge(crate::uploads(routes!(import::import_files)))
         .routes(routes!(export::export, export::export_post))
         .routes(routes!(export::bulk_export))
         .routes(routes!(execution::execute_inline))

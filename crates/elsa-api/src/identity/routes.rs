@@ -13,23 +13,21 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// The largest login body read (a user name and a password, with room to spare).
-pub const LOGIN_BODY_LIMIT: usize = 16 * 1024;
+/// The largest identity body read: names, passwords, tokens and role lists, with room to
+/// spare. Anyone may post a login or a refresh token, so these bodies stay small.
+pub const BODY_LIMIT: usize = 16 * 1024;
 
 /// Generic over the outer router's state: these routes carry their own.
 pub fn routes<S: Clone + Send + Sync + 'static>(identity: SharedIdentity) -> OpenApiRouter<S> {
-    // Anyone may post a login: its body is read only up to a few KB.
-    let login = OpenApiRouter::new()
-        .routes(routes!(login))
-        .layer(axum::extract::DefaultBodyLimit::max(LOGIN_BODY_LIMIT));
     OpenApiRouter::new()
-        .merge(login)
+        .routes(routes!(login))
         .routes(routes!(refresh_token))
         .routes(routes!(create_user, list_users))
         .routes(routes!(update_user, delete_user))
         .routes(routes!(create_role, list_roles))
         .routes(routes!(update_role, delete_role))
         .routes(routes!(create_application))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(identity)
 }
 

@@ -231,7 +231,7 @@ async fn import_file(state: &AppState, name: &str, bytes: &[u8]) -> Result<(), A
     let invalid = |e: String| {
         ApiError::bad_request(format!("{name} is not an exported workflow instance: {e}"))
     };
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))?;
+    let value: Value = elsa_model::parse_bounded(bytes).map_err(invalid)?;
     if let Some(path) = elsa_model::nul_at(&value) {
         return Err(invalid(format!(
             "a NUL character at {path} cannot be stored"

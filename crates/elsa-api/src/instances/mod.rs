@@ -30,7 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(variables::list, variables::set))
         .routes(routes!(export::export_one_get, export::export_one))
         .routes(routes!(export::export_many_get, export::export_many))
-        .routes(routes!(export::import))
+        .merge(crate::uploads(routes!(export::import)))
 }
 
 /// The stored instance, or 404.

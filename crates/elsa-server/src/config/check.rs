@@ -70,6 +70,7 @@ pub fn render_check(loaded: &Loaded) -> String {
         studio.origin
     ));
     lines.extend(runtime_lines(&settings.runtime_settings));
+    lines.extend(super::http::lines(&settings.http));
     for module in settings.modules() {
         lines.push(String::new());
         lines.extend(module_lines(module));

@@ -18,6 +18,7 @@ mod cors;
 mod database;
 mod error;
 mod expand;
+mod http;
 mod identity;
 mod json;
 mod listen;
@@ -38,6 +39,7 @@ use elsa_store::Module;
 pub use check::render_check;
 pub use database::{ConnectionOrigin, ModuleDb};
 pub use error::ConfigError;
+pub use http::HttpSettings;
 pub use identity::IdentitySettings;
 pub use listen::Listen;
 pub use runtime::RuntimeSettings;
@@ -153,6 +155,7 @@ pub fn load(
         cors_origins: cors::resolve(&config)?,
         studio_path: studio::resolve(&config, content_root),
         runtime_settings: runtime::resolve(&config, env)?,
+        http: http::resolve(&config)?,
     };
     Ok(Loaded {
         settings,

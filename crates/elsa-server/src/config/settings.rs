@@ -36,6 +36,8 @@ pub struct ServerSettings {
     pub studio_path: Setting<PathBuf>,
     /// `Elsa:Runtime:*` and `Elsa:Retention:*`.
     pub runtime_settings: super::RuntimeSettings,
+    /// `Kestrel:Limits:*` and `Elsa:Http:*`.
+    pub http: super::HttpSettings,
 }
 
 impl ServerSettings {

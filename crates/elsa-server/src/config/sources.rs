@@ -112,6 +112,7 @@ pub(super) fn add_defaults(config: &mut Configuration) {
     for (key, value) in super::identity::DEFAULTS
         .into_iter()
         .chain(super::runtime::DEFAULTS)
+        .chain(super::http::DEFAULTS)
     {
         config.set(key, value, Source::Default);
     }

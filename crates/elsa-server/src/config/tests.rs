@@ -203,6 +203,7 @@ fn guide_option_a_render_check() {
     let root = fixture.root().display().to_string();
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let slots = cpus * 16;
+    let requests = cpus * 128;
     let expected = format!(
         "\
 Environment: Production  (default: none of ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT, ELSA_ENVIRONMENT is set)
@@ -232,6 +233,14 @@ Attempts before dead-lettering: 10  (Elsa:Runtime:MaxAttempts = 10, from the bui
 HTTP request timeout: 100 s  (Elsa:Runtime:HttpRequestTimeout = 00:01:40, from the built-in defaults)
 Shutdown timeout: 20 s  (Elsa:Runtime:ShutdownTimeout = 00:00:20, from the built-in defaults)
 Retention: finished instances are kept (Elsa:Retention:FinishedInstanceTtl is not set)
+Connections at most: 10000, fewer if the open-file limit is lower  (Kestrel:Limits:MaxConcurrentConnections is not set)
+Request headers timeout: 30 s  (Kestrel:Limits:RequestHeadersTimeout = 00:00:30, from the built-in defaults)
+Keep-alive timeout: 130 s  (Kestrel:Limits:KeepAliveTimeout = 00:02:10, from the built-in defaults)
+Requests in progress at most: {requests}  (default: 128 per CPU)
+Request body at most: 4194304 bytes  (Kestrel:Limits:MaxRequestBodySize = 4194304, from the built-in defaults)
+Import upload at most: 33554432 bytes  (Elsa:Http:MaxImportSize = 33554432, from the built-in defaults)
+JSON nesting at most: 64  (Elsa:Http:MaxJsonDepth = 64, from the built-in defaults)
+JSON values at most: 100000  (Elsa:Http:MaxJsonElements = 100000, from the built-in defaults)
 
 Management module
   Provider: PostgreSql  (Elsa:Modules:Management:Persistence:Provider = EntityFrameworkCore.PostgreSql, from environment variable Elsa__Modules__Management__Persistence__Provider)

@@ -103,6 +103,23 @@ impl Server {
         }
     }
 
+    /// Resets the process's peak resident size (`VmHWM`) to its current size, so
+    /// [`Self::peak_rss_kb`] then tells the peak of what follows.
+    pub fn reset_peak_rss(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")
+            .expect("reset the peak RSS (/proc/PID/clear_refs, Linux 4.0+)");
+    }
+
+    /// The process's peak resident size in KiB (`VmHWM` of `/proc/PID/status`).
+    pub fn peak_rss_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/PID/status")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -287,4 +304,22 @@ pub fn corpus_dir(use_: &str) -> Option<std::path::PathBuf> {
     assert!(std::env::var_os("CI").is_none(), "in CI: {message}");
     eprintln!("NOTICE: {message}. Nothing checked.");
     None
+}
+
+/// A multipart body with one `files` part per (name, bytes).
+pub fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "elsa-test-boundary-7f3a";
+    use std::io::Write;
+    let mut body = Vec::new();
+    for (name, bytes) in files {
+        write!(
+            body,
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .unwrap();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    write!(body, "--{boundary}--\r\n").unwrap();
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }

@@ -11,7 +11,7 @@ use elsa_store::{
 };
 use serde_json::Value;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tower::ServiceExt;
 
@@ -72,13 +72,15 @@ impl RestHarness {
             IdentityStore::new(db.clone()),
             ApiKeyStore::new(db),
         ));
-        let health = Arc::new(Health {
-            databases: Vec::new(),
-            accepting: AtomicBool::new(true),
-            started: AtomicBool::new(true),
-        });
+        let health = Arc::new(Health::new(Vec::new()));
+        health.started.store(true, Ordering::Relaxed);
         Self {
-            app: elsa_api::router(AppState { runtime }, identity, health),
+            app: elsa_api::router(
+                AppState { runtime },
+                identity,
+                health,
+                elsa_api::BodyLimits::default(),
+            ),
         }
     }
 

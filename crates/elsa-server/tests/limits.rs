@@ -1,0 +1,324 @@
+//! What one client can hold of a node, against the real binary: slow and idle connections are
+//! closed, connections and requests beyond their caps are told to come back (the probes still
+//! answer), and bodies beyond their limits are refused before they cost memory — measured as
+//! the process's peak resident size from `/proc`.
+//!
+//! These limits act before any database is touched, so the scenarios run on SQLite only.
+
+mod common;
+
+use common::{API_KEY, GUIDE_EXECUTE_BODY, Server, eventually, multipart};
+use serde_json::Value;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+async fn start(env: &[(&str, &str)]) -> (Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env.to_vec();
+    env.push(("Elsa__Identity__ApiKey", API_KEY));
+    let server = Server::start(dir.path(), &env);
+    server.wait_ready().await;
+    (server, dir)
+}
+
+fn addr(server: &Server) -> String {
+    server.base.trim_start_matches("http://").to_owned()
+}
+
+/// A client that opens a new connection for every request, so each one meets the caps anew.
+fn fresh_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
+}
+
+async fn get(server: &Server, path: &str) -> reqwest::Response {
+    fresh_client()
+        .get(server.url(path))
+        .header("Authorization", format!("ApiKey {API_KEY}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The problem body of a response with `status`, whose detail must contain `needle`.
+async fn problem(resp: reqwest::Response, status: u16, needle: &str) -> Value {
+    assert_eq!(resp.status(), status);
+    let body: Value = resp.json().await.unwrap();
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(needle), "{needle:?} not in {body}");
+    body
+}
+
+/// Waits until the server has closed `stream` (a read sees the end, or a reset), at most
+/// `seconds`; whatever the server answered before is read past.
+async fn closed_by_server(stream: &mut TcpStream, seconds: u64) -> bool {
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+async fn still_serves(server: &Server) {
+    let resp = fresh_client()
+        .post(server.url("/elsa/api/workflow-definitions/execute"))
+        .header("Authorization", format!("ApiKey {API_KEY}"))
+        .header("Content-Type", "application/json")
+        .body(GUIDE_EXECUTE_BODY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn slow_headers_and_idle_connections_are_closed() {
+    let (server, _dir) = start(&[
+        ("Kestrel__Limits__RequestHeadersTimeout", "00:00:01"),
+        ("Kestrel__Limits__KeepAliveTimeout", "00:00:02"),
+    ])
+    .await;
+    // Slowloris: headers begun and never finished, and connections that never say anything.
+    let mut slow = Vec::new();
+    for i in 0..40 {
+        let mut stream = TcpStream::connect(addr(&server)).await.unwrap();
+        if i % 2 == 0 {
+            stream
+                .write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n")
+                .await
+                .unwrap();
+        }
+        slow.push(stream);
+    }
+    // A kept-alive connection that asked once and then fell silent.
+    let mut idle = TcpStream::connect(addr(&server)).await.unwrap();
+    idle.write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0u8; 1024];
+    let n = idle.read(&mut answer).await.unwrap();
+    assert!(answer[..n].starts_with(b"HTTP/1.1 200"));
+    // Meanwhile the node answers as usual.
+    assert_eq!(get(&server, "/health/live").await.status(), 200);
+    for (i, stream) in slow.iter_mut().enumerate() {
+        assert!(
+            closed_by_server(stream, 10).await,
+            "slow connection {i} still open after 10 s"
+        );
+    }
+    assert!(
+        closed_by_server(&mut idle, 10).await,
+        "idle connection still open after 10 s"
+    );
+    still_serves(&server).await;
+}
+
+#[tokio::test]
+async fn beyond_the_connection_cap_probes_answer_and_requests_are_told_to_retry() {
+    let (server, _dir) = start(&[("Kestrel__Limits__MaxConcurrentConnections", "8")]).await;
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(TcpStream::connect(addr(&server)).await.unwrap());
+    }
+    // Probes are still answered on an overflow connection...
+    assert_eq!(get(&server, "/health/live").await.status(), 200);
+    // ...and anything else is told when to come back.
+    let resp = get(&server, "/elsa/api/workflow-definitions").await;
+    assert_eq!(resp.headers()["retry-after"], "1");
+    problem(resp, 503, "too many open connections").await;
+    // A flood beyond the overflow pool is closed at once rather than piling up.
+    let mut flood = Vec::new();
+    for _ in 0..100 {
+        flood.push(TcpStream::connect(addr(&server)).await.unwrap());
+    }
+    let mut closed = 0;
+    for stream in &mut flood {
+        if closed_by_server(stream, 1).await {
+            closed += 1;
+        }
+    }
+    // 64 of them may sit in the overflow pool (its 2 s for a request).
+    assert!(closed >= 100 - 64, "only {closed} of 100 closed");
+    drop(flood);
+    drop(held);
+    eventually(10, "requests served again", || async {
+        (get(&server, "/elsa/api/workflow-definitions")
+            .await
+            .status()
+            == 200)
+            .then_some(())
+    })
+    .await;
+    still_serves(&server).await;
+}
+
+#[tokio::test]
+async fn beyond_the_request_cap_requests_are_told_to_retry() {
+    let (server, _dir) = start(&[("Elsa__Http__MaxConcurrentRequests", "2")]).await;
+    // Two requests in progress: their bodies are announced and never finished.
+    let mut running = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(addr(&server)).await.unwrap();
+        let head = format!(
+            "POST /elsa/api/workflow-definitions/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ApiKey {API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        running.push(stream);
+    }
+    let resp = eventually(10, "the third request refused", || async {
+        let resp = get(&server, "/elsa/api/workflow-definitions").await;
+        (resp.status() == 503).then_some(resp)
+    })
+    .await;
+    assert_eq!(resp.headers()["retry-after"], "1");
+    problem(resp, 503, "too many requests in progress").await;
+    assert_eq!(get(&server, "/health/live").await.status(), 200);
+    assert_eq!(get(&server, "/health/ready").await.status(), 200);
+    drop(running);
+    eventually(10, "requests served again", || async {
+        (get(&server, "/elsa/api/workflow-definitions")
+            .await
+            .status()
+            == 200)
+            .then_some(())
+    })
+    .await;
+    still_serves(&server).await;
+}
+
+/// What the process's peak resident size grew by (MiB) while `probe` ran.
+async fn peak_growth_mib<F: std::future::Future<Output = ()>>(server: &Server, probe: F) -> u64 {
+    server.reset_peak_rss();
+    let before = server.peak_rss_kb();
+    probe.await;
+    (server.peak_rss_kb().saturating_sub(before)) / 1024
+}
+
+async fn execute_raw(server: &Server, body: Vec<u8>) -> reqwest::Response {
+    fresh_client()
+        .post(server.url("/elsa/api/workflow-definitions/execute"))
+        .header("Authorization", format!("ApiKey {API_KEY}"))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bodies_beyond_their_limits_are_refused_before_they_cost_memory() {
+    let (server, _dir) = start(&[]).await;
+    // Beyond the body limit (4 MiB by default): refused from its announced length.
+    let growth = peak_growth_mib(&server, async {
+        let resp = execute_raw(&server, vec![b' '; 6 << 20]).await;
+        problem(resp, 413, "length limit exceeded").await;
+    })
+    .await;
+    assert!(
+        growth < 16,
+        "an oversized body grew the peak RSS by {growth} MiB"
+    );
+
+    // Within it, but 1.9 million numbers: refused before a single value is built (the probe
+    // that found this kept 1.18 GB after a 15.8 MB body).
+    let mut numbers = b"{\"input\":{\"n\":[".to_vec();
+    numbers.extend(std::iter::repeat_n(b"1,".as_slice(), 1_900_000).flatten());
+    numbers.extend_from_slice(b"1]}}");
+    let growth = peak_growth_mib(&server, async {
+        let resp = execute_raw(&server, numbers).await;
+        problem(resp, 413, "Elsa:Http:MaxJsonElements").await;
+    })
+    .await;
+    assert!(
+        growth < 32,
+        "a body of numbers grew the peak RSS by {growth} MiB"
+    );
+
+    // Nested deeper than the limit.
+    let mut deep = b"{\"input\":{\"n\":".to_vec();
+    deep.extend(std::iter::repeat_n(b'[', 100));
+    deep.extend(std::iter::repeat_n(b']', 100));
+    deep.extend_from_slice(b"}}");
+    problem(
+        execute_raw(&server, deep).await,
+        400,
+        "Elsa:Http:MaxJsonDepth",
+    )
+    .await;
+
+    // Anonymous logins announcing 14 MB, three at once: answered 413 once 16 KiB are read (a
+    // client still writing the rest then sees the connection closed).
+    let growth = peak_growth_mib(&server, async {
+        let logins = (0..3).map(|_| async {
+            let mut stream = TcpStream::connect(addr(&server)).await.unwrap();
+            let head = format!(
+                "POST /elsa/api/identity/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{{\"username\":\"",
+                14 << 20
+            );
+            stream.write_all(head.as_bytes()).await.unwrap();
+            // The first 64 KiB of the password; the rest is never needed.
+            stream.write_all(&[b'x'; 64 << 10]).await.unwrap();
+            let mut answer = vec![0u8; 4096];
+            let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
+                .await
+                .expect("an answer within 10 s")
+                .unwrap();
+            String::from_utf8_lossy(&answer[..n]).into_owned()
+        });
+        for answer in futures_util::future::join_all(logins).await {
+            assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+            assert!(answer.contains("length limit exceeded"), "{answer}");
+        }
+    })
+    .await;
+    assert!(
+        growth < 16,
+        "oversized logins grew the peak RSS by {growth} MiB"
+    );
+    still_serves(&server).await;
+}
+
+#[tokio::test]
+async fn the_body_limit_is_configurable_and_uploads_have_their_own() {
+    let (server, _dir) = start(&[
+        ("Kestrel__Limits__MaxRequestBodySize", "1024"),
+        ("Elsa__Http__MaxImportSize", "65536"),
+    ])
+    .await;
+    problem(
+        execute_raw(&server, vec![b' '; 2048]).await,
+        413,
+        "length limit exceeded",
+    )
+    .await;
+    still_serves(&server).await;
+    // An upload larger than the body limit but within its own is read.
+    let definition = serde_json::json!({
+        "name": "uploaded",
+        "root": {"id": "r", "type": "Elsa.Sequence", "activities": []},
+        "padding": "x".repeat(4096),
+    });
+    let upload = |bytes: Vec<u8>| {
+        let (content_type, body) = multipart(&[("wf.json", &bytes)]);
+        fresh_client()
+            .post(server.url("/elsa/api/workflow-definitions/import-files"))
+            .header("Authorization", format!("ApiKey {API_KEY}"))
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+    };
+    let resp = upload(serde_json::to_vec(&definition).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    // One beyond it is not.
+    let resp = upload(vec![b' '; 100_000]).await.unwrap();
+    assert_eq!(resp.status(), 413, "{}", resp.text().await.unwrap());
+}
