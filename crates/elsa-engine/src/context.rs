@@ -100,6 +100,11 @@ impl Contexts {
         idx
     }
 
+    /// How many contexts the run holds (restored and new): one activity record each.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     pub fn get(&self, idx: ContextIdx) -> &ExecutionContext {
         &self.0[idx.0]
     }

@@ -44,6 +44,22 @@ pub struct EngineOptions {
     /// Activity executions allowed in one run, so that a flowchart loop that never ends faults
     /// instead of running forever.
     pub max_activity_executions: usize,
+    /// Journal entries one run may append (`Started`, `Completed`, ... each one row of the
+    /// execution log): the entry that would go past it is not made, and the workflow faults
+    /// with an incident naming the limit; the fault's own `Faulted` entry is the only one
+    /// past the budget.
+    pub max_journal_entries_per_run: usize,
+    /// Estimated bytes (the JSON the store writes) of the journal entries of one run; past it,
+    /// as [`EngineOptions::max_journal_entries_per_run`].
+    pub max_journal_bytes_per_run: usize,
+    /// Activity execution records one run may write — one per activity execution context it
+    /// holds, restored or new: the activity whose context would go past it faults the
+    /// workflow instead of running.
+    pub max_activity_records_per_run: usize,
+    /// Estimated bytes of the workflow state a run leaves: a larger state is not kept — the
+    /// workflow faults with an incident and its state keeps only the root context without
+    /// variables (and, if still too large, no input).
+    pub max_state_size: usize,
     /// Wall-clock budget of one run: an activity that would start after it faults the
     /// workflow with an incident saying so (`None`: no budget).
     pub max_run_duration: Option<Duration>,
@@ -54,6 +70,37 @@ pub struct EngineOptions {
     /// (Elsa's `LogPersistenceMode` option; also the `Configuration` strategy's answer).
     pub log_persistence_mode: LogPersistenceMode,
 }
+
+// Per-run budgets (docs/security.md explains each). A run costs about one journal entry per
+// activity transition (an activity that runs and completes: two) and one activity record per
+// execution, each about 700 bytes written; the flowchart cycle of issue 9 wrote 300,000 rows
+// (217 MB) in 11 s of CPU reaching the execution cap. With these defaults it stops after
+// 25,000 executions, at the record budget.
+//
+// Measured maxima of the conformance corpus (shared/fixtures/elsa-corpus, ELSA_CORPUS_DIR;
+// every run of `cargo test -p elsa-server --test conformance`), per run:
+//   journal entries   70       (matter-workflow)
+//   journal bytes     36,036   (matter-workflow; JSON as stored)
+//   activity records  35       (matter-workflow)
+//   state size        4,931 bytes
+// — three orders of magnitude below the defaults. Legitimate loops fit: a ForEach over 10,000
+// items with a one-activity body needs about 20,000 entries and 10,000 records; over 5,000
+// items with a body of a Sequence of three, about 40,000 entries and 20,000 records.
+
+/// The default of [`EngineOptions::max_activity_executions`]: a backstop; with the other
+/// defaults the activity-record budget is met first.
+pub const DEFAULT_MAX_ACTIVITY_EXECUTIONS: usize = 100_000;
+/// The default of [`EngineOptions::max_journal_entries_per_run`].
+pub const DEFAULT_MAX_JOURNAL_ENTRIES_PER_RUN: usize = 50_000;
+/// The default of [`EngineOptions::max_journal_bytes_per_run`]: 64 MiB, about 1.3 KiB for each
+/// of the entries the entry budget allows (an ordinary entry is 400 to 750 bytes).
+pub const DEFAULT_MAX_JOURNAL_BYTES_PER_RUN: usize = 64 * 1024 * 1024;
+/// The default of [`EngineOptions::max_activity_records_per_run`].
+pub const DEFAULT_MAX_ACTIVITY_RECORDS_PER_RUN: usize = 25_000;
+/// The default of [`EngineOptions::max_state_size`]: 32 MiB, twice the largest request body,
+/// so that an input the API accepts always fits (also when an activity's evaluated inputs
+/// repeat it).
+pub const DEFAULT_MAX_STATE_SIZE: usize = 32 * 1024 * 1024;
 
 /// Elsa's two flowchart algorithms (elsa-api.md §5.3).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -104,7 +151,11 @@ impl Default for EngineOptions {
             liquid_output_limit: liquid.output_limit,
             liquid_value_limit: liquid.value_limit,
             liquid_memory_limit: liquid.memory_limit,
-            max_activity_executions: 100_000,
+            max_activity_executions: DEFAULT_MAX_ACTIVITY_EXECUTIONS,
+            max_journal_entries_per_run: DEFAULT_MAX_JOURNAL_ENTRIES_PER_RUN,
+            max_journal_bytes_per_run: DEFAULT_MAX_JOURNAL_BYTES_PER_RUN,
+            max_activity_records_per_run: DEFAULT_MAX_ACTIVITY_RECORDS_PER_RUN,
+            max_state_size: DEFAULT_MAX_STATE_SIZE,
             max_run_duration: None,
             flowchart_mode: FlowchartMode::default(),
             log_persistence_mode: LogPersistenceMode::default(),
@@ -203,6 +254,10 @@ impl Engine {
                     memory_limit: options.liquid_memory_limit,
                 },
                 max_activity_executions: options.max_activity_executions,
+                max_journal_entries: options.max_journal_entries_per_run,
+                max_journal_bytes: options.max_journal_bytes_per_run,
+                max_activity_records: options.max_activity_records_per_run,
+                max_state_size: options.max_state_size,
                 max_run_duration: options.max_run_duration,
                 flowchart_mode: options.flowchart_mode,
             },

@@ -4,6 +4,7 @@
 use crate::activities::{CompletedChild, workflow_definition};
 use crate::activity_context::ActivityContext;
 use crate::bookmarks::{RESUME_CALLBACK, bookmark_hash};
+use crate::budget;
 use crate::clock::{Clock, IdGenerator};
 use crate::context::{ActivityStatus, ContextIdx, Contexts, ExecutionContext, VariableSlot};
 use crate::effects::Effect;
@@ -25,6 +26,14 @@ pub(crate) struct RunLimits {
     pub liquid: LiquidLimits,
     /// Guards against flowchart loops that never end.
     pub max_activity_executions: usize,
+    /// Journal entries one run may append.
+    pub max_journal_entries: usize,
+    /// Estimated bytes of the journal entries one run may append.
+    pub max_journal_bytes: usize,
+    /// Activity execution records one run may produce (one per context it holds).
+    pub max_activity_records: usize,
+    /// Estimated bytes of the workflow state a run may leave.
+    pub max_state_size: usize,
     /// Wall-clock budget of one run (start or resume).
     pub max_run_duration: Option<Duration>,
     pub flowchart_mode: FlowchartMode,
@@ -44,6 +53,18 @@ pub(crate) struct Execution<'w> {
     pub contexts: Contexts,
     pub scheduler: Scheduler,
     pub journal: Vec<WorkflowExecutionLogRecord>,
+    /// Estimated bytes of `journal` as the store writes it.
+    journal_bytes: usize,
+    /// Cancellation journals without a budget.
+    journal_unbounded: bool,
+    /// Set when an entry did not fit the journal budget or a budget faulted the run: no entry is
+    /// journaled after it but the budget fault's own.
+    over_budget: bool,
+    /// The context whose entry did not fit, and why: faulted at the next point where the run
+    /// can stop ([`Execution::fault_on_budget_breach`]).
+    budget_breach: Option<(ContextIdx, String)>,
+    /// The state outgrew its budget: it keeps only the root context, without variables.
+    pub state_overflow: bool,
     /// The next journal sequence number (`executionLogSequence`).
     pub sequence: i64,
     pub incidents: Vec<Incident>,
@@ -100,6 +121,11 @@ impl<'w> Execution<'w> {
             scheduler: Scheduler::default(),
             // Started + Completed per activity, usually: avoids regrowing a vector of large records.
             journal: Vec::with_capacity(workflow.nodes.len() * 2),
+            journal_bytes: 0,
+            journal_unbounded: false,
+            over_budget: false,
+            budget_breach: None,
+            state_overflow: false,
             sequence: 0,
             incidents: Vec::new(),
             lines: Vec::new(),
@@ -163,21 +189,25 @@ impl<'w> Execution<'w> {
         self.request.input.extend(input.clone());
         self.script_input.extend(input.clone());
         self.journal(idx, "Resumed", None, None);
-        let node = self.workflow.node(self.contexts.get(idx).node);
-        let result = node
-            .activity
-            .resume(&mut ActivityContext::new(self, idx), &bookmark, &input);
-        match result {
-            Ok(()) => self.journal_if_suspended(idx),
-            Err(fault) => self.fault(idx, fault),
+        if self.budget_breach.is_none() {
+            let node = self.workflow.node(self.contexts.get(idx).node);
+            let result =
+                node.activity
+                    .resume(&mut ActivityContext::new(self, idx), &bookmark, &input);
+            match result {
+                Ok(()) => self.journal_if_suspended(idx),
+                Err(fault) => self.fault(idx, fault),
+            }
         }
         self.run();
         Ok(())
     }
 
     /// Cancels the instance: every running activity is cancelled, nothing stays queued or
-    /// bookmarked, and the workflow ends `Cancelled`.
+    /// bookmarked, and the workflow ends `Cancelled`. Not bound by the journal budget: its
+    /// entries are one per context of the state, which the state budget bounds.
     pub fn cancel_workflow(&mut self) {
+        self.journal_unbounded = true;
         let running_roots: Vec<_> = self
             .contexts
             .iter()
@@ -194,7 +224,11 @@ impl<'w> Execution<'w> {
 
     /// Drains the queue, then settles the workflow's sub-status.
     fn run(&mut self) {
-        while self.sub_status != WorkflowSubStatus::Faulted {
+        loop {
+            self.fault_on_budget_breach();
+            if self.sub_status == WorkflowSubStatus::Faulted {
+                break;
+            }
             let Some(item) = self.scheduler.next() else {
                 break;
             };
@@ -221,13 +255,29 @@ impl<'w> Execution<'w> {
         let node = self.workflow.node(item.node);
         let idx = self.contexts.add(self.new_context(item));
         self.journal(idx, "Started", None, None);
+        if self.budget_breach.is_some() {
+            // The activity does not run: its `Started` entry did not fit.
+            self.fault_on_budget_breach();
+            return;
+        }
         self.executed += 1;
         if self.executed > self.limits.max_activity_executions {
-            let limit = self.limits.max_activity_executions;
-            let message = format!(
-                "The workflow exceeded the limit of {limit} activity executions in one run."
+            let message = budget::exceeded(
+                self.limits.max_activity_executions,
+                "activity executions",
+                budget::MAX_ACTIVITY_EXECUTIONS_SETTING,
             );
-            self.fault(idx, Fault::invalid_operation(message));
+            self.fault_instance(idx, message);
+            return;
+        }
+        // One record per context: this one's is the fault's own.
+        if self.contexts.len() > self.limits.max_activity_records {
+            let message = budget::exceeded(
+                self.limits.max_activity_records,
+                "activity execution records",
+                budget::MAX_ACTIVITY_RECORDS_SETTING,
+            );
+            self.fault_instance(idx, message);
             return;
         }
         if self
@@ -654,6 +704,8 @@ impl<'w> Execution<'w> {
         }
     }
 
+    /// Appends a journal entry if it fits the run's journal budget; otherwise notes the breach
+    /// (the first one) for the run to fault on, and appends nothing more but the fault's own.
     fn journal(
         &mut self,
         idx: ContextIdx,
@@ -661,9 +713,88 @@ impl<'w> Execution<'w> {
         message: Option<String>,
         payload: Option<Value>,
     ) {
+        if self.journal_unbounded {
+            self.append_journal(idx, event, message, payload);
+            return;
+        }
+        if self.over_budget {
+            return;
+        }
+        if self.journal.len() >= self.limits.max_journal_entries {
+            let message = budget::exceeded(
+                self.limits.max_journal_entries,
+                "journal entries",
+                budget::MAX_JOURNAL_ENTRIES_SETTING,
+            );
+            self.breach(idx, message);
+            return;
+        }
+        let record = self.journal_record(idx, event, message, payload);
+        let bytes = budget::journal_record_len(&record);
+        if self.journal_bytes + bytes > self.limits.max_journal_bytes {
+            let message = format!(
+                "The workflow exceeded the limit of {} bytes of journal entries in one run ({}).",
+                self.limits.max_journal_bytes,
+                budget::MAX_JOURNAL_BYTES_SETTING
+            );
+            self.breach(idx, message);
+            return;
+        }
+        self.push_journal(record, bytes);
+    }
+
+    /// A journal entry past any budget: a budget fault's own, cancellation's.
+    fn append_journal(
+        &mut self,
+        idx: ContextIdx,
+        event: &str,
+        message: Option<String>,
+        payload: Option<Value>,
+    ) {
+        let record = self.journal_record(idx, event, message, payload);
+        let bytes = budget::journal_record_len(&record);
+        self.push_journal(record, bytes);
+    }
+
+    fn push_journal(&mut self, record: WorkflowExecutionLogRecord, bytes: usize) {
+        self.journal.push(record);
+        self.journal_bytes += bytes;
+        self.sequence += 1;
+    }
+
+    fn breach(&mut self, idx: ContextIdx, message: String) {
+        self.over_budget = true;
+        self.budget_breach.get_or_insert((idx, message));
+    }
+
+    /// Faults the activity whose journal entry did not fit, if one did not.
+    fn fault_on_budget_breach(&mut self) {
+        if let Some((idx, message)) = self.budget_breach.take() {
+            self.fault_instance(idx, message);
+        }
+    }
+
+    /// A budget fault: an incident on `idx`, and the instance faults whatever its incident
+    /// strategy (the budget holds for every branch). Its `Faulted` entry is journaled past the
+    /// budget.
+    pub(crate) fn fault_instance(&mut self, idx: ContextIdx, message: String) {
+        self.over_budget = true;
+        let unbounded = std::mem::replace(&mut self.journal_unbounded, true);
+        self.fault(idx, Fault::invalid_operation(message));
+        self.journal_unbounded = unbounded;
+        self.sub_status = WorkflowSubStatus::Faulted;
+    }
+
+    fn journal_record(
+        &self,
+        idx: ContextIdx,
+        event: &str,
+        message: Option<String>,
+        payload: Option<Value>,
+    ) -> WorkflowExecutionLogRecord {
         let context = self.contexts.get(idx);
         let node = self.workflow.node(context.node);
-        self.journal.push(WorkflowExecutionLogRecord {
+        WorkflowExecutionLogRecord {
             id: self.ids.new_id(),
             workflow_definition_id: self.workflow.definition_id.clone(),
             workflow_definition_version_id: self.workflow.definition_version_id.clone(),
@@ -684,8 +815,7 @@ impl<'w> Execution<'w> {
             message,
             source: None,
             payload,
-        });
-        self.sequence += 1;
+        }
     }
 }
 

@@ -41,7 +41,10 @@
 //!    `Elsa.Fault`) never panics: the context becomes `Faulted`, an incident is recorded and —
 //!    the default FaultStrategy — the workflow ends `Finished/Faulted`. With the definition's
 //!    `options.incidentStrategyType` set to ContinueWithIncidents only the faulted branch stops
-//!    and the workflow ends `Suspended`.
+//!    and the workflow ends `Suspended`. A run past one of its budgets (activity executions,
+//!    journal entries and bytes, activity records, state size: see [`EngineOptions`]) faults
+//!    the instance whatever the strategy, with an incident naming the limit and its setting;
+//!    what it journals stays within the budget.
 //! 4. **Result** ([`RunResult`]): when the queue is empty the workflow is `Finished` if its
 //!    root completed, else `Suspended`. The result carries Elsa's `WorkflowState` (root context
 //!    with the persisted variables in `properties.Variables`), the journal records, one
@@ -74,6 +77,7 @@
 mod activities;
 mod activity_context;
 mod bookmarks;
+mod budget;
 mod clock;
 mod context;
 mod cron;
@@ -104,6 +108,8 @@ pub use effects::{
     LogLevel, RUN_TASK_INPUT,
 };
 pub use engine::{
+    DEFAULT_MAX_ACTIVITY_EXECUTIONS, DEFAULT_MAX_ACTIVITY_RECORDS_PER_RUN,
+    DEFAULT_MAX_JOURNAL_BYTES_PER_RUN, DEFAULT_MAX_JOURNAL_ENTRIES_PER_RUN, DEFAULT_MAX_STATE_SIZE,
     Engine, EngineOptions, FLOWCHART_MODE_PROPERTY, FlowchartMode, ResumeError, ResumeRequest,
     RunResult, StartRequest,
 };

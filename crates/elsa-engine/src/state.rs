@@ -1,6 +1,7 @@
 //! The result of a run in Elsa's shapes: the `WorkflowState` (elsa-api.md §3.5) and one
 //! `ActivityExecutionRecord` per context.
 
+use crate::budget;
 use crate::context::{ActivityStatus, ContextIdx, Contexts, ExecutionContext};
 use crate::engine::RunResult;
 use crate::execution::{Execution, outcomes_payload};
@@ -13,7 +14,8 @@ use serde_json::{Map, Value, json};
 /// The context property holding the persisted variable values by variable id.
 pub(crate) const VARIABLES: &str = "Variables";
 
-pub(crate) fn run_result(execution: Execution<'_>) -> RunResult {
+pub(crate) fn run_result(mut execution: Execution<'_>) -> RunResult {
+    enforce_state_budget(&mut execution);
     let updated_at = execution.now();
     let state = workflow_state(&execution, updated_at);
     let activity_records = activity_records(
@@ -32,13 +34,126 @@ pub(crate) fn run_result(execution: Execution<'_>) -> RunResult {
     }
 }
 
+/// A state larger than its budget is not written: the instance faults with an incident on the
+/// workflow activity instead, and its state keeps the root context without variables or
+/// evaluated inputs, no bookmarks, callbacks or output — and, if that is still too large, neither
+/// the input nor the run properties nor any incident but the budget's.
+fn enforce_state_budget(execution: &mut Execution<'_>) {
+    let limit = execution.limits.max_state_size;
+    let size = estimated_state_len(execution);
+    if size <= limit {
+        return;
+    }
+    execution.state_overflow = true;
+    execution.scheduler.clear();
+    execution.bookmarks.clear();
+    execution.output.clear();
+    let root = execution
+        .contexts
+        .iter()
+        .find(|(_, context)| context.parent.is_none())
+        .map(|(idx, _)| idx);
+    if let Some(root) = root {
+        let message = format!(
+            "The workflow state of about {size} bytes exceeded the limit of {limit} bytes ({}).",
+            budget::MAX_STATE_SIZE_SETTING
+        );
+        execution.fault_instance(root, message);
+    }
+    if estimated_state_len(execution) > limit {
+        execution.request.input.clear();
+        execution.request.properties.clear();
+    }
+    if estimated_state_len(execution) > limit {
+        let last = execution.incidents.pop();
+        execution.incidents = last.into_iter().collect();
+    }
+}
+
+/// The contexts the state keeps: like Elsa, those still active plus the root, which holds the
+/// workflow variables; only the root when the state outgrew its budget.
+fn kept_in_state(execution: &Execution<'_>, context: &ExecutionContext) -> bool {
+    context.parent.is_none()
+        || (!execution.state_overflow && context.status != ActivityStatus::Completed)
+}
+
+/// The estimated length of the state [`workflow_state`] would build, without building it.
+fn estimated_state_len(execution: &Execution<'_>) -> usize {
+    let workflow = execution.workflow;
+    let request = &execution.request;
+    let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+    let mut len = budget::STATE_OVERHEAD
+        + request.instance_id.len()
+        + workflow.definition_id.len()
+        + workflow.definition_version_id.len()
+        + optional(&request.parent_workflow_instance_id)
+        + optional(&request.correlation_id)
+        + optional(&request.name)
+        + budget::map_len(&request.input)
+        + budget::map_len(&execution.output)
+        + budget::map_len(&request.properties);
+    len += execution
+        .bookmarks
+        .iter()
+        .map(budget::bookmark_len)
+        .sum::<usize>();
+    len += execution
+        .incidents
+        .iter()
+        .map(budget::incident_len)
+        .sum::<usize>();
+    if !execution.state_overflow {
+        len += execution
+            .scheduler
+            .callbacks()
+            .iter()
+            .map(|callback| {
+                budget::CALLBACK_OVERHEAD
+                    + execution.contexts.get(callback.owner).id.len()
+                    + workflow.node(callback.child).node_id.len()
+            })
+            .sum::<usize>();
+    }
+    for (_, context) in execution.contexts.iter() {
+        if !kept_in_state(execution, context) {
+            continue;
+        }
+        len +=
+            budget::CONTEXT_OVERHEAD + context.id.len() + workflow.node(context.node).node_id.len();
+        if let Some(parent) = context.parent {
+            let parent = execution.contexts.get(parent);
+            len += parent.id.len() + workflow.node(parent.node).node_id.len();
+        }
+        if execution.state_overflow {
+            continue;
+        }
+        len += budget::map_len(&context.properties)
+            + context
+                .flow_scope
+                .as_ref()
+                .map_or(0, |scope| scope.estimated_len())
+            + budget::map_len(&context.activity_state);
+        len += context
+            .variables
+            .iter()
+            .map(|(var, value)| (workflow.variable(*var), value))
+            .filter(|(definition, _)| definition.storage == StorageDriver::WorkflowInstance)
+            .map(|(definition, value)| definition.id.len() + 4 + budget::json_len(value))
+            .sum::<usize>();
+    }
+    len
+}
+
 fn workflow_state(execution: &Execution<'_>, updated_at: Timestamp) -> WorkflowState {
     let workflow = execution.workflow;
     let request = &execution.request;
     let status = execution.sub_status.status();
-    let completion_callbacks = execution
-        .scheduler
-        .callbacks()
+    let callbacks: &[_] = if execution.state_overflow {
+        &[]
+    } else {
+        execution.scheduler.callbacks()
+    };
+    let completion_callbacks = callbacks
         .iter()
         .map(|callback| {
             json!({
@@ -48,13 +163,10 @@ fn workflow_state(execution: &Execution<'_>, updated_at: Timestamp) -> WorkflowS
             })
         })
         .collect();
-    // Like Elsa, keep the contexts still active plus the root, which holds the workflow variables.
     let activity_execution_contexts = execution
         .contexts
         .iter()
-        .filter(|(_, context)| {
-            context.parent.is_none() || context.status != ActivityStatus::Completed
-        })
+        .filter(|(_, context)| kept_in_state(execution, context))
         .map(|(idx, context)| context_json(execution, idx, context))
         .collect();
     WorkflowState {
@@ -87,10 +199,16 @@ fn workflow_state(execution: &Execution<'_>, updated_at: Timestamp) -> WorkflowS
 /// Elsa's `ActivityExecutionContextState`.
 fn context_json(execution: &Execution<'_>, idx: ContextIdx, context: &ExecutionContext) -> Value {
     let workflow = execution.workflow;
-    let mut properties = context.properties_json();
+    let overflow = execution.state_overflow;
+    let mut properties = if overflow {
+        Map::new()
+    } else {
+        context.properties_json()
+    };
     let persisted: Map<String, Value> = context
         .variables
         .iter()
+        .filter(|_| !overflow)
         .map(|(var, value)| (workflow.variable(*var), value))
         .filter(|(definition, _)| definition.storage == StorageDriver::WorkflowInstance)
         .map(|(definition, value)| (definition.id.clone(), value.clone()))
@@ -121,10 +239,12 @@ fn context_json(execution: &Execution<'_>, idx: ContextIdx, context: &ExecutionC
     json.insert("callStackDepth".to_owned(), Value::from(depth));
     json.insert("properties".to_owned(), Value::Object(properties));
     json.insert("metadata".to_owned(), Value::Object(Map::new()));
-    json.insert(
-        "activityState".to_owned(),
-        Value::Object(context.activity_state.clone()),
-    );
+    let activity_state = if overflow {
+        Map::new()
+    } else {
+        context.activity_state.clone()
+    };
+    json.insert("activityState".to_owned(), Value::Object(activity_state));
     json.insert("dynamicVariables".to_owned(), Value::Array(Vec::new()));
     json.insert("status".to_owned(), Value::from(context.status.as_str()));
     json.insert("isExecuting".to_owned(), Value::Bool(false));

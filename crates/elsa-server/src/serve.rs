@@ -45,6 +45,11 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
             Engine::new(EngineOptions {
                 flowchart_mode: settings.flowchart_mode.value,
                 max_run_duration: Some(rt.max_run_duration.value),
+                max_activity_executions: rt.max_activity_executions.value,
+                max_journal_entries_per_run: rt.max_journal_entries.value,
+                max_journal_bytes_per_run: rt.max_journal_bytes.value,
+                max_activity_records_per_run: rt.max_activity_records.value,
+                max_state_size: rt.max_state_size.value,
                 ..EngineOptions::default()
             }),
             management,

@@ -15,6 +15,8 @@ on_both_databases!(
     workflow_text_cannot_forge_log_lines,
     an_http_endpoint_that_asks_for_a_caller_refuses_anonymous_ones,
     an_oversized_anonymous_login_is_refused_unread,
+    a_runaway_flowchart_faults_at_its_run_budget,
+    a_configured_journal_budget_holds_to_the_row,
 );
 
 /// The problem body of a response with `status`, whose detail must contain `needle`.
@@ -260,5 +262,153 @@ async fn an_oversized_anonymous_login_is_refused_unread(cluster: Cluster) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    still_serves(&server).await;
+}
+
+/// Two WriteLines that follow each other forever: a few hundred bytes that never finish.
+fn endless_cycle() -> Value {
+    let text = |value: &str| json!({"typeName": "String", "expression": {"type": "Literal", "value": value}});
+    let connect = |from: &str, to: &str| json!({"source": {"activity": from, "port": "Done"}, "target": {"activity": to, "port": "In"}});
+    json!({"workflow": {"root": {"id": "Cycle", "type": "Elsa.Flowchart",
+        "activities": [
+            {"id": "Begin", "type": "Elsa.Start"},
+            {"id": "Tick", "type": "Elsa.WriteLine", "text": text("tick")},
+            {"id": "Tock", "type": "Elsa.WriteLine", "text": text("tock")},
+        ],
+        "connections": [connect("Begin", "Tick"), connect("Tick", "Tock"), connect("Tock", "Tick")]}}})
+}
+
+async fn a_runaway_flowchart_faults_at_its_run_budget(cluster: Cluster) {
+    let server = cluster.start().await;
+    let resp = server
+        .post("/elsa/api/workflow-definitions/execute")
+        .json(&endless_cycle())
+        .send()
+        .await
+        .unwrap();
+    // Elsa answers a faulted run with 500 and its state.
+    assert_eq!(resp.status(), 500);
+    let instance_id = resp.headers()["x-elsa-workflow-instance-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = resp.json().await.unwrap();
+    let state = &body["workflowState"];
+    assert_eq!(state["status"], "Finished", "{state}");
+    assert_eq!(state["subStatus"], "Faulted", "{state}");
+    let incidents = state["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    let message = incidents[0]["message"].as_str().unwrap();
+    assert_eq!(
+        message,
+        "The workflow exceeded the limit of 25000 activity execution records in one run (Elsa:Runtime:MaxActivityRecordsPerRun)."
+    );
+
+    // Stored as answered, with at most the budgets' rows (plus the fault's own).
+    let stored: Value = server
+        .get(&format!("/elsa/api/workflow-instances/{instance_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["workflowState"]["subStatus"], "Faulted", "{stored}");
+    assert_eq!(
+        stored["workflowState"]["incidents"][0]["message"].as_str(),
+        Some(message)
+    );
+    let journal: Value = server
+        .get(&format!(
+            "/elsa/api/workflow-instances/{instance_id}/journal?take=1"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let journaled = journal["totalCount"].as_i64().unwrap();
+    let records: Value = server
+        .get(&format!(
+            "/elsa/api/activity-executions/count?workflowInstanceId={instance_id}"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let recorded = records["count"].as_i64().unwrap();
+    // The records' budget, then the faulted activity's own record; two entries per execution.
+    assert_eq!(recorded, 25_001);
+    assert!((49_990..=50_001).contains(&journaled), "{journaled}");
+    let rows = |table: &str| format!("\"{table}\" WHERE workflow_instance_id = '{instance_id}'");
+    assert_eq!(
+        cluster
+            .count(&rows("Elsa_WorkflowExecutionLogRecords"))
+            .await,
+        journaled
+    );
+    assert_eq!(
+        cluster.count(&rows("Elsa_ActivityExecutionRecords")).await,
+        recorded
+    );
+
+    // Nothing of the runaway is left running: the next execute is answered at once.
+    let started = std::time::Instant::now();
+    still_serves(&server).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+async fn a_configured_journal_budget_holds_to_the_row(cluster: Cluster) {
+    let cluster = cluster.with("Elsa__Runtime__MaxJournalEntriesPerRun", "1000");
+    let server = cluster.start().await;
+    let resp = server
+        .post("/elsa/api/workflow-definitions/execute")
+        .json(&endless_cycle())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    let instance_id = resp.headers()["x-elsa-workflow-instance-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["workflowState"]["subStatus"], "Faulted");
+    assert_eq!(
+        body["workflowState"]["incidents"][0]["message"],
+        "The workflow exceeded the limit of 1000 journal entries in one run (Elsa:Runtime:MaxJournalEntriesPerRun)."
+    );
+    let rows = |table: &str| format!("\"{table}\" WHERE workflow_instance_id = '{instance_id}'");
+    // The budget, then the fault's own entry.
+    assert_eq!(
+        cluster
+            .count(&rows("Elsa_WorkflowExecutionLogRecords"))
+            .await,
+        1001
+    );
+    let last: Value = server
+        .get(&format!(
+            "/elsa/api/workflow-instances/{instance_id}/journal?skip=1000&take=10"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(last["items"].as_array().unwrap().len(), 1, "{last}");
+    assert_eq!(last["items"][0]["eventName"], "Faulted", "{last}");
+    // Workflow, flowchart, Start, 498 WriteLines that ran and the one that did not.
+    assert_eq!(
+        cluster.count(&rows("Elsa_ActivityExecutionRecords")).await,
+        502
+    );
     still_serves(&server).await;
 }

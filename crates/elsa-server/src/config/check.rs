@@ -114,6 +114,31 @@ fn runtime_lines(runtime: &super::RuntimeSettings) -> Vec<String> {
             &runtime.max_run_duration.origin,
         ),
         (
+            "Activity executions per run",
+            runtime.max_activity_executions.value.to_string(),
+            &runtime.max_activity_executions.origin,
+        ),
+        (
+            "Journal entries per run",
+            runtime.max_journal_entries.value.to_string(),
+            &runtime.max_journal_entries.origin,
+        ),
+        (
+            "Journal bytes per run",
+            bytes(runtime.max_journal_bytes.value),
+            &runtime.max_journal_bytes.origin,
+        ),
+        (
+            "Activity records per run",
+            runtime.max_activity_records.value.to_string(),
+            &runtime.max_activity_records.origin,
+        ),
+        (
+            "Workflow state size",
+            bytes(runtime.max_state_size.value),
+            &runtime.max_state_size.origin,
+        ),
+        (
             "Work lease",
             secs(&runtime.lease.value),
             &runtime.lease.origin,
@@ -151,6 +176,18 @@ fn runtime_lines(runtime: &super::RuntimeSettings) -> Vec<String> {
         }
     });
     lines
+}
+
+/// A size in bytes, in MiB or KiB when it is a whole number of them.
+fn bytes(n: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    match n {
+        0 => "0 bytes".to_owned(),
+        n if n % MIB == 0 => format!("{} MiB", n / MIB),
+        n if n % KIB == 0 => format!("{} KiB", n / KIB),
+        n => format!("{n} bytes"),
+    }
 }
 
 fn identity_lines(loaded: &Loaded) -> Vec<String> {

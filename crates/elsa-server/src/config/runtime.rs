@@ -1,5 +1,5 @@
 //! `Elsa:Runtime:*` and `Elsa:Retention:*`: how this node runs work — engine threads, the
-//! background worker, leases, the run budget, the shutdown drain — and what it deletes when.
+//! background worker, leases, the run budgets, the shutdown drain — and what it deletes when.
 //! Elsa configures these in code; the keys are ours, named in its style.
 
 use std::collections::HashMap;
@@ -11,8 +11,15 @@ use super::sources::Configuration;
 use super::values::{count, lifetime};
 
 /// Defaults, added to the configuration so `config check` shows where each value came from.
-pub(super) const DEFAULTS: [(&str, &str); 6] = [
+/// The per-run budgets' defaults are the engine's (`elsa_engine::DEFAULT_*`; a test keeps them
+/// equal): see there and docs/security.md for why these values.
+pub(super) const DEFAULTS: [(&str, &str); 11] = [
     ("Elsa:Runtime:MaxRunDuration", "00:00:30"),
+    ("Elsa:Runtime:MaxActivityExecutionsPerRun", "100000"),
+    ("Elsa:Runtime:MaxJournalEntriesPerRun", "50000"),
+    ("Elsa:Runtime:MaxJournalBytesPerRun", "67108864"),
+    ("Elsa:Runtime:MaxActivityRecordsPerRun", "25000"),
+    ("Elsa:Runtime:MaxStateSize", "33554432"),
     ("Elsa:Runtime:ShutdownTimeout", "00:00:20"),
     ("Elsa:Runtime:LeaseDuration", "00:00:30"),
     ("Elsa:Runtime:MaxAttempts", "10"),
@@ -32,6 +39,17 @@ pub struct RuntimeSettings {
     pub workers: Setting<usize>,
     /// `Elsa:Runtime:MaxRunDuration`: wall-clock budget of one run.
     pub max_run_duration: Setting<Duration>,
+    /// `Elsa:Runtime:MaxActivityExecutionsPerRun`: activities one run may execute.
+    pub max_activity_executions: Setting<usize>,
+    /// `Elsa:Runtime:MaxJournalEntriesPerRun`: execution log entries one run may write.
+    pub max_journal_entries: Setting<usize>,
+    /// `Elsa:Runtime:MaxJournalBytesPerRun`: estimated bytes of the execution log entries one
+    /// run may write.
+    pub max_journal_bytes: Setting<usize>,
+    /// `Elsa:Runtime:MaxActivityRecordsPerRun`: activity execution records one run may write.
+    pub max_activity_records: Setting<usize>,
+    /// `Elsa:Runtime:MaxStateSize`: estimated bytes of the workflow state a run may leave.
+    pub max_state_size: Setting<usize>,
     /// `Elsa:Runtime:ShutdownTimeout`: how long SIGTERM waits for work in hand, below
     /// Kubernetes' 30 s grace period.
     pub shutdown_timeout: Setting<Duration>,
@@ -68,6 +86,31 @@ pub(super) fn resolve(
             config,
             "Elsa:Runtime:MaxRunDuration",
             Duration::from_secs(30),
+        )?,
+        max_activity_executions: count(
+            config,
+            "Elsa:Runtime:MaxActivityExecutionsPerRun",
+            elsa_engine::DEFAULT_MAX_ACTIVITY_EXECUTIONS,
+        )?,
+        max_journal_entries: count(
+            config,
+            "Elsa:Runtime:MaxJournalEntriesPerRun",
+            elsa_engine::DEFAULT_MAX_JOURNAL_ENTRIES_PER_RUN,
+        )?,
+        max_journal_bytes: count(
+            config,
+            "Elsa:Runtime:MaxJournalBytesPerRun",
+            elsa_engine::DEFAULT_MAX_JOURNAL_BYTES_PER_RUN,
+        )?,
+        max_activity_records: count(
+            config,
+            "Elsa:Runtime:MaxActivityRecordsPerRun",
+            elsa_engine::DEFAULT_MAX_ACTIVITY_RECORDS_PER_RUN,
+        )?,
+        max_state_size: count(
+            config,
+            "Elsa:Runtime:MaxStateSize",
+            elsa_engine::DEFAULT_MAX_STATE_SIZE,
         )?,
         shutdown_timeout: lifetime(
             config,

@@ -228,6 +228,11 @@ Node id: elsa-server-5d8f7c9b4-x2x7q  (from the HOSTNAME environment variable)
 Engine threads: {cpus}  (default: one per CPU)
 Background worker slots: {slots}  (default: 16 per CPU)
 Run time budget: 30 s  (Elsa:Runtime:MaxRunDuration = 00:00:30, from the built-in defaults)
+Activity executions per run: 100000  (Elsa:Runtime:MaxActivityExecutionsPerRun = 100000, from the built-in defaults)
+Journal entries per run: 50000  (Elsa:Runtime:MaxJournalEntriesPerRun = 50000, from the built-in defaults)
+Journal bytes per run: 64 MiB  (Elsa:Runtime:MaxJournalBytesPerRun = 67108864, from the built-in defaults)
+Activity records per run: 25000  (Elsa:Runtime:MaxActivityRecordsPerRun = 25000, from the built-in defaults)
+Workflow state size: 32 MiB  (Elsa:Runtime:MaxStateSize = 33554432, from the built-in defaults)
 Work lease: 30 s  (Elsa:Runtime:LeaseDuration = 00:00:30, from the built-in defaults)
 Attempts before dead-lettering: 10  (Elsa:Runtime:MaxAttempts = 10, from the built-in defaults)
 HTTP request timeout: 100 s  (Elsa:Runtime:HttpRequestTimeout = 00:01:40, from the built-in defaults)
@@ -1066,12 +1071,36 @@ fn runtime_settings_have_defaults_and_take_the_keys() {
     assert_eq!(runtime.lease.value, Duration::from_secs(30));
     assert_eq!(runtime.http_timeout.value, Duration::from_secs(100));
     assert_eq!(runtime.max_attempts.value, 10);
+    // The per-run budgets' defaults are the engine's.
+    let engine = elsa_engine::EngineOptions::default();
+    assert_eq!(
+        runtime.max_activity_executions.value,
+        engine.max_activity_executions
+    );
+    assert_eq!(
+        runtime.max_journal_entries.value,
+        engine.max_journal_entries_per_run
+    );
+    assert_eq!(
+        runtime.max_journal_bytes.value,
+        engine.max_journal_bytes_per_run
+    );
+    assert_eq!(
+        runtime.max_activity_records.value,
+        engine.max_activity_records_per_run
+    );
+    assert_eq!(runtime.max_state_size.value, engine.max_state_size);
     assert!(runtime.finished_instance_ttl.is_none());
     assert!(runtime.node_id.value.starts_with("node-"));
 
     let runtime = Fixture::new()
         .env("HOSTNAME", "elsa-server-7d9f-abcde")
         .env("Elsa__Runtime__MaxRunDuration", "00:00:05")
+        .env("Elsa__Runtime__MaxJournalEntriesPerRun", "1000")
+        .env("Elsa__Runtime__MaxJournalBytesPerRun", "1048576")
+        .env("Elsa__Runtime__MaxActivityRecordsPerRun", "500")
+        .env("Elsa__Runtime__MaxStateSize", "65536")
+        .env("Elsa__Runtime__MaxActivityExecutionsPerRun", "2000")
         .env("Elsa__Runtime__Workers", "3")
         .env("Elsa__Retention__FinishedInstanceTtl", "7.00:00:00")
         .loaded()
@@ -1079,6 +1108,11 @@ fn runtime_settings_have_defaults_and_take_the_keys() {
         .runtime_settings;
     assert_eq!(runtime.node_id.value, "elsa-server-7d9f-abcde");
     assert_eq!(runtime.max_run_duration.value, Duration::from_secs(5));
+    assert_eq!(runtime.max_journal_entries.value, 1000);
+    assert_eq!(runtime.max_journal_bytes.value, 1_048_576);
+    assert_eq!(runtime.max_activity_records.value, 500);
+    assert_eq!(runtime.max_state_size.value, 65_536);
+    assert_eq!(runtime.max_activity_executions.value, 2000);
     assert_eq!(runtime.workers.value, 3);
     assert_eq!(
         runtime.finished_instance_ttl.map(|s| s.value),
@@ -1102,6 +1136,15 @@ fn runtime_settings_have_defaults_and_take_the_keys() {
     let error = Fixture::new().env("Elsa__Runtime__Workers", "0").error();
     assert!(
         error.contains("Elsa:Runtime:Workers = 0") && error.contains("positive whole number"),
+        "{error}"
+    );
+    // Sizes are whole numbers of bytes.
+    let error = Fixture::new()
+        .env("Elsa__Runtime__MaxStateSize", "32MB")
+        .error();
+    assert!(
+        error.contains("Elsa:Runtime:MaxStateSize = 32MB")
+            && error.contains("positive whole number"),
         "{error}"
     );
     let error = Fixture::new()

@@ -14,6 +14,18 @@ pub(crate) struct FlowScope {
     connection_last_visit_followed: BTreeMap<String, bool>,
 }
 
+impl FlowScope {
+    /// The estimated length of the scope serialized as JSON (keys, counters, punctuation).
+    pub fn estimated_len(&self) -> usize {
+        let entries = |keys: &mut dyn Iterator<Item = &String>| -> usize {
+            keys.map(|key| key.len() + 25).sum()
+        };
+        80 + entries(&mut self.activities_visit_count.keys())
+            + entries(&mut self.connection_visit_count.keys())
+            + entries(&mut self.connection_last_visit_followed.keys())
+    }
+}
+
 /// The previous value of one entry; keys borrowed from the flowchart definition.
 #[derive(Debug, Clone, Copy)]
 enum Undo<'k> {
