@@ -7,6 +7,9 @@ use elsa_runtime::RuntimeError;
 use elsa_store::StoreError;
 use serde_json::json;
 
+/// The `title` of a 503 whose change may or may not have been stored.
+pub const COMMIT_OUTCOME_UNKNOWN: &str = "Commit outcome unknown";
+
 /// An error answered to the client.
 #[derive(Debug)]
 pub struct ApiError {
@@ -14,6 +17,8 @@ pub struct ApiError {
     pub message: String,
     /// Sent as `Retry-After` (whole seconds), with 429 and 503.
     pub retry_after: Option<std::time::Duration>,
+    /// The problem's `title` when the status's own reason would hide what happened.
+    pub title: Option<&'static str>,
 }
 
 impl ApiError {
@@ -22,6 +27,7 @@ impl ApiError {
             status,
             message: message.into(),
             retry_after: None,
+            title: None,
         }
     }
 
@@ -65,10 +71,19 @@ impl ApiError {
 
 /// A problem body with several messages (`errors.generalErrors`), `detail` summing them up.
 pub fn problem(status: StatusCode, detail: &str, messages: &[String]) -> Response {
+    titled_problem(status, None, detail, messages)
+}
+
+fn titled_problem(
+    status: StatusCode,
+    title: Option<&str>,
+    detail: &str,
+    messages: &[String],
+) -> Response {
     let code = status.as_u16();
     let body = json!({
         "type": format!("https://httpstatuses.io/{code}"),
-        "title": status.canonical_reason().unwrap_or("Error"),
+        "title": title.or(status.canonical_reason()).unwrap_or("Error"),
         "status": code,
         "detail": detail,
         "statusCode": code,
@@ -85,8 +100,9 @@ pub fn problem(status: StatusCode, detail: &str, messages: &[String]) -> Respons
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = problem(
+        let mut response = titled_problem(
             self.status,
+            self.title,
             &self.message,
             std::slice::from_ref(&self.message),
         );
@@ -140,6 +156,19 @@ impl From<StoreError> for ApiError {
 fn store_error(e: &StoreError) -> ApiError {
     match e {
         StoreError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+        StoreError::CommitOutcomeUnknown(cause) => {
+            tracing::warn!(error = %cause, "commit outcome unknown");
+            ApiError {
+                title: Some(COMMIT_OUTCOME_UNKNOWN),
+                retry_after: Some(std::time::Duration::from_secs(1)),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the database did not confirm the commit, so the change may or may not be stored; \
+                     retry with the same Idempotency-Key header (execute, dispatch) to get the first result \
+                     instead of running twice, or look the instance up before retrying",
+                )
+            }
+        }
         _ => {
             tracing::error!(error = %e, "store error");
             ApiError::new(

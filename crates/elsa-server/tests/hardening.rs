@@ -17,6 +17,7 @@ on_both_databases!(
     an_oversized_anonymous_login_is_refused_unread,
     a_runaway_flowchart_faults_at_its_run_budget,
     a_configured_journal_budget_holds_to_the_row,
+    a_retry_with_the_same_idempotency_key_runs_nothing_twice,
 );
 
 /// The problem body of a response with `status`, whose detail must contain `needle`.
@@ -411,4 +412,79 @@ async fn a_configured_journal_budget_holds_to_the_row(cluster: Cluster) {
         502
     );
     still_serves(&server).await;
+}
+
+async fn a_retry_with_the_same_idempotency_key_runs_nothing_twice(cluster: Cluster) {
+    let server = cluster.start().await;
+    let root = json!({"id": "Flow", "type": "Elsa.Sequence", "activities": [
+        {"id": "Once", "type": "Elsa.WriteLine", "text": {"typeName": "String", "expression": {"type": "Literal", "value": "once"}}},
+    ]});
+    let resp = server
+        .post("/elsa/api/workflow-definitions")
+        .json(&json!({"model": {"definitionId": "keyed", "name": "keyed", "root": root}, "publish": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+    let execute = |key: &'static str| {
+        server
+            .post("/elsa/api/workflow-definitions/keyed/execute")
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", key)
+            .body("{}")
+            .send()
+    };
+    // Five at once and one after: one instance, one run, the same answer to all.
+    let answers = futures_util::future::join_all((0..5).map(|_| execute("order-42"))).await;
+    let mut ids = Vec::new();
+    for resp in answers.into_iter().chain([execute("order-42").await]) {
+        let resp = resp.unwrap();
+        assert_eq!(resp.status(), 200);
+        let id = resp.headers()["x-elsa-workflow-instance-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["workflowState"]["id"], id.as_str());
+        ids.push(id);
+    }
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_eq!(cluster.executions("Once").await, (1, 1));
+    // Another key is another run.
+    let other = execute("order-43").await.unwrap();
+    assert_ne!(
+        other.headers()["x-elsa-workflow-instance-id"],
+        ids[0].as_str()
+    );
+    assert_eq!(cluster.executions("Once").await, (2, 2));
+
+    // Dispatch: the retry answers the instance the first one queued.
+    let dispatch = || {
+        server
+            .post("/elsa/api/workflow-definitions/keyed/dispatch")
+            .header("Idempotency-Key", "batch-7")
+            .json(&json!({}))
+            .send()
+    };
+    let first: Value = dispatch().await.unwrap().json().await.unwrap();
+    let retry: Value = dispatch().await.unwrap().json().await.unwrap();
+    assert_eq!(first["workflowInstanceId"], retry["workflowInstanceId"]);
+    eventually(30, "the dispatched run", || async {
+        (cluster.executions("Once").await == (3, 3)).then_some(())
+    })
+    .await;
+    assert_eq!(
+        cluster
+            .count("\"Elsa_WorkflowInstances\" WHERE definition_id = 'keyed'")
+            .await,
+        3
+    );
+    // A key that cannot be one is refused.
+    let resp = server
+        .post("/elsa/api/workflow-definitions/keyed/execute")
+        .header("Idempotency-Key", "k".repeat(300))
+        .send()
+        .await
+        .unwrap();
+    problem(resp, 400, "Idempotency-Key").await;
 }

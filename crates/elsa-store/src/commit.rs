@@ -147,6 +147,15 @@ async fn run_writer(db: Database, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
                 let job = jobs.into_iter().next().expect("one job");
                 let _ = job.reply.send(Err(e));
             }
+            // The group may be stored: writing its commits again one by one could apply them
+            // twice, so each caller learns the outcome is unknown.
+            Err(StoreError::CommitOutcomeUnknown(e)) => {
+                for job in jobs {
+                    let _ = job
+                        .reply
+                        .send(Err(StoreError::CommitOutcomeUnknown(e.clone())));
+                }
+            }
             Err(_) => {
                 for job in jobs {
                     let commit = job.commit();
@@ -319,7 +328,9 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
         for c in commits {
             insert_work!(tx, c.work, c.instance.updated_at);
         }
-        tx.commit().await?;
+        tx.commit()
+            .await
+            .map_err(|e| StoreError::CommitOutcomeUnknown(e.to_string()))?;
     });
     Ok(())
 }

@@ -7,6 +7,10 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored JSON could not be read: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// The database did not confirm a commit (the connection failed during `COMMIT`): the
+    /// change may or may not be stored. Never retried blindly, since a retry could apply it twice.
+    #[error("the database did not confirm the commit, so it may or may not be stored: {0}")]
+    CommitOutcomeUnknown(String),
     /// A compare-and-swap write found a newer version than the one it read.
     #[error("workflow instance {id} was changed by another writer (expected version {expected})")]
     Conflict { id: String, expected: i64 },

@@ -2,7 +2,7 @@
 //! bulk dispatch (the instance is stored Pending and its run queued before the id is answered;
 //! the background worker runs it).
 
-use super::version_options_of;
+use super::{idempotency, version_options_of};
 use crate::AppState;
 use crate::json::{LenientJson, Query, from_value};
 use crate::problem::ApiError;
@@ -14,6 +14,7 @@ use elsa_model::{VersionOptions, WorkflowDefinitionInput, WorkflowSubStatus};
 use elsa_runtime::{ExecuteOutcome, ExecuteRequest};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use std::future::Future;
 
 /// Most instances one bulk dispatch may start.
 const MAX_BULK_DISPATCH: u32 = 1_000;
@@ -64,10 +65,40 @@ pub async fn execute(
     } else {
         ExecuteBody::default()
     };
-    let outcome = state
-        .runtime
-        .execute(&definition_id, body.into_request()?)
-        .await?;
+    keyed_execute(
+        &state,
+        &headers,
+        ("execute", &definition_id),
+        body.into_request()?,
+        |request| state.runtime.execute(&definition_id, request),
+    )
+    .await
+}
+
+/// Runs an execute request under its `Idempotency-Key`, if it has one: a retry answers the
+/// first request's instance as it stands instead of running again.
+async fn keyed_execute<F>(
+    state: &AppState,
+    headers: &HeaderMap,
+    (route, definition_id): (&str, &str),
+    mut request: ExecuteRequest,
+    run: impl FnOnce(ExecuteRequest) -> F,
+) -> Result<Response, ApiError>
+where
+    F: Future<Output = Result<ExecuteOutcome, elsa_runtime::RuntimeError>>,
+{
+    let keyed = idempotency::instance_id(headers, route, definition_id)?;
+    if let Some(instance) = idempotency::first(state, keyed.as_deref()).await? {
+        return Ok(execute_response(ExecuteOutcome { instance }));
+    }
+    if keyed.is_some() {
+        request.instance_id.clone_from(&keyed);
+    }
+    let outcome = run(request).await.map_err(ApiError::from);
+    let outcome = idempotency::settle(state, keyed.as_deref(), outcome, |instance| {
+        ExecuteOutcome { instance }
+    })
+    .await?;
     Ok(execute_response(outcome))
 }
 
@@ -128,6 +159,7 @@ pub struct InlineExecuteBody {
         (status = 400, description = "The workflow is missing or invalid")))]
 pub async fn execute_inline(
     State(state): State<AppState>,
+    headers: HeaderMap,
     LenientJson(body): LenientJson<InlineExecuteBody>,
 ) -> Result<Response, ApiError> {
     let workflow = body.workflow.ok_or_else(|| {
@@ -141,11 +173,14 @@ pub async fn execute_inline(
             "the workflow needs 'activities' or a 'root' activity",
         ));
     }
-    let outcome = state
-        .runtime
-        .execute_inline(input, body.options.into_request()?)
-        .await?;
-    Ok(execute_response(outcome))
+    keyed_execute(
+        &state,
+        &headers,
+        ("execute-inline", ""),
+        body.options.into_request()?,
+        |request| state.runtime.execute_inline(input, request),
+    )
+    .await
 }
 
 /// Elsa's execute response: the state, the instance id header and, when the workflow faulted,
@@ -228,11 +263,18 @@ async fn dispatch_one(
 pub async fn dispatch(
     State(state): State<AppState>,
     Path(definition_id): Path<String>,
+    headers: HeaderMap,
     LenientJson(body): LenientJson<DispatchBody>,
 ) -> Result<Json<Value>, ApiError> {
     let mut request = body.request()?;
-    request.instance_id = body.instance_id.clone();
-    let id = dispatch_one(&state, &definition_id, request).await?;
+    // A retry under the same key answers the instance the first request queued.
+    let keyed = idempotency::instance_id(&headers, "dispatch", &definition_id)?;
+    if let Some(first) = idempotency::first(&state, keyed.as_deref()).await? {
+        return Ok(Json(json!({"workflowInstanceId": first.id})));
+    }
+    request.instance_id = keyed.clone().or_else(|| body.instance_id.clone());
+    let outcome = dispatch_one(&state, &definition_id, request).await;
+    let id = idempotency::settle(&state, keyed.as_deref(), outcome, |first| first.id).await?;
     Ok(Json(json!({"workflowInstanceId": id})))
 }
 

@@ -5,6 +5,7 @@
 mod execution;
 mod export;
 mod graph;
+mod idempotency;
 mod import;
 mod lifecycle;
 mod models;
