@@ -226,8 +226,8 @@ def cycle():
     connect = lambda a, b: {"source": {"activity": a, "port": "Done"}, "target": {"activity": b, "port": "In"}}
     return {"workflow": {"root": {"id": "Cycle", "type": "Elsa.Flowchart", "activities": [
         {"id": "Begin", "type": "Elsa.Start"},
-        {"id": "Tick", "type": "Elsa.WriteLine", "text": text("tick")},
-        {"id": "Tock", "type": "Elsa.WriteLine", "text": text("tock")}],
+        {"id": "Tick", "type": "Elsa.WriteLine", "text": "tick"},
+        {"id": "Tock", "type": "Elsa.WriteLine", "text": "tock"}],
         "connections": [connect("Begin", "Tick"), connect("Tick", "Tock"), connect("Tock", "Tick")]}}}
 
 def endpoint():
@@ -331,8 +331,8 @@ def cmd_slowloris(port, n, hold, key):
     print(json.dumps({"ok": still == 0 and live_ok and api_ok and refused == 0,
         "result": f"{still} of {len(socks)} still open after {hold:.0f} s"
                   + (f" ({refused} refused)" if refused else "")
-                  + f"; meanwhile /health/live {'/'.join(sorted({fmt(a) for a, _ in probes}))} (≤ {worst_live:.3f} s),"
-                  + f" GET definitions {'/'.join(sorted({fmt(b) for _, b in probes}))} (≤ {worst_api:.3f} s), {len(probes)}×"}))
+                  + f"; meanwhile (checked {len(probes)}× from 0.5 s, every 10 s) /health/live {'/'.join(sorted({fmt(a) for a, _ in probes}))} (≤ {worst_live:.3f} s),"
+                  + f" GET definitions {'/'.join(sorted({fmt(b) for _, b in probes}))} (≤ {worst_api:.3f} s)"}))
     for s in socks:
         s.close()
 
@@ -503,6 +503,7 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 # Servers.
+hms() { printf '%02d:%02d:%02d' $(($1 / 3600)) $(($1 / 60 % 60)) $(($1 % 60)); }
 
 # start_server NAME [VAR=VALUE ...] [-- PREFIX COMMAND ...]: starts elsa-server in $WORK/NAME and
 # waits until it is ready; sets SERVER_PID and PORT.
@@ -516,7 +517,7 @@ start_server() {
   mkdir -p "$dir"
   (cd "$dir" && exec env -i PATH="$PATH" RUST_LOG=info ASPNETCORE_URLS=http://127.0.0.1:0 \
     Elsa__Identity__ApiKey="$API_KEY" Elsa__Identity__Tokens__SigningKey="$SIGNING_KEY" \
-    ${HEADERS_TIMEOUT:+Kestrel__Limits__RequestHeadersTimeout=00:00:$(printf %02d "$HEADERS_TIMEOUT")} \
+    ${HEADERS_TIMEOUT:+Kestrel__Limits__RequestHeadersTimeout=$(hms "$HEADERS_TIMEOUT")} \
     "${DB_ENV[@]}" "${env[@]}" "${prefix[@]}" "$BIN") >"$dir/stdout" 2>"$dir/stderr" &
   SERVER_PID=$!
   SERVER_PIDS+=("$SERVER_PID")
@@ -574,7 +575,7 @@ row() {
 curl_api() {
   local method=$1 path=$2
   shift 2
-  curl -s -o "$WORK/out" -w '%{http_code} %{time_total}' --max-time 120 -X "$method" \
+  curl -s -o "$WORK/out" -w '%{http_code} %{time_total}\n' --max-time 120 -X "$method" \
     -H "Authorization: ApiKey $API_KEY" "$@" "http://127.0.0.1:$PORT$path" || true
 }
 execute() { curl_api POST /elsa/api/workflow-definitions/execute -H 'Content-Type: application/json' --data-binary "@$WORK/$1.json"; }
@@ -652,16 +653,18 @@ PORT=$MAIN_PORT
 
 # 4. Runaway flowchart cycles, two at once, and an unrelated execute meanwhile.
 begin "$MAIN_PID"
+CYCLES=()
 for i in 1 2; do
-  curl -s -o "$WORK/cycle$i.out" -w '%{http_code} %{time_total}' --max-time 120 -X POST \
+  curl -s -o "$WORK/cycle$i.out" -w '%{http_code} %{time_total}\n' --max-time 120 -X POST \
     -H "Authorization: ApiKey $API_KEY" -H 'Content-Type: application/json' \
     --data-binary "@$WORK/cycle.json" "http://127.0.0.1:$PORT/elsa/api/workflow-definitions/execute" \
     >"$WORK/cycle$i.status" &
+  CYCLES+=($!)
 done
 sleep 0.5
 read -r g_status g_seconds < <(execute guide)
-wait %1 %2 || true
-result="$(wc -c <"$WORK/cycle.json") bytes ×2:"
+wait "${CYCLES[@]}" || true
+result="×2:"
 ok=yes
 for i in 1 2; do
   read -r status seconds <"$WORK/cycle$i.status"
@@ -672,7 +675,7 @@ result="$result $(py incident "$WORK/cycle1.out"); the guide's execute meanwhile
 grep -q 'exceeded the limit' <<<"$result" || ok=no
 [ "$g_status" = 200 ] || ok=no
 awk -v s="$g_seconds" 'BEGIN { exit !(s > 5) }' && { ok=no; result="$result (**over 5 s**)"; }
-row '4 514-byte-style flowchart cycle ×2 in parallel' "$result" "$ok"
+row "4 flowchart cycle Start→A→B→A… ($(wc -c <"$WORK/cycle.json") bytes) ×2 in parallel" "$result" "$ok"
 
 # 5. An HTTP endpoint that asks for a caller.
 begin "$MAIN_PID"
@@ -709,7 +712,7 @@ rc=0
   Elsa__Identity__ApiKey=abc Elsa__Identity__Tokens__SigningKey="$SIGNING_KEY" "${DB_ENV[@]}" "$BIN") \
   >"$WORK/weak/stdout" 2>"$WORK/weak/stderr" || rc=$?
 t1=$(now)
-message=$(grep -a 'ApiKey' "$WORK/weak/stderr" | head -n 1 | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-200 || true)
+message=$(grep -a 'ApiKey' "$WORK/weak/stderr" | head -n 1 | sed 's/\x1b\[[0-9;]*m//g; s/^[ -]*//' | cut -c1-160 || true)
 if [ "$rc" = 124 ]; then result="**started** (killed after 30 s)"; ok=no
 elif [ "$rc" != 0 ] && [ -n "$message" ]; then result="refused to start: exit $rc, \"$message\""; ok=yes
 else result="exit $rc, no message naming the API key"; ok=no; fi
@@ -739,13 +742,13 @@ if [ -n "$PROXY_PID" ]; then
   result="database unreachable (proxy paused):"
   ok=yes
   for i in 1 2 3; do
-    read -r status seconds < <(curl -s -o "$WORK/out" -w '%{http_code} %{time_total}' --max-time 40 "http://127.0.0.1:$PORT/health/ready" || true)
+    read -r status seconds < <(curl -s -o "$WORK/ready.out" -w '%{http_code} %{time_total}\n' --max-time 40 "http://127.0.0.1:$PORT/health/ready" || true)
     result="$result $status in $(printf '%.2f' "$seconds") s,"
     [ "$status" = 503 ] || ok=no
     awk -v s="$seconds" 'BEGIN { exit !(s > 2) }' && ok=no
     sleep 0.5
   done
-  result="$result \"$(py detail "$WORK/out")\"; /health/live $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT/health/live" || true)"
+  result="$result \"$(py detail "$WORK/ready.out")\"; /health/live $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT/health/live" || true)"
   read -r status seconds < <(curl_api GET '/elsa/api/workflow-definitions?pageSize=1' --max-time 40)
   result="$result; GET definitions $status in $(printf '%.2f' "$seconds") s"
   rm -f "$WORK/proxy.pause"

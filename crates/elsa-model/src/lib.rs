@@ -17,7 +17,7 @@ pub use instance::{Incident, WorkflowInstance, WorkflowInstanceSummary, Workflow
 pub use journal::{ActivityExecutionRecord, WorkflowExecutionLogRecord};
 pub use json_shape::{JsonLimits, parse_bounded};
 pub use status::{WorkflowStatus, WorkflowSubStatus};
-pub use storable::nul_at;
+pub use storable::{nul_at, storable_text, storable_value};
 
 /// Timestamps are UTC and serialise as ISO-8601 with an offset, as .NET's `DateTimeOffset` does.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

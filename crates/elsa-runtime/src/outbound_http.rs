@@ -543,8 +543,13 @@ fn media_type(content_type: &str) -> Option<String> {
 }
 
 /// Elsa's `ParseContentAsync`: nothing for an empty body; `application/json` (exactly, no
-/// other JSON type) parsed; anything else as text.
+/// other JSON type) parsed; anything else as text. NUL characters become U+FFFD (the content
+/// is kept with the instance, and no store holds a NUL alike).
 fn parse_content(headers: &HeaderMap, body: &[u8]) -> Result<Value, Fault> {
+    parse_raw_content(headers, body).map(elsa_model::storable_value)
+}
+
+fn parse_raw_content(headers: &HeaderMap, body: &[u8]) -> Result<Value, Fault> {
     if body.is_empty() {
         return Ok(Value::Null);
     }

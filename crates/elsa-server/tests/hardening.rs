@@ -18,6 +18,7 @@ on_both_databases!(
     a_runaway_flowchart_faults_at_its_run_budget,
     a_configured_journal_budget_holds_to_the_row,
     a_retry_with_the_same_idempotency_key_runs_nothing_twice,
+    a_nul_a_script_makes_is_stored_alike,
 );
 
 /// The problem body of a response with `status`, whose detail must contain `needle`.
@@ -487,4 +488,43 @@ async fn a_retry_with_the_same_idempotency_key_runs_nothing_twice(cluster: Clust
         .await
         .unwrap();
     problem(resp, 400, "Idempotency-Key").await;
+}
+
+async fn a_nul_a_script_makes_is_stored_alike(cluster: Cluster) {
+    let server = cluster.start().await;
+    // Input holding a NUL is refused; a script's own cannot be, so it is kept as U+FFFD on both
+    // databases (PostgreSQL failed the commit with a 503 here, SQLite stored the NUL).
+    let workflow = json!({"workflow": {"activities": [
+        {"id": "w", "type": "Elsa.WriteLine", "text": {"typeName": "String",
+            "expression": {"type": "JavaScript", "value": "'nul:a' + String.fromCharCode(0) + 'b'"}}},
+    ]}});
+    let resp = server
+        .post("/elsa/api/workflow-definitions/execute")
+        .json(&workflow)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let id = resp.headers()["x-elsa-workflow-instance-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["workflowState"]["subStatus"], "Finished", "{body}");
+    let written = eventually(10, "the WriteLine output", || async {
+        server
+            .output()
+            .lines()
+            .find(|line| line.starts_with("nul:"))
+            .map(str::to_owned)
+    })
+    .await;
+    assert_eq!(written, "nul:a\u{FFFD}b");
+    let stored = server
+        .get(&format!("/elsa/api/workflow-instances/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.status(), 200);
+    assert_eq!(cluster.executions("w").await, (1, 1));
 }

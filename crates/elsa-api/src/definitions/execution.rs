@@ -44,7 +44,7 @@ impl ExecuteBody {
 
 /// `POST /workflow-definitions/{definitionId}/execute`.
 #[utoipa::path(post, path = "/workflow-definitions/{definition_id}/execute", tag = "workflow-definitions",
-    params(("definition_id" = String, Path)),
+    params(("definition_id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key answers the first request's instance instead of running again")),
     request_body(content = Object, description = "`{input, correlationId, versionOptions, name, triggerActivityId}`, read when the content type is JSON"),
     responses((status = 200, description = "`{workflowState}`; headers x-elsa-workflow-instance-id and x-elsa-workflow-cannot-start", body = Object),
         (status = 404, description = "No such definition"),
@@ -154,6 +154,7 @@ pub struct InlineExecuteBody {
 /// `POST /workflow-definitions/execute`: run a workflow given in the body, as the Kubernetes
 /// guide does: `{"workflow":{"activities":[{"id":"1","type":"WriteLine","text":"..."}]}}`.
 #[utoipa::path(post, path = "/workflow-definitions/execute", tag = "workflow-definitions",
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key answers the first request's instance instead of running again")),
     request_body(content = Object, description = "`{\"workflow\": {activities | root}, input, correlationId}`"),
     responses((status = 200, description = "`{workflowState}`", body = Object),
         (status = 400, description = "The workflow is missing or invalid")))]
@@ -255,7 +256,7 @@ async fn dispatch_one(
 
 /// `POST /workflow-definitions/{definitionId}/dispatch`.
 #[utoipa::path(post, path = "/workflow-definitions/{definition_id}/dispatch", tag = "workflow-definitions",
-    params(("definition_id" = String, Path)),
+    params(("definition_id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key answers the first request's instance instead of running again")),
     request_body(content = Object, description = "`{instanceId, correlationId, triggerActivityId, versionOptions, input}`"),
     responses((status = 200, description = "`{workflowInstanceId}`; the run continues in the background", body = Object),
         (status = 400, description = "The body is invalid"),

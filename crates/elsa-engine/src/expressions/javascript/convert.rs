@@ -119,7 +119,8 @@ impl<'js> FromJs<'js> {
             Type::Int => Value::from(value.as_int().unwrap_or_default()),
             Type::Float => number(value.as_float().unwrap_or(f64::NAN)),
             Type::String => match value.as_string() {
-                Some(text) => Value::String(text.to_string()?),
+                // A script may build any string; what is kept must be storable everywhere.
+                Some(text) => Value::String(elsa_model::storable_text(text.to_string()?)),
                 None => Value::Null,
             },
             _ => match self.plain(value, depth)? {
@@ -135,7 +136,7 @@ impl<'js> FromJs<'js> {
                     for entry in object.props::<String, JsValue>() {
                         let (key, item) = entry?;
                         if let Some(item) = self.convert_at(&item, depth + 1)? {
-                            map.insert(key, item);
+                            map.insert(elsa_model::storable_text(key), item);
                         }
                     }
                     Value::Object(map)
@@ -240,7 +241,7 @@ impl<'js> FromJs<'js> {
         match self.ctx.json_stringify(value.clone())? {
             None => Ok(None),
             Some(text) => serde_json::from_str(&text.to_string()?)
-                .map(Some)
+                .map(|value| Some(elsa_model::storable_value(value)))
                 .map_err(ConvertError::Json),
         }
     }
