@@ -43,7 +43,9 @@ for tool in curl python3; do
   command -v "$tool" >/dev/null || { echo "abuse.sh needs $tool" >&2; exit 2; }
 done
 
+SOURCE="given binary; source tree at"
 if [ -z "${ELSA_SERVER_BIN:-}" ]; then
+  SOURCE="built from"
   echo "Building elsa-server (release) ..." >&2
   (cd "$ROOT" && cargo build --release -p elsa-server >&2)
   ELSA_SERVER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/elsa-server"
@@ -336,32 +338,40 @@ def cmd_slowloris(port, n, hold, key):
     for s in socks:
         s.close()
 
-def cmd_idle_sockets(port, n, probe_for, key):
+def cmd_idle_sockets(port, n, probe_for, key, reopen):
+    """Holds `n` idle connections (re-opening those the server closes when `reopen`) and asks
+    /health/live every 0.25 s meanwhile, as a liveness probe would (1 s timeout)."""
     raise_nofile()
-    socks, refused = [], 0
+    socks, refused, reopened = [], 0, 0
     for _ in range(n):
         try:
             socks.append(socket.create_connection((HOST, port), timeout=5))
         except OSError:
             refused += 1
     opened = time.monotonic()
-    attempts, first_ok, failures = [], None, []
+    attempts, first_ok = [], None
     while time.monotonic() - opened < probe_for:
+        if reopen:
+            for i, s in enumerate(socks):
+                if closed(s):
+                    s.close()
+                    try:
+                        socks[i] = socket.create_connection((HOST, port), timeout=5)
+                        reopened += 1
+                    except OSError:
+                        refused += 1
         r = live(port, timeout=1.0)
-        attempts.append(r)
-        if r["status"] == 200:
-            if first_ok is None:
-                first_ok = time.monotonic() - opened
-        else:
-            failures.append(f'{time.monotonic() - opened:.1f} s: {fmt(r)}')
+        attempts.append(fmt(r))
+        if r["status"] == 200 and first_ok is None:
+            first_ok = time.monotonic() - opened
         time.sleep(0.25)
     closed_n = sum(1 for s in socks if closed(s))
     api = live(port, "/elsa/api/workflow-definitions?pageSize=1", 5, key)
-    oks = sum(1 for r in attempts if r["status"] == 200)
-    result = (f"/health/live 200 in {oks} of {len(attempts)} tries over {probe_for:.0f} s (1 s timeout each"
-              + (f"; first 200 after {first_ok:.2f} s" if first_ok is not None else "; never 200") + ")"
-              + (f", failed: {'; '.join(failures[:3])}" + (" …" if len(failures) > 3 else "") if failures else "")
-              + f"; {closed_n} of {len(socks)} idle sockets closed by the server"
+    oks = attempts.count("200")
+    kinds = ", ".join(f"{k} ×{attempts.count(k)}" for k in sorted(set(attempts), key=lambda k: (k != "200", k)))
+    result = (f"/health/live over {probe_for:.0f} s, {len(attempts)} tries of 1 s: {kinds}"
+              + (f" (first 200 after {first_ok:.2f} s)" if first_ok is not None else " (never 200)")
+              + (f"; {reopened} connections re-opened" if reopen else f"; {closed_n} of {len(socks)} idle sockets closed by the server")
               + (f", {refused} refused" if refused else "")
               + f"; GET definitions meanwhile {fmt(api)}")
     print(json.dumps({"ok": oks == len(attempts) and api["status"] in (200, 503), "result": result}))
@@ -459,7 +469,7 @@ def main():
     elif cmd == "slowloris":
         cmd_slowloris(int(args[0]), int(args[1]), float(args[2]), args[3])
     elif cmd == "idle-sockets":
-        cmd_idle_sockets(int(args[0]), int(args[1]), float(args[2]), args[3])
+        cmd_idle_sockets(int(args[0]), int(args[1]), float(args[2]), args[3], args[4] == "reopen")
     elif cmd == "jwt":
         cmd_jwt(int(args[0]), args[1])
     elif cmd == "wrong-keys":
@@ -589,6 +599,8 @@ still_serves() {
 }
 
 both() { if [ "$1" = yes ] && [ "$2" = yes ]; then echo yes; else echo no; fi; }
+# okof JSON [yes|no]: the python probe's verdict, and the other one.
+okof() { both "$(py field ok <<<"$1" | sed 's/True/yes/;s/False/no/')" "${2:-yes}"; }
 
 # ---------------------------------------------------------------------------------------------
 echo "Probing $BIN on $DATABASE ..." >&2
@@ -615,22 +627,22 @@ done
 begin "$MAIN_PID"
 out=$(py big-post "$PORT" /elsa/api/identity/login 14000000 1)
 still_serves
-row '2a anonymous 14 MB login' "$(py field result <<<"$out"); $SERVES" "$(both "$(py field ok <<<"$out" | sed 's/True/yes/;s/False/no/')" "$SERVES_OK")"
+row '2a anonymous 14 MB login' "$(py field result <<<"$out"); $SERVES" "$(okof "$out" "$SERVES_OK")"
 
 begin "$MAIN_PID"
 out=$(py big-post "$PORT" /elsa/api/identity/login 14000000 3)
 still_serves
-row '2b anonymous 14 MB login ×3 in parallel' "$(py field result <<<"$out"); $SERVES" "$(both "$(py field ok <<<"$out" | sed 's/True/yes/;s/False/no/')" "$SERVES_OK")"
+row '2b anonymous 14 MB login ×3 in parallel' "$(py field result <<<"$out"); $SERVES" "$(okof "$out" "$SERVES_OK")"
 
 begin "$MAIN_PID"
 out=$(py big-post "$PORT" /elsa/api/workflow-definitions/execute 15800000 1 "$API_KEY")
 still_serves
-row '2c authenticated 15.8 MB execute of integers' "$(py field result <<<"$out"); $SERVES" "$(both "$(py field ok <<<"$out" | sed 's/True/yes/;s/False/no/')" "$SERVES_OK")"
+row '2c authenticated 15.8 MB execute of integers' "$(py field result <<<"$out"); $SERVES" "$(okof "$out" "$SERVES_OK")"
 
 begin "$MAIN_PID"
 out=$(py big-post "$PORT" /elsa/api/workflow-definitions/execute 3900000 1 "$API_KEY")
 still_serves
-ok=$(py field ok <<<"$out" | sed 's/True/yes/;s/False/no/')
+ok=$(okof "$out")
 grep -q 'Elsa:Http:MaxJsonElements' <<<"$out" || ok=no
 row '2d authenticated 3.9 MB execute of integers (`[1,1,…]`)' "$(py field result <<<"$out"); $SERVES" "$(both "$ok" "$SERVES_OK")"
 
@@ -639,15 +651,20 @@ hold=$(( ${HEADERS_TIMEOUT:-30} + 5 ))
 begin "$MAIN_PID"
 out=$(py slowloris "$PORT" "$SLOWLORIS" "$hold" "$API_KEY")
 still_serves
-row "3a $SLOWLORIS slowloris connections (partial headers, a header line every 5 s)" "$(py field result <<<"$out"); $SERVES" "$(both "$(py field ok <<<"$out" | sed 's/True/yes/;s/False/no/')" "$SERVES_OK")"
+row "3a $SLOWLORIS slowloris connections (partial headers, a header line every 5 s)" "$(py field result <<<"$out"); $SERVES" "$(okof "$out" "$SERVES_OK")"
 
 start_server fd256 -- prlimit --nofile=256:256
 FD_PID=$SERVER_PID
 begin "$FD_PID"
-out=$(py idle-sockets "$PORT" 400 10 "$API_KEY")
+out=$(py idle-sockets "$PORT" 400 10 "$API_KEY" hold)
+still_serves
+row '3b 400 idle sockets, server under `prlimit --nofile=256:256`' "$(py field result <<<"$out"); $SERVES" "$(okof "$out" "$SERVES_OK")"
+sleep 3
+begin "$FD_PID"
+out=$(py idle-sockets "$PORT" 400 10 "$API_KEY" reopen)
 accept_errors=$(grep -c 'Cannot accept\|Too many open files' "$WORK/fd256/stderr" || true)
 still_serves
-row '3b 400 idle sockets, server under `prlimit --nofile=256:256`' "$(py field result <<<"$out"); accept-error log lines: $accept_errors; $SERVES" "$(both "$(py field ok <<<"$out" | sed 's/True/yes/;s/False/no/')" "$SERVES_OK")"
+row '3c the same, re-opening every socket the server closes' "$(py field result <<<"$out"); accept-error log lines: $accept_errors; $SERVES" "$(okof "$out" "$SERVES_OK")"
 kill -TERM "$FD_PID"; wait "$FD_PID" || true
 PORT=$MAIN_PORT
 
@@ -692,7 +709,7 @@ row '5 `Elsa.HttpEndpoint` with `authorize: true`, anonymous GET' "$result; with
 begin "$MAIN_PID"
 out=$(py jwt "$PORT" "$SIGNING_KEY")
 still_serves
-row '6a JWT (signed with the configured key) whose `nbf` is 1 h ahead' "$(py field result <<<"$out"); $SERVES" "$(both "$(py field ok <<<"$out" | sed 's/True/yes/;s/False/no/')" "$SERVES_OK")"
+row '6a JWT (signed with the configured key) whose `nbf` is 1 h ahead' "$(py field result <<<"$out"); $SERVES" "$(okof "$out" "$SERVES_OK")"
 
 # Wrong keys lock the address out for a minute: on a server of their own.
 start_server lockout
@@ -700,7 +717,7 @@ LOCKOUT_PID=$SERVER_PID
 begin "$LOCKOUT_PID"
 out=$(py wrong-keys "$PORT" 132 "$API_KEY")
 live_status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT/health/live" || true)
-row '6b 132 wrong API keys from one address' "$(py field result <<<"$out"); /health/live then $live_status" "$(py field ok <<<"$out" | sed 's/True/yes/;s/False/no/')"
+row '6b 132 wrong API keys from one address' "$(py field result <<<"$out"); /health/live then $live_status" "$(okof "$out")"
 kill -TERM "$LOCKOUT_PID"; wait "$LOCKOUT_PID" || true
 PORT=$MAIN_PORT
 
@@ -793,7 +810,7 @@ printf '%s\n' "${ROWS[-1]}" >&2
 # ---------------------------------------------------------------------------------------------
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 echo
-echo "elsa-server $BIN (source tree at $commit), $DATABASE; main server RSS at start $BASE_RSS MiB;"
+echo "elsa-server $BIN ($SOURCE $commit$(git -C "$ROOT" diff --quiet HEAD -- crates Cargo.toml Cargo.lock 2>/dev/null || echo ' with uncommitted changes')), $DATABASE; main server RSS at start $BASE_RSS MiB;"
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, Linux $(uname -r)."
 echo "Peak RSS is VmHWM, reset before each probe (/proc/PID/clear_refs); bound: +$MAX_GROWTH_MIB MiB per probe."
 if [ -n "$HEADERS_TIMEOUT" ]; then echo "Kestrel__Limits__RequestHeadersTimeout=$HEADERS_TIMEOUT s (the default is 30 s)."; fi

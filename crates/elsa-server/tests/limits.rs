@@ -3,7 +3,8 @@
 //! answer), and bodies beyond their limits are refused before they cost memory — measured as
 //! the process's peak resident size from `/proc`.
 //!
-//! These limits act before any database is touched, so the scenarios run on SQLite only.
+//! None of these limits depends on the database (the HTTP ones act before it is touched), so
+//! the scenarios run on SQLite only.
 
 mod common;
 
@@ -123,16 +124,36 @@ async fn slow_headers_and_idle_connections_are_closed() {
 #[tokio::test]
 async fn beyond_the_connection_cap_probes_answer_and_requests_are_told_to_retry() {
     let (server, _dir) = start(&[("Kestrel__Limits__MaxConcurrentConnections", "8")]).await;
+    // Take every slot: a connection served on a slot is kept alive; one the overflow pool
+    // served is closed after its answer (the readiness poll's connection may hold a slot
+    // for a moment, so this goes on until eight are ours).
     let mut held = Vec::new();
-    for _ in 0..8 {
-        held.push(TcpStream::connect(addr(&server)).await.unwrap());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while held.len() < 8 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} slots taken",
+            held.len()
+        );
+        let mut stream = TcpStream::connect(addr(&server)).await.unwrap();
+        stream
+            .write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = [0u8; 1024];
+        let n = stream.read(&mut answer).await.unwrap();
+        let head = String::from_utf8_lossy(&answer[..n]).to_ascii_lowercase();
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        if !head.contains("connection: close") {
+            held.push(stream);
+        }
     }
-    // Probes are still answered on an overflow connection...
-    assert_eq!(get(&server, "/health/live").await.status(), 200);
-    // ...and anything else is told when to come back.
+    // Requests are told when to come back...
     let resp = get(&server, "/elsa/api/workflow-definitions").await;
     assert_eq!(resp.headers()["retry-after"], "1");
     problem(resp, 503, "too many open connections").await;
+    // ...and probes are still answered on an overflow connection.
+    assert_eq!(get(&server, "/health/live").await.status(), 200);
     // A flood beyond the overflow pool is closed at once rather than piling up.
     let mut flood = Vec::new();
     for _ in 0..100 {
@@ -321,4 +342,49 @@ async fn the_body_limit_is_configurable_and_uploads_have_their_own() {
     // One beyond it is not.
     let resp = upload(vec![b' '; 100_000]).await.unwrap();
     assert_eq!(resp.status(), 413, "{}", resp.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_runaway_liquid_template_is_an_incident_and_costs_no_memory() {
+    let (server, _dir) = start(&[]).await;
+    let liquid = |source: &str| serde_json::json!({"typeName": "String", "expression": {"type": "Liquid", "value": source}});
+    let templates = [
+        // Nested loops of a million each (the probe pinned a core forever, RSS +5.8 MB/s).
+        "{% for a in (1..1000000) %}{% for b in (1..1000000) %}y{% endfor %}{% endfor %}",
+        // A string doubling itself (the probe reached 3.3 GB).
+        "{% assign s = 'xxxxxxxx' %}{% for i in (1..60) %}{% assign s = s | append: s %}{% endfor %}{{ s }}",
+    ];
+    for template in templates {
+        let workflow = serde_json::json!({"workflow": {"activities": [
+            {"id": "Spin", "type": "Elsa.WriteLine", "text": liquid(template)},
+        ]}});
+        let growth = peak_growth_mib(&server, async {
+            let resp = fresh_client()
+                .post(server.url("/elsa/api/workflow-definitions/execute"))
+                .header("Authorization", format!("ApiKey {API_KEY}"))
+                .json(&workflow)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 500);
+            let body: Value = resp.json().await.unwrap();
+            let state = &body["workflowState"];
+            assert_eq!(state["subStatus"], "Faulted", "{body}");
+            let message = state["incidents"][0]["message"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                message.starts_with("The Liquid template exceeded")
+                    || message.starts_with("The Liquid template built a value larger than"),
+                "{message}"
+            );
+        })
+        .await;
+        assert!(growth < 64, "{template} grew the peak RSS by {growth} MiB");
+    }
+    still_serves(&server).await;
+    // The engine threads are free: SIGTERM drains at once.
+    let started = std::time::Instant::now();
+    assert!(server.stop().success());
+    assert!(started.elapsed() < Duration::from_secs(20));
 }
