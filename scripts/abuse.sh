@@ -141,6 +141,8 @@ def detail(body):
     """The detail (or title, or the first words) of a problem body."""
     try:
         doc = json.loads(body)
+        if isinstance(doc, dict) and isinstance(doc.get("entries"), dict):
+            return f'{doc.get("status")}: ' + "; ".join(f"{k} {v}" for k, v in doc["entries"].items())
         if isinstance(doc, dict):
             return str(doc.get("detail") or doc.get("title") or doc.get("message") or "")[:160]
     except ValueError:
@@ -767,7 +769,7 @@ if [ -n "$PROXY_PID" ]; then
   done
   result="$result \"$(py detail "$WORK/ready.out")\"; /health/live $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT/health/live" || true)"
   read -r status seconds < <(curl_api GET '/elsa/api/workflow-definitions?pageSize=1' --max-time 40)
-  result="$result; GET definitions $status in $(printf '%.2f' "$seconds") s"
+  result="$result; GET definitions $status in $(printf '%.2f' "$seconds") s \"$(py detail "$WORK/out")\""
   rm -f "$WORK/proxy.pause"
   t_back=$(now)
   back=never
@@ -801,7 +803,8 @@ else
   M_T1=$(now); rc=0; wait "$MAIN_PID" || rc=$?
 fi
 wait "$INFLIGHT" || true
-inflight=$(cat "$WORK/inflight.status" 2>/dev/null || echo none)
+inflight=$(cat "$WORK/inflight.status" 2>/dev/null || true)
+[ -s "$WORK/inflight.out" ] && inflight="$inflight, $(py incident "$WORK/inflight.out")"
 ok=no; [ "$rc" = 0 ] && ok=yes
 [ "$ok" = yes ] && mark=ok || { mark="**FAIL**"; FAILED=1; }
 ROWS+=("| SIGTERM (a cycle's execute in flight, sent 0.5 s before) | exit code $rc; the in-flight execute got ${inflight:-no answer} | $(awk -v a="$M_T0" -v b="$M_T1" 'BEGIN { printf "%.2f s", b - a }') to exit | — | $mark |")
