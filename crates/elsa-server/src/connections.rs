@@ -3,10 +3,12 @@
 //! - A request's headers must arrive within `RequestHeadersTimeout` of its first byte (of the
 //!   connection's opening, for the first request): a slowloris client is cut off.
 //! - A connection with nothing in flight is closed after `KeepAliveTimeout` of silence.
-//! - At most `MaxConcurrentConnections` are served. A few more are accepted in an overflow pool
-//!   that answers one request each — the probes as usual, anything else 503 with `Retry-After` —
-//!   and beyond that a connection is closed at once, so a flood of sockets never takes the
-//!   descriptors liveness needs.
+//! - At most `MaxConcurrentConnections` are served. At the cap a new connection takes the slot
+//!   of the one idle longest (nothing in flight; a slowloris socket is idle), so sockets held
+//!   open cannot lock out a probe that connects and asks at once. When every connection has a
+//!   request in progress, a few more are accepted in an overflow pool that answers one request
+//!   each — the probes as usual, anything else 503 with `Retry-After` — and beyond that a
+//!   connection is closed at once, so a flood never takes the descriptors liveness needs.
 //! - At most `MaxConcurrentRequests` requests run at once; beyond it a request is answered 503
 //!   with `Retry-After` without running. The probes are exempt.
 //! - Accept errors (out of file descriptors) back off exponentially up to a second instead of
@@ -21,13 +23,14 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -63,7 +66,7 @@ pub async fn serve(
     limits: ConnectionLimits,
     shutdown: CancellationToken,
 ) {
-    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let connections = Arc::new(Mutex::new(Open::default()));
     let overflow = Arc::new(Semaphore::new(OVERFLOW_CONNECTIONS));
     let requests = Arc::new(Semaphore::new(limits.max_requests));
     let tracker = TaskTracker::new();
@@ -91,8 +94,18 @@ pub async fn serve(
             requests: requests.clone(),
             shutdown: shutdown.clone(),
         };
-        if let Ok(permit) = connections.clone().try_acquire_owned() {
-            tracker.spawn(connection.serve(stream, limits, permit));
+        let admitted = connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .admit(limits.max_connections);
+        if let Some((id, activity, evicted)) = admitted {
+            let slot = Slot {
+                id,
+                activity,
+                evicted,
+                open: connections.clone(),
+            };
+            tracker.spawn(connection.serve(stream, limits, slot));
         } else if let Ok(permit) = overflow.clone().try_acquire_owned() {
             tracker.spawn(connection.serve_overflow(stream, permit));
         } else {
@@ -104,6 +117,52 @@ pub async fn serve(
     tracker.wait().await;
 }
 
+/// The connections being served, by number: what each is doing, and how to evict it.
+#[derive(Default)]
+struct Open {
+    next: u64,
+    connections: HashMap<u64, (Arc<Activity>, CancellationToken)>,
+}
+
+impl Open {
+    /// A slot for a new connection: a free one, else the slot of the connection idle longest
+    /// (which is told to close); none when every connection has a request in progress.
+    fn admit(&mut self, max: usize) -> Option<(u64, Arc<Activity>, CancellationToken)> {
+        if self.connections.len() >= max {
+            let idlest = self
+                .connections
+                .iter()
+                .filter_map(|(id, (activity, _))| activity.idle_since().map(|at| (at, *id)))
+                .min()?
+                .1;
+            if let Some((_, evict)) = self.connections.remove(&idlest) {
+                evict.cancel();
+            }
+        }
+        self.next += 1;
+        let activity = Arc::new(Activity::new());
+        let evicted = CancellationToken::new();
+        self.connections
+            .insert(self.next, (activity.clone(), evicted.clone()));
+        Some((self.next, activity, evicted))
+    }
+}
+
+/// A connection's place among the [`Open`] ones; given back when the connection ends.
+struct Slot {
+    id: u64,
+    activity: Arc<Activity>,
+    evicted: CancellationToken,
+    open: Arc<Mutex<Open>>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.connections.remove(&self.id);
+    }
+}
+
 /// What one accepted connection serves with.
 struct Connection {
     app: Router,
@@ -113,8 +172,8 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve(self, stream: TcpStream, limits: ConnectionLimits, _slot: OwnedSemaphorePermit) {
-        let activity = Arc::new(Activity::new());
+    async fn serve(self, stream: TcpStream, limits: ConnectionLimits, slot: Slot) {
+        let activity = slot.activity.clone();
         let io = TokioIo::new(Watched {
             inner: stream,
             activity: activity.clone(),
@@ -136,6 +195,8 @@ impl Connection {
                     closing = true;
                     conn.as_mut().graceful_shutdown();
                 }
+                // Its slot went to a newer connection: it was idle, so nothing is cut short.
+                () = slot.evicted.cancelled() => return,
                 () = tokio::time::sleep_until(next_check) => {
                     match activity.verdict(Instant::now(), &limits) {
                         Verdict::Wait(until) => next_check = until,
@@ -271,6 +332,21 @@ impl Activity {
 
     fn at(&self, millis: u64) -> Instant {
         self.opened + Duration::from_millis(millis)
+    }
+
+    /// When it fell idle, if nothing is in flight: the last byte read or response finished,
+    /// or the first byte of headers still incomplete.
+    fn idle_since(&self) -> Option<Instant> {
+        if self.in_flight.load(Ordering::Relaxed) > 0 {
+            return None;
+        }
+        let head = self.head_started.load(Ordering::Relaxed);
+        let since = if head == NO_HEAD {
+            self.last_active.load(Ordering::Relaxed)
+        } else {
+            head
+        };
+        Some(self.at(since))
     }
 
     fn request_started(self: &Arc<Self>) -> InFlight {
@@ -461,6 +537,19 @@ mod tests {
         assert_eq!(connection_cap(Some(500), Some(256)), 64);
         assert_eq!(connection_cap(Some(500), None), 500);
         assert_eq!(connection_cap(None, Some(10)), 16);
+    }
+
+    #[test]
+    fn at_the_cap_the_idlest_connection_gives_way_and_a_busy_one_never_does() {
+        let mut open = Open::default();
+        let (_, _first, first_evicted) = open.admit(2).unwrap();
+        let (_, second, second_evicted) = open.admit(2).unwrap();
+        let _busy = second.request_started();
+        let (_, third, _) = open.admit(2).unwrap();
+        assert!(first_evicted.is_cancelled());
+        assert!(!second_evicted.is_cancelled());
+        let _also_busy = third.request_started();
+        assert!(open.admit(2).is_none(), "busy connections never give way");
     }
 
     #[test]

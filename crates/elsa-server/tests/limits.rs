@@ -121,38 +121,57 @@ async fn slow_headers_and_idle_connections_are_closed() {
     still_serves(&server).await;
 }
 
+/// A connection with a request in progress: its body is announced and never finished.
+async fn request_in_progress(server: &Server) -> TcpStream {
+    let mut stream = TcpStream::connect(addr(server)).await.unwrap();
+    let head = format!(
+        "POST /elsa/api/workflow-definitions/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ApiKey {API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
 #[tokio::test]
-async fn beyond_the_connection_cap_probes_answer_and_requests_are_told_to_retry() {
+async fn at_the_connection_cap_idle_connections_give_way_and_busy_ones_do_not() {
     let (server, _dir) = start(&[("Kestrel__Limits__MaxConcurrentConnections", "8")]).await;
-    // Take every slot: a connection served on a slot is kept alive; one the overflow pool
-    // served is closed after its answer (the readiness poll's connection may hold a slot
-    // for a moment, so this goes on until eight are ours).
-    let mut held = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while held.len() < 8 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "only {} slots taken",
-            held.len()
+    // Eight sockets held open and silent, as a slowloris client holds them (with a 256-file
+    // limit the probe found liveness dead): each new connection takes the slot of the one
+    // idle longest, so probes and requests keep being answered.
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        idle.push(TcpStream::connect(addr(&server)).await.unwrap());
+    }
+    for _ in 0..5 {
+        assert_eq!(get(&server, "/health/live").await.status(), 200);
+        assert_eq!(
+            get(&server, "/elsa/api/workflow-definitions")
+                .await
+                .status(),
+            200
         );
-        let mut stream = TcpStream::connect(addr(&server)).await.unwrap();
-        stream
-            .write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
-        let mut answer = [0u8; 1024];
-        let n = stream.read(&mut answer).await.unwrap();
-        let head = String::from_utf8_lossy(&answer[..n]).to_ascii_lowercase();
-        assert!(head.starts_with("http/1.1 200"), "{head}");
-        if !head.contains("connection: close") {
-            held.push(stream);
+    }
+    let mut closed = 0;
+    for stream in &mut idle {
+        if closed_by_server(stream, 1).await {
+            closed += 1;
         }
     }
-    // Requests are told when to come back...
-    let resp = get(&server, "/elsa/api/workflow-definitions").await;
+    assert!(closed >= 1, "no idle connection gave way");
+    drop(idle);
+
+    // Eight connections with requests in progress give way to nothing: a probe is answered
+    // on an overflow connection, anything else is told when to come back.
+    let mut busy = Vec::new();
+    for _ in 0..8 {
+        busy.push(request_in_progress(&server).await);
+    }
+    let resp = eventually(10, "a request refused for want of connections", || async {
+        let resp = get(&server, "/elsa/api/workflow-definitions").await;
+        (resp.status() == 503).then_some(resp)
+    })
+    .await;
     assert_eq!(resp.headers()["retry-after"], "1");
     problem(resp, 503, "too many open connections").await;
-    // ...and probes are still answered on an overflow connection.
     assert_eq!(get(&server, "/health/live").await.status(), 200);
     // A flood beyond the overflow pool is closed at once rather than piling up.
     let mut flood = Vec::new();
@@ -168,7 +187,7 @@ async fn beyond_the_connection_cap_probes_answer_and_requests_are_told_to_retry(
     // 64 of them may sit in the overflow pool (its 2 s for a request).
     assert!(closed >= 100 - 64, "only {closed} of 100 closed");
     drop(flood);
-    drop(held);
+    drop(busy);
     eventually(10, "requests served again", || async {
         (get(&server, "/elsa/api/workflow-definitions")
             .await
@@ -186,12 +205,7 @@ async fn beyond_the_request_cap_requests_are_told_to_retry() {
     // Two requests in progress: their bodies are announced and never finished.
     let mut running = Vec::new();
     for _ in 0..2 {
-        let mut stream = TcpStream::connect(addr(&server)).await.unwrap();
-        let head = format!(
-            "POST /elsa/api/workflow-definitions/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ApiKey {API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
-        );
-        stream.write_all(head.as_bytes()).await.unwrap();
-        running.push(stream);
+        running.push(request_in_progress(&server).await);
     }
     let resp = eventually(10, "the third request refused", || async {
         let resp = get(&server, "/elsa/api/workflow-definitions").await;
