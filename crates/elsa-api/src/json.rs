@@ -20,9 +20,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for LenientJson<T> {
         require_json_content_type(req.headers())?;
         // The rejection's own status: 413 beyond the route's body limit, else 400.
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let limit = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                " (Kestrel:Limits:MaxRequestBodySize; identity routes read at most 16 KiB)"
+            } else {
+                ""
+            };
             ApiError::new(
                 e.status(),
-                format!("the request body could not be read: {}", e.body_text()),
+                format!(
+                    "the request body could not be read: {}{limit}",
+                    e.body_text()
+                ),
             )
         })?;
         parse_body(&bytes).map(LenientJson)

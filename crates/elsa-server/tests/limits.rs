@@ -253,7 +253,7 @@ async fn bodies_beyond_their_limits_are_refused_before_they_cost_memory() {
     // Beyond the body limit (4 MiB by default): refused from its announced length.
     let growth = peak_growth_mib(&server, async {
         let resp = execute_raw(&server, vec![b' '; 6 << 20]).await;
-        problem(resp, 413, "length limit exceeded").await;
+        problem(resp, 413, "Kestrel:Limits:MaxRequestBodySize").await;
     })
     .await;
     assert!(
@@ -330,7 +330,7 @@ async fn the_body_limit_is_configurable_and_uploads_have_their_own() {
     problem(
         execute_raw(&server, vec![b' '; 2048]).await,
         413,
-        "length limit exceeded",
+        "Kestrel:Limits:MaxRequestBodySize",
     )
     .await;
     still_serves(&server).await;
