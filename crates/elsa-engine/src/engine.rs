@@ -97,7 +97,8 @@ pub const DEFAULT_MAX_JOURNAL_ENTRIES_PER_RUN: usize = 50_000;
 pub const DEFAULT_MAX_JOURNAL_BYTES_PER_RUN: usize = 64 * 1024 * 1024;
 /// The default of [`EngineOptions::max_activity_records_per_run`].
 pub const DEFAULT_MAX_ACTIVITY_RECORDS_PER_RUN: usize = 25_000;
-/// The default of [`EngineOptions::max_state_size`]: 32 MiB, twice the largest request body,
+/// The default of [`EngineOptions::max_state_size`]: 32 MiB, eight times the default request body
+/// (4 MiB) and twice the largest outbound response (16 MiB),
 /// so that an input the API accepts always fits (also when an activity's evaluated inputs
 /// repeat it).
 pub const DEFAULT_MAX_STATE_SIZE: usize = 32 * 1024 * 1024;

@@ -15,19 +15,17 @@ pub struct JsonLimits {
     pub max_elements: usize,
 }
 
-impl Default for JsonLimits {
+impl JsonLimits {
     /// Far beyond any workflow definition seen (Elsa's own test workflows nest 12 deep and hold
     /// at most a few hundred values), far below what costs memory.
-    fn default() -> Self {
-        Self {
-            max_depth: 64,
-            max_elements: 100_000,
-        }
-    }
+    pub const DEFAULT: Self = Self {
+        max_depth: 64,
+        max_elements: 100_000,
+    };
 }
 
-static MAX_DEPTH: AtomicUsize = AtomicUsize::new(64);
-static MAX_ELEMENTS: AtomicUsize = AtomicUsize::new(100_000);
+static MAX_DEPTH: AtomicUsize = AtomicUsize::new(JsonLimits::DEFAULT.max_depth);
+static MAX_ELEMENTS: AtomicUsize = AtomicUsize::new(JsonLimits::DEFAULT.max_elements);
 
 /// Sets the limits [`json_limits`] returns.
 pub fn set_json_limits(limits: JsonLimits) {

@@ -5,7 +5,7 @@
 mod common;
 
 use common::cluster::Cluster;
-use common::{API_KEY, GUIDE_EXECUTE_BODY, Server, eventually};
+use common::{API_KEY, GUIDE_EXECUTE_BODY, eventually, problem, still_serves};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -20,33 +20,6 @@ on_both_databases!(
     a_retry_with_the_same_idempotency_key_runs_nothing_twice,
     a_nul_a_script_makes_is_stored_alike,
 );
-
-/// The problem body of a response with `status`, whose detail must contain `needle`.
-async fn problem(resp: reqwest::Response, status: u16, needle: &str) -> Value {
-    assert_eq!(resp.status(), status);
-    assert_eq!(
-        resp.headers()["content-type"].to_str().unwrap(),
-        "application/problem+json"
-    );
-    let body: Value = resp.json().await.unwrap();
-    let detail = body["detail"].as_str().unwrap_or_default();
-    assert!(detail.contains(needle), "{needle:?} not in {body}");
-    body
-}
-
-/// The guide's execute request still runs to its end.
-async fn still_serves(server: &Server) {
-    let resp = server
-        .post("/elsa/api/workflow-definitions/execute")
-        .header("Content-Type", "application/json")
-        .body(GUIDE_EXECUTE_BODY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["workflowState"]["subStatus"], "Finished", "{body}");
-}
 
 async fn nul_characters_are_refused_alike(cluster: Cluster) {
     let server = cluster.start().await;

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{API_KEY, GUIDE_EXECUTE_BODY, Server, eventually, multipart};
+use common::{API_KEY, Server, eventually, multipart, problem, still_serves};
 use serde_json::Value;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -44,15 +44,6 @@ async fn get(server: &Server, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
-/// The problem body of a response with `status`, whose detail must contain `needle`.
-async fn problem(resp: reqwest::Response, status: u16, needle: &str) -> Value {
-    assert_eq!(resp.status(), status);
-    let body: Value = resp.json().await.unwrap();
-    let detail = body["detail"].as_str().unwrap_or_default();
-    assert!(detail.contains(needle), "{needle:?} not in {body}");
-    body
-}
-
 /// Waits until the server has closed `stream` (a read sees the end, or a reset), at most
 /// `seconds`; whatever the server answered before is read past.
 async fn closed_by_server(stream: &mut TcpStream, seconds: u64) -> bool {
@@ -67,16 +58,23 @@ async fn closed_by_server(stream: &mut TcpStream, seconds: u64) -> bool {
     }
 }
 
-async fn still_serves(server: &Server) {
-    let resp = fresh_client()
-        .post(server.url("/elsa/api/workflow-definitions/execute"))
-        .header("Authorization", format!("ApiKey {API_KEY}"))
-        .header("Content-Type", "application/json")
-        .body(GUIDE_EXECUTE_BODY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+/// How many of `streams` the server closes within `seconds` each.
+async fn count_closed(streams: &mut [TcpStream], seconds: u64) -> usize {
+    let mut closed = 0;
+    for stream in streams {
+        if closed_by_server(stream, seconds).await {
+            closed += 1;
+        }
+    }
+    closed
+}
+
+/// Waits until an API request is answered 200 again.
+async fn served_again(server: &Server) {
+    eventually(10, "requests served again", || async {
+        (get(server, "/elsa/api/workflow-definitions").await.status() == 200).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -150,13 +148,10 @@ async fn at_the_connection_cap_idle_connections_give_way_and_busy_ones_do_not() 
             200
         );
     }
-    let mut closed = 0;
-    for stream in &mut idle {
-        if closed_by_server(stream, 1).await {
-            closed += 1;
-        }
-    }
-    assert!(closed >= 1, "no idle connection gave way");
+    assert!(
+        count_closed(&mut idle, 1).await >= 1,
+        "no idle connection gave way"
+    );
     drop(idle);
 
     // Eight connections with requests in progress give way to nothing: a probe is answered
@@ -178,24 +173,12 @@ async fn at_the_connection_cap_idle_connections_give_way_and_busy_ones_do_not() 
     for _ in 0..100 {
         flood.push(TcpStream::connect(addr(&server)).await.unwrap());
     }
-    let mut closed = 0;
-    for stream in &mut flood {
-        if closed_by_server(stream, 1).await {
-            closed += 1;
-        }
-    }
+    let closed = count_closed(&mut flood, 1).await;
     // 64 of them may sit in the overflow pool (its 2 s for a request).
     assert!(closed >= 100 - 64, "only {closed} of 100 closed");
     drop(flood);
     drop(busy);
-    eventually(10, "requests served again", || async {
-        (get(&server, "/elsa/api/workflow-definitions")
-            .await
-            .status()
-            == 200)
-            .then_some(())
-    })
-    .await;
+    served_again(&server).await;
     still_serves(&server).await;
 }
 
@@ -217,14 +200,7 @@ async fn beyond_the_request_cap_requests_are_told_to_retry() {
     assert_eq!(get(&server, "/health/live").await.status(), 200);
     assert_eq!(get(&server, "/health/ready").await.status(), 200);
     drop(running);
-    eventually(10, "requests served again", || async {
-        (get(&server, "/elsa/api/workflow-definitions")
-            .await
-            .status()
-            == 200)
-            .then_some(())
-    })
-    .await;
+    served_again(&server).await;
     still_serves(&server).await;
 }
 

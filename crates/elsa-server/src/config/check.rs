@@ -90,9 +90,20 @@ pub fn render_check(loaded: &Loaded) -> String {
     lines.join("\n")
 }
 
+/// A duration as `config check` shows it.
+pub(super) fn secs(d: &std::time::Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
+
+/// `label: value  (origin)`, a line per row.
+pub(super) fn rows(rows: &[(&str, String, &super::Origin)]) -> Vec<String> {
+    rows.iter()
+        .map(|(label, value, origin)| format!("{label}: {value}  ({origin})"))
+        .collect()
+}
+
 fn runtime_lines(runtime: &super::RuntimeSettings) -> Vec<String> {
-    let secs = |d: &std::time::Duration| format!("{} s", d.as_secs_f64());
-    let rows = [
+    let rows_of_runtime = [
         (
             "Node id",
             runtime.node_id.value.clone(),
@@ -159,10 +170,7 @@ fn runtime_lines(runtime: &super::RuntimeSettings) -> Vec<String> {
             &runtime.shutdown_timeout.origin,
         ),
     ];
-    let mut lines: Vec<String> = rows
-        .iter()
-        .map(|(label, value, origin)| format!("{label}: {value}  ({origin})"))
-        .collect();
+    let mut lines = rows(&rows_of_runtime);
     lines.push(match &runtime.finished_instance_ttl {
         Some(ttl) => format!(
             "Retention: finished instances deleted after {}  ({}), swept every {}",

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use super::check::{rows, secs};
 use super::error::ConfigError;
 use super::settings::{Origin, Setting};
 use super::sources::Configuration;
@@ -46,6 +47,8 @@ pub struct HttpSettings {
 
 pub(super) fn resolve(config: &Configuration) -> Result<HttpSettings, ConfigError> {
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let bodies = elsa_api::BodyLimits::default();
+    let json = elsa_model::JsonLimits::DEFAULT;
     let mut max_requests = count(config, "Elsa:Http:MaxConcurrentRequests", cpus * 128)?;
     if let Origin::Derived(_) = max_requests.origin {
         max_requests.origin = Origin::Derived("default: 128 per CPU".into());
@@ -66,16 +69,15 @@ pub(super) fn resolve(config: &Configuration) -> Result<HttpSettings, ConfigErro
             .map(|_| count(config, MAX_CONNECTIONS, 10_000))
             .transpose()?,
         max_requests,
-        max_body: count(config, "Kestrel:Limits:MaxRequestBodySize", 4 << 20)?,
-        max_import: count(config, "Elsa:Http:MaxImportSize", 32 << 20)?,
-        max_json_depth: count(config, "Elsa:Http:MaxJsonDepth", 64)?,
-        max_json_elements: count(config, "Elsa:Http:MaxJsonElements", 100_000)?,
+        max_body: count(config, "Kestrel:Limits:MaxRequestBodySize", bodies.max_body)?,
+        max_import: count(config, "Elsa:Http:MaxImportSize", bodies.max_import)?,
+        max_json_depth: count(config, "Elsa:Http:MaxJsonDepth", json.max_depth)?,
+        max_json_elements: count(config, "Elsa:Http:MaxJsonElements", json.max_elements)?,
     })
 }
 
 /// The `config check` lines.
 pub(super) fn lines(http: &HttpSettings) -> Vec<String> {
-    let secs = |d: &Duration| format!("{} s", d.as_secs_f64());
     let connections = match &http.max_connections {
         Some(cap) => format!(
             "Connections at most: {}  ({}), fewer if the open-file limit is lower",
@@ -85,7 +87,8 @@ pub(super) fn lines(http: &HttpSettings) -> Vec<String> {
             "Connections at most: 10000, fewer if the open-file limit is lower  ({MAX_CONNECTIONS} is not set)"
         ),
     };
-    let rows = [
+    let mut lines = vec![connections];
+    lines.extend(rows(&[
         (
             "Request headers timeout",
             secs(&http.request_headers_timeout.value),
@@ -121,11 +124,6 @@ pub(super) fn lines(http: &HttpSettings) -> Vec<String> {
             http.max_json_elements.value.to_string(),
             &http.max_json_elements.origin,
         ),
-    ];
-    let mut lines = vec![connections];
-    lines.extend(
-        rows.iter()
-            .map(|(label, value, origin)| format!("{label}: {value}  ({origin})")),
-    );
+    ]));
     lines
 }

@@ -323,3 +323,30 @@ pub fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     write!(body, "--{boundary}--\r\n").unwrap();
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+/// The problem body of a response with `status`, whose detail must contain `needle`.
+pub async fn problem(resp: reqwest::Response, status: u16, needle: &str) -> serde_json::Value {
+    assert_eq!(resp.status(), status);
+    assert_eq!(
+        resp.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let body: serde_json::Value = resp.json().await.unwrap();
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(needle), "{needle:?} not in {body}");
+    body
+}
+
+/// The guide's execute request still runs to its end.
+pub async fn still_serves(server: &Server) {
+    let resp = server
+        .post("/elsa/api/workflow-definitions/execute")
+        .header("Content-Type", "application/json")
+        .body(GUIDE_EXECUTE_BODY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["workflowState"]["subStatus"], "Finished", "{body}");
+}
