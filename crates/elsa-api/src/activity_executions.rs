@@ -12,6 +12,7 @@ use elsa_store::ActivityRecordFilter;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
+use std::sync::Arc;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The activity-execution routes.
@@ -174,7 +175,7 @@ async fn chain(
 ) -> Result<Vec<ActivityExecutionRecord>, ApiError> {
     let store = state.runtime.instances();
     let instance = record.workflow_instance_id.clone();
-    let parents: HashMap<String, String> = store
+    let parents: HashMap<Arc<str>, Arc<str>> = store
         .journal(&instance, 0, i64::MAX)
         .await?
         .items
@@ -190,8 +191,8 @@ async fn chain(
     let mut chain = vec![record];
     // Each step removes a record from the map, so a malformed cycle ends the walk.
     while let Some(parent) = parents
-        .get(&chain[chain.len() - 1].id)
-        .and_then(|p| records.remove(p))
+        .get(chain[chain.len() - 1].id.as_str())
+        .and_then(|p| records.remove(&**p))
     {
         chain.push(parent);
     }
@@ -252,7 +253,7 @@ fn stats(records: &[ActivityExecutionRecord]) -> Vec<Value> {
     let mut order: Vec<&str> = Vec::new();
     let mut groups: HashMap<&str, Vec<&ActivityExecutionRecord>> = HashMap::new();
     for r in records {
-        let node = r.activity_node_id.as_str();
+        let node = &*r.activity_node_id;
         groups
             .entry(node)
             .or_insert_with(|| {

@@ -68,7 +68,7 @@ fn digits(n: u64) -> usize {
     n.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
-fn optional_len(text: Option<&String>) -> usize {
+fn optional_len(text: Option<&str>) -> usize {
     text.map_or(0, |text| text.len())
 }
 
@@ -84,15 +84,30 @@ pub(crate) fn journal_record_len(record: &WorkflowExecutionLogRecord) -> usize {
         + record.workflow_definition_version_id.len()
         + record.workflow_instance_id.len()
         + record.activity_instance_id.len()
-        + optional_len(record.parent_activity_instance_id.as_ref())
+        + optional_len(record.parent_activity_instance_id.as_deref())
         + record.activity_id.len()
         + record.activity_type.len()
-        + optional_len(record.activity_name.as_ref())
+        + optional_len(record.activity_name.as_deref())
         + record.activity_node_id.len()
-        + optional_len(record.event_name.as_ref())
-        + optional_len(record.message.as_ref())
-        + optional_len(record.source.as_ref())
+        + optional_len(record.event_name.as_deref())
+        + optional_len(record.message.as_deref())
+        + optional_len(record.source.as_deref())
         + record.payload.as_ref().map_or(0, json_len)
+}
+
+/// In-memory bytes of a journal entry per byte of its estimated stored length: the record
+/// struct, its strings and payload as values (measured with heaptrack on a flowchart cycle).
+const JOURNAL_MEMORY_FACTOR: usize = 2;
+/// In-memory bytes of an activity record with its evaluated inputs, outputs and payload, besides
+/// what its context held during the run (measured likewise; records with large inputs or
+/// outputs hold more, which the state budget bounds while they run).
+const RECORD_MEMORY: usize = 2048;
+
+/// About how many bytes a run's result holds until it is committed.
+pub(crate) fn held_bytes(journal_bytes: usize, records: usize) -> usize {
+    journal_bytes
+        .saturating_mul(JOURNAL_MEMORY_FACTOR)
+        .saturating_add(records.saturating_mul(RECORD_MEMORY))
 }
 
 /// A workflow state's keys, ids and timestamps besides its lists and maps.
@@ -112,7 +127,7 @@ pub(crate) fn bookmark_len(bookmark: &Bookmark) -> usize {
         + bookmark.activity_id.len()
         + bookmark.activity_node_id.len()
         + bookmark.activity_instance_id.len()
-        + optional_len(bookmark.callback_method_name.as_ref())
+        + optional_len(bookmark.callback_method_name.as_deref())
         + bookmark.metadata.as_ref().map_or(0, json_len)
 }
 
@@ -128,7 +143,7 @@ pub(crate) fn incident_len(incident: &Incident) -> usize {
             // The exception repeats the message (and may carry a stack trace).
             60 + exception.type_name.len()
                 + exception.message.len()
-                + optional_len(exception.stack_trace.as_ref())
+                + optional_len(exception.stack_trace.as_deref())
         })
 }
 

@@ -7,6 +7,7 @@ use crate::workflow::{NodeIdx, VarIdx, Workflow};
 use elsa_model::Timestamp;
 use elsa_model::instance::ExceptionState;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// Index of a context in [`Contexts`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,7 +41,7 @@ impl ActivityStatus {
 /// The state of one activity execution.
 #[derive(Debug, Clone)]
 pub(crate) struct ExecutionContext {
-    pub id: String,
+    pub id: Arc<str>,
     pub node: NodeIdx,
     pub parent: Option<ContextIdx>,
     pub status: ActivityStatus,

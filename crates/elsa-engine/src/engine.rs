@@ -75,7 +75,8 @@ pub struct EngineOptions {
 // activity transition (an activity that runs and completes: two) and one activity record per
 // execution, each about 700 bytes written; the flowchart cycle of issue 9 wrote 300,000 rows
 // (217 MB) in 11 s of CPU reaching the execution cap. With these defaults it stops after
-// 25,000 executions, at the record budget.
+// 25,000 executions, at the record budget. A run also holds what it writes in memory until its
+// commit, so the budgets bound a run's memory too (see DEFAULT_MAX_ACTIVITY_RECORDS_PER_RUN).
 //
 // Measured maxima of the conformance corpus (shared/fixtures/elsa-corpus, ELSA_CORPUS_DIR;
 // every run of `cargo test -p elsa-server --test conformance`), per run:
@@ -90,12 +91,16 @@ pub struct EngineOptions {
 /// The default of [`EngineOptions::max_activity_executions`]: a backstop; with the other
 /// defaults the activity-record budget is met first.
 pub const DEFAULT_MAX_ACTIVITY_EXECUTIONS: usize = 100_000;
-/// The default of [`EngineOptions::max_journal_entries_per_run`].
+/// The default of [`EngineOptions::max_journal_entries_per_run`]: two per activity record the
+/// record budget allows (an activity's `Started` and `Completed`).
 pub const DEFAULT_MAX_JOURNAL_ENTRIES_PER_RUN: usize = 50_000;
 /// The default of [`EngineOptions::max_journal_bytes_per_run`]: 64 MiB, about 1.3 KiB for each
 /// of the entries the entry budget allows (an ordinary entry is 400 to 750 bytes).
 pub const DEFAULT_MAX_JOURNAL_BYTES_PER_RUN: usize = 64 * 1024 * 1024;
-/// The default of [`EngineOptions::max_activity_records_per_run`].
+/// The default of [`EngineOptions::max_activity_records_per_run`]. A run holds its records and
+/// journal in memory until its commit: a flowchart cycle stopped by these budgets grows a
+/// release build by about 190 MiB (docs/security.md), which the runtime's cap on the memory of
+/// uncommitted runs keeps from multiplying.
 pub const DEFAULT_MAX_ACTIVITY_RECORDS_PER_RUN: usize = 25_000;
 /// The default of [`EngineOptions::max_state_size`]: 32 MiB, eight times the default request body
 /// (4 MiB) and twice the largest outbound response (16 MiB),
@@ -227,6 +232,10 @@ pub struct RunResult {
     pub lines: Vec<String>,
     /// What the runtime must do on the engine's behalf, in order (see [`Effect`]).
     pub effects: Vec<Effect>,
+    /// About how many bytes of memory this result holds until it is committed (its journal
+    /// and records, most of it): what the runtime counts against the memory of uncommitted
+    /// runs.
+    pub held_bytes: usize,
 }
 
 /// Loads and runs workflows. `Send + Sync`; share one through an `Arc`.

@@ -17,6 +17,8 @@ use crate::scheduler::{Scheduler, WorkItem};
 use crate::workflow::{IncidentStrategy, NodeIdx, VarIdx, Workflow};
 use elsa_model::{Bookmark, Incident, Timestamp, WorkflowExecutionLogRecord, WorkflowSubStatus};
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Limits and modes a run observes, from the engine options.
@@ -46,6 +48,8 @@ pub(crate) struct Execution<'w> {
     clock: &'w dyn Clock,
     pub ids: &'w dyn IdGenerator,
     pub request: StartRequest,
+    /// `request.instance_id`, shared by every journal entry of the run.
+    pub instance_id: Arc<str>,
     /// The workflow input as scripts see it: every declared input (null when not given) plus
     /// whatever the request passed.
     pub script_input: Map<String, Value>,
@@ -114,6 +118,7 @@ impl<'w> Execution<'w> {
             limits,
             clock,
             ids,
+            instance_id: request.instance_id.as_str().into(),
             request,
             script_input,
             created_at: clock.now(),
@@ -177,7 +182,7 @@ impl<'w> Execution<'w> {
         let idx = self
             .contexts
             .iter()
-            .find(|(_, context)| context.id == bookmark.activity_instance_id)
+            .find(|(_, context)| *context.id == *bookmark.activity_instance_id)
             .filter(|(_, context)| context.status == ActivityStatus::Running)
             .map(|(idx, _)| idx)
             .ok_or_else(|| {
@@ -305,7 +310,7 @@ impl<'w> Execution<'w> {
     fn new_context(&self, item: WorkItem) -> ExecutionContext {
         let node = self.workflow.node(item.node);
         ExecutionContext {
-            id: self.ids.new_id(),
+            id: self.ids.new_id().into(),
             node: item.node,
             parent: item.owner,
             status: ActivityStatus::Running,
@@ -356,7 +361,7 @@ impl<'w> Execution<'w> {
             && self
                 .bookmarks
                 .iter()
-                .any(|bookmark| bookmark.activity_instance_id == context.id)
+                .any(|bookmark| *bookmark.activity_instance_id == *context.id)
         {
             self.journal(idx, "Suspended", None, None);
         }
@@ -386,9 +391,9 @@ impl<'w> Execution<'w> {
             name: name.to_owned(),
             hash,
             payload,
-            activity_id: node.id.clone(),
-            activity_node_id: node.node_id.clone(),
-            activity_instance_id: context.id.clone(),
+            activity_id: node.id.to_string(),
+            activity_node_id: node.node_id.to_string(),
+            activity_instance_id: context.id.to_string(),
             created_at: self.clock.now(),
             auto_burn: true,
             callback_method_name: Some(RESUME_CALLBACK.to_owned()),
@@ -405,7 +410,7 @@ impl<'w> Execution<'w> {
     fn remove_bookmarks_of(&mut self, idx: ContextIdx) {
         let id = &self.contexts.get(idx).id;
         self.bookmarks
-            .retain(|bookmark| &bookmark.activity_instance_id != id);
+            .retain(|bookmark| *bookmark.activity_instance_id != **id);
     }
 
     /// Evaluates every wrapped input of the activity into its `activityState`.
@@ -690,10 +695,10 @@ impl<'w> Execution<'w> {
         let context = self.contexts.get(idx);
         let node = self.workflow.node(context.node);
         self.incidents.push(Incident {
-            activity_id: node.id.clone(),
-            activity_node_id: node.node_id.clone(),
-            activity_instance_id: context.id.clone(),
-            activity_type: node.type_name.clone(),
+            activity_id: node.id.to_string(),
+            activity_node_id: node.node_id.to_string(),
+            activity_instance_id: context.id.to_string(),
+            activity_type: node.type_name.to_string(),
             message: fault.message,
             exception: Some(exception),
             timestamp: now,
@@ -709,7 +714,7 @@ impl<'w> Execution<'w> {
     fn journal(
         &mut self,
         idx: ContextIdx,
-        event: &str,
+        event: &'static str,
         message: Option<String>,
         payload: Option<Value>,
     ) {
@@ -747,13 +752,18 @@ impl<'w> Execution<'w> {
     fn append_journal(
         &mut self,
         idx: ContextIdx,
-        event: &str,
+        event: &'static str,
         message: Option<String>,
         payload: Option<Value>,
     ) {
         let record = self.journal_record(idx, event, message, payload);
         let bytes = budget::journal_record_len(&record);
         self.push_journal(record, bytes);
+    }
+
+    /// Estimated bytes of the journal as the store writes it.
+    pub fn journal_bytes(&self) -> usize {
+        self.journal_bytes
     }
 
     fn push_journal(&mut self, record: WorkflowExecutionLogRecord, bytes: usize) {
@@ -788,7 +798,7 @@ impl<'w> Execution<'w> {
     fn journal_record(
         &self,
         idx: ContextIdx,
-        event: &str,
+        event: &'static str,
         message: Option<String>,
         payload: Option<Value>,
     ) -> WorkflowExecutionLogRecord {
@@ -798,7 +808,7 @@ impl<'w> Execution<'w> {
             id: self.ids.new_id(),
             workflow_definition_id: self.workflow.definition_id.clone(),
             workflow_definition_version_id: self.workflow.definition_version_id.clone(),
-            workflow_instance_id: self.request.instance_id.clone(),
+            workflow_instance_id: self.instance_id.clone(),
             workflow_version: self.workflow.definition_version,
             activity_instance_id: context.id.clone(),
             parent_activity_instance_id: context
@@ -811,7 +821,7 @@ impl<'w> Execution<'w> {
             activity_node_id: node.node_id.clone(),
             timestamp: self.clock.now(),
             sequence: self.sequence,
-            event_name: Some(event.to_owned()),
+            event_name: Some(Cow::Borrowed(event)),
             message,
             source: None,
             payload,

@@ -20,6 +20,7 @@ use crate::workflow::{
 use elsa_model::WorkflowDefinition;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// The id of the implicit root activity.
 const ROOT_ID: &str = "Workflow1";
@@ -80,8 +81,8 @@ pub(crate) fn load(
     ]);
     let root = loader.build(&Value::Object(root), None, "the workflow".to_owned())?;
     Ok(Workflow {
-        definition_id: definition.definition_id.clone(),
-        definition_version_id: definition.id.clone(),
+        definition_id: definition.definition_id.as_str().into(),
+        definition_version_id: definition.id.as_str().into(),
         definition_version: definition.version,
         is_system: definition.is_system,
         nodes: loader.nodes,
@@ -221,15 +222,15 @@ impl Loader<'_> {
             self.configured_log_mode,
         );
         self.nodes.push(ActivityNode {
-            id,
-            node_id,
+            id: id.into(),
+            node_id: node_id.into(),
             type_name: if std::ptr::eq(descriptor, &workflow_definition::DESCRIPTOR) {
-                type_name.to_owned()
+                type_name.into()
             } else {
-                descriptor.type_name.to_owned()
+                descriptor.type_name.into()
             },
             type_version,
-            name: json::string(object, "name").map(str::to_owned),
+            name: json::string(object, "name").map(Arc::from),
             descriptor,
             can_start_workflow,
             merge_mode,

@@ -21,7 +21,7 @@ pub(crate) fn restore<'w>(
     clock: &'w dyn Clock,
     ids: &'w dyn IdGenerator,
 ) -> Result<Execution<'w>, ResumeError> {
-    if state.definition_version_id != workflow.definition_version_id {
+    if *state.definition_version_id != *workflow.definition_version_id {
         return Err(ResumeError::WrongWorkflow(
             state.definition_version_id.clone(),
         ));
@@ -51,12 +51,12 @@ pub(crate) fn restore<'w>(
         .nodes
         .iter()
         .enumerate()
-        .map(|(i, node)| (node.node_id.as_str(), NodeIdx(i)))
+        .map(|(i, node)| (&*node.node_id, NodeIdx(i)))
         .collect();
     let mut by_id: HashMap<String, ContextIdx> = HashMap::new();
     for json in &state.activity_execution_contexts {
         let context = parse_context(workflow, &nodes, &by_id, json).map_err(corrupt)?;
-        let id = context.id.clone();
+        let id = context.id.to_string();
         by_id.insert(id, execution.contexts.add(context));
     }
     for json in &state.completion_callbacks {
@@ -126,7 +126,7 @@ fn parse_context(
     };
     Ok(ExecutionContext {
         variables: restore_variables(workflow, node, persisted)?,
-        id,
+        id: id.into(),
         node,
         parent,
         status,

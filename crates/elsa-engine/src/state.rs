@@ -10,6 +10,7 @@ use crate::variables::StorageDriver;
 use crate::workflow::Workflow;
 use elsa_model::{ActivityExecutionRecord, Bookmark, Timestamp, WorkflowState, WorkflowStatus};
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 /// The context property holding the persisted variable values by variable id.
 pub(crate) const VARIABLES: &str = "Variables";
@@ -18,12 +19,14 @@ pub(crate) fn run_result(mut execution: Execution<'_>) -> RunResult {
     enforce_state_budget(&mut execution);
     let updated_at = execution.now();
     let state = workflow_state(&execution, updated_at);
+    let journal_bytes = execution.journal_bytes();
     let activity_records = activity_records(
         execution.workflow,
-        &execution.request.instance_id,
+        &execution.instance_id,
         &execution.bookmarks,
         execution.contexts,
     );
+    let held_bytes = budget::held_bytes(journal_bytes, activity_records.len());
     RunResult {
         state,
         bookmarks: execution.bookmarks,
@@ -31,6 +34,7 @@ pub(crate) fn run_result(mut execution: Execution<'_>) -> RunResult {
         activity_records,
         lines: execution.lines,
         effects: execution.effects,
+        held_bytes,
     }
 }
 
@@ -171,8 +175,8 @@ fn workflow_state(execution: &Execution<'_>, updated_at: Timestamp) -> WorkflowS
         .collect();
     WorkflowState {
         id: request.instance_id.clone(),
-        definition_id: workflow.definition_id.clone(),
-        definition_version_id: workflow.definition_version_id.clone(),
+        definition_id: workflow.definition_id.to_string(),
+        definition_version_id: workflow.definition_version_id.to_string(),
         definition_version: workflow.definition_version,
         parent_workflow_instance_id: request.parent_workflow_instance_id.clone(),
         correlation_id: request.correlation_id.clone(),
@@ -217,23 +221,17 @@ fn context_json(execution: &Execution<'_>, idx: ContextIdx, context: &ExecutionC
         properties.insert(VARIABLES.to_owned(), Value::Object(persisted));
     }
     let mut json = Map::new();
-    json.insert("id".to_owned(), Value::from(context.id.as_str()));
+    json.insert("id".to_owned(), Value::from(&*context.id));
     if let Some(parent) = context.parent {
         let parent = execution.contexts.get(parent);
-        json.insert(
-            "parentContextId".to_owned(),
-            Value::from(parent.id.as_str()),
-        );
+        json.insert("parentContextId".to_owned(), Value::from(&*parent.id));
         let owner = &workflow.node(parent.node).node_id;
-        json.insert(
-            "ownerActivityNodeId".to_owned(),
-            Value::from(owner.as_str()),
-        );
+        json.insert("ownerActivityNodeId".to_owned(), Value::from(&**owner));
     }
     let node_id = &workflow.node(context.node).node_id;
     json.insert(
         "scheduledActivityNodeId".to_owned(),
-        Value::from(node_id.as_str()),
+        Value::from(&**node_id),
     );
     let depth = execution.contexts.lineage(idx).count() - 1;
     json.insert("callStackDepth".to_owned(), Value::from(depth));
@@ -263,7 +261,7 @@ fn timestamp(at: Timestamp) -> Value {
 /// One record per context; consumes the contexts to move their data instead of copying it.
 fn activity_records(
     workflow: &Workflow,
-    instance_id: &str,
+    instance_id: &Arc<str>,
     bookmarks: &[Bookmark],
     contexts: Contexts,
 ) -> Vec<ActivityExecutionRecord> {
@@ -274,11 +272,11 @@ fn activity_records(
             let node = workflow.node(context.node);
             let has_bookmarks = bookmarks
                 .iter()
-                .any(|bookmark| bookmark.activity_instance_id == context.id);
+                .any(|bookmark| *bookmark.activity_instance_id == *context.id);
             let completed = context.status == ActivityStatus::Completed;
             ActivityExecutionRecord {
-                id: context.id,
-                workflow_instance_id: instance_id.to_owned(),
+                id: context.id.to_string(),
+                workflow_instance_id: instance_id.clone(),
                 activity_id: node.id.clone(),
                 activity_node_id: node.node_id.clone(),
                 activity_type: node.type_name.clone(),

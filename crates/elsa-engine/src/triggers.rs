@@ -37,7 +37,7 @@ impl Engine {
                 node.descriptor.kind == ActivityKind::Trigger && node.can_start_workflow
             })
             .map(|(index, node)| Trigger {
-                activity_id: node.id.clone(),
+                activity_id: node.id.to_string(),
                 type_name: node.descriptor.type_name,
                 inputs: execution.evaluate_detached(NodeIdx(index)),
             })

@@ -7,6 +7,7 @@ use crate::log_persistence::ActivityLogModes;
 use crate::registry::ActivityDescriptor;
 use crate::values::ValueType;
 use crate::variables::VariableDefinition;
+use std::sync::Arc;
 
 /// Index of an activity in [`Workflow::nodes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,8 +20,8 @@ pub(crate) struct VarIdx(pub usize);
 /// A loaded workflow definition, ready to run.
 #[derive(Debug)]
 pub struct Workflow {
-    pub(crate) definition_id: String,
-    pub(crate) definition_version_id: String,
+    pub(crate) definition_id: Arc<str>,
+    pub(crate) definition_version_id: Arc<str>,
     pub(crate) definition_version: i32,
     pub(crate) is_system: bool,
     /// All activities; children come before their parents, the root (`Workflow1`) is last.
@@ -79,14 +80,14 @@ impl Workflow {
 /// One activity of the tree.
 #[derive(Debug)]
 pub(crate) struct ActivityNode {
-    pub id: String,
+    pub id: Arc<str>,
     /// Ancestor ids joined with `:` (`Workflow1:Flowchart1:WriteLine1`).
-    pub node_id: String,
-    pub name: Option<String>,
+    pub node_id: Arc<str>,
+    pub name: Option<Arc<str>>,
     pub descriptor: &'static ActivityDescriptor,
     /// The `type` journals and records show: the descriptor's, or the type name of a workflow
     /// used as an activity.
-    pub type_name: String,
+    pub type_name: Arc<str>,
     pub type_version: i32,
     /// `customProperties.canStartWorkflow` (or the legacy top-level flag).
     pub can_start_workflow: bool,

@@ -113,7 +113,7 @@ fn an_event_suspends_and_resumes_through_a_json_round_trip() {
     let record = suspended
         .activity_records
         .iter()
-        .find(|r| r.activity_id == "Wait")
+        .find(|r| &*r.activity_id == "Wait")
         .unwrap();
     assert!(record.has_bookmarks);
 
@@ -146,7 +146,7 @@ fn an_event_suspends_and_resumes_through_a_json_round_trip() {
     let record = direct
         .activity_records
         .iter()
-        .find(|r| r.activity_id == "Wait")
+        .find(|r| &*r.activity_id == "Wait")
         .unwrap();
     assert_eq!(record.outputs, Some(json!({"Result": {"n": 1}})));
     assert_eq!(
@@ -334,7 +334,7 @@ fn an_http_endpoint_waits_per_method_and_resumes_with_the_request() {
     let record = result
         .activity_records
         .iter()
-        .find(|r| r.activity_id == "Http")
+        .find(|r| &*r.activity_id == "Http")
         .unwrap();
     assert_eq!(record.outputs, Some(json!({"ParsedContent": {"id": 3}})));
 }

@@ -67,7 +67,7 @@ fn a_loop_stops_at_the_journal_entry_budget() {
         .iter()
         .find(|record| record.status == "Faulted")
         .unwrap();
-    assert_eq!(faulted_record.id, last.activity_instance_id);
+    assert_eq!(faulted_record.id, &*last.activity_instance_id);
     // Workflow1, Flowchart1 and Start1 take 4 entries, each A or B 2 (Started, Completed);
     // the one whose `Started` did not fit never ran.
     assert_eq!(result.lines.len(), (100 - 4) / 2);
@@ -234,7 +234,7 @@ fn a_state_over_its_budget_is_not_kept() {
         result.journal.last().unwrap().event_name.as_deref(),
         Some("Faulted")
     );
-    assert_eq!(result.journal.last().unwrap().activity_id, "Workflow1");
+    assert_eq!(&*result.journal.last().unwrap().activity_id, "Workflow1");
 
     // Below the budget, the same workflow suspends with its variable.
     let (root, variables) = large_variable_then_wait(10_000);

@@ -37,7 +37,7 @@ fn completed_outcomes(result: &elsa_engine::RunResult, activity_id: &str) -> Vec
     result
         .journal
         .iter()
-        .filter(|r| r.activity_id == activity_id && r.event_name.as_deref() == Some("Completed"))
+        .filter(|r| &*r.activity_id == activity_id && r.event_name.as_deref() == Some("Completed"))
         .map(|r| r.payload.clone().unwrap_or_default()["Outcomes"].clone())
         .collect()
 }
@@ -224,7 +224,7 @@ fn for_each_runs_the_body_per_item_with_iteration_variables() {
     let record = result
         .activity_records
         .iter()
-        .find(|r| r.activity_id == "Loop")
+        .find(|r| &*r.activity_id == "Loop")
         .unwrap();
     assert_eq!(record.outputs, Some(json!({"CurrentValue": "c"})));
 }
@@ -504,7 +504,7 @@ fn run_javascript_chooses_outcomes_and_sets_variables() {
     let record = result
         .activity_records
         .iter()
-        .find(|r| r.activity_id == "Js1")
+        .find(|r| &*r.activity_id == "Js1")
         .unwrap();
     assert_eq!(record.outputs, Some(json!({"Result": 42})));
 }

@@ -46,7 +46,7 @@ fn outcomes_of(result: &RunResult, activity_id: &str) -> Value {
     result
         .journal
         .iter()
-        .find(|r| r.activity_id == activity_id && r.event_name.as_deref() == Some("Completed"))
+        .find(|r| &*r.activity_id == activity_id && r.event_name.as_deref() == Some("Completed"))
         .and_then(|r| r.payload.clone())
         .map(|payload| payload["Outcomes"].clone())
         .unwrap_or(Value::Null)
@@ -56,7 +56,7 @@ fn outputs_of(result: &RunResult, activity_id: &str) -> Option<Value> {
     result
         .activity_records
         .iter()
-        .find(|r| r.activity_id == activity_id)
+        .find(|r| &*r.activity_id == activity_id)
         .and_then(|r| r.outputs.clone())
 }
 

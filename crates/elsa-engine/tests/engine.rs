@@ -33,7 +33,10 @@ fn runs_the_kubernetes_guide_short_form_as_a_sequence() {
         journaled(&result, "Started"),
         ["Workflow1", "Sequence1", "1"]
     );
-    assert_eq!(result.journal[2].activity_node_id, "Workflow1:Sequence1:1");
+    assert_eq!(
+        &*result.journal[2].activity_node_id,
+        "Workflow1:Sequence1:1"
+    );
 }
 
 #[test]
@@ -59,7 +62,7 @@ fn runs_a_flowchart_from_start_to_end() {
     let write_line_completed = &result
         .journal
         .iter()
-        .find(|r| r.activity_id == "WriteLine1" && r.event_name.as_deref() == Some("Completed"));
+        .find(|r| &*r.activity_id == "WriteLine1" && r.event_name.as_deref() == Some("Completed"));
     assert_eq!(
         write_line_completed.unwrap().payload,
         Some(json!({"Outcomes": ["Done"]}))
@@ -189,7 +192,7 @@ fn if_runs_then_or_else() {
         let if_record = result
             .activity_records
             .iter()
-            .find(|r| r.activity_id == "If1")
+            .find(|r| &*r.activity_id == "If1")
             .unwrap();
         assert_eq!(
             if_record.outputs,
@@ -247,9 +250,9 @@ fn a_sequence_nested_in_a_flowchart_declares_its_own_variables() {
     let two = result
         .journal
         .iter()
-        .find(|r| r.activity_id == "Two")
+        .find(|r| &*r.activity_id == "Two")
         .unwrap();
-    assert_eq!(two.activity_node_id, "Workflow1:Flowchart1:Inner:Two");
+    assert_eq!(&*two.activity_node_id, "Workflow1:Flowchart1:Inner:Two");
 }
 
 #[test]
@@ -339,7 +342,7 @@ fn a_runtime_script_error_faults_the_workflow_with_one_incident() {
     let record = result
         .activity_records
         .iter()
-        .find(|r| r.activity_id == "Boom")
+        .find(|r| &*r.activity_id == "Boom")
         .unwrap();
     assert_eq!(record.status, "Faulted");
     assert!(result.state.finished_at.is_some());

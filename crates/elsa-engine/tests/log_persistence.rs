@@ -31,7 +31,7 @@ fn kept(result: &RunResult, activity_id: &str, section: &str, key: &str) -> bool
     let record = result
         .activity_records
         .iter()
-        .find(|record| record.activity_id == activity_id)
+        .find(|record| &*record.activity_id == activity_id)
         .unwrap_or_else(|| panic!("no record of {activity_id}"));
     let values = match section {
         "inputs" => &record.activity_state,

@@ -30,7 +30,7 @@ fn completions(result: &RunResult, activity_id: &str) -> usize {
     result
         .journal
         .iter()
-        .filter(|r| r.activity_id == activity_id && r.event_name.as_deref() == Some("Completed"))
+        .filter(|r| &*r.activity_id == activity_id && r.event_name.as_deref() == Some("Completed"))
         .count()
 }
 

@@ -86,9 +86,9 @@ fn a_workflow_runs_as_an_activity_with_inputs_outputs_and_outcomes() {
     let record = small
         .activity_records
         .iter()
-        .find(|r| r.activity_id == "Sum1")
+        .find(|r| &*r.activity_id == "Sum1")
         .unwrap();
-    assert_eq!(record.activity_type, "Sum");
+    assert_eq!(&*record.activity_type, "Sum");
     assert_eq!(
         record.outputs,
         Some(json!({"Result": 9})),
@@ -102,10 +102,10 @@ fn a_workflow_runs_as_an_activity_with_inputs_outputs_and_outcomes() {
     let add = small
         .activity_records
         .iter()
-        .find(|r| r.activity_id == "Add")
+        .find(|r| &*r.activity_id == "Add")
         .unwrap();
     assert_eq!(
-        add.activity_node_id,
+        &*add.activity_node_id,
         "Workflow1:Flowchart1:Sum1:Flowchart1:Add"
     );
 

@@ -15,6 +15,7 @@
 //! work whose attempt failed — is left to the background worker ([`crate::worker`]).
 
 use crate::activities::Candidates;
+use crate::engine_pool::HeldMemory;
 use crate::outbound_http::OutboundRequest;
 use crate::work::{
     EventWork, ParentLink, ResumeWork, SendHttpWork, StartWork, Work, derived_id, timer_id,
@@ -28,7 +29,7 @@ use elsa_model::{
     Bookmark, VersionOptions, WorkflowDefinition, WorkflowDefinitionInput, WorkflowInstance,
     WorkflowState, WorkflowStatus, WorkflowSubStatus,
 };
-use elsa_store::{DefinitionFilter, InstanceCommit, Lease, NewWork, StoreError};
+use elsa_store::{DefinitionFilter, InstanceChange, Lease, NewWork, StoreError};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
@@ -218,11 +219,14 @@ impl Runtime {
         };
         let (engine, workflow) = (self.engine.clone(), loaded.workflow.clone());
         let (clock, ids) = (self.clock.clone(), self.ids.clone());
-        let result = self
+        let (result, held) = self
             .pool
-            .run(move || engine.start(&workflow, request, clock.as_ref(), ids.as_ref()))
+            .run_held(
+                move || engine.start(&workflow, request, clock.as_ref(), ids.as_ref()),
+                |result| result.held_bytes,
+            )
             .await?;
-        self.commit_run(loaded, result, basis).await
+        self.commit_run(loaded, result, held, basis).await
     }
 
     /// Resumes a suspended instance at one of its bookmarks, with `request.input` as the
@@ -265,19 +269,21 @@ impl Runtime {
             let (clock, ids) = (self.clock.clone(), self.ids.clone());
             let request = request.clone();
             let state = instance.workflow_state;
-            let result = self
+            let (result, held) = self
                 .pool
-                .run(move || {
-                    engine.resume(&workflow, &state, request, clock.as_ref(), ids.as_ref())
-                })
-                .await??;
+                .run_held(
+                    move || engine.resume(&workflow, &state, request, clock.as_ref(), ids.as_ref()),
+                    |result| result.as_ref().map_or(0, |r| r.held_bytes),
+                )
+                .await?;
+            let result = result?;
             let basis = Basis {
                 expected_version: Some(version),
                 previous_bookmarks,
                 done: done.map(str::to_owned),
                 parent: None,
             };
-            match self.commit_run(&loaded, result, basis).await {
+            match self.commit_run(&loaded, result, held, basis).await {
                 Err(RuntimeError::Store(StoreError::Conflict { .. }))
                     if attempt < MAX_CONFLICT_RETRIES =>
                 {
@@ -300,16 +306,20 @@ impl Runtime {
         let (engine, workflow) = (self.engine.clone(), loaded.workflow.clone());
         let (clock, ids) = (self.clock.clone(), self.ids.clone());
         let state = instance.workflow_state;
-        let result = self
+        let (result, held) = self
             .pool
-            .run(move || engine.cancel(&workflow, &state, clock.as_ref(), ids.as_ref()))
-            .await??;
+            .run_held(
+                move || engine.cancel(&workflow, &state, clock.as_ref(), ids.as_ref()),
+                |result| result.as_ref().map_or(0, |r| r.held_bytes),
+            )
+            .await?;
+        let result = result?;
         let basis = Basis {
             expected_version: Some(version),
             previous_bookmarks,
             ..Basis::default()
         };
-        let committed = self.commit_run(&loaded, result, basis).await?;
+        let committed = self.commit_run(&loaded, result, held, basis).await?;
         self.settle(committed).await?;
         Ok(true)
     }
@@ -518,10 +528,12 @@ impl Runtime {
 
     /// Commits a run with the work it causes (see the module documentation), then prints its
     /// lines and writes its log entries: output of a run that failed to commit is never seen.
+    /// Commits a run's result; `held` counts its memory until then.
     async fn commit_run(
         &self,
         loaded: &Loaded,
         result: RunResult,
+        held: HeldMemory,
         basis: Basis,
     ) -> Result<Committed, RuntimeError> {
         let instance = WorkflowInstance::from_state(result.state, loaded.is_system);
@@ -611,21 +623,27 @@ impl Runtime {
             timers(&instance.id, &basis.previous_bookmarks, &result.bookmarks);
         rows.extend(timers);
         done.extend(cancelled);
+        let queued_later = rows.len() > inline.len();
+        // The run's journal and records move to the writer: a runaway run's are its largest
+        // part, and a copy would double them until the commit.
         self.instances
-            .commit(InstanceCommit {
-                instance: &instance,
+            .commit(InstanceChange {
+                instance: instance.clone(),
                 expected_version: basis.expected_version,
-                bookmarks: &result.bookmarks,
-                journal: &result.journal,
-                activity_records: &result.activity_records,
-                work: &rows,
-                done_work: &done,
+                bookmarks: result.bookmarks,
+                journal: result.journal,
+                activity_records: result.activity_records,
+                work: rows,
+                done_work: done,
             })
             .await?;
+        // Released before the work this run queued runs inline, which may need an engine
+        // thread that waits for this memory.
+        drop(held);
         for queued in &inline {
             self.leases.hold(&queued.id);
         }
-        if rows.len() > inline.len() {
+        if queued_later {
             self.wake_worker();
         }
         for line in &result.lines {

@@ -65,6 +65,11 @@ use triggers::RouteTable;
 /// Where WriteLine text goes (the server's stdout; a buffer in tests).
 pub type ConsoleSink = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// The default of [`RuntimeOptions::max_uncommitted_run_memory`]: 64 MiB, the commits of
+/// hundreds of ordinary runs (about 150 KB each); a runaway run at the default budgets weighs
+/// more on its own, so while it commits no other run starts.
+pub const DEFAULT_MAX_UNCOMMITTED_RUN_MEMORY: usize = 64 * 1024 * 1024;
+
 /// How the runtime of one node runs work (`Elsa:Runtime:*`).
 #[derive(Debug, Clone)]
 pub struct RuntimeOptions {
@@ -72,6 +77,9 @@ pub struct RuntimeOptions {
     pub node_id: String,
     /// Threads runs execute on.
     pub engine_threads: usize,
+    /// Memory that finished runs may hold until their commits before no new run starts (see
+    /// `engine_pool`).
+    pub max_uncommitted_run_memory: usize,
     /// Work items the background worker has in hand at most.
     pub workers: usize,
     /// How long a node may hold a work item without renewing its lease; a node that dies
@@ -91,6 +99,7 @@ impl Default for RuntimeOptions {
         Self {
             node_id: leases::generated_node_id(),
             engine_threads: cores,
+            max_uncommitted_run_memory: DEFAULT_MAX_UNCOMMITTED_RUN_MEMORY,
             workers: cores * 16,
             lease: Duration::from_secs(30),
             max_attempts: 10,
@@ -159,7 +168,7 @@ impl Runtime {
             clock,
             ids,
             console,
-            pool: EnginePool::new(options.engine_threads),
+            pool: EnginePool::new(options.engine_threads, options.max_uncommitted_run_memory),
             http: outbound_client(options.http_timeout),
             loaded: Mutex::new(BoundedCache::new(options.workflow_cache_size)),
             options,
@@ -180,7 +189,7 @@ impl Runtime {
 
     /// How this node runs work. The engine's own limits come with the [`Engine`].
     pub fn with_options(mut self, options: RuntimeOptions) -> Self {
-        self.pool = EnginePool::new(options.engine_threads);
+        self.pool = EnginePool::new(options.engine_threads, options.max_uncommitted_run_memory);
         self.http = outbound_client(options.http_timeout);
         self.loaded = Mutex::new(BoundedCache::new(options.workflow_cache_size));
         self.options = options;

@@ -62,6 +62,7 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         .with_options(RuntimeOptions {
             node_id: rt.node_id.value.clone(),
             engine_threads: rt.engine_threads.value,
+            max_uncommitted_run_memory: rt.max_uncommitted_run_memory.value,
             workers: rt.workers.value,
             lease: rt.lease.value,
             max_attempts: i32::try_from(rt.max_attempts.value).unwrap_or(i32::MAX),

@@ -460,7 +460,7 @@ async fn compare(
                     .items
                     .iter()
                     .filter(|record| {
-                        Some(record.activity_id.as_str()) == filter["activity_id"].as_str()
+                        Some(&*record.activity_id) == filter["activity_id"].as_str()
                             && record.event_name.as_deref() == filter["event_name"].as_str()
                     })
                     .count();
@@ -633,14 +633,14 @@ impl RecordCheck {
                 format!("{type_name} records"),
                 records
                     .iter()
-                    .filter(|r| &r.activity_type == type_name)
+                    .filter(|r| *r.activity_type == **type_name)
                     .collect(),
             ),
             RecordSelector::ActivityName(name) => (
                 format!("record '{name}'"),
                 records
                     .iter()
-                    .filter(|r| r.activity_name.as_ref() == Some(name))
+                    .filter(|r| r.activity_name.as_deref() == Some(name.as_str()))
                     .collect(),
             ),
         };

@@ -5,7 +5,7 @@
 mod common;
 
 use common::cluster::Cluster;
-use common::{API_KEY, GUIDE_EXECUTE_BODY, eventually, problem, still_serves};
+use common::{API_KEY, GUIDE_EXECUTE_BODY, endless_cycle, eventually, problem, still_serves};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -238,19 +238,6 @@ async fn an_oversized_anonymous_login_is_refused_unread(cluster: Cluster) {
         .unwrap();
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
     still_serves(&server).await;
-}
-
-/// Two WriteLines that follow each other forever: a few hundred bytes that never finish.
-fn endless_cycle() -> Value {
-    let text = |value: &str| json!({"typeName": "String", "expression": {"type": "Literal", "value": value}});
-    let connect = |from: &str, to: &str| json!({"source": {"activity": from, "port": "Done"}, "target": {"activity": to, "port": "In"}});
-    json!({"workflow": {"root": {"id": "Cycle", "type": "Elsa.Flowchart",
-        "activities": [
-            {"id": "Begin", "type": "Elsa.Start"},
-            {"id": "Tick", "type": "Elsa.WriteLine", "text": text("tick")},
-            {"id": "Tock", "type": "Elsa.WriteLine", "text": text("tock")},
-        ],
-        "connections": [connect("Begin", "Tick"), connect("Tick", "Tock"), connect("Tock", "Tick")]}}})
 }
 
 async fn a_runaway_flowchart_faults_at_its_run_budget(cluster: Cluster) {

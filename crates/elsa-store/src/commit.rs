@@ -50,19 +50,20 @@ const ROWS_PER_UPDATE: usize = 200;
 /// Commits written in one transaction at most.
 const MAX_GROUP: usize = 128;
 
-/// A commit waiting for a writer, with its own copy of the data.
-struct Job {
-    instance: WorkflowInstance,
-    expected_version: Option<i64>,
-    bookmarks: Vec<Bookmark>,
-    journal: Vec<WorkflowExecutionLogRecord>,
-    activity_records: Vec<ActivityExecutionRecord>,
-    work: Vec<NewWork>,
-    done_work: Vec<String>,
-    reply: oneshot::Sender<Result<i64>>,
+/// An [`InstanceCommit`] that owns its data, as a writer task needs it: a run hands over its
+/// journal and records instead of the queue copying them (a run may hold tens of thousands).
+#[derive(Debug, Clone)]
+pub struct InstanceChange {
+    pub instance: WorkflowInstance,
+    pub expected_version: Option<i64>,
+    pub bookmarks: Vec<Bookmark>,
+    pub journal: Vec<WorkflowExecutionLogRecord>,
+    pub activity_records: Vec<ActivityExecutionRecord>,
+    pub work: Vec<NewWork>,
+    pub done_work: Vec<String>,
 }
 
-impl Job {
+impl InstanceChange {
     fn commit(&self) -> InstanceCommit<'_> {
         InstanceCommit {
             instance: &self.instance,
@@ -73,6 +74,32 @@ impl Job {
             work: &self.work,
             done_work: &self.done_work,
         }
+    }
+}
+
+impl From<InstanceCommit<'_>> for InstanceChange {
+    fn from(c: InstanceCommit<'_>) -> Self {
+        Self {
+            instance: c.instance.clone(),
+            expected_version: c.expected_version,
+            bookmarks: c.bookmarks.to_vec(),
+            journal: c.journal.to_vec(),
+            activity_records: c.activity_records.to_vec(),
+            work: c.work.to_vec(),
+            done_work: c.done_work.to_vec(),
+        }
+    }
+}
+
+/// A change waiting for a writer.
+struct Job {
+    change: InstanceChange,
+    reply: oneshot::Sender<Result<i64>>,
+}
+
+impl Job {
+    fn commit(&self) -> InstanceCommit<'_> {
+        self.change.commit()
     }
 }
 
@@ -101,18 +128,9 @@ impl Batcher {
 
     /// Queues a commit and waits for its outcome. The write completes even if the caller
     /// stops waiting, so a dropped request never leaves half a change behind.
-    pub(crate) async fn submit(&self, c: InstanceCommit<'_>) -> Result<i64> {
+    pub(crate) async fn submit(&self, change: InstanceChange) -> Result<i64> {
         let (reply, answer) = oneshot::channel();
-        let job = Job {
-            instance: c.instance.clone(),
-            expected_version: c.expected_version,
-            bookmarks: c.bookmarks.to_vec(),
-            journal: c.journal.to_vec(),
-            activity_records: c.activity_records.to_vec(),
-            work: c.work.to_vec(),
-            done_work: c.done_work.to_vec(),
-            reply,
-        };
+        let job = Job { change, reply };
         let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
         self.queue.send(job).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -213,7 +231,7 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
                     .push_bind(i.updated_at)
                     .push_bind(i.finished_at)
                     .push_bind(1_i64)
-                    .push_bind(Json((*i).clone()));
+                    .push_bind(Json(*i));
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -278,7 +296,7 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
                     .push_bind(b.activity_node_id.clone())
                     .push_bind(b.activity_instance_id.clone())
                     .push_bind(b.created_at)
-                    .push_bind(Json((*b).clone()));
+                    .push_bind(Json(*b));
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -296,7 +314,7 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
                     .push_bind(r.activity_node_id.clone())
                     .push_bind(r.activity_type.clone())
                     .push_bind(r.event_name.clone())
-                    .push_bind(Json((*r).clone()));
+                    .push_bind(Json(*r));
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -316,7 +334,7 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
                     .push_bind(r.has_bookmarks)
                     .push_bind(r.started_at)
                     .push_bind(r.completed_at)
-                    .push_bind(Json((*r).clone()));
+                    .push_bind(Json(*r));
             });
             q.push(
                 " ON CONFLICT (id) DO UPDATE SET status = excluded.status, has_bookmarks = excluded.has_bookmarks, \

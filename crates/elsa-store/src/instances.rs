@@ -3,7 +3,7 @@
 //!
 //! Writes go through [`crate::commit`]; this module reads, lists and deletes.
 
-use crate::commit::{Batcher, InstanceCommit};
+use crate::commit::{Batcher, InstanceChange, InstanceCommit};
 use crate::query::{Arg, Conditions, ListQuery, Page, PageRequest, bind_args, contains_pattern};
 use crate::{Database, Result, StoreError, with_pool};
 use std::sync::{Arc, OnceLock};
@@ -118,10 +118,10 @@ impl InstanceStore {
 
     /// Writes one change atomically; returns the instance's new version. Concurrent commits
     /// are written together (see [`crate::commit`]), each still all-or-nothing.
-    pub async fn commit(&self, c: InstanceCommit<'_>) -> Result<i64> {
+    pub async fn commit(&self, change: impl Into<InstanceChange>) -> Result<i64> {
         self.batcher
             .get_or_init(|| Batcher::start(self.db.clone()))
-            .submit(c)
+            .submit(change.into())
             .await
     }
 

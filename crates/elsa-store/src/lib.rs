@@ -24,7 +24,7 @@ pub mod triggers;
 pub mod work;
 
 pub use api_keys::ApiKeyStore;
-pub use commit::InstanceCommit;
+pub use commit::{InstanceChange, InstanceCommit};
 pub use definitions::{DefinitionFilter, DefinitionOrder, DefinitionStore};
 pub use error::{Result, StoreError};
 pub use identity::{Application, IdentityStore, Role, User};

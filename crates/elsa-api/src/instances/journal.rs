@@ -41,16 +41,16 @@ fn log_record(r: WorkflowExecutionLogRecord) -> Value {
         }
     };
     put("id", r.id.into());
-    put("activityInstanceId", r.activity_instance_id.into());
+    put("activityInstanceId", Value::from(&*r.activity_instance_id));
     put(
         "parentActivityInstanceId",
-        r.parent_activity_instance_id.into(),
+        r.parent_activity_instance_id.as_deref().into(),
     );
-    put("activityId", r.activity_id.into());
-    put("activityType", r.activity_type.into());
+    put("activityId", Value::from(&*r.activity_id));
+    put("activityType", Value::from(&*r.activity_type));
     put("activityTypeVersion", r.activity_type_version.into());
-    put("activityName", r.activity_name.into());
-    put("nodeId", r.activity_node_id.into());
+    put("activityName", r.activity_name.as_deref().into());
+    put("nodeId", Value::from(&*r.activity_node_id));
     put(
         "timestamp",
         serde_json::to_value(r.timestamp).unwrap_or_default(),

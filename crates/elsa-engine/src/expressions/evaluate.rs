@@ -119,9 +119,9 @@ impl Execution<'_> {
             }
             let node = self.workflow.node(context.node);
             let values = Value::Object(context.outputs.clone());
-            outputs.insert(node.id.clone(), values.clone());
+            outputs.insert(node.id.to_string(), values.clone());
             if let Some(name) = node.name.as_ref().filter(|name| **name != node.id) {
-                outputs.insert(name.clone(), values);
+                outputs.insert(name.to_string(), values);
             }
             if let Some(result) = context.outputs.get("Result") {
                 last_result = result.clone();

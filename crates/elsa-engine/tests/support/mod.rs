@@ -65,7 +65,7 @@ pub fn journaled(result: &RunResult, event: &str) -> Vec<String> {
         .journal
         .iter()
         .filter(|record| record.event_name.as_deref() == Some(event))
-        .map(|record| record.activity_id.clone())
+        .map(|record| record.activity_id.to_string())
         .collect()
 }
 

@@ -150,6 +150,11 @@ fn runtime_lines(runtime: &super::RuntimeSettings) -> Vec<String> {
             &runtime.max_state_size.origin,
         ),
         (
+            "Memory of runs awaiting their commits",
+            bytes(runtime.max_uncommitted_run_memory.value),
+            &runtime.max_uncommitted_run_memory.origin,
+        ),
+        (
             "Work lease",
             secs(&runtime.lease.value),
             &runtime.lease.origin,

@@ -13,13 +13,14 @@ use super::values::{count, lifetime};
 /// Defaults, added to the configuration so `config check` shows where each value came from.
 /// The per-run budgets' defaults are the engine's (`elsa_engine::DEFAULT_*`; a test keeps them
 /// equal): see there and docs/security.md for why these values.
-pub(super) const DEFAULTS: [(&str, &str); 11] = [
+pub(super) const DEFAULTS: [(&str, &str); 12] = [
     ("Elsa:Runtime:MaxRunDuration", "00:00:30"),
     ("Elsa:Runtime:MaxActivityExecutionsPerRun", "100000"),
     ("Elsa:Runtime:MaxJournalEntriesPerRun", "50000"),
     ("Elsa:Runtime:MaxJournalBytesPerRun", "67108864"),
     ("Elsa:Runtime:MaxActivityRecordsPerRun", "25000"),
     ("Elsa:Runtime:MaxStateSize", "33554432"),
+    ("Elsa:Runtime:MaxUncommittedRunMemory", "67108864"),
     ("Elsa:Runtime:ShutdownTimeout", "00:00:20"),
     ("Elsa:Runtime:LeaseDuration", "00:00:30"),
     ("Elsa:Runtime:MaxAttempts", "10"),
@@ -50,6 +51,9 @@ pub struct RuntimeSettings {
     pub max_activity_records: Setting<usize>,
     /// `Elsa:Runtime:MaxStateSize`: estimated bytes of the workflow state a run may leave.
     pub max_state_size: Setting<usize>,
+    /// `Elsa:Runtime:MaxUncommittedRunMemory`: estimated bytes finished runs may hold until
+    /// their commits before the engine starts no new run.
+    pub max_uncommitted_run_memory: Setting<usize>,
     /// `Elsa:Runtime:ShutdownTimeout`: how long SIGTERM waits for work in hand, below
     /// Kubernetes' 30 s grace period.
     pub shutdown_timeout: Setting<Duration>,
@@ -111,6 +115,11 @@ pub(super) fn resolve(
             config,
             "Elsa:Runtime:MaxStateSize",
             elsa_engine::DEFAULT_MAX_STATE_SIZE,
+        )?,
+        max_uncommitted_run_memory: count(
+            config,
+            "Elsa:Runtime:MaxUncommittedRunMemory",
+            elsa_runtime::DEFAULT_MAX_UNCOMMITTED_RUN_MEMORY,
         )?,
         shutdown_timeout: lifetime(
             config,

@@ -233,6 +233,7 @@ Journal entries per run: 50000  (Elsa:Runtime:MaxJournalEntriesPerRun = 50000, f
 Journal bytes per run: 64 MiB  (Elsa:Runtime:MaxJournalBytesPerRun = 67108864, from the built-in defaults)
 Activity records per run: 25000  (Elsa:Runtime:MaxActivityRecordsPerRun = 25000, from the built-in defaults)
 Workflow state size: 32 MiB  (Elsa:Runtime:MaxStateSize = 33554432, from the built-in defaults)
+Memory of runs awaiting their commits: 64 MiB  (Elsa:Runtime:MaxUncommittedRunMemory = 67108864, from the built-in defaults)
 Work lease: 30 s  (Elsa:Runtime:LeaseDuration = 00:00:30, from the built-in defaults)
 Attempts before dead-lettering: 10  (Elsa:Runtime:MaxAttempts = 10, from the built-in defaults)
 HTTP request timeout: 100 s  (Elsa:Runtime:HttpRequestTimeout = 00:01:40, from the built-in defaults)
@@ -1090,6 +1091,10 @@ fn runtime_settings_have_defaults_and_take_the_keys() {
         engine.max_activity_records_per_run
     );
     assert_eq!(runtime.max_state_size.value, engine.max_state_size);
+    assert_eq!(
+        runtime.max_uncommitted_run_memory.value,
+        elsa_runtime::RuntimeOptions::default().max_uncommitted_run_memory
+    );
     assert!(runtime.finished_instance_ttl.is_none());
     assert!(runtime.node_id.value.starts_with("node-"));
 
@@ -1100,6 +1105,7 @@ fn runtime_settings_have_defaults_and_take_the_keys() {
         .env("Elsa__Runtime__MaxJournalBytesPerRun", "1048576")
         .env("Elsa__Runtime__MaxActivityRecordsPerRun", "500")
         .env("Elsa__Runtime__MaxStateSize", "65536")
+        .env("Elsa__Runtime__MaxUncommittedRunMemory", "1048576")
         .env("Elsa__Runtime__MaxActivityExecutionsPerRun", "2000")
         .env("Elsa__Runtime__Workers", "3")
         .env("Elsa__Retention__FinishedInstanceTtl", "7.00:00:00")
@@ -1112,6 +1118,7 @@ fn runtime_settings_have_defaults_and_take_the_keys() {
     assert_eq!(runtime.max_journal_bytes.value, 1_048_576);
     assert_eq!(runtime.max_activity_records.value, 500);
     assert_eq!(runtime.max_state_size.value, 65_536);
+    assert_eq!(runtime.max_uncommitted_run_memory.value, 1_048_576);
     assert_eq!(runtime.max_activity_executions.value, 2000);
     assert_eq!(runtime.workers.value, 3);
     assert_eq!(

@@ -350,3 +350,16 @@ pub async fn still_serves(server: &Server) {
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["workflowState"]["subStatus"], "Finished", "{body}");
 }
+
+/// Two WriteLines that follow each other forever: a few hundred bytes that never finish.
+pub fn endless_cycle() -> serde_json::Value {
+    let text = |value: &str| serde_json::json!({"typeName": "String", "expression": {"type": "Literal", "value": value}});
+    let connect = |from: &str, to: &str| serde_json::json!({"source": {"activity": from, "port": "Done"}, "target": {"activity": to, "port": "In"}});
+    serde_json::json!({"workflow": {"root": {"id": "Cycle", "type": "Elsa.Flowchart",
+        "activities": [
+            {"id": "Begin", "type": "Elsa.Start"},
+            {"id": "Tick", "type": "Elsa.WriteLine", "text": text("tick")},
+            {"id": "Tock", "type": "Elsa.WriteLine", "text": text("tock")},
+        ],
+        "connections": [connect("Begin", "Tick"), connect("Tick", "Tock"), connect("Tock", "Tick")]}}})
+}

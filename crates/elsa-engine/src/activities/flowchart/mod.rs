@@ -70,7 +70,7 @@ fn build(builder: &mut NodeBuilder<'_, '_>) -> Result<Box<dyn Activity>, LoadErr
     let activities = builder.children("activities")?;
     let ids: Vec<String> = activities
         .iter()
-        .map(|node| builder.node(*node).id.clone())
+        .map(|node| builder.node(*node).id.to_string())
         .collect();
     let connections = connections::parse(builder.property("connections"), &ids)
         .map_err(|reason| builder.malformed(reason))?;
