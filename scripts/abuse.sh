@@ -697,11 +697,16 @@ cycles() {
     if [ "$status" = 500 ]; then faulted=$((faulted + 1)); else ok=no; fi
     slowest=$(awk -v a="$slowest" -v b="$seconds" 'BEGIN { print (b > a) ? b : a }')
   done
-  result="$result$faulted (the last after $(printf '%.2f' "$slowest") s), Faulted, $(py incident "$WORK/cycle1.out"); the guide's execute meanwhile (sent 0.5 s in): $g_status in $(printf '%.2f' "$g_seconds") s"
+  result="$result$faulted (the last after $(printf '%.2f' "$slowest") s), $(py incident "$WORK/cycle1.out"); the guide's execute meanwhile (sent 0.5 s in): $g_status in $(printf '%.2f' "$g_seconds") s"
   grep -q 'exceeded the limit' <<<"$result" || ok=no
   [ "$g_status" = 200 ] || ok=no
-  # Behind runaway runs an unrelated execute waits for an engine thread, at most about a run.
-  awk -v s="$g_seconds" 'BEGIN { exit !(s > 10) }' && { ok=no; result="$result (**over 10 s**)"; }
+  # Behind two runaway runs (issue 9's probe) an unrelated execute waits for an engine thread
+  # about a run at most. Behind more, it waits its turn: engine threads take runs in arrival
+  # order, and runaway ones commit one after another (each is over the uncommitted-memory cap
+  # alone), so 4b reports the wait without a bound.
+  if [ "$n" -le 2 ]; then
+    awk -v s="$g_seconds" 'BEGIN { exit !(s > 10) }' && { ok=no; result="$result (**over 10 s**)"; }
+  fi
   row "4$2 flowchart cycle Start→A→B→A… ($(wc -c <"$WORK/cycle.json") bytes) ×$n in parallel (bound +$MAX_RUN_GROWTH_MIB MiB)" "$result" "$ok" "$MAX_RUN_GROWTH_MIB"
 }
 cycles 2 ""
