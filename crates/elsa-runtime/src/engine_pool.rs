@@ -165,18 +165,14 @@ mod tests {
         // 60 of 100 bytes held: the next job still starts, and its result takes the total over.
         let (_, held_big) = pool.run_held(|| 2, |_| 60).await.unwrap();
 
-        let waiting = tokio::spawn({
+        let mut waiting = tokio::spawn({
             let pool = pool.clone();
             async move { pool.run(|| 3).await.unwrap() }
         });
         assert!(
-            tokio::time::timeout(Duration::from_millis(200), async {
-                while !waiting.is_finished() {
-                    tokio::task::yield_now().await;
-                }
-            })
-            .await
-            .is_err(),
+            tokio::time::timeout(Duration::from_millis(200), &mut waiting)
+                .await
+                .is_err(),
             "a job started while 120 of 100 bytes were held"
         );
         drop(held_big);
@@ -192,12 +188,25 @@ mod tests {
     #[tokio::test]
     async fn a_result_nobody_waits_for_releases_its_memory() {
         let pool = EnginePool::new(1, 100);
+        let (started, job_started) = std::sync::mpsc::channel();
+        let (finish, may_finish) = std::sync::mpsc::channel::<()>();
         let abandoned = tokio::spawn({
             let pool = pool.clone();
-            async move { pool.run_held(|| (), |_| 1_000).await }
+            async move {
+                let work = move || {
+                    started.send(()).unwrap();
+                    may_finish.recv().unwrap();
+                };
+                pool.run_held(work, |_| 1_000).await
+            }
         });
+        // The job runs; its caller goes away; only then does it produce its 1,000 bytes.
+        tokio::task::spawn_blocking(move || job_started.recv().unwrap())
+            .await
+            .unwrap();
         abandoned.abort();
-        // Whether the job ran or not, nothing holds its memory once the caller is gone.
+        let _ = abandoned.await;
+        finish.send(()).unwrap();
         let answer = tokio::time::timeout(Duration::from_secs(10), pool.run(|| 4)).await;
         assert_eq!(answer.expect("the pool stayed blocked").unwrap(), 4);
     }

@@ -8,6 +8,17 @@ use common::cluster::Cluster;
 use common::{API_KEY, GUIDE_EXECUTE_BODY, endless_cycle, eventually, problem, still_serves};
 use serde_json::{Value, json};
 
+/// An execute's answer: its status, the instance it names (`x-elsa-workflow-instance-id`) and
+/// its body.
+async fn answer(resp: reqwest::Response) -> (u16, String, Value) {
+    let status = resp.status().as_u16();
+    let id = resp.headers()["x-elsa-workflow-instance-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (status, id, resp.json().await.unwrap())
+}
+
 on_both_databases!(
     nul_characters_are_refused_alike,
     non_json_bodies_are_refused_with_415,
@@ -97,21 +108,12 @@ async fn a_faulted_workflow_is_a_warning_not_a_server_error(cluster: Cluster) {
         .await
         .unwrap();
     // Elsa answers a faulted run with 500 and its state.
-    assert_eq!(resp.status(), 500);
-    let instance_id = resp.headers()["x-elsa-workflow-instance-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let body: Value = resp.json().await.unwrap();
+    let (status, instance_id, body) = answer(resp).await;
+    assert_eq!(status, 500);
     assert_eq!(body["workflowState"]["subStatus"], "Faulted", "{body}");
-    let line = eventually(10, "the fault to be logged", || async {
-        server
-            .log()
-            .lines()
-            .find(|line| line.contains("workflow faulted"))
-            .map(str::to_owned)
-    })
-    .await;
+    let line = server
+        .log_line(|line| line.contains("workflow faulted"))
+        .await;
     assert!(line.contains("WARN"), "{line}");
     assert!(line.contains(&instance_id), "{line}");
     assert!(
@@ -143,23 +145,11 @@ async fn workflow_text_cannot_forge_log_lines(cluster: Cluster) {
         .unwrap();
     assert_eq!(resp.status(), 200);
     let escaped = "x\\n2026-12-03T00:00:00.000000Z ERROR elsa_server: forged\\u001b[2J";
-    let written = eventually(10, "the WriteLine output", || async {
-        server
-            .output()
-            .lines()
-            .find(|line| line.starts_with("written "))
-            .map(str::to_owned)
-    })
-    .await;
+    let written = server
+        .output_line(|line| line.starts_with("written "))
+        .await;
     assert_eq!(written, format!("written {escaped}"));
-    let logged = eventually(10, "the Log entry", || async {
-        server
-            .log()
-            .lines()
-            .find(|line| line.contains("logged "))
-            .map(str::to_owned)
-    })
-    .await;
+    let logged = server.log_line(|line| line.contains("logged ")).await;
     assert!(logged.contains(escaped), "{logged}");
     for stream in [server.output(), server.log()] {
         assert!(
@@ -249,12 +239,8 @@ async fn a_runaway_flowchart_faults_at_its_run_budget(cluster: Cluster) {
         .await
         .unwrap();
     // Elsa answers a faulted run with 500 and its state.
-    assert_eq!(resp.status(), 500);
-    let instance_id = resp.headers()["x-elsa-workflow-instance-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let body: Value = resp.json().await.unwrap();
+    let (status, instance_id, body) = answer(resp).await;
+    assert_eq!(status, 500);
     let state = &body["workflowState"];
     assert_eq!(state["status"], "Finished", "{state}");
     assert_eq!(state["subStatus"], "Faulted", "{state}");
@@ -336,12 +322,8 @@ async fn a_configured_journal_budget_holds_to_the_row(cluster: Cluster) {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 500);
-    let instance_id = resp.headers()["x-elsa-workflow-instance-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let body: Value = resp.json().await.unwrap();
+    let (status, instance_id, body) = answer(resp).await;
+    assert_eq!(status, 500);
     assert_eq!(body["workflowState"]["subStatus"], "Faulted");
     assert_eq!(
         body["workflowState"]["incidents"][0]["message"],
@@ -399,13 +381,8 @@ async fn a_retry_with_the_same_idempotency_key_runs_nothing_twice(cluster: Clust
     let answers = futures_util::future::join_all((0..5).map(|_| execute("order-42"))).await;
     let mut ids = Vec::new();
     for resp in answers.into_iter().chain([execute("order-42").await]) {
-        let resp = resp.unwrap();
-        assert_eq!(resp.status(), 200);
-        let id = resp.headers()["x-elsa-workflow-instance-id"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let body: Value = resp.json().await.unwrap();
+        let (status, id, body) = answer(resp.unwrap()).await;
+        assert_eq!(status, 200);
         assert_eq!(body["workflowState"]["id"], id.as_str());
         ids.push(id);
     }
@@ -464,21 +441,10 @@ async fn a_nul_a_script_makes_is_stored_alike(cluster: Cluster) {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
-    let id = resp.headers()["x-elsa-workflow-instance-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let body: Value = resp.json().await.unwrap();
+    let (status, id, body) = answer(resp).await;
+    assert_eq!(status, 200, "{body}");
     assert_eq!(body["workflowState"]["subStatus"], "Finished", "{body}");
-    let written = eventually(10, "the WriteLine output", || async {
-        server
-            .output()
-            .lines()
-            .find(|line| line.starts_with("nul:"))
-            .map(str::to_owned)
-    })
-    .await;
+    let written = server.output_line(|line| line.starts_with("nul:")).await;
     assert_eq!(written, "nul:a\u{FFFD}b");
     let stored = server
         .get(&format!("/elsa/api/workflow-instances/{id}"))

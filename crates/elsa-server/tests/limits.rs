@@ -119,14 +119,32 @@ async fn slow_headers_and_idle_connections_are_closed() {
     still_serves(&server).await;
 }
 
-/// A connection with a request in progress: its body is announced and never finished.
-async fn request_in_progress(server: &Server) -> TcpStream {
-    let mut stream = TcpStream::connect(addr(server)).await.unwrap();
+/// `count` connections with a request in progress each: its body is announced and never
+/// finished.
+async fn requests_in_progress(server: &Server, count: usize) -> Vec<TcpStream> {
     let head = format!(
         "POST /elsa/api/workflow-definitions/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ApiKey {API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
     );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream
+    let mut streams = Vec::new();
+    for _ in 0..count {
+        let mut stream = TcpStream::connect(addr(server)).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        streams.push(stream);
+    }
+    streams
+}
+
+/// Waits until an API request is refused with 503, `Retry-After: 1` and a problem naming
+/// `needle`; liveness is answered meanwhile.
+async fn told_to_retry(server: &Server, needle: &str) {
+    let resp = eventually(10, "a request told to retry", || async {
+        let resp = get(server, "/elsa/api/workflow-definitions").await;
+        (resp.status() == 503).then_some(resp)
+    })
+    .await;
+    assert_eq!(resp.headers()["retry-after"], "1");
+    problem(resp, 503, needle).await;
+    assert_eq!(get(server, "/health/live").await.status(), 200);
 }
 
 #[tokio::test]
@@ -156,18 +174,8 @@ async fn at_the_connection_cap_idle_connections_give_way_and_busy_ones_do_not() 
 
     // Eight connections with requests in progress give way to nothing: a probe is answered
     // on an overflow connection, anything else is told when to come back.
-    let mut busy = Vec::new();
-    for _ in 0..8 {
-        busy.push(request_in_progress(&server).await);
-    }
-    let resp = eventually(10, "a request refused for want of connections", || async {
-        let resp = get(&server, "/elsa/api/workflow-definitions").await;
-        (resp.status() == 503).then_some(resp)
-    })
-    .await;
-    assert_eq!(resp.headers()["retry-after"], "1");
-    problem(resp, 503, "too many open connections").await;
-    assert_eq!(get(&server, "/health/live").await.status(), 200);
+    let busy = requests_in_progress(&server, 8).await;
+    told_to_retry(&server, "too many open connections").await;
     // A flood beyond the overflow pool is closed at once rather than piling up.
     let mut flood = Vec::new();
     for _ in 0..100 {
@@ -186,18 +194,8 @@ async fn at_the_connection_cap_idle_connections_give_way_and_busy_ones_do_not() 
 async fn beyond_the_request_cap_requests_are_told_to_retry() {
     let (server, _dir) = start(&[("Elsa__Http__MaxConcurrentRequests", "2")]).await;
     // Two requests in progress: their bodies are announced and never finished.
-    let mut running = Vec::new();
-    for _ in 0..2 {
-        running.push(request_in_progress(&server).await);
-    }
-    let resp = eventually(10, "the third request refused", || async {
-        let resp = get(&server, "/elsa/api/workflow-definitions").await;
-        (resp.status() == 503).then_some(resp)
-    })
-    .await;
-    assert_eq!(resp.headers()["retry-after"], "1");
-    problem(resp, 503, "too many requests in progress").await;
-    assert_eq!(get(&server, "/health/live").await.status(), 200);
+    let running = requests_in_progress(&server, 2).await;
+    told_to_retry(&server, "too many requests in progress").await;
     assert_eq!(get(&server, "/health/ready").await.status(), 200);
     drop(running);
     served_again(&server).await;

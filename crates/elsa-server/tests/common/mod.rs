@@ -162,6 +162,22 @@ impl Server {
         }
     }
 
+    /// Waits until a line of stdout satisfies `found` (10 s at most), and returns that line.
+    pub async fn output_line(&self, found: impl Fn(&str) -> bool) -> String {
+        eventually(10, "the output line", || async {
+            self.output().lines().find(|l| found(l)).map(str::to_owned)
+        })
+        .await
+    }
+
+    /// Waits until a line of the log satisfies `found` (10 s at most), and returns that line.
+    pub async fn log_line(&self, found: impl Fn(&str) -> bool) -> String {
+        eventually(10, "the log line", || async {
+            self.log().lines().find(|l| found(l)).map(str::to_owned)
+        })
+        .await
+    }
+
     /// Polls `/health/ready` until it answers 200.
     pub async fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
