@@ -16,6 +16,7 @@ pub mod http_workflows;
 pub mod identity;
 mod instances;
 pub mod json;
+mod nodes;
 mod openapi;
 pub mod problem;
 mod scripting;
@@ -130,6 +131,7 @@ pub fn router(
         .merge(features::routes())
         .merge(scripting::routes())
         .merge(work_items::routes())
+        .merge(nodes::routes())
         .split_for_parts();
     // Anonymous in Elsa: the token is the credential, or the information is public.
     let (public, public_doc) = OpenApiRouter::new()

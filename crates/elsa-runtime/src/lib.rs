@@ -9,6 +9,7 @@
 
 mod activities;
 mod cache;
+mod cluster_secrets;
 mod console;
 mod definition_files;
 mod definitions;
@@ -21,6 +22,7 @@ mod instances;
 mod leases;
 mod lifecycle;
 mod node_ids;
+mod nodes;
 mod outbound_http;
 mod references;
 mod retention;
@@ -30,6 +32,7 @@ mod triggers;
 mod work;
 mod worker;
 
+pub use cluster_secrets::ClusterSecret;
 pub use console::escape_controls;
 pub use definition_files::{definition_input, parse_definition_file};
 pub use definitions::SaveOutcome;
@@ -41,6 +44,7 @@ pub use instances::{ImportedInstance, ResolvedVariable};
 pub use leases::generated_node_id;
 pub use lifecycle::ImportOutcome;
 pub use node_ids::{ActivityNode, activity_nodes};
+pub use nodes::{HEARTBEAT, Lateness, NodeFigures, NodeReport, NodeState};
 pub use retention::RetentionOptions;
 pub use tokens::TokenPayload;
 pub use triggers::ValidationError;
@@ -49,7 +53,7 @@ use cache::BoundedCache;
 use elsa_engine::{Clock, Engine, IdGenerator};
 use elsa_store::migrate::{self, Module};
 use elsa_store::{
-    Database, DbSettings, DefinitionStore, InstanceStore, SecretStore, SqliteSettings,
+    Database, DbSettings, DefinitionStore, InstanceStore, NodeStore, SecretStore, SqliteSettings,
     TriggerStore, WorkStore,
 };
 use engine_pool::EnginePool;
@@ -101,7 +105,7 @@ impl Default for RuntimeOptions {
             engine_threads: cores,
             max_uncommitted_run_memory: DEFAULT_MAX_UNCOMMITTED_RUN_MEMORY,
             workers: cores * 16,
-            lease: Duration::from_secs(30),
+            lease: Duration::from_secs(20),
             max_attempts: 10,
             http_timeout: outbound_http::DEFAULT_TIMEOUT,
             workflow_cache_size: 1_000,
@@ -117,6 +121,9 @@ pub struct Runtime {
     secrets: SecretStore,
     trigger_index: TriggerStore,
     work: WorkStore,
+    node_store: NodeStore,
+    /// What this node has done since it started, for its heartbeat row.
+    counters: nodes::NodeCounters,
     /// The Runtime module's database (a trigger's tick queues work there).
     runtime_db: Database,
     /// The token signing key, read from (or first stored in) `secrets` on first use.
@@ -163,6 +170,8 @@ impl Runtime {
             definitions: DefinitionStore::new(management),
             instances: InstanceStore::new(runtime.clone()),
             work: WorkStore::new(runtime.clone()),
+            node_store: NodeStore::new(runtime.clone()),
+            counters: nodes::NodeCounters::default(),
             runtime_db: runtime,
             token_key: OnceLock::new(),
             clock,

@@ -88,21 +88,10 @@ impl Runtime {
     async fn token_mac(&self, body: &[u8]) -> Result<Hmac<Sha256>, RuntimeError> {
         let key = match self.token_key.get() {
             Some(key) => key.clone(),
+            // Racing callers all read the one stored value, so whichever sets it is right.
             None => {
-                let mut candidate = [0u8; 32];
-                getrandom::fill(&mut candidate)
-                    .map_err(|e| RuntimeError::InvalidToken(format!("no randomness: {e}")))?;
-                let stored = self
-                    .secrets
-                    .get_or_insert(SIGNING_KEY, &hex::encode(candidate))
-                    .await?;
-                let key = hex::decode(stored).map_err(|_| {
-                    RuntimeError::Store(elsa_store::StoreError::Corrupt(serde::de::Error::custom(
-                        "the token signing key is not hex",
-                    )))
-                })?;
-                // Racing callers all read the one stored value, so whichever sets it is right.
-                self.token_key.get_or_init(|| key).clone()
+                let stored = self.cluster_secret(SIGNING_KEY).await?.bytes;
+                self.token_key.get_or_init(|| stored).clone()
             }
         };
         let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");

@@ -108,8 +108,9 @@ impl Runtime {
         };
         *last_claim = std::time::Instant::now();
         let claimed = self.work.claim(now, &self.lease(now), free as i64).await?;
-        let full = claimed.len() == free;
-        for item in claimed {
+        self.counters.claimed(&claimed, now);
+        let full = claimed.items.len() == free;
+        for item in claimed.items {
             let Some(slot) = taken.split(1) else {
                 break;
             };
@@ -157,7 +158,9 @@ impl Runtime {
         loop {
             let now = self.clock.now();
             while self.fire_due_triggers(now).await? == TICKS_PER_ROUND as usize {}
-            let items = self.work.claim(now, &self.lease(now), 32).await?;
+            let claimed = self.work.claim(now, &self.lease(now), 32).await?;
+            self.counters.claimed(&claimed, now);
+            let items = claimed.items;
             if items.is_empty() {
                 return Ok(done);
             }
@@ -240,9 +243,14 @@ impl Runtime {
                 ..StartWork::default()
             });
             let row = work.row(derived_id(&["start", &instance_id]), fired, None);
-            self.trigger_index
+            // Another node may have fired this tick a moment ago: only one moves the schedule.
+            if self
+                .trigger_index
                 .fire(&self.runtime_db, &trigger.id, fired, next, &row)
-                .await?;
+                .await?
+            {
+                self.counters.tick_fired(fired, now);
+            }
         }
         Ok(count)
     }

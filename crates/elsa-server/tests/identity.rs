@@ -56,18 +56,20 @@ async fn status(req: RequestBuilder) -> u16 {
 fn expired_access_token() -> String {
     use elsa_api::identity::tokens::{Subject, TokenOptions, Tokens};
     let tokens = Tokens::new(TokenOptions {
-        signing_key: SIGNING_KEY.as_bytes().to_vec(),
+        signing_key: Some(SIGNING_KEY.as_bytes().to_vec()),
         issuer: "http://elsa.api".into(),
         audience: "http://elsa.api".into(),
         access_token_lifetime: Duration::ZERO,
         refresh_token_lifetime: Duration::ZERO,
     });
-    let (access, _) = tokens.issue(&Subject {
-        id: "x",
-        name: "admin",
-        roles: vec![],
-        permissions: vec!["*".into()],
-    });
+    let (access, _) = tokens
+        .issue(&Subject {
+            id: "x",
+            name: "admin",
+            roles: vec![],
+            permissions: vec!["*".into()],
+        })
+        .unwrap();
     std::thread::sleep(Duration::from_millis(1100));
     access
 }
@@ -497,13 +499,14 @@ async fn identity_disabled_makes_the_api_anonymous_and_says_so() {
 }
 
 #[test]
-fn production_refuses_to_start_without_a_signing_key_or_with_the_default_password() {
+fn production_refuses_to_start_with_a_weak_signing_key_or_the_default_password() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(
         dir.path(),
         &[
             ("ASPNETCORE_ENVIRONMENT", "Production"),
             ("ASPNETCORE_URLS", "http://127.0.0.1:0"),
+            ("Elsa__Identity__Tokens__SigningKey", "too-short-a-key"),
         ],
         &[],
     );
@@ -514,9 +517,10 @@ fn production_refuses_to_start_without_a_signing_key_or_with_the_default_passwor
         "{err}"
     );
     assert!(
-        err.contains("Elsa:Identity:Tokens:SigningKey is not set"),
+        err.contains("Elsa:Identity:Tokens:SigningKey is shorter than 32 characters"),
         "{err}"
     );
+    assert!(!err.contains("too-short-a-key"), "{err}");
 
     let env = [
         ("ASPNETCORE_ENVIRONMENT", "Production"),
@@ -761,24 +765,26 @@ fn token_from(nbf: i64, iat: i64) -> String {
         .unwrap()
         .as_secs() as i64;
     let tokens = Tokens::new(TokenOptions {
-        signing_key: SIGNING_KEY.as_bytes().to_vec(),
+        signing_key: Some(SIGNING_KEY.as_bytes().to_vec()),
         issuer: "http://elsa.api".into(),
         audience: "http://elsa.api".into(),
         access_token_lifetime: Duration::from_secs(3600),
         refresh_token_lifetime: Duration::from_secs(7200),
     });
-    tokens.sign(&Claims {
-        sub: "x".into(),
-        name: "admin".into(),
-        role: vec![],
-        permissions: vec!["*".into()],
-        token_use: "access".into(),
-        iss: "http://elsa.api".into(),
-        aud: "http://elsa.api".into(),
-        iat: (now + iat) as u64,
-        nbf: (now + nbf) as u64,
-        exp: (now + 7200) as u64,
-    })
+    tokens
+        .sign(&Claims {
+            sub: "x".into(),
+            name: "admin".into(),
+            role: vec![],
+            permissions: vec!["*".into()],
+            token_use: "access".into(),
+            iss: "http://elsa.api".into(),
+            aud: "http://elsa.api".into(),
+            iat: (now + iat) as u64,
+            nbf: (now + nbf) as u64,
+            exp: (now + 7200) as u64,
+        })
+        .unwrap()
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ mod error;
 pub mod identity;
 pub mod instances;
 pub mod migrate;
+mod nodes;
 pub mod pool;
 mod query;
 pub mod records;
@@ -33,10 +34,11 @@ pub use instances::{
     TimestampOperator,
 };
 pub use migrate::Module;
+pub use nodes::{NodeRow, NodeStore};
 pub use pool::Database;
 pub use query::{Page, PageRequest};
 pub use records::{ActivityRecordFilter, JournalFilter};
 pub use secrets::SecretStore;
 pub use settings::{DbSettings, PgSettings, Provider, SqliteMode, SqliteSettings, SslMode};
 pub use triggers::{StoredTrigger, TriggerStore};
-pub use work::{Lease, NewWork, WorkFilter, WorkItem, WorkStatus, WorkStore};
+pub use work::{Claimed, Lease, NewWork, WorkFilter, WorkItem, WorkStatus, WorkStore};

@@ -77,6 +77,7 @@ static PG_MANAGEMENT: &[Migration] = migrations!(
 static PG_RUNTIME: &[Migration] = migrations!(
     "postgres/runtime": "20261128000000_InitialCreate",
     "20261203000000_AddWorkQueue",
+    "20261204000000_AddNodes",
 );
 static SQLITE_MANAGEMENT: &[Migration] = migrations!(
     "sqlite/management": "20261128000000_InitialCreate",
@@ -87,6 +88,7 @@ static SQLITE_MANAGEMENT: &[Migration] = migrations!(
 static SQLITE_RUNTIME: &[Migration] = migrations!(
     "sqlite/runtime": "20261128000000_InitialCreate",
     "20261203000000_AddWorkQueue",
+    "20261204000000_AddNodes",
 );
 
 /// Written to `"ProductVersion"`, as EF Core writes its own version there.

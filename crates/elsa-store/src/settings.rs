@@ -116,7 +116,11 @@ impl Default for PgSettings {
             application_name: None,
             pooling: true,
             min_pool_size: 0,
-            max_pool_size: 100,
+            // Npgsql's default is 100, but a node needs few connections (commits are grouped,
+            // engine work holds none) and replicas share the server's `max_connections`
+            // (PostgreSQL's default: 100): three nodes at 20 leave room for a migration job,
+            // psql and a fourth node during a rolling update. `Maximum Pool Size` overrides it.
+            max_pool_size: 20,
             connect_timeout: Duration::from_secs(15),
             command_timeout: Some(Duration::from_secs(30)),
         }

@@ -166,6 +166,15 @@ macro_rules! delete_work {
 }
 pub(crate) use delete_work;
 
+/// What a claim leased, earliest due first.
+#[derive(Debug, Clone, Default)]
+pub struct Claimed {
+    pub items: Vec<WorkItem>,
+    /// How many of them another lease held until it ran out: their node died, stopped
+    /// renewing, or lost the database.
+    pub expired_leases: usize,
+}
+
 #[derive(Clone, Debug)]
 pub struct WorkStore {
     db: Database,
@@ -191,30 +200,48 @@ impl WorkStore {
 
     /// Leases up to `limit` pending rows that are due at `now` and not leased by anyone (or
     /// whose lease ran out), earliest first, and counts the attempt.
-    pub async fn claim(&self, now: Timestamp, lease: &Lease, limit: i64) -> Result<Vec<WorkItem>> {
-        // `status = 'Pending'` is written out so that the partial index applies.
-        let select = "SELECT id FROM \"Elsa_WorkItems\" WHERE status = 'Pending' AND due_at <= $3 \
-                      AND (locked_until IS NULL OR locked_until <= $3) ORDER BY due_at LIMIT $4";
+    pub async fn claim(&self, now: Timestamp, lease: &Lease, limit: i64) -> Result<Claimed> {
+        // `status = 'Pending'` is written out so that the partial index applies. A row with a
+        // lease that ran out still has its `locked_until`: finished attempts clear it.
         let skip_locked = match &self.db {
             Database::Postgres(_) => " FOR UPDATE SKIP LOCKED",
             Database::Sqlite { .. } => "",
         };
-        let sql = format!(
-            "UPDATE \"Elsa_WorkItems\" SET locked_by = $1, locked_until = $2, attempts = attempts + 1 \
-             WHERE id IN ({select}{skip_locked}) RETURNING {COLUMNS}"
+        let select = format!(
+            "SELECT id, locked_until IS NOT NULL FROM \"Elsa_WorkItems\" WHERE status = 'Pending' AND due_at <= $1 \
+             AND (locked_until IS NULL OR locked_until <= $1) ORDER BY due_at LIMIT $2{skip_locked}"
         );
-        let rows: Vec<Row> = with_pool!(&self.db, write, |p| {
-            sqlx::query_as(AssertSqlSafe(sql))
-                .bind(&lease.owner)
-                .bind(lease.until)
+        let (rows, expired_leases): (Vec<Row>, usize) = with_pool!(&self.db, write, |p| {
+            let mut tx = p.begin().await?;
+            let picked: Vec<(String, bool)> = sqlx::query_as(AssertSqlSafe(select))
                 .bind(now)
                 .bind(limit)
-                .fetch_all(p)
-                .await?
+                .fetch_all(&mut *tx)
+                .await?;
+            let expired = picked.iter().filter(|(_, leased)| *leased).count();
+            let mut rows = Vec::new();
+            if !picked.is_empty() {
+                let mut q = sqlx::QueryBuilder::new("UPDATE \"Elsa_WorkItems\" SET locked_by = ");
+                q.push_bind(lease.owner.clone())
+                    .push(", locked_until = ")
+                    .push_bind(lease.until)
+                    .push(", attempts = attempts + 1 WHERE id IN (");
+                let mut list = q.separated(", ");
+                for (id, _) in &picked {
+                    list.push_bind(id.clone());
+                }
+                q.push(format!(") RETURNING {COLUMNS}"));
+                rows = q.build_query_as().fetch_all(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            (rows, expired)
         });
         let mut items = rows.into_iter().map(from_row).collect::<Result<Vec<_>>>()?;
         items.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.id.cmp(&b.id)));
-        Ok(items)
+        Ok(Claimed {
+            items,
+            expired_leases,
+        })
     }
 
     /// When the earliest pending row that is not leased falls due.

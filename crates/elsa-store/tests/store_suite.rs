@@ -25,6 +25,7 @@ async fn suite(settings: DbSettings) {
     secrets(&db).await;
     triggers(&db).await;
     work_queue(&db).await;
+    nodes(&db).await;
     db.close().await;
 }
 
@@ -40,6 +41,7 @@ async fn schema(settings: &DbSettings, db: &Database) {
             Module::Runtime => &[
                 "20261128000000_InitialCreate",
                 "20261203000000_AddWorkQueue",
+                "20261204000000_AddNodes",
             ],
         };
         assert_eq!(migrate::pending(db, module).await.unwrap(), expected);
@@ -955,6 +957,29 @@ async fn secrets(db: &Database) {
     );
 }
 
+async fn nodes(db: &Database) {
+    let store = elsa_store::NodeStore::new(db.clone());
+    let at = |second| Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, second).unwrap();
+    let row = |id: &str, beat, claims| elsa_store::NodeRow {
+        node_id: id.into(),
+        started_at: at(0),
+        heartbeat_at: at(beat),
+        stopped_at: None,
+        data: json!({"claims": claims}),
+    };
+    store.beat(&row("b", 1, 0)).await.unwrap();
+    store.beat(&row("a", 1, 0)).await.unwrap();
+    store.beat(&row("a", 30, 7)).await.unwrap();
+    let listed = store.list().await.unwrap();
+    assert_eq!(
+        listed,
+        [row("a", 30, 7), row("b", 1, 0)],
+        "one row a node, by id"
+    );
+    assert_eq!(store.forget_silent(at(10)).await.unwrap(), 1);
+    assert_eq!(store.list().await.unwrap(), [row("a", 30, 7)]);
+}
+
 fn trigger(id: &str, version: &str, name: &str, hash: &str, next: Option<u32>) -> StoredTrigger {
     StoredTrigger {
         id: id.into(),
@@ -1122,7 +1147,9 @@ async fn work_queue(db: &Database) {
         "w-mine is leased"
     );
 
-    let claimed = queue.claim(at(10), &node("b", at(40)), 10).await.unwrap();
+    let claim = queue.claim(at(10), &node("b", at(40)), 10).await.unwrap();
+    assert_eq!(claim.expired_leases, 0);
+    let claimed = claim.items;
     let ids: Vec<&str> = claimed.iter().map(|w| w.id.as_str()).collect();
     assert_eq!(ids, ["w-due"]);
     assert_eq!(claimed[0].attempts, 1);
@@ -1132,11 +1159,14 @@ async fn work_queue(db: &Database) {
             .claim(at(10), &node("c", at(40)), 10)
             .await
             .unwrap()
+            .items
             .is_empty()
     );
 
     // a's lease on w-mine ran out at :20: another node takes it over.
-    let taken = queue.claim(at(21), &node("c", at(60)), 10).await.unwrap();
+    let claim = queue.claim(at(21), &node("c", at(60)), 10).await.unwrap();
+    assert_eq!(claim.expired_leases, 1, "a's lease ran out");
+    let taken = claim.items;
     assert_eq!(
         taken.iter().map(|w| w.id.as_str()).collect::<Vec<_>>(),
         ["w-mine"]
@@ -1169,6 +1199,7 @@ async fn work_queue(db: &Database) {
             .claim(at(59), &node("d", at(99)), 10)
             .await
             .unwrap()
+            .items
             .iter()
             .all(|w| w.id != "w-later"),
         "dead letters are never claimed"

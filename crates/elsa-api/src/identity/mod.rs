@@ -12,6 +12,7 @@ mod routes;
 pub mod tokens;
 
 use crate::problem::ApiError;
+use axum::http::StatusCode;
 use elsa_store::{ApiKeyStore, IdentityStore, Role, User};
 use std::sync::{Arc, LazyLock};
 
@@ -163,8 +164,19 @@ impl Identity {
             if rejection.suspicious {
                 self.lockout.record_failure(client);
             }
-            ApiError::unauthorized(rejection.message)
+            token_error(rejection)
         })
+    }
+
+    /// Signs and verifies tokens with `secret` unless a signing key is configured; true when
+    /// `secret` is the key now in use. The server gives the key its cluster shares.
+    pub fn use_signing_key(&self, secret: &[u8]) -> bool {
+        self.tokens.use_key(secret)
+    }
+
+    /// Whether a signing key is in use (configured, or given by [`Self::use_signing_key`]).
+    pub fn has_signing_key(&self) -> bool {
+        self.tokens.has_key()
     }
 
     /// Elsa's login: None for an unknown user or a wrong password; 429 while the client address
@@ -232,12 +244,15 @@ impl Identity {
 
     async fn issue(&self, user: &User) -> Result<IssuedTokens, ApiError> {
         let roles = self.store.roles_by_ids(&user.roles).await?;
-        let (access_token, refresh_token) = self.tokens.issue(&Subject {
-            id: &user.id,
-            name: &user.name,
-            roles: roles.iter().map(|r| r.name.clone()).collect(),
-            permissions: permissions_of(&roles),
-        });
+        let (access_token, refresh_token) = self
+            .tokens
+            .issue(&Subject {
+                id: &user.id,
+                name: &user.name,
+                roles: roles.iter().map(|r| r.name.clone()).collect(),
+                permissions: permissions_of(&roles),
+            })
+            .map_err(token_error)?;
         Ok(IssuedTokens {
             access_token,
             refresh_token,
@@ -289,6 +304,15 @@ impl Identity {
 const ADMIN_ROLE: &str = "admin";
 
 /// Every permission the roles grant, each once.
+/// 503 while the server cannot judge tokens yet, else 401.
+fn token_error(rejection: tokens::TokenRejection) -> ApiError {
+    if rejection.unavailable {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, rejection.message)
+    } else {
+        ApiError::unauthorized(rejection.message)
+    }
+}
+
 fn permissions_of(roles: &[Role]) -> Vec<String> {
     let mut permissions: Vec<String> = Vec::new();
     for p in roles.iter().flat_map(|r| &r.permissions) {

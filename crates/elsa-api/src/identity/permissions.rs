@@ -332,6 +332,8 @@ const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/tasks/{}/complete", AnyOf(&["tasks:complete"])),
     // Ours: the runtime's work queue, read-only.
     ("GET", "/work-items", AnyOf(&["read:work-items"])),
+    // Ours: the nodes sharing the database and their figures, read-only.
+    ("GET", "/cluster/nodes", AnyOf(&["read:cluster"])),
 ];
 
 /// `/ELSA/api/Workflow-Instances/{id}/` → `/workflow-instances/{}`.

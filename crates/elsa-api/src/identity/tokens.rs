@@ -7,18 +7,21 @@
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How far ahead of this node's clock a token's `nbf` and `iat` may be.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
 
-/// Why a token was refused: a message safe to show the client (never the token), and whether
+/// Why a token was refused: a message safe to show the client (never the token), whether
 /// the token may be a guess (not signed with our key, or not a token at all), which the lockout
-/// counts, rather than one of ours that expired or is used for the wrong thing.
+/// counts, rather than one of ours that expired or is used for the wrong thing, and whether the
+/// server could not judge it yet (its signing key is not loaded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRejection {
     pub message: String,
     pub suspicious: bool,
+    pub unavailable: bool,
 }
 
 impl TokenRejection {
@@ -26,6 +29,15 @@ impl TokenRejection {
         Self {
             message: message.into(),
             suspicious: false,
+            unavailable: false,
+        }
+    }
+
+    fn no_key() -> Self {
+        Self {
+            message: "the server has not loaded its token signing key from the database yet; try again shortly".into(),
+            suspicious: false,
+            unavailable: true,
         }
     }
 }
@@ -33,7 +45,9 @@ impl TokenRejection {
 /// Signing key, issuer, audience and lifetimes (`Elsa:Identity:Tokens:*`).
 #[derive(Clone)]
 pub struct TokenOptions {
-    pub signing_key: Vec<u8>,
+    /// The configured key; without one, the key the cluster shares is given later
+    /// ([`Tokens::use_key`]) and tokens are neither issued nor accepted until then.
+    pub signing_key: Option<Vec<u8>>,
     pub issuer: String,
     pub audience: String,
     pub access_token_lifetime: Duration,
@@ -83,28 +97,61 @@ pub struct Subject<'a> {
 
 pub struct Tokens {
     options: TokenOptions,
+    keys: OnceLock<Keys>,
+}
+
+struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
 }
 
+impl Keys {
+    fn new(secret: &[u8]) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+}
+
 impl Tokens {
     pub fn new(options: TokenOptions) -> Self {
-        Self {
-            encoding: EncodingKey::from_secret(&options.signing_key),
-            decoding: DecodingKey::from_secret(&options.signing_key),
-            options,
+        let keys = OnceLock::new();
+        if let Some(secret) = &options.signing_key {
+            let _ = keys.set(Keys::new(secret));
         }
+        Self { options, keys }
+    }
+
+    /// Signs and verifies with `secret` from now on, unless a key is in use already (a
+    /// configured key wins); true when `secret` is the key now in use.
+    pub fn use_key(&self, secret: &[u8]) -> bool {
+        let mut taken = false;
+        self.keys.get_or_init(|| {
+            taken = true;
+            Keys::new(secret)
+        });
+        taken
+    }
+
+    /// Whether tokens can be issued and checked.
+    pub fn has_key(&self) -> bool {
+        self.keys.get().is_some()
+    }
+
+    fn keys(&self) -> Result<&Keys, TokenRejection> {
+        self.keys.get().ok_or_else(TokenRejection::no_key)
     }
 
     /// An access token and a refresh token for `subject`.
-    pub fn issue(&self, subject: &Subject) -> (String, String) {
-        (
-            self.token(subject, TokenUse::Access),
-            self.token(subject, TokenUse::Refresh),
-        )
+    pub fn issue(&self, subject: &Subject) -> Result<(String, String), TokenRejection> {
+        Ok((
+            self.token(subject, TokenUse::Access)?,
+            self.token(subject, TokenUse::Refresh)?,
+        ))
     }
 
-    fn token(&self, subject: &Subject, token_use: TokenUse) -> String {
+    fn token(&self, subject: &Subject, token_use: TokenUse) -> Result<String, TokenRejection> {
         let now = now_secs();
         let lifetime = match token_use {
             TokenUse::Access => self.options.access_token_lifetime,
@@ -126,9 +173,12 @@ impl Tokens {
     }
 
     /// `claims` as an HS256 JWT signed with this server's key.
-    pub fn sign(&self, claims: &Claims) -> String {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
-            .expect("HS256 signing of serialisable claims cannot fail")
+    pub fn sign(&self, claims: &Claims) -> Result<String, TokenRejection> {
+        let keys = self.keys()?;
+        Ok(
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &keys.encoding)
+                .expect("HS256 signing of serialisable claims cannot fail"),
+        )
     }
 
     /// The claims of a valid, unexpired token of the given use; otherwise why not, in words
@@ -147,7 +197,7 @@ impl Tokens {
         validation.set_issuer(&[&self.options.issuer]);
         validation.set_audience(&[&self.options.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.keys()?.decoding, &validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => TokenRejection::ours("the token has expired"),
                 // The signature is checked first: these tokens were signed with our key.
@@ -160,6 +210,7 @@ impl Tokens {
                 _ => TokenRejection {
                     message: format!("the token is not valid ({e})"),
                     suspicious: true,
+                    unavailable: false,
                 },
             })?
             .claims;
@@ -227,7 +278,7 @@ mod tests {
 
     fn tokens(lifetime: Duration) -> Tokens {
         Tokens::new(TokenOptions {
-            signing_key: b"a-test-signing-key-that-is-long-enough".to_vec(),
+            signing_key: Some(b"a-test-signing-key-that-is-long-enough".to_vec()),
             issuer: "http://elsa.api".into(),
             audience: "http://elsa.api".into(),
             access_token_lifetime: lifetime,
@@ -247,7 +298,7 @@ mod tests {
     #[test]
     fn access_and_refresh_tokens_are_not_interchangeable() {
         let t = tokens(Duration::from_secs(3600));
-        let (access, refresh) = t.issue(&subject());
+        let (access, refresh) = t.issue(&subject()).unwrap();
         let claims = t.validate(&access, TokenUse::Access).unwrap();
         assert_eq!(claims.permissions, ["*"]);
         assert_eq!(claims.name, "admin");
@@ -259,7 +310,7 @@ mod tests {
     #[test]
     fn single_permission_is_a_string_claim() {
         let t = tokens(Duration::from_secs(60));
-        let (access, _) = t.issue(&subject());
+        let (access, _) = t.issue(&subject()).unwrap();
         let payload = access.split('.').nth(1).unwrap();
         use base64::Engine;
         let json: serde_json::Value = serde_json::from_slice(
@@ -276,14 +327,14 @@ mod tests {
     #[test]
     fn other_keys_and_expired_tokens_are_rejected() {
         let t = tokens(Duration::from_secs(60));
-        let (access, _) = t.issue(&subject());
+        let (access, _) = t.issue(&subject()).unwrap();
         let other = Tokens::new(TokenOptions {
-            signing_key: b"another-key-another-key-another-key".to_vec(),
+            signing_key: Some(b"another-key-another-key-another-key".to_vec()),
             ..t.options.clone()
         });
         assert!(other.validate(&access, TokenUse::Access).is_err());
         let expired = tokens(Duration::ZERO);
-        let (access, _) = expired.issue(&subject());
+        let (access, _) = expired.issue(&subject()).unwrap();
         std::thread::sleep(Duration::from_millis(1100));
         assert_eq!(
             expired.validate(&access, TokenUse::Access).unwrap_err(),
@@ -306,7 +357,7 @@ mod tests {
             nbf: (now + nbf) as u64,
             exp: (now + 7200) as u64,
         };
-        t.sign(&claims)
+        t.sign(&claims).unwrap()
     }
 
     #[test]
@@ -333,12 +384,31 @@ mod tests {
     }
 
     #[test]
+    fn without_a_key_nothing_is_issued_or_accepted_until_one_is_given() {
+        let configured = tokens(Duration::from_secs(3600));
+        let (access, _) = configured.issue(&subject()).unwrap();
+        let later = Tokens::new(TokenOptions {
+            signing_key: None,
+            ..configured.options.clone()
+        });
+        let refused = later.check(&access, TokenUse::Access).unwrap_err();
+        assert!(refused.unavailable && !refused.suspicious, "{refused:?}");
+        assert!(later.issue(&subject()).unwrap_err().unavailable);
+        assert!(later.use_key(b"a-test-signing-key-that-is-long-enough"));
+        assert!(later.validate(&access, TokenUse::Access).is_ok());
+        // The first key stays: a configured key is never replaced by a stored one.
+        assert!(!later.use_key(b"another-key-another-key-another-key"));
+        assert!(!configured.use_key(b"another-key-another-key-another-key"));
+        assert!(configured.validate(&access, TokenUse::Access).is_ok());
+    }
+
+    #[test]
     fn only_tokens_not_signed_with_our_key_are_suspicious() {
         let t = tokens(Duration::from_secs(3600));
-        let (access, refresh) = t.issue(&subject());
+        let (access, refresh) = t.issue(&subject()).unwrap();
         assert!(!t.check(&refresh, TokenUse::Access).unwrap_err().suspicious);
         let other = Tokens::new(TokenOptions {
-            signing_key: b"another-key-another-key-another-key".to_vec(),
+            signing_key: Some(b"another-key-another-key-another-key".to_vec()),
             ..t.options.clone()
         });
         assert!(

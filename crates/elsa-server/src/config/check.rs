@@ -216,7 +216,10 @@ fn identity_lines(loaded: &Loaded) -> Vec<String> {
         ),
         format!(
             "Token signing key: {}",
-            presence(super::identity::SIGNING_KEY)
+            match loaded.configuration.entry(super::identity::SIGNING_KEY) {
+                Some(_) => presence(super::identity::SIGNING_KEY),
+                None => "not configured: one is generated once per database and stored in Elsa_ServerSecrets, shared by every node".to_owned(),
+            }
         ),
         format!(
             "Token issuer: {}  ({}); audience: {}  ({})",

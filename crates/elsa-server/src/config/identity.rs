@@ -101,17 +101,15 @@ impl IdentitySettings {
     /// key and the fix (never the secret).
     pub fn production_refusals(&self) -> Vec<String> {
         let mut reasons = Vec::new();
+        // No key is fine: the nodes share one generated and stored in the database.
         match &self.signing_key {
-            None => reasons.push(format!(
-                "{SIGNING_KEY} is not set: tokens would be signed with a key that changes at every start and differs between nodes; set Elsa__Identity__Tokens__SigningKey to a random secret of at least {MIN_SIGNING_KEY_BYTES} characters (e.g. from a Kubernetes Secret; `openssl rand -base64 48`)"
-            )),
             Some(key) if is_well_known_key(key.expose()) => reasons.push(format!(
-                "{SIGNING_KEY} is a well-known example value: anyone could forge tokens; set Elsa__Identity__Tokens__SigningKey to a random secret (e.g. `openssl rand -base64 48`)"
+                "{SIGNING_KEY} is a well-known example value: anyone could forge tokens; set Elsa__Identity__Tokens__SigningKey to a random secret (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and stored in the database"
             )),
             Some(key) if key.expose().len() < MIN_SIGNING_KEY_BYTES => reasons.push(format!(
-                "{SIGNING_KEY} is shorter than {MIN_SIGNING_KEY_BYTES} characters; set Elsa__Identity__Tokens__SigningKey to a longer random secret (e.g. `openssl rand -base64 48`)"
+                "{SIGNING_KEY} is shorter than {MIN_SIGNING_KEY_BYTES} characters; set Elsa__Identity__Tokens__SigningKey to a longer random secret (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and stored in the database"
             )),
-            Some(_) => {}
+            _ => {}
         }
         if let Some(password) = &self.admin_password {
             let password = password.expose().trim();

@@ -22,7 +22,7 @@ pub(super) const DEFAULTS: [(&str, &str); 12] = [
     ("Elsa:Runtime:MaxStateSize", "33554432"),
     ("Elsa:Runtime:MaxUncommittedRunMemory", "67108864"),
     ("Elsa:Runtime:ShutdownTimeout", "00:00:20"),
-    ("Elsa:Runtime:LeaseDuration", "00:00:30"),
+    ("Elsa:Runtime:LeaseDuration", "00:00:20"),
     ("Elsa:Runtime:MaxAttempts", "10"),
     ("Elsa:Runtime:HttpRequestTimeout", "00:01:40"),
     ("Elsa:Retention:SweepInterval", "01:00:00"),
@@ -129,7 +129,7 @@ pub(super) fn resolve(
         lease: lifetime(
             config,
             "Elsa:Runtime:LeaseDuration",
-            Duration::from_secs(30),
+            Duration::from_secs(20),
         )?,
         max_attempts: count(config, "Elsa:Runtime:MaxAttempts", 10)?,
         http_timeout: lifetime(

@@ -215,13 +215,11 @@ Listen: http://0.0.0.0:8080  (http_ports = 8080, from the built-in defaults)
 Log level: Information  (Logging:LogLevel:Default = Information, from the built-in defaults)
 API key: not configured
 Identity enabled: true  (Elsa:Identity:Enabled = true, from the built-in defaults)
-Token signing key: not configured
+Token signing key: not configured: one is generated once per database and stored in Elsa_ServerSecrets, shared by every node
 Token issuer: http://elsa.api  (Elsa:Identity:Tokens:Issuer = http://elsa.api, from the built-in defaults); audience: http://elsa.api  (Elsa:Identity:Tokens:Audience = http://elsa.api, from the built-in defaults)
 Token lifetimes: access 3600s  (Elsa:Identity:Tokens:AccessTokenLifetime = 01:00:00, from the built-in defaults); refresh 7200s  (Elsa:Identity:Tokens:RefreshTokenLifetime = 02:00:00, from the built-in defaults)
 Admin user: admin  (Elsa:Identity:AdminUser = admin, from the built-in defaults); password: not configured
 Lockout after failed authentications: 10 per client address  (Elsa:Identity:Lockout:MaxFailuresPerAddress = 10, from the built-in defaults); 5 per user name  (Elsa:Identity:Lockout:MaxFailuresPerUser = 5, from the built-in defaults); within 60 s  (Elsa:Identity:Lockout:Window = 00:01:00, from the built-in defaults)
-A Production start would be refused:
-  - Elsa:Identity:Tokens:SigningKey is not set: tokens would be signed with a key that changes at every start and differs between nodes; set Elsa__Identity__Tokens__SigningKey to a random secret of at least 32 characters (e.g. from a Kubernetes Secret; `openssl rand -base64 48`)
 CORS allowed origins: any origin  (default: Elsa:Cors:AllowedOrigins is not set)
 Studio: {root}/data/studio/3.8.2 (not installed; run: elsa-server studio install)  (default: Elsa:Studio:Path is not set; data/studio/3.8.2 under the content root)
 Node id: elsa-server-5d8f7c9b4-x2x7q  (from the HOSTNAME environment variable)
@@ -234,7 +232,7 @@ Journal bytes per run: 64 MiB  (Elsa:Runtime:MaxJournalBytesPerRun = 67108864, f
 Activity records per run: 25000  (Elsa:Runtime:MaxActivityRecordsPerRun = 25000, from the built-in defaults)
 Workflow state size: 32 MiB  (Elsa:Runtime:MaxStateSize = 33554432, from the built-in defaults)
 Memory of runs awaiting their commits: 64 MiB  (Elsa:Runtime:MaxUncommittedRunMemory = 67108864, from the built-in defaults)
-Work lease: 30 s  (Elsa:Runtime:LeaseDuration = 00:00:30, from the built-in defaults)
+Work lease: 20 s  (Elsa:Runtime:LeaseDuration = 00:00:20, from the built-in defaults)
 Attempts before dead-lettering: 10  (Elsa:Runtime:MaxAttempts = 10, from the built-in defaults)
 HTTP request timeout: 100 s  (Elsa:Runtime:HttpRequestTimeout = 00:01:40, from the built-in defaults)
 Shutdown timeout: 20 s  (Elsa:Runtime:ShutdownTimeout = 00:00:20, from the built-in defaults)
@@ -1069,7 +1067,7 @@ fn runtime_settings_have_defaults_and_take_the_keys() {
     let runtime = Fixture::new().loaded().settings.runtime_settings;
     assert_eq!(runtime.max_run_duration.value, Duration::from_secs(30));
     assert_eq!(runtime.shutdown_timeout.value, Duration::from_secs(20));
-    assert_eq!(runtime.lease.value, Duration::from_secs(30));
+    assert_eq!(runtime.lease.value, Duration::from_secs(20));
     assert_eq!(runtime.http_timeout.value, Duration::from_secs(100));
     assert_eq!(runtime.max_attempts.value, 10);
     // The per-run budgets' defaults are the engine's.

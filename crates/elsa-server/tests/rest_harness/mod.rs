@@ -60,7 +60,7 @@ impl RestHarness {
             IdentityOptions {
                 enabled: true,
                 tokens: TokenOptions {
-                    signing_key: b"conformance-runner-signing-key-0123456789".to_vec(),
+                    signing_key: Some(b"conformance-runner-signing-key-0123456789".to_vec()),
                     issuer: "http://elsa.api".into(),
                     audience: "http://elsa.api".into(),
                     access_token_lifetime: Duration::from_secs(3600),
