@@ -127,7 +127,7 @@ impl Runtime {
             .into_iter()
             .map(|(id, resume)| Work::Resume(resume).row(id, now, None));
         let rows: Vec<_> = starts.chain(resumes).collect();
-        self.work.replace(id, &rows, now).await?;
+        self.work.replace(&self.fence(id), &rows, now).await?;
         self.wake_worker();
         Ok(())
     }

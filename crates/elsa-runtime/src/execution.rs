@@ -29,7 +29,7 @@ use elsa_model::{
     Bookmark, VersionOptions, WorkflowDefinition, WorkflowDefinitionInput, WorkflowInstance,
     WorkflowState, WorkflowStatus, WorkflowSubStatus,
 };
-use elsa_store::{DefinitionFilter, InstanceChange, Lease, NewWork, StoreError};
+use elsa_store::{DefinitionFilter, Fence, InstanceChange, Lease, NewWork, StoreError};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
@@ -99,7 +99,8 @@ struct Basis {
     expected_version: Option<i64>,
     /// The bookmarks before the run: timers of those the run removed are cancelled.
     previous_bookmarks: Vec<Bookmark>,
-    /// The work item this run does, removed with its commit.
+    /// The work item this run does, removed with its commit — which holds only while this
+    /// node still holds the item's lease (fencing, see `elsa_store::work`).
     done: Option<String>,
     /// The parent a new child reports to.
     parent: Option<ParentLink>,
@@ -394,6 +395,9 @@ impl Runtime {
                     }
                 }
                 Ok(None) => {}
+                Err(RuntimeError::Store(StoreError::LeaseLost { .. })) => {
+                    crate::worker::lease_lost(&next.id);
+                }
                 Err(error) => {
                     tracing::warn!(work_id = %next.id, %error, "work failed; it is retried in the background");
                     self.give_back(&next.id, 1, &error.to_string()).await;
@@ -442,7 +446,7 @@ impl Runtime {
                             .any(|b| b.id == bookmark_id)
                     });
                 if !waiting {
-                    self.work.complete(id).await?;
+                    self.work.complete(&self.fence(id)).await?;
                     return Ok(None);
                 }
                 let client = self
@@ -464,7 +468,7 @@ impl Runtime {
                 RuntimeError::Resume(ResumeError::BookmarkNotFound(_) | ResumeError::Finished)
                 | RuntimeError::InstanceNotFound(_),
             ) => {
-                self.work.complete(id).await?;
+                self.work.complete(&self.fence(id)).await?;
                 Ok(None)
             }
             Err(other) => Err(other),
@@ -489,7 +493,7 @@ impl Runtime {
             None if !start.pending => None,
             // Started already, or the pending instance was deleted.
             _ => {
-                self.work.complete(id).await?;
+                self.work.complete(&self.fence(id)).await?;
                 return Ok(None);
             }
         };
@@ -498,7 +502,7 @@ impl Runtime {
             None => false,
         };
         if retired {
-            self.work.complete(id).await?;
+            self.work.complete(&self.fence(id)).await?;
             return Ok(None);
         }
         let loaded = match &start.definition_version_id {
@@ -515,7 +519,7 @@ impl Runtime {
         // A definition that is not published (any more) starts nothing; a parent waiting
         // for it keeps waiting, as in Elsa.
         let Some(loaded) = loaded else {
-            self.work.complete(id).await?;
+            self.work.complete(&self.fence(id)).await?;
             return Ok(None);
         };
         let basis = Basis {
@@ -618,7 +622,7 @@ impl Runtime {
             let id = derived_id(&["child", &instance.id]);
             queue(id, Work::Resume(resume), now, true);
         }
-        let mut done: Vec<String> = basis.done.into_iter().collect();
+        let mut done: Vec<String> = Vec::new();
         let (timers, cancelled) =
             timers(&instance.id, &basis.previous_bookmarks, &result.bookmarks);
         rows.extend(timers);
@@ -635,6 +639,7 @@ impl Runtime {
                 activity_records: result.activity_records,
                 work: rows,
                 done_work: done,
+                fence: basis.done.map(|id| self.fence(&id)),
             })
             .await?;
         // Released before the work this run queued runs inline, which may need an engine
@@ -703,6 +708,14 @@ impl Runtime {
                 bookmark_id: bookmark.id.clone(),
                 input: child_result(child),
             }))
+    }
+
+    /// What ending the work item `id` requires: that this node still holds its lease.
+    pub(crate) fn fence(&self, id: &str) -> Fence {
+        Fence {
+            work_id: id.to_owned(),
+            owner: self.options.node_id.clone(),
+        }
     }
 
     /// The lease this node takes on work it queues for itself.

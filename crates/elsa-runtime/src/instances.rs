@@ -102,6 +102,7 @@ impl Runtime {
                 activity_records: &[],
                 work: std::slice::from_ref(row),
                 done_work: &[],
+                fence: None,
             })
             .collect();
         self.instances.commit_all(&commits).await?;
@@ -138,6 +139,7 @@ impl Runtime {
                 },
                 work: &work,
                 done_work: &cancelled,
+                fence: None,
             })
             .await?;
         self.wake_worker();
@@ -197,6 +199,7 @@ impl Runtime {
                     activity_records: &[],
                     work: &[],
                     done_work: &[],
+                    fence: None,
                 })
                 .await?;
         }

@@ -9,6 +9,7 @@
 
 mod activities;
 mod cache;
+mod changes;
 mod cluster_secrets;
 mod console;
 mod definition_files;
@@ -32,6 +33,7 @@ mod triggers;
 mod work;
 mod worker;
 
+pub use changes::CHANGE_POLL;
 pub use cluster_secrets::ClusterSecret;
 pub use console::escape_controls;
 pub use definition_files::{definition_input, parse_definition_file};
@@ -126,6 +128,8 @@ pub struct Runtime {
     counters: nodes::NodeCounters,
     /// The Runtime module's database (a trigger's tick queues work there).
     runtime_db: Database,
+    /// The Management module's database (its change sequence tells of other nodes' writes).
+    management_db: Database,
     /// The token signing key, read from (or first stored in) `secrets` on first use.
     token_key: OnceLock<Vec<u8>>,
     clock: Arc<dyn Clock + Send + Sync>,
@@ -166,6 +170,7 @@ impl Runtime {
         Self {
             engine: Arc::new(engine),
             secrets: SecretStore::new(management.clone()),
+            management_db: management.clone(),
             trigger_index: TriggerStore::new(management.clone()),
             definitions: DefinitionStore::new(management),
             instances: InstanceStore::new(runtime.clone()),

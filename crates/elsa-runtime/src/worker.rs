@@ -14,7 +14,7 @@ use crate::work::{StartWork, Work, derived_id};
 use crate::{Runtime, RuntimeError};
 use chrono::TimeDelta;
 use elsa_model::Timestamp;
-use elsa_store::WorkItem;
+use elsa_store::{StoreError, WorkItem};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -194,6 +194,7 @@ impl Runtime {
                 }
             }
             Ok(None) => {}
+            Err(RuntimeError::Store(StoreError::LeaseLost { .. })) => lease_lost(&item.id),
             Err(error) => {
                 tracing::warn!(work_id = %item.id, kind = %item.kind, attempt = item.attempts, %error, "work failed");
                 self.give_back(&item.id, item.attempts, &error.to_string())
@@ -206,16 +207,21 @@ impl Runtime {
     /// Returns a failed item to the queue, due again after a backoff that doubles with each
     /// attempt, or dead-letters it once its attempts are used up.
     pub(crate) async fn give_back(&self, id: &str, attempts: i32, error: &str) {
+        let fence = self.fence(id);
         let result = if attempts >= self.options.max_attempts {
             tracing::error!(work_id = %id, %error, "work dead-lettered after {attempts} attempt(s)");
-            self.work.dead_letter(id, error).await
+            self.work.dead_letter(&fence, error).await
         } else {
             let retry_at = self.clock.now() + backoff(attempts);
-            self.work.retry_later(id, retry_at, error).await
+            self.work.retry_later(&fence, retry_at, error).await
         };
-        if let Err(error) = result {
+        match result {
+            Ok(true) => {}
+            Ok(false) => lease_lost(id),
             // Its lease runs out and it is retried anyway.
-            tracing::warn!(work_id = %id, %error, "could not give a failed work item back");
+            Err(error) => {
+                tracing::warn!(work_id = %id, %error, "could not give a failed work item back");
+            }
         }
         self.wake_worker();
     }
@@ -269,6 +275,15 @@ impl Runtime {
             }
         }
     }
+}
+
+/// This node held work item `id` past its lease and another node took it over: what this
+/// node did is dropped (its commit was refused), the other node's result stands.
+pub(crate) fn lease_lost(id: &str) {
+    tracing::warn!(
+        work_id = %id,
+        "this node's lease on the work item ran out and another node took it over; its result here is dropped"
+    );
 }
 
 /// 2, 4, 8 ... seconds after attempt 1, 2, 3 ..., at most [`MAX_BACKOFF`].

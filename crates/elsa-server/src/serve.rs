@@ -178,6 +178,7 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         );
         workers.spawn(runtime.clone().run_worker(background.clone()));
         workers.spawn(runtime.clone().run_heartbeat(background.clone()));
+        workers.spawn(runtime.clone().run_change_watch(background.clone()));
         let retention = RetentionOptions {
             finished_instance_ttl: rt.finished_instance_ttl.as_ref().map(|s| s.value),
             sweep_interval: rt.sweep_interval.value,

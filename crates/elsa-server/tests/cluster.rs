@@ -254,6 +254,66 @@ async fn three_nodes_share_one_generated_signing_key_and_list_each_other() {
 }
 
 #[tokio::test]
+async fn a_publish_on_one_node_is_served_by_the_others_within_a_second() {
+    let nodes = Nodes::start(3).await;
+    let token = nodes.token(0).await;
+    let hello = |i: usize| {
+        nodes
+            .client
+            .get(nodes.servers[i].url("/workflows/hello"))
+            .send()
+    };
+    // Every node has read its route table: none has the route yet.
+    for i in 0..3 {
+        assert_eq!(hello(i).await.unwrap().status(), 404);
+    }
+    let endpoint = sequence(vec![
+        json!({"id": "Hello", "type": "Elsa.HttpEndpoint",
+               "customProperties": {"canStartWorkflow": true},
+               "path": literal("String", json!("/hello")),
+               "supportedMethods": {"typeName": "String[]",
+                   "expression": {"type": "Object", "value": "[\"GET\"]"}}}),
+        json!({"id": "Answer", "type": "Elsa.WriteHttpResponse",
+               "statusCode": literal("HttpStatusCode", json!("OK")),
+               "content": literal("String", json!("hello"))}),
+    ]);
+    nodes.publish(0, &token, "hello", endpoint).await;
+    let published = Instant::now();
+    for i in [1, 2] {
+        eventually(5, "the route on the other nodes", || async {
+            (hello(i).await.unwrap().status() == 200).then_some(())
+        })
+        .await;
+    }
+    let served = published.elapsed();
+    assert!(
+        served < Duration::from_secs(1),
+        "served elsewhere after {served:?}"
+    );
+
+    // A retract on another node takes the route away everywhere as quickly.
+    let resp = nodes
+        .post(1, "/elsa/api/workflow-definitions/hello/retract", &token)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    let retracted = Instant::now();
+    for i in [0, 2] {
+        eventually(5, "the route gone on the other nodes", || async {
+            (hello(i).await.unwrap().status() == 404).then_some(())
+        })
+        .await;
+    }
+    let gone = retracted.elapsed();
+    assert!(
+        gone < Duration::from_secs(1),
+        "gone elsewhere after {gone:?}"
+    );
+    println!("a publish was served elsewhere after {served:?}, a retract after {gone:?}");
+}
+
+#[tokio::test]
 async fn workflows_dispatched_round_robin_each_run_once() {
     const COUNT: usize = 5_000;
     let nodes = Nodes::start(3).await;

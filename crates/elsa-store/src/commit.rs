@@ -11,7 +11,7 @@
 //! fails, each commit in it is retried on its own, so one conflicting commit never takes the
 //! others down and every caller gets its own answer.
 
-use crate::work::{NewWork, delete_work, insert_work};
+use crate::work::{Fence, NewWork, delete_work, insert_work};
 use crate::{Database, Result, StoreError, with_pool};
 use elsa_model::{ActivityExecutionRecord, Bookmark, WorkflowExecutionLogRecord, WorkflowInstance};
 use sqlx::QueryBuilder;
@@ -33,8 +33,11 @@ pub struct InstanceCommit<'a> {
     pub activity_records: &'a [ActivityExecutionRecord],
     /// Work this change causes (queued with it, see [`crate::work`]).
     pub work: &'a [NewWork],
-    /// Work this change did or made pointless (removed with it).
+    /// Work this change made pointless (removed with it, if still there).
     pub done_work: &'a [String],
+    /// The claimed work this change did: removed with it, and the change is refused
+    /// ([`StoreError::LeaseLost`]) unless its lease is still this node's.
+    pub fence: Option<&'a Fence>,
 }
 
 impl InstanceCommit<'_> {
@@ -61,6 +64,7 @@ pub struct InstanceChange {
     pub activity_records: Vec<ActivityExecutionRecord>,
     pub work: Vec<NewWork>,
     pub done_work: Vec<String>,
+    pub fence: Option<Fence>,
 }
 
 impl InstanceChange {
@@ -73,6 +77,7 @@ impl InstanceChange {
             activity_records: &self.activity_records,
             work: &self.work,
             done_work: &self.done_work,
+            fence: self.fence.as_ref(),
         }
     }
 }
@@ -87,6 +92,7 @@ impl From<InstanceCommit<'_>> for InstanceChange {
             activity_records: c.activity_records.to_vec(),
             work: c.work.to_vec(),
             done_work: c.done_work.to_vec(),
+            fence: c.fence.cloned(),
         }
     }
 }
@@ -205,6 +211,7 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
     let records: Vec<&ActivityExecutionRecord> =
         commits.iter().flat_map(|c| c.activity_records).collect();
     let done_work: Vec<String> = commits.iter().flat_map(|c| c.done_work).cloned().collect();
+    let fences: Vec<&Fence> = commits.iter().filter_map(|c| c.fence).collect();
 
     with_pool!(db, write, |p| {
         let mut tx = p.begin().await?;
@@ -342,9 +349,31 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
             );
             q.build().execute(&mut *tx).await?;
         }
+        // Fewer fenced rows removed than given: some node lost its lease on one of them (which,
+        // is not known here; the group is retried change by change).
+        for chunk in fences.chunks(ROWS_PER_UPDATE) {
+            let mut q = QueryBuilder::new(
+                "DELETE FROM \"Elsa_WorkItems\" WHERE (id, locked_by) IN (VALUES ",
+            );
+            let mut list = q.separated(", ");
+            for fence in chunk {
+                list.push("(")
+                    .push_bind_unseparated(fence.work_id.clone())
+                    .push_unseparated(", ")
+                    .push_bind_unseparated(fence.owner.clone())
+                    .push_unseparated(")");
+            }
+            q.push(")");
+            let removed = q.build().execute(&mut *tx).await?.rows_affected();
+            if removed != chunk.len() as u64 {
+                return Err(StoreError::LeaseLost {
+                    work_id: chunk[0].work_id.clone(),
+                });
+            }
+        }
         delete_work!(tx, done_work);
         for c in commits {
-            insert_work!(tx, c.work, c.instance.updated_at);
+            insert_work!(tx, db, c.work, c.instance.updated_at);
         }
         tx.commit()
             .await

@@ -39,9 +39,37 @@ pub struct DefinitionStore {
 
 const COLUMNS: &str = "id, definition_id, version, name, description, is_latest, is_published, is_readonly, is_system, tool_version, materializer_name, created_at, data";
 
+/// Moves the definitions' change sequence on in an open transaction; on PostgreSQL also
+/// notifies the nodes listening on [`crate::CHANGES_CHANNEL`] (delivered at commit).
+macro_rules! definitions_changed {
+    ($tx:expr, $db:expr) => {
+        sqlx::query(
+            "UPDATE \"Elsa_Changes\" SET sequence = sequence + 1 WHERE name = 'definitions'",
+        )
+        .execute(&mut *$tx)
+        .await?;
+        if matches!($db, Database::Postgres(_)) {
+            sqlx::query("SELECT pg_notify($1, 'definitions')")
+                .bind($crate::CHANGES_CHANNEL)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
 impl DefinitionStore {
     pub fn new(db: Database) -> Self {
         Self { db }
+    }
+
+    /// The definitions' change sequence: it moves on with every write of definitions, on any
+    /// node, so a node that saw another value has stale caches.
+    pub async fn change_sequence(&self) -> Result<i64> {
+        Ok(with_pool!(&self.db, read, |p| {
+            sqlx::query_scalar("SELECT sequence FROM \"Elsa_Changes\" WHERE name = 'definitions'")
+                .fetch_one(p)
+                .await?
+        }))
     }
 
     /// Inserts or replaces the given versions atomically, with their triggers. The flags of the
@@ -126,6 +154,7 @@ impl DefinitionStore {
                 });
                 q.build().execute(&mut *tx).await?;
             }
+            definitions_changed!(tx, &self.db);
             tx.commit().await?;
         });
         Ok(())
@@ -253,6 +282,7 @@ impl DefinitionStore {
                     .await?
                     .rows_affected();
             }
+            definitions_changed!(tx, &self.db);
             tx.commit().await?;
             n
         });
@@ -273,6 +303,7 @@ impl DefinitionStore {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+            definitions_changed!(tx, &self.db);
             tx.commit().await?;
             n
         });

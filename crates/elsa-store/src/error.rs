@@ -14,6 +14,10 @@ pub enum StoreError {
     /// A compare-and-swap write found a newer version than the one it read.
     #[error("workflow instance {id} was changed by another writer (expected version {expected})")]
     Conflict { id: String, expected: i64 },
+    /// A node's commit of work it claimed, after its lease on that work ran out and another
+    /// node took it over (see `work::Fence`): the other node's result stands.
+    #[error("work item {work_id} is no longer leased by this node: another node took it over")]
+    LeaseLost { work_id: String },
     #[error("migration {id} failed: {source}")]
     Migration {
         id: String,

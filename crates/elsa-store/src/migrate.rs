@@ -73,6 +73,7 @@ static PG_MANAGEMENT: &[Migration] = migrations!(
     "20261128100000_AddIdentity",
     "20261128120000_ServerSecrets",
     "20261203000000_AddTriggers",
+    "20261204000000_AddChangeSequence",
 );
 static PG_RUNTIME: &[Migration] = migrations!(
     "postgres/runtime": "20261128000000_InitialCreate",
@@ -84,6 +85,7 @@ static SQLITE_MANAGEMENT: &[Migration] = migrations!(
     "20261128100000_AddIdentity",
     "20261128120000_ServerSecrets",
     "20261203000000_AddTriggers",
+    "20261204000000_AddChangeSequence",
 );
 static SQLITE_RUNTIME: &[Migration] = migrations!(
     "sqlite/runtime": "20261128000000_InitialCreate",

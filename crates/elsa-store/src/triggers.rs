@@ -166,7 +166,7 @@ impl TriggerStore {
                     .rows_affected()
                     > 0;
                 if moved {
-                    insert_work!(tx, items, fired);
+                    insert_work!(tx, &self.db, items, fired);
                 }
                 tx.commit().await?;
                 moved

@@ -6,6 +6,12 @@
 //! over. A worker *claims* due rows by taking a lease (`locked_by`, `locked_until`); a row
 //! whose lease ran out (its node died) is due again. On PostgreSQL claims skip rows another
 //! transaction is claiming (`FOR UPDATE SKIP LOCKED`); SQLite has one writer anyway.
+//!
+//! **Fencing:** whatever ends a claimed row — the instance commit of the run that did its work
+//! ([`Fence`]), completing, replacing, retrying or dead-lettering it — holds only while the row
+//! is still leased by the node that claimed it. A node that lost its lease (it was paused or
+//! cut off from the database for longer than the lease, and another node took the row over)
+//! changes nothing: its commit fails with [`StoreError::LeaseLost`].
 
 use crate::query::{Arg, Conditions, ListQuery, Page, PageRequest};
 use crate::{Database, Result, StoreError, with_pool};
@@ -26,6 +32,13 @@ pub struct NewWork {
     pub payload: Value,
     /// Claimed at once by the writer, which does the work itself right after the commit.
     pub lease: Option<Lease>,
+}
+
+/// The row a commit did the work of, and the node that must still hold its lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    pub work_id: String,
+    pub owner: String,
 }
 
 /// Who works on a row, until when.
@@ -123,9 +136,18 @@ fn from_row(r: Row) -> Result<WorkItem> {
     })
 }
 
-/// Inserts rows in an open transaction; a row whose id exists already is left alone.
+/// Inserts rows in an open transaction; a row whose id exists already is left alone. On
+/// PostgreSQL, rows nobody holds wake the other nodes' workers when the transaction commits.
 macro_rules! insert_work {
-    ($tx:expr, $items:expr, $now:expr) => {
+    ($tx:expr, $db:expr, $items:expr, $now:expr) => {
+        if matches!($db, $crate::Database::Postgres(_))
+            && $items.iter().any(|w: &$crate::work::NewWork| w.lease.is_none())
+        {
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind($crate::WORK_CHANNEL)
+                .execute(&mut *$tx)
+                .await?;
+        }
         for chunk in $items.chunks($crate::commit::ROWS_PER_INSERT) {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO \"Elsa_WorkItems\" (id, kind, status, due_at, workflow_instance_id, payload, \
@@ -192,7 +214,7 @@ impl WorkStore {
         }
         with_pool!(&self.db, write, |p| {
             let mut tx = p.begin().await?;
-            insert_work!(tx, items, now);
+            insert_work!(tx, &self.db, items, now);
             tx.commit().await?;
         });
         Ok(())
@@ -278,36 +300,47 @@ impl WorkStore {
         Ok(())
     }
 
-    /// Gives a failed attempt back: the row is due again at `retry_at`, unleased, with the error.
-    pub async fn retry_later(&self, id: &str, retry_at: Timestamp, error: &str) -> Result<()> {
-        with_pool!(&self.db, write, |p| {
+    /// Gives a failed attempt back: the row is due again at `retry_at`, unleased, with the
+    /// error. False when `fence.owner` no longer holds it.
+    pub async fn retry_later(
+        &self,
+        fence: &Fence,
+        retry_at: Timestamp,
+        error: &str,
+    ) -> Result<bool> {
+        Ok(with_pool!(&self.db, write, |p| {
             sqlx::query(
                 "UPDATE \"Elsa_WorkItems\" SET due_at = $1, last_error = $2, locked_by = NULL, locked_until = NULL \
-                 WHERE id = $3",
+                 WHERE id = $3 AND locked_by = $4",
             )
             .bind(retry_at)
             .bind(error)
-            .bind(id)
+            .bind(&fence.work_id)
+            .bind(&fence.owner)
             .execute(p)
-            .await?;
-        });
-        Ok(())
+            .await?
+            .rows_affected()
+                > 0
+        }))
     }
 
-    /// Ends a row's attempts: it stays, dead-lettered, with the last error.
-    pub async fn dead_letter(&self, id: &str, error: &str) -> Result<()> {
-        with_pool!(&self.db, write, |p| {
+    /// Ends a row's attempts: it stays, dead-lettered, with the last error. False when
+    /// `fence.owner` no longer holds it.
+    pub async fn dead_letter(&self, fence: &Fence, error: &str) -> Result<bool> {
+        Ok(with_pool!(&self.db, write, |p| {
             sqlx::query(
                 "UPDATE \"Elsa_WorkItems\" SET status = $1, last_error = $2, locked_by = NULL, locked_until = NULL \
-                 WHERE id = $3",
+                 WHERE id = $3 AND locked_by = $4",
             )
             .bind(WorkStatus::DeadLettered.as_str())
             .bind(error)
-            .bind(id)
+            .bind(&fence.work_id)
+            .bind(&fence.owner)
             .execute(p)
-            .await?;
-        });
-        Ok(())
+            .await?
+            .rows_affected()
+                > 0
+        }))
     }
 
     /// Lets go of every lease `owner` holds (a node's own leases, when it starts again).
@@ -323,11 +356,13 @@ impl WorkStore {
         }))
     }
 
-    /// Removes a row whose work needed no instance commit; false when it was gone already.
-    pub async fn complete(&self, id: &str) -> Result<bool> {
+    /// Removes a row whose work needed no instance commit; false when it was gone already or
+    /// `fence.owner` no longer holds it.
+    pub async fn complete(&self, fence: &Fence) -> Result<bool> {
         Ok(with_pool!(&self.db, write, |p| {
-            sqlx::query("DELETE FROM \"Elsa_WorkItems\" WHERE id = $1")
-                .bind(id)
+            sqlx::query("DELETE FROM \"Elsa_WorkItems\" WHERE id = $1 AND locked_by = $2")
+                .bind(&fence.work_id)
+                .bind(&fence.owner)
                 .execute(p)
                 .await?
                 .rows_affected()
@@ -336,17 +371,20 @@ impl WorkStore {
     }
 
     /// Replaces a row by others in one transaction (work that fans out, such as an event
-    /// delivered to every instance waiting for it): all of them, or none.
-    pub async fn replace(&self, id: &str, items: &[NewWork], now: Timestamp) -> Result<bool> {
+    /// delivered to every instance waiting for it): all of them, or none — none when the row
+    /// is gone or `fence.owner` no longer holds it.
+    pub async fn replace(&self, fence: &Fence, items: &[NewWork], now: Timestamp) -> Result<bool> {
         Ok(with_pool!(&self.db, write, |p| {
             let mut tx = p.begin().await?;
-            let gone = sqlx::query("DELETE FROM \"Elsa_WorkItems\" WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let gone =
+                sqlx::query("DELETE FROM \"Elsa_WorkItems\" WHERE id = $1 AND locked_by = $2")
+                    .bind(&fence.work_id)
+                    .bind(&fence.owner)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             if gone > 0 {
-                insert_work!(tx, items, now);
+                insert_work!(tx, &self.db, items, now);
             }
             tx.commit().await?;
             gone > 0

@@ -9,9 +9,10 @@ use elsa_store::migrate::{self, Module};
 use elsa_store::testing::TestPg;
 use elsa_store::{
     ActivityRecordFilter, Application, Database, DbSettings, DefinitionFilter, DefinitionStore,
-    IdentityStore, InstanceCommit, InstanceFilter, InstanceStore, JournalFilter, Lease, NewWork,
-    PageRequest, Role, SecretStore, SqliteSettings, StoreError, StoredTrigger, TimestampColumn,
-    TimestampFilter, TimestampOperator, TriggerStore, User, WorkFilter, WorkStatus, WorkStore,
+    Fence, IdentityStore, InstanceCommit, InstanceFilter, InstanceStore, JournalFilter, Lease,
+    NewWork, PageRequest, Role, SecretStore, SqliteSettings, StoreError, StoredTrigger,
+    TimestampColumn, TimestampFilter, TimestampOperator, TriggerStore, User, WorkFilter,
+    WorkStatus, WorkStore,
 };
 use serde_json::json;
 
@@ -37,6 +38,7 @@ async fn schema(settings: &DbSettings, db: &Database) {
                 "20261128100000_AddIdentity",
                 "20261128120000_ServerSecrets",
                 "20261203000000_AddTriggers",
+                "20261204000000_AddChangeSequence",
             ],
             Module::Runtime => &[
                 "20261128000000_InitialCreate",
@@ -404,6 +406,7 @@ async fn instances(db: &Database) {
             activity_records: &[],
             work: &[],
             done_work: &[],
+            fence: None,
         })
         .await
         .unwrap();
@@ -440,6 +443,7 @@ async fn instances(db: &Database) {
             activity_records: &[],
             work: &[],
             done_work: &[],
+            fence: None,
         })
         .await;
     assert!(dup.is_err());
@@ -457,6 +461,7 @@ async fn instances(db: &Database) {
         activity_records: &[],
         work: &[],
         done_work: &[],
+        fence: None,
     };
     assert_eq!(store.commit(commit).await.unwrap(), 2);
     let stale = store.commit(commit).await;
@@ -483,6 +488,7 @@ async fn instances(db: &Database) {
             activity_records: &[],
             work: &[],
             done_work: &[],
+            fence: None,
         })
         .await
         .unwrap();
@@ -561,6 +567,7 @@ async fn concurrent_commits(store: &InstanceStore) {
             activity_records: &[],
             work: &[],
             done_work: &[],
+            fence: None,
         })
         .await
         .unwrap();
@@ -582,6 +589,7 @@ async fn concurrent_commits(store: &InstanceStore) {
                         activity_records: &[],
                         work: &[],
                         done_work: &[],
+                        fence: None,
                     })
                     .await
             } else {
@@ -599,6 +607,7 @@ async fn concurrent_commits(store: &InstanceStore) {
                         activity_records: &[],
                         work: &[],
                         done_work: &[],
+                        fence: None,
                     })
                     .await
             }
@@ -695,12 +704,12 @@ async fn postgres_concurrent_migrators() {
     for t in tasks {
         total += t.await.unwrap();
     }
-    // Management has four migrations, Runtime two.
-    assert_eq!(total, 6, "each migration ran exactly once");
+    // Management has five migrations, Runtime three.
+    assert_eq!(total, 8, "each migration ran exactly once");
     let rows = pg
         .admin_query(r#"SELECT "MigrationId" FROM "__EFMigrationsHistory_Management" UNION ALL SELECT "MigrationId" FROM "__EFMigrationsHistory_Runtime""#)
         .await;
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 8);
 }
 
 fn record(
@@ -755,6 +764,7 @@ async fn records_and_lookups(db: &Database) {
             ],
             work: &[],
             done_work: &[],
+            fence: None,
         })
         .await
         .unwrap();
@@ -768,6 +778,7 @@ async fn records_and_lookups(db: &Database) {
             activity_records: &[record("r2", "b1", "Workflow1:WriteLine1", 4, true)],
             work: &[],
             done_work: &[],
+            fence: None,
         })
         .await
         .unwrap();
@@ -1049,7 +1060,18 @@ async fn triggers(db: &Database) {
     assert_eq!(index.next_fire_at().await.unwrap(), Some(at(20)));
     let queue = WorkStore::new(db.clone());
     assert_eq!(queue.get("tick-1").await.unwrap().unwrap().due_at, at(10));
-    assert!(queue.complete("tick-1").await.unwrap());
+    let ticker = Lease {
+        owner: "ticker".into(),
+        until: at(99),
+    };
+    let claimed = queue.claim(at(10), &ticker, 10).await.unwrap();
+    assert_eq!(claimed.items.len(), 1);
+    let done = Fence {
+        work_id: "tick-1".into(),
+        owner: "ticker".into(),
+    };
+    assert!(queue.complete(&done).await.unwrap());
+    assert!(!queue.complete(&done).await.unwrap(), "gone");
 
     // Saving the version again (recomputed triggers) keeps the schedule it had.
     definitions
@@ -1183,17 +1205,43 @@ async fn work_queue(db: &Database) {
     assert_eq!(queue.release("c").await.unwrap(), 1);
     assert_eq!(queue.get("w-mine").await.unwrap().unwrap().locked_by, None);
 
-    // A failed attempt comes back later with its error; the last one is dead-lettered.
-    queue
-        .retry_later("w-due", at(45), "it broke")
-        .await
-        .unwrap();
+    // A failed attempt comes back later with its error; the last one is dead-lettered. Only
+    // the node holding the lease can do either.
+    let held_by = |id: &str, owner: &str| Fence {
+        work_id: id.into(),
+        owner: owner.into(),
+    };
+    assert!(
+        !queue
+            .retry_later(&held_by("w-due", "c"), at(45), "not mine")
+            .await
+            .unwrap()
+    );
+    assert!(
+        queue
+            .retry_later(&held_by("w-due", "b"), at(45), "it broke")
+            .await
+            .unwrap()
+    );
     let retried = queue.get("w-due").await.unwrap().unwrap();
     assert_eq!(
         (retried.due_at, retried.last_error.as_deref()),
         (at(45), Some("it broke"))
     );
-    queue.dead_letter("w-later", "gave up").await.unwrap();
+    let claim = queue.claim(at(31), &node("d", at(80)), 10).await.unwrap();
+    assert!(claim.items.iter().any(|w| w.id == "w-later"));
+    assert!(
+        !queue
+            .dead_letter(&held_by("w-later", "b"), "not mine")
+            .await
+            .unwrap()
+    );
+    assert!(
+        queue
+            .dead_letter(&held_by("w-later", "d"), "gave up")
+            .await
+            .unwrap()
+    );
     assert!(
         queue
             .claim(at(59), &node("d", at(99)), 10)
@@ -1216,15 +1264,33 @@ async fn work_queue(db: &Database) {
 
     // Work fans out: one row replaced by others, once.
     queue
-        .insert(&[new_work("fan", at(1), None)], at(0))
+        .insert(&[new_work("fan", at(1), Some(node("e", at(99))))], at(0))
         .await
         .unwrap();
     let parts = [
         new_work("fan-1", at(1), None),
         new_work("fan-2", at(1), None),
     ];
-    assert!(queue.replace("fan", &parts, at(1)).await.unwrap());
-    assert!(!queue.replace("fan", &parts, at(1)).await.unwrap());
+    assert!(
+        !queue
+            .replace(&held_by("fan", "f"), &parts, at(1))
+            .await
+            .unwrap(),
+        "only the holder"
+    );
+    assert!(queue.get("fan-1").await.unwrap().is_none());
+    assert!(
+        queue
+            .replace(&held_by("fan", "e"), &parts, at(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !queue
+            .replace(&held_by("fan", "e"), &parts, at(1))
+            .await
+            .unwrap()
+    );
     assert!(queue.get("fan-2").await.unwrap().is_some());
 
     // An instance commit does work and causes work in one transaction.
@@ -1240,6 +1306,7 @@ async fn work_queue(db: &Database) {
             activity_records: &[],
             work: &[new_work("caused", at(70), None)],
             done_work: &["fan-1".into()],
+            fence: None,
         })
         .await
         .unwrap();
@@ -1255,11 +1322,57 @@ async fn work_queue(db: &Database) {
             activity_records: &[],
             work: &[new_work("never", at(70), None)],
             done_work: &["fan-2".into()],
+            fence: None,
         })
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict { .. })));
     assert!(queue.get("fan-2").await.unwrap().is_some());
     assert!(queue.get("never").await.unwrap().is_none());
+
+    // The commit of claimed work holds only while its node still holds the lease (fencing):
+    // a node whose lease ran out and was taken over changes nothing.
+    queue
+        .insert(&[new_work("fenced", at(1), Some(node("f", at(99))))], at(0))
+        .await
+        .unwrap();
+    let fenced =
+        WorkflowInstance::from_state(state("wq-fenced", WorkflowSubStatus::Finished, 1), false);
+    let late = held_by("fenced", "g");
+    let lost = instances
+        .commit(InstanceCommit {
+            instance: &fenced,
+            expected_version: None,
+            bookmarks: &[],
+            journal: &[],
+            activity_records: &[],
+            work: &[new_work("after-lost", at(70), None)],
+            done_work: &[],
+            fence: Some(&late),
+        })
+        .await;
+    assert!(
+        matches!(lost, Err(StoreError::LeaseLost { ref work_id }) if work_id == "fenced"),
+        "{lost:?}"
+    );
+    assert!(instances.get("wq-fenced").await.unwrap().is_none());
+    assert!(queue.get("after-lost").await.unwrap().is_none());
+    assert!(queue.get("fenced").await.unwrap().is_some());
+    let holder = held_by("fenced", "f");
+    instances
+        .commit(InstanceCommit {
+            instance: &fenced,
+            expected_version: None,
+            bookmarks: &[],
+            journal: &[],
+            activity_records: &[],
+            work: &[],
+            done_work: &[],
+            fence: Some(&holder),
+        })
+        .await
+        .unwrap();
+    assert!(queue.get("fenced").await.unwrap().is_none());
+    assert!(instances.get("wq-fenced").await.unwrap().is_some());
     // Deleting an instance deletes its work.
     let mut own = new_work("own", at(70), None);
     own.workflow_instance_id = Some("wq1".into());
