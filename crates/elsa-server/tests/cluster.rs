@@ -13,7 +13,10 @@ use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
 use reqwest::{Client, RequestBuilder};
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 const ADMIN_PASSWORD: &str = "cluster-admin-password-0123456789";
 
@@ -33,6 +36,11 @@ impl Nodes {
     /// Starts `count` nodes at once (they race to migrate and to store the signing key) and
     /// waits until every one is ready.
     async fn start(count: usize) -> Self {
+        Self::start_with(count, |_, direct| direct.to_owned()).await
+    }
+
+    /// [`Self::start`], node `i` reaching PostgreSQL through `connection(i, direct)`.
+    async fn start_with(count: usize, connection: impl Fn(usize, &str) -> String) -> Self {
         // reqwest's TLS needs a crypto provider installed before any client is built.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let turn = ONE_AT_A_TIME.lock().await;
@@ -46,20 +54,31 @@ impl Nodes {
             client: Client::new(),
         };
         for i in 0..count {
-            let server = nodes.spawn(i);
+            let server = nodes.spawn(i, &connection(i, &nodes.pg.connection_string()));
             nodes.servers.push(server);
         }
         join_all(nodes.servers.iter().map(Server::wait_ready)).await;
         nodes
     }
 
+    /// Starts a replacement for node `i` as a rolling update of a Deployment does: a new pod,
+    /// with a new name, reaching PostgreSQL directly.
+    fn spawn_replacement(&self, i: usize) -> Server {
+        self.spawn_named(
+            &format!("elsa-server-{i}-new"),
+            &self.pg.connection_string(),
+        )
+    }
+
     /// Starts node `i` (`elsa-server-<i>`) with the guide's Option A environment.
-    fn spawn(&self, i: usize) -> Server {
-        let connection = self.pg.connection_string();
-        let hostname = format!("elsa-server-{i}");
+    fn spawn(&self, i: usize, connection: &str) -> Server {
+        self.spawn_named(&format!("elsa-server-{i}"), connection)
+    }
+
+    fn spawn_named(&self, hostname: &str, connection: &str) -> Server {
         let env = [
             ("ASPNETCORE_ENVIRONMENT", "Production"),
-            ("ConnectionStrings__PostgreSql", connection.as_str()),
+            ("ConnectionStrings__PostgreSql", connection),
             ("Elsa__Persistence__Provider", "PostgreSql"),
             ("Elsa__Persistence__ConnectionStringName", "PostgreSql"),
             (
@@ -75,7 +94,7 @@ impl Nodes {
             // Unset: the harness would otherwise configure one.
             ("Elsa__Identity__Tokens__SigningKey", ""),
             // Kubernetes names each pod's host.
-            ("HOSTNAME", hostname.as_str()),
+            ("HOSTNAME", hostname),
         ];
         Server::start(self.dir.path(), &env)
     }
@@ -152,6 +171,119 @@ impl Nodes {
             .await
             .unwrap();
         body["items"].as_array().unwrap().clone()
+    }
+}
+
+/// The figures of every node as node `i` lists them, once a heartbeat after now has them.
+async fn figures(nodes: &Nodes, i: usize, token: &str) -> Vec<Value> {
+    tokio::time::sleep(elsa_runtime::HEARTBEAT + Duration::from_millis(500)).await;
+    nodes.listed(i, token).await
+}
+
+fn sum_of(listed: &[Value], figure: &str) -> u64 {
+    listed.iter().map(|n| n[figure].as_u64().unwrap()).sum()
+}
+
+/// A local HTTP server that answers `/slow` after `delay`, counting the requests it got.
+struct SlowRemote {
+    addr: std::net::SocketAddr,
+    hits: Arc<AtomicUsize>,
+}
+
+impl SlowRemote {
+    async fn start(delay: Duration) -> Self {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counted = hits.clone();
+        let app = axum::Router::new().route(
+            "/slow",
+            axum::routing::get(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    tokio::time::sleep(delay).await;
+                    "finally"
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { addr, hits }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/slow", self.addr)
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+/// A TCP proxy in front of PostgreSQL that the test can cut, as a network partition does:
+/// bytes stop flowing both ways (nothing is closed, so neither side learns of it) and new
+/// connections get nowhere, until it is mended.
+struct Proxy {
+    port: u16,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl Proxy {
+    async fn start(target: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (cut, watch) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    return;
+                };
+                let target = target.clone();
+                let watch = watch.clone();
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let (client_read, client_write) = client.into_split();
+                    let (server_read, server_write) = server.into_split();
+                    tokio::join!(
+                        pipe(client_read, server_write, watch.clone()),
+                        pipe(server_read, client_write, watch),
+                    );
+                });
+            }
+        });
+        Self { port, cut }
+    }
+
+    fn cut(&self) {
+        self.cut.send_replace(true);
+    }
+
+    fn mend(&self) {
+        self.cut.send_replace(false);
+    }
+}
+
+/// Copies `from` to `to`, holding still while the proxy is cut.
+async fn pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut cut: tokio::sync::watch::Receiver<bool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        if cut.wait_for(|cut| !cut).await.is_err() {
+            return;
+        }
+        let n = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        // Read before the cut: delivered after it is mended, as a healed network would.
+        if cut.wait_for(|cut| !cut).await.is_err() || to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
     }
 }
 
@@ -482,6 +614,345 @@ async fn timers_and_cron_ticks_fire_once_cluster_wide() {
         (fired >= total).then_some(())
     })
     .await;
+}
+
+fn send_http(id: &str, url: &str) -> Value {
+    json!({"id": id, "type": "Elsa.SendHttpRequest",
+           "url": literal("Uri", json!(url)), "method": literal("String", json!("GET"))})
+}
+
+#[tokio::test]
+async fn a_node_killed_mid_work_loses_nothing_and_its_work_runs_once_on_the_others() {
+    const DELAYS: usize = 500;
+    const REQUESTS: usize = 200;
+    let mut nodes = Nodes::start(3).await;
+    let token = nodes.token(0).await;
+    // Slower than the delays: node 2 still waits for it when it dies.
+    let remote = SlowRemote::start(Duration::from_secs(15)).await;
+    nodes
+        .publish(
+            0,
+            &token,
+            "waits",
+            sequence(vec![
+                delay("Wait", "00:00:04"),
+                write_line("After", "after"),
+            ]),
+        )
+        .await;
+    nodes
+        .publish(
+            0,
+            &token,
+            "calls",
+            sequence(vec![
+                send_http("Call", &remote.url()),
+                write_line("Called", "called"),
+            ]),
+        )
+        .await;
+    nodes
+        .publish(
+            0,
+            &token,
+            "work",
+            sequence(vec![
+                json!({"id": "Work", "type": "Elsa.HttpEndpoint",
+                       "customProperties": {"canStartWorkflow": true},
+                       "path": literal("String", json!("/work")),
+                       "supportedMethods": {"typeName": "String[]",
+                           "expression": {"type": "Object", "value": "[\"GET\"]"}}}),
+                json!({"id": "Done", "type": "Elsa.WriteHttpResponse",
+                       "statusCode": literal("HttpStatusCode", json!("OK")),
+                       "content": literal("String", json!("done"))}),
+            ]),
+        )
+        .await;
+    // Node 2 holds the lease of a SendHttpRequest while it waits for the slow remote: its
+    // caller is one of the killed node's.
+    let call = tokio::spawn(
+        nodes
+            .post(2, "/elsa/api/workflow-definitions/calls/execute", &token)
+            .json(&json!({}))
+            .send(),
+    );
+    eventually(10, "node 2 calling the remote", || async {
+        (remote.hits() == 1).then_some(())
+    })
+    .await;
+    for i in 0..3 {
+        let share = DELAYS / 3 + usize::from(i < DELAYS % 3);
+        let resp = nodes
+            .post(
+                i,
+                "/elsa/api/workflow-definitions/waits/bulk-dispatch",
+                &token,
+            )
+            .json(&json!({"count": share}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    // HTTP-triggered workflows in flight on every node when node 2 dies.
+    let requests: Vec<_> = (0..REQUESTS)
+        .map(|n| {
+            let request = nodes
+                .client
+                .get(nodes.servers[n % 3].url("/workflows/work"))
+                .send();
+            tokio::spawn(async move { (n % 3, request.await) })
+        })
+        .collect();
+    let of_waits = "\"Elsa_WorkflowInstances\" WHERE definition_id = 'waits'";
+    eventually(20, "the delays falling due", || async {
+        (nodes
+            .count(&format!("{of_waits} AND sub_status = 'Finished'"))
+            .await
+            > 0)
+        .then_some(())
+    })
+    .await;
+    nodes.servers.remove(2).kill();
+    let killed = Instant::now();
+
+    let mut refused_elsewhere = Vec::new();
+    for request in requests {
+        let (node, answer) = request.await.unwrap();
+        match answer {
+            Ok(resp) => assert_eq!(resp.status(), 200, "node {node}"),
+            Err(error) if node == 2 => assert!(!error.is_status(), "{error}"),
+            Err(error) => refused_elsewhere.push(format!("node {node}: {error}")),
+        }
+    }
+    assert!(refused_elsewhere.is_empty(), "{refused_elsewhere:?}");
+    assert!(
+        call.await.unwrap().is_err(),
+        "the killed node's caller loses its connection"
+    );
+
+    eventually(60, "every delay finished on the survivors", || async {
+        (nodes
+            .count(&format!("{of_waits} AND sub_status = 'Finished'"))
+            .await
+            == DELAYS as i64)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        nodes.executions("After").await,
+        (DELAYS as i64, DELAYS as i64),
+        "each delayed workflow went on exactly once"
+    );
+    // The request node 2 was sending is taken over once its lease runs out, and sent again
+    // (outbound HTTP is at-least-once); the workflow goes on once.
+    eventually(40, "the killed node's HTTP call taken over", || async {
+        (remote.hits() == 2).then_some(())
+    })
+    .await;
+    println!(
+        "the killed node's work was taken over {:?} after kill -9",
+        killed.elapsed()
+    );
+    eventually(30, "the taken-over call's workflow finished", || async {
+        (nodes.executions("Called").await == (1, 1)).then_some(())
+    })
+    .await;
+    assert_eq!(remote.hits(), 2);
+    let listed = figures(&nodes, 0, &token).await;
+    assert!(sum_of(&listed, "expiredLeases") >= 1, "{listed:?}");
+    assert_eq!(listed[2]["state"], "Lost", "{listed:?}");
+    assert_eq!(nodes.count("\"Elsa_WorkItems\"").await, 0);
+}
+
+#[tokio::test]
+async fn a_node_cut_off_from_the_database_is_fenced_off_when_it_returns() {
+    let pg_address = {
+        let pg = TestPg::new().await;
+        format!("{}:{}", pg.settings.host, pg.settings.port)
+    };
+    let proxy = Proxy::start(pg_address).await;
+    let port = proxy.port;
+    // Node 2 reaches PostgreSQL through the proxy.
+    let nodes = Nodes::start_with(3, |i, direct| match i {
+        2 => direct
+            .split(';')
+            .map(|part| match part.split_once('=') {
+                Some(("Port", _)) => format!("Port={port}"),
+                Some(("Host", _)) => "Host=127.0.0.1".to_owned(),
+                _ => part.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(";"),
+        _ => direct.to_owned(),
+    })
+    .await;
+    let token = nodes.token(0).await;
+    let remote = SlowRemote::start(Duration::from_secs(30)).await;
+    nodes
+        .publish(
+            0,
+            &token,
+            "calls",
+            sequence(vec![
+                send_http("Call", &remote.url()),
+                write_line("Called", "called"),
+            ]),
+        )
+        .await;
+    // Node 2 takes the SendHttpRequest's lease and waits for the remote, which answers after
+    // 30 s: long after node 2's lease (20 s) ran out while it was cut off.
+    let call = tokio::spawn(
+        nodes
+            .post(2, "/elsa/api/workflow-definitions/calls/execute", &token)
+            .json(&json!({}))
+            .send(),
+    );
+    eventually(10, "node 2 calling the remote", || async {
+        (remote.hits() == 1).then_some(())
+    })
+    .await;
+    proxy.cut();
+    let cut = Instant::now();
+    // A survivor takes the item over once the lease runs out and sends the request again.
+    eventually(40, "a survivor taking the call over", || async {
+        (remote.hits() == 2).then_some(())
+    })
+    .await;
+    println!("taken over {:?} after the cut", cut.elapsed());
+    let listed = nodes.listed(0, &token).await;
+    assert_eq!(listed[2]["state"], "Lost", "{listed:?}");
+    proxy.mend();
+    // Node 2's request comes back first (it was sent first) and its commit is refused: the
+    // survivor holds the lease now. Then the survivor's answer arrives and it commits once.
+    eventually(60, "the call's workflow finished", || async {
+        (nodes.executions("Called").await.0 >= 1).then_some(())
+    })
+    .await;
+    let late = nodes.servers[2]
+        .log_line(|line| line.contains("its result here is dropped"))
+        .await;
+    assert!(late.contains("lease"), "{late}");
+    assert_eq!(
+        nodes.executions("Called").await,
+        (1, 1),
+        "the workflow went on once"
+    );
+    assert_eq!(
+        nodes
+            .count("\"Elsa_WorkflowInstances\" WHERE definition_id = 'calls' AND sub_status = 'Finished'")
+            .await,
+        1
+    );
+    // Node 2's caller waited through it all; whatever it got, node 2 is back and serves.
+    let _ = call.await.unwrap();
+    eventually(30, "node 2 alive again", || async {
+        let listed = nodes.listed(0, &token).await;
+        (listed[2]["state"] == "Alive").then_some(())
+    })
+    .await;
+    assert_eq!(nodes.count("\"Elsa_WorkItems\"").await, 0);
+}
+
+#[tokio::test]
+async fn a_rolling_restart_under_load_fails_no_request() {
+    const CLIENTS: usize = 8;
+    let mut nodes = Nodes::start(3).await;
+    let token = nodes.token(0).await;
+    nodes
+        .publish(
+            0,
+            &token,
+            "steady",
+            sequence(vec![write_line("Step", "step")]),
+        )
+        .await;
+    // Where the clients send: the ready nodes, as a Service's endpoints.
+    let endpoints = Arc::new(std::sync::RwLock::new(
+        nodes
+            .servers
+            .iter()
+            .map(|s| s.url("/elsa/api/workflow-definitions/steady/execute"))
+            .collect::<Vec<_>>(),
+    ));
+    let stop = CancellationToken::new();
+    let load: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let (endpoints, stop, token) = (endpoints.clone(), stop.clone(), token.clone());
+            let client = nodes.client.clone();
+            tokio::spawn(async move {
+                let (mut answered, mut retried, mut failed) = (0, 0, Vec::new());
+                let mut next = c;
+                while !stop.is_cancelled() {
+                    let url = {
+                        let endpoints = endpoints.read().unwrap();
+                        endpoints[next % endpoints.len()].clone()
+                    };
+                    next += 1;
+                    match client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&json!({}))
+                        .send()
+                        .await
+                    {
+                        Ok(resp) if resp.status() == 200 => answered += 1,
+                        Ok(resp) => failed.push(format!(
+                            "{url}: {} {}",
+                            resp.status(),
+                            resp.text().await.unwrap_or_default()
+                        )),
+                        // Refused or closed while a node is down: another node is tried.
+                        Err(error) if !error.is_status() => retried += 1,
+                        Err(error) => failed.push(format!("{url}: {error}")),
+                    }
+                }
+                (answered, retried, failed)
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for i in 0..3 {
+        let replacement = nodes.spawn_replacement(i);
+        let old = std::mem::replace(&mut nodes.servers[i], replacement);
+        // The replacement listens on a new port; it joins the endpoints once ready, and
+        // the old one's leave when it is gone.
+        assert!(
+            old.terminate().wait().success(),
+            "node {i} drained and exited 0"
+        );
+        nodes.servers[i].wait_ready().await;
+        endpoints.write().unwrap()[i] =
+            nodes.servers[i].url("/elsa/api/workflow-definitions/steady/execute");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    stop.cancel();
+    let (mut answered, mut retried, mut failed) = (0, 0, Vec::new());
+    for client in load {
+        let (a, r, f) = client.await.unwrap();
+        answered += a;
+        retried += r;
+        failed.extend(f);
+    }
+    assert!(
+        failed.is_empty(),
+        "{} failed: {:?}",
+        failed.len(),
+        failed.first()
+    );
+    assert!(answered > 100, "{answered} answered");
+    println!("rolling restart: {answered} requests answered, {retried} retried on another node");
+    // Every answer is one finished run; a request cut off mid-way may have run too.
+    let finished = nodes
+        .count(
+            "\"Elsa_WorkflowInstances\" WHERE definition_id = 'steady' AND sub_status = 'Finished'",
+        )
+        .await;
+    assert!(
+        (answered..=answered + retried).contains(&finished),
+        "{finished} finished for {answered} answers and {retried} retries"
+    );
+    assert_eq!(nodes.executions("Step").await, (finished, finished));
 }
 
 #[tokio::test]

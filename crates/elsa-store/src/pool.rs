@@ -11,6 +11,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use std::path::Path;
+use std::time::Duration;
 
 /// An open database of either kind.
 #[derive(Clone, Debug)]
@@ -189,11 +190,19 @@ pub fn pg_options(p: &PgSettings) -> PgConnectOptions {
     if let Some(t) = p.command_timeout.filter(|t| !t.is_zero()) {
         server_options.push(("statement_timeout", format!("{}ms", t.as_millis())));
     }
-    if !server_options.is_empty() {
-        o = o.options(server_options);
-    }
-    o
+    // Our transactions never wait on the client between statements. One that does is a node
+    // cut off mid-transaction: the server ends it, so the rows it locked (work being claimed,
+    // an instance being written) come free for the other nodes instead of staying locked
+    // until TCP gives up, hours later.
+    server_options.push((
+        "idle_in_transaction_session_timeout",
+        format!("{}ms", IDLE_IN_TRANSACTION.as_millis()),
+    ));
+    o.options(server_options)
 }
+
+/// How long the server lets a transaction of ours wait on us (see `pg_options`).
+const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(30);
 
 fn pg_ssl_mode(p: &PgSettings) -> PgSslMode {
     match p.ssl_mode {

@@ -1062,7 +1062,7 @@ async fn triggers(db: &Database) {
     assert_eq!(queue.get("tick-1").await.unwrap().unwrap().due_at, at(10));
     let ticker = Lease {
         owner: "ticker".into(),
-        until: at(99),
+        until: at(59),
     };
     let claimed = queue.claim(at(10), &ticker, 10).await.unwrap();
     assert_eq!(claimed.items.len(), 1);
