@@ -26,7 +26,12 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 /// One PostgreSQL database and the nodes that share it.
 struct Nodes {
     _turn: tokio::sync::MutexGuard<'static, ()>,
-    pg: TestPg,
+    /// The test database, dropped with the nodes (none for the failover pair).
+    _pg: Option<TestPg>,
+    /// Where the test reads rows: the database's primary.
+    primary: std::sync::Mutex<elsa_store::PgSettings>,
+    /// The connection string nodes are given.
+    connection: String,
     dir: tempfile::TempDir,
     servers: Vec<Server>,
     client: Client,
@@ -41,20 +46,33 @@ impl Nodes {
 
     /// [`Self::start`], node `i` reaching PostgreSQL through `connection(i, direct)`.
     async fn start_with(count: usize, connection: impl Fn(usize, &str) -> String) -> Self {
-        // reqwest's TLS needs a crypto provider installed before any client is built.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let turn = ONE_AT_A_TIME.lock().await;
         let pg = TestPg::new().await;
-        let dir = tempfile::tempdir().unwrap();
+        let (primary, direct) = (pg.settings.clone(), pg.connection_string());
+        Self::launch(turn, Some(pg), primary, direct, count, connection).await
+    }
+
+    async fn launch(
+        turn: tokio::sync::MutexGuard<'static, ()>,
+        pg: Option<TestPg>,
+        primary: elsa_store::PgSettings,
+        direct: String,
+        count: usize,
+        connection: impl Fn(usize, &str) -> String,
+    ) -> Self {
+        // reqwest's TLS needs a crypto provider installed before any client is built.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut nodes = Self {
             _turn: turn,
-            pg,
-            dir,
+            _pg: pg,
+            primary: std::sync::Mutex::new(primary),
+            connection: direct,
+            dir: tempfile::tempdir().unwrap(),
             servers: Vec::new(),
             client: Client::new(),
         };
         for i in 0..count {
-            let server = nodes.spawn(i, &connection(i, &nodes.pg.connection_string()));
+            let server = nodes.spawn(i, &connection(i, &nodes.connection));
             nodes.servers.push(server);
         }
         join_all(nodes.servers.iter().map(Server::wait_ready)).await;
@@ -64,10 +82,7 @@ impl Nodes {
     /// Starts a replacement for node `i` as a rolling update of a Deployment does: a new pod,
     /// with a new name, reaching PostgreSQL directly.
     fn spawn_replacement(&self, i: usize) -> Server {
-        self.spawn_named(
-            &format!("elsa-server-{i}-new"),
-            &self.pg.connection_string(),
-        )
+        self.spawn_named(&format!("elsa-server-{i}-new"), &self.connection)
     }
 
     /// Starts node `i` (`elsa-server-<i>`) with the guide's Option A environment.
@@ -99,15 +114,19 @@ impl Nodes {
         Server::start(self.dir.path(), &env)
     }
 
-    /// `SELECT COUNT(*) FROM {from}`.
+    /// `SELECT COUNT(*) FROM {from}` on the primary.
     async fn count(&self, from: &str) -> i64 {
-        self.pg
-            .admin_query(&format!(
-                "SELECT CAST((SELECT COUNT(*) FROM {from}) AS TEXT)"
-            ))
-            .await[0]
-            .parse()
-            .unwrap()
+        use sqlx::Connection;
+        let primary = self.primary.lock().unwrap().clone();
+        let mut conn = sqlx::PgConnection::connect_with(&elsa_store::pool::pg_options(&primary))
+            .await
+            .expect("the primary answers");
+        let n = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {from}")))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        let _ = conn.close().await;
+        n
     }
 
     /// How many times activity `activity_id` ran, in how many distinct instances.
@@ -953,6 +972,198 @@ async fn a_rolling_restart_under_load_fails_no_request() {
         "{finished} finished for {answered} answers and {retried} retries"
     );
     assert_eq!(nodes.executions("Step").await, (finished, finished));
+}
+
+/// A PostgreSQL primary and its synchronous streaming standby (`scripts/pg-pair.sh`),
+/// stopped and removed when dropped.
+struct Pair {
+    dir: tempfile::TempDir,
+}
+
+impl Pair {
+    fn run(args: &[&str]) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/pg-pair.sh");
+        let status = std::process::Command::new("bash")
+            .arg(script)
+            .args(args)
+            .status()
+            .expect("run scripts/pg-pair.sh");
+        assert!(status.success(), "pg-pair.sh {args:?} failed");
+    }
+
+    fn start(primary: u16, standby: u16) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (p, s) = (primary.to_string(), standby.to_string());
+        Self::run(&[
+            "start",
+            &dir.path().join("pair").display().to_string(),
+            &p,
+            &s,
+        ]);
+        Self { dir }
+    }
+
+    fn path(&self) -> String {
+        self.dir.path().join("pair").display().to_string()
+    }
+}
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        Self::run(&["stop", &self.path()]);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn the_nodes_follow_a_promoted_standby_and_lose_nothing_acknowledged() {
+    const CLIENTS: usize = 4;
+    let turn = ONE_AT_A_TIME.lock().await;
+    let (primary_port, standby_port) = (free_port(), free_port());
+    let pair = Pair::start(primary_port, standby_port);
+    let server = |port| elsa_store::PgSettings {
+        host: "127.0.0.1".into(),
+        port,
+        database: Some("elsa".into()),
+        username: Some("postgres".into()),
+        ..Default::default()
+    };
+    let connection = format!(
+        "Host=127.0.0.1:{primary_port},127.0.0.1:{standby_port};Database=elsa;Username=postgres;Target Session Attributes=primary"
+    );
+    let nodes = Nodes::launch(turn, None, server(primary_port), connection, 3, |_, c| {
+        c.to_owned()
+    })
+    .await;
+    let token = nodes.token(0).await;
+    nodes
+        .publish(
+            0,
+            &token,
+            "steady",
+            sequence(vec![write_line("Step", "step")]),
+        )
+        .await;
+    let stop = CancellationToken::new();
+    let urls: Vec<String> = nodes
+        .servers
+        .iter()
+        .map(|s| s.url("/elsa/api/workflow-definitions/steady/execute"))
+        .collect();
+    let load: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let (urls, stop, token) = (urls.clone(), stop.clone(), token.clone());
+            let client = nodes.client.clone();
+            tokio::spawn(async move {
+                let (mut acknowledged, mut unavailable, mut failed) = (Vec::new(), 0, Vec::new());
+                let mut next = c;
+                while !stop.is_cancelled() {
+                    let url = &urls[next % urls.len()];
+                    next += 1;
+                    let resp = client
+                        .post(url)
+                        .bearer_auth(&token)
+                        .json(&json!({}))
+                        .send()
+                        .await
+                        .unwrap();
+                    match resp.status().as_u16() {
+                        200 => {
+                            let body: Value = resp.json().await.unwrap();
+                            acknowledged
+                                .push(body["workflowState"]["id"].as_str().unwrap().to_owned());
+                        }
+                        // The database is away: the client may try again later.
+                        503 => unavailable += 1,
+                        status => failed.push(format!("{status} {}", resp.text().await.unwrap())),
+                    }
+                }
+                (acknowledged, unavailable, failed)
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    Pair::run(&["fail", &pair.path()]);
+    let ready = |i: usize| {
+        nodes
+            .client
+            .get(nodes.servers[i].url("/health/ready"))
+            .send()
+    };
+    eventually(20, "readiness to report the outage", || async {
+        (ready(0).await.unwrap().status() == 503).then_some(())
+    })
+    .await;
+    Pair::run(&["promote", &pair.path()]);
+    let promoted = Instant::now();
+    *nodes.primary.lock().unwrap() = server(standby_port);
+    for i in 0..3 {
+        eventually(60, "every node ready on the new primary", || async {
+            (ready(i).await.unwrap().status() == 200).then_some(())
+        })
+        .await;
+    }
+    println!(
+        "ready on the promoted standby {:?} after the promotion",
+        promoted.elapsed()
+    );
+    let before = nodes.count("\"Elsa_WorkflowInstances\"").await;
+    eventually(30, "runs committed on the new primary", || async {
+        (nodes.count("\"Elsa_WorkflowInstances\"").await > before + 20).then_some(())
+    })
+    .await;
+    stop.cancel();
+    let (mut acknowledged, mut unavailable, mut failed) = (Vec::new(), 0, Vec::new());
+    for client in load {
+        let (a, u, f) = client.await.unwrap();
+        acknowledged.extend(a);
+        unavailable += u;
+        failed.extend(f);
+    }
+    assert!(
+        failed.is_empty(),
+        "{} failed: {:?}",
+        failed.len(),
+        failed.first()
+    );
+    println!(
+        "failover: {} runs acknowledged, {unavailable} answered 503 during the outage",
+        acknowledged.len()
+    );
+    // Every run a client was told about is on the promoted standby, finished.
+    let ids = acknowledged
+        .iter()
+        .map(|id| format!("'{id}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let kept = nodes
+        .count(&format!(
+            "\"Elsa_WorkflowInstances\" WHERE sub_status = 'Finished' AND id IN ({ids})"
+        ))
+        .await;
+    assert_eq!(
+        kept,
+        acknowledged.len() as i64,
+        "nothing acknowledged is lost"
+    );
+    for server in &nodes.servers {
+        assert!(
+            server.log().contains(&format!(
+                "127.0.0.1:{standby_port} is the primary server now"
+            )),
+            "{}",
+            server.log()
+        );
+    }
+    drop(nodes);
 }
 
 #[tokio::test]

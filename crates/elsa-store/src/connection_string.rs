@@ -21,7 +21,9 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::settings::{DbSettings, PgSettings, Provider, SqliteMode, SqliteSettings, SslMode};
+use crate::settings::{
+    DbSettings, PgSettings, Provider, SqliteMode, SqliteSettings, SslMode, TargetSession,
+};
 
 /// A parsed connection string and what was ignored in it.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,8 +48,6 @@ pub enum ConnectionStringError {
     TextAfterQuote { key: String },
     #[error("`{key}` must be {expected}")]
     InvalidValue { key: String, expected: &'static str },
-    #[error("`{key}` lists several hosts, but elsa-rs connects to exactly one; keep a single host")]
-    MultipleHosts { key: String },
     #[error(
         "the connection string sets both a PostgreSQL host (`{host_key}`) and a SQLite data source (`{source_key}`); keep one of them"
     )]
@@ -298,12 +298,42 @@ mod value {
         }
     }
 
-    /// `Host`, possibly `host:port` (Npgsql ≥ 6); a bare IPv6 address keeps its colons.
-    pub(super) fn host(key: &str, text: &str) -> Result<(String, Option<u16>)> {
-        if text.contains(',') {
-            return Err(ConnectionStringError::MultipleHosts {
-                key: key.to_owned(),
-            });
+    /// `Host`: one or several hosts separated by commas, each possibly `host:port`.
+    pub(super) fn hosts(key: &str, text: &str) -> Result<Vec<(String, Option<u16>)>> {
+        text.split(',').map(|one| host(key, one.trim())).collect()
+    }
+
+    /// Several hosts with their ports (`default` where none is written): the first, the rest.
+    pub(super) fn place_hosts(
+        pg: &mut PgSettings,
+        hosts: Vec<(String, Option<u16>)>,
+        default: u16,
+    ) {
+        let mut hosts = hosts.into_iter();
+        if let Some((host, port)) = hosts.next() {
+            pg.host = host;
+            pg.port = port.unwrap_or(default);
+        }
+        pg.failover_hosts = hosts.map(|(h, p)| (h, p.unwrap_or(default))).collect();
+    }
+
+    /// `Target Session Attributes`: those a server that writes can use.
+    pub(super) fn target_session(key: &str, text: &str) -> Result<TargetSession> {
+        match text.trim().to_ascii_lowercase().replace('-', "").as_str() {
+            "any" => Ok(TargetSession::Any),
+            "primary" => Ok(TargetSession::Primary),
+            "readwrite" => Ok(TargetSession::ReadWrite),
+            _ => Err(invalid(
+                key,
+                "any, primary or read-write (the server writes to its database, so a standby or read-only session cannot serve it)",
+            )),
+        }
+    }
+
+    /// One host, possibly `host:port` (Npgsql ≥ 6); a bare IPv6 address keeps its colons.
+    fn host(key: &str, text: &str) -> Result<(String, Option<u16>)> {
+        if text.is_empty() {
+            return Err(invalid(key, "a host name, an address or [IPv6]:port"));
         }
         if let Some(bracketed) = text.strip_prefix('[') {
             let (addr, after) = bracketed
@@ -353,6 +383,7 @@ mod keywords {
         RootCertificate,
         SearchPath,
         ApplicationName,
+        TargetSession,
     }
 
     /// Npgsql keywords and aliases, lower-case with spaces removed.
@@ -380,6 +411,7 @@ mod keywords {
         ("rootcertificate", PgKey::RootCertificate),
         ("searchpath", PgKey::SearchPath),
         ("applicationname", PgKey::ApplicationName),
+        ("targetsessionattributes", PgKey::TargetSession),
     ];
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -425,7 +457,7 @@ mod keywords {
     pub(super) fn parse_postgres(pairs: &[Pair]) -> Result<Parsed> {
         let mut warnings = Vec::new();
         let mut pg = PgSettings::default();
-        let mut host_port = None;
+        let mut hosts = Vec::new();
         // Named in the error when the minimum exceeds the maximum, as the user spelled it.
         let mut min_key = "MinPoolSize";
         for (
@@ -439,7 +471,7 @@ mod keywords {
             let name = name.as_str();
             let text = text.as_str();
             match key {
-                PgKey::Host => (pg.host, host_port) = value::host(name, text)?,
+                PgKey::Host => hosts = value::hosts(name, text)?,
                 PgKey::Port => pg.port = value::port(name, text)?,
                 PgKey::Database => pg.database = Some(text.to_owned()),
                 PgKey::Username => pg.username = Some(text.to_owned()),
@@ -464,12 +496,12 @@ mod keywords {
                 PgKey::RootCertificate => pg.root_certificate = Some(PathBuf::from(text)),
                 PgKey::SearchPath => pg.search_path = Some(text.to_owned()),
                 PgKey::ApplicationName => pg.application_name = Some(text.to_owned()),
+                PgKey::TargetSession => pg.target_session = value::target_session(name, text)?,
             }
         }
-        // Npgsql lets a port written with the host override `Port`.
-        if let Some(port) = host_port {
-            pg.port = port;
-        }
+        // Npgsql lets a port written with a host override `Port`.
+        let port = pg.port;
+        value::place_hosts(&mut pg, hosts, port);
         if pg.min_pool_size > pg.max_pool_size {
             return Err(value::invalid(
                 min_key,
@@ -598,15 +630,17 @@ mod url {
             pg.username = Some(percent_decode(user)?).filter(|u| !u.is_empty());
             pg.password = password.map(percent_decode).transpose()?;
         }
+        let mut hosts = Vec::new();
         if !hostport.is_empty() {
-            let (host, port) = value::host("host", &percent_decode(hostport)?)?;
-            pg.host = host;
-            pg.port = port.unwrap_or(pg.port);
+            hosts = value::hosts("host", &percent_decode(hostport)?)?;
         }
         pg.database = Some(percent_decode(path)?).filter(|d| !d.is_empty());
         for (key, text) in query_pairs(query)? {
             match key.as_str() {
-                "host" => pg.host = value::host(&key, &text)?.0,
+                "host" => hosts = value::hosts(&key, &text)?,
+                "target_session_attrs" => {
+                    pg.target_session = value::target_session(&key, &text)?;
+                }
                 "port" => pg.port = value::port(&key, &text)?,
                 "dbname" => pg.database = Some(text),
                 "user" => pg.username = Some(text),
@@ -619,6 +653,8 @@ mod url {
                 _ => ignored(&mut warnings, "parameter", &key),
             }
         }
+        let port = pg.port;
+        value::place_hosts(&mut pg, hosts, port);
         Ok(Parsed {
             settings: DbSettings::PostgreSql(pg),
             warnings,
@@ -933,8 +969,16 @@ mod tests {
     fn structural_errors() {
         assert_eq!(error("  "), ConnectionStringError::Empty);
         assert_eq!(
-            error("Host=a,b"),
-            ConnectionStringError::MultipleHosts { key: "Host".into() }
+            error("Host=a,,b"),
+            ConnectionStringError::InvalidValue {
+                key: "Host".into(),
+                expected: "a host name, an address or [IPv6]:port"
+            }
+        );
+        assert!(
+            error("Host=a,b;Target Session Attributes=standby")
+                .to_string()
+                .contains("any, primary or read-write")
         );
         assert_eq!(
             error("Host=h;oops"),
@@ -1019,13 +1063,38 @@ mod tests {
                 .unwrap();
         assert_eq!(parsed.warnings.len(), 2);
         assert_eq!(
-            error("postgres://h1,h2/db"),
-            ConnectionStringError::MultipleHosts { key: "host".into() }
-        );
-        assert_eq!(
             error("postgres://h/db?sslmode=maybe").to_string(),
             "`sslmode` must be one of Disable, Allow, Prefer, Require, VerifyCA, VerifyFull"
         );
+    }
+
+    #[test]
+    fn several_hosts_and_a_target_session() {
+        let pg = pg_of(
+            "Host=pg-0,pg-1:5433, [::1];Port=6432;Database=elsa;Target Session Attributes=Primary",
+        );
+        assert_eq!((pg.host.as_str(), pg.port), ("pg-0", 6432));
+        assert_eq!(
+            pg.failover_hosts,
+            [("pg-1".to_owned(), 5433), ("::1".to_owned(), 6432)]
+        );
+        assert_eq!(pg.target_session, TargetSession::Primary);
+        assert_eq!(
+            pg.to_string(),
+            "Host=pg-0,pg-1:5433,::1;Port=6432;Database=elsa;Target Session Attributes=primary"
+        );
+        assert_eq!(
+            pg_of("Host=a,b;TargetSessionAttributes=read-write").target_session,
+            TargetSession::ReadWrite
+        );
+        let url = pg_of("postgres://u@h1:5433,h2/db?target_session_attrs=primary");
+        assert_eq!((url.host.as_str(), url.port), ("h1", 5433));
+        assert_eq!(url.failover_hosts, [("h2".to_owned(), 5432)]);
+        assert_eq!(url.target_session, TargetSession::Primary);
+        // One host stays as it was.
+        let one = pg_of("Host=h:5433");
+        assert!(one.failover_hosts.is_empty());
+        assert_eq!(one.target_session, TargetSession::Any);
     }
 
     #[test]

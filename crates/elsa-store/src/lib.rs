@@ -10,6 +10,7 @@ pub mod commit;
 pub mod connection_string;
 pub mod definitions;
 mod error;
+mod failover;
 pub mod identity;
 pub mod instances;
 pub mod migrate;
@@ -41,6 +42,8 @@ pub use pool::Database;
 pub use query::{Page, PageRequest};
 pub use records::{ActivityRecordFilter, JournalFilter};
 pub use secrets::SecretStore;
-pub use settings::{DbSettings, PgSettings, Provider, SqliteMode, SqliteSettings, SslMode};
+pub use settings::{
+    DbSettings, PgSettings, Provider, SqliteMode, SqliteSettings, SslMode, TargetSession,
+};
 pub use triggers::{StoredTrigger, TriggerStore};
 pub use work::{Claimed, Fence, Lease, NewWork, WorkFilter, WorkItem, WorkStatus, WorkStore};

@@ -4,7 +4,7 @@
 //! the writer, and a single writer never meets `SQLITE_BUSY` on a lock upgrade.
 
 use crate::Result;
-use crate::settings::{DbSettings, PgSettings, SqliteMode, SqliteSettings, SslMode};
+use crate::settings::{DbSettings, PgSettings, SqliteMode, SqliteSettings, SslMode, TargetSession};
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{
@@ -45,9 +45,12 @@ impl Database {
     pub async fn connect(settings: &DbSettings) -> Result<Self> {
         match settings {
             DbSettings::Sqlite(s) => Self::connect_sqlite(s).await,
-            DbSettings::PostgreSql(p) => {
+            DbSettings::PostgreSql(p)
+                if p.failover_hosts.is_empty() && p.target_session == TargetSession::Any =>
+            {
                 Ok(Self::Postgres(pg_pool(p).connect_lazy_with(pg_options(p))))
             }
+            DbSettings::PostgreSql(p) => Ok(Self::Postgres(crate::failover::follow_hosts(p))),
         }
     }
 
@@ -149,7 +152,7 @@ fn sqlite_options(s: &SqliteSettings) -> SqliteConnectOptions {
         .disable_statement_logging()
 }
 
-fn pg_pool(p: &PgSettings) -> PgPoolOptions {
+pub(crate) fn pg_pool(p: &PgSettings) -> PgPoolOptions {
     let (min, max) = if p.pooling {
         (p.min_pool_size, p.max_pool_size.max(1))
     } else {

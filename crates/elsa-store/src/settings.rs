@@ -42,11 +42,38 @@ pub enum SslMode {
     VerifyFull,
 }
 
+/// Npgsql's `Target Session Attributes` (libpq's `target_session_attrs`): which server of
+/// several hosts to use. Only those a server that writes can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TargetSession {
+    /// The first host that answers.
+    #[default]
+    Any,
+    /// The first that is not a standby (`pg_is_in_recovery()` is false).
+    Primary,
+    /// The first that accepts writes (`transaction_read_only` is off).
+    ReadWrite,
+}
+
+impl TargetSession {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Any => "any",
+            Self::Primary => "primary",
+            Self::ReadWrite => "read-write",
+        }
+    }
+}
+
 /// A PostgreSQL connection, as parsed from an Npgsql-style string or a URL.
 #[derive(Clone, PartialEq)]
 pub struct PgSettings {
     pub host: String,
     pub port: u16,
+    /// Further hosts (`Host=pg-0,pg-1`): with the first, tried in order for one that matches
+    /// `target_session`, and again whenever the one in use stops matching (a failover).
+    pub failover_hosts: Vec<(String, u16)>,
+    pub target_session: TargetSession,
     pub database: Option<String>,
     pub username: Option<String>,
     pub password: Option<String>,
@@ -106,6 +133,8 @@ impl Default for PgSettings {
         Self {
             host: "localhost".into(),
             port: 5432,
+            failover_hosts: Vec::new(),
+            target_session: TargetSession::Any,
             database: None,
             username: None,
             password: None,
@@ -143,6 +172,12 @@ impl Default for SqliteSettings {
 impl fmt::Display for PgSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Host={}", self.host)?;
+        for (host, port) in &self.failover_hosts {
+            match *port == self.port {
+                true => write!(f, ",{host}")?,
+                false => write!(f, ",{host}:{port}")?,
+            }
+        }
         if self.port != 5432 {
             write!(f, ";Port={}", self.port)?;
         }
@@ -155,6 +190,13 @@ impl fmt::Display for PgSettings {
         if self.password.is_some() {
             f.write_str(";Password=***")?;
         }
+        if self.target_session != TargetSession::Any {
+            write!(
+                f,
+                ";Target Session Attributes={}",
+                self.target_session.name()
+            )?;
+        }
         Ok(())
     }
 }
@@ -165,6 +207,8 @@ impl fmt::Debug for PgSettings {
         f.debug_struct("PgSettings")
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("failover_hosts", &self.failover_hosts)
+            .field("target_session", &self.target_session)
             .field("database", &self.database)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "***"))
