@@ -419,14 +419,8 @@ async fn a_publish_on_one_node_is_served_by_the_others_within_a_second() {
         assert_eq!(hello(i).await.unwrap().status(), 404);
     }
     let endpoint = sequence(vec![
-        json!({"id": "Hello", "type": "Elsa.HttpEndpoint",
-               "customProperties": {"canStartWorkflow": true},
-               "path": literal("String", json!("/hello")),
-               "supportedMethods": {"typeName": "String[]",
-                   "expression": {"type": "Object", "value": "[\"GET\"]"}}}),
-        json!({"id": "Answer", "type": "Elsa.WriteHttpResponse",
-               "statusCode": literal("HttpStatusCode", json!("OK")),
-               "content": literal("String", json!("hello"))}),
+        http_endpoint("Hello", "/hello", true),
+        respond("Answer", "hello"),
     ]);
     nodes.publish(0, &token, "hello", endpoint).await;
     let published = Instant::now();
@@ -462,6 +456,133 @@ async fn a_publish_on_one_node_is_served_by_the_others_within_a_second() {
         "gone elsewhere after {gone:?}"
     );
     println!("a publish was served elsewhere after {served:?}, a retract after {gone:?}");
+}
+
+fn http_endpoint(id: &str, path: &str, starts: bool) -> Value {
+    json!({"id": id, "type": "Elsa.HttpEndpoint",
+           "customProperties": {"canStartWorkflow": starts},
+           "path": literal("String", json!(path)),
+           "supportedMethods": {"typeName": "String[]",
+               "expression": {"type": "Object", "value": "[\"GET\"]"}}})
+}
+
+fn respond(id: &str, text: &str) -> Value {
+    json!({"id": id, "type": "Elsa.WriteHttpResponse",
+           "statusCode": literal("HttpStatusCode", json!("OK")),
+           "content": literal("String", json!(text))})
+}
+
+#[tokio::test]
+async fn events_and_http_requests_at_any_node_resume_instances_wherever_they_ran() {
+    let nodes = Nodes::start(3).await;
+    let token = nodes.token(0).await;
+    let execute = |i: usize, definition: &str, body: Value| {
+        let request = nodes
+            .post(
+                i,
+                &format!("/elsa/api/workflow-definitions/{definition}/execute"),
+                &token,
+            )
+            .json(&body);
+        async move {
+            let body: Value = request.send().await.unwrap().json().await.unwrap();
+            assert_eq!(body["workflowState"]["subStatus"], "Suspended", "{body}");
+            body["workflowState"]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let state = |id: String| {
+        let request = nodes.get(1, &format!("/elsa/api/workflow-instances/{id}"), &token);
+        async move {
+            let body: Value = request.send().await.unwrap().json().await.unwrap();
+            body["subStatus"].as_str().unwrap_or_default().to_owned()
+        }
+    };
+
+    // An event published on node 2 resumes the instance suspended on node 0 — only the one
+    // it is correlated with.
+    nodes
+        .publish(
+            0,
+            &token,
+            "approval",
+            sequence(vec![
+                json!({"id": "Wait", "type": "Elsa.Event", "eventName": literal("String", json!("Approved"))}),
+                write_line("Approved", "approved"),
+            ]),
+        )
+        .await;
+    let first = execute(0, "approval", json!({"correlationId": "c1"})).await;
+    let second = execute(1, "approval", json!({"correlationId": "c2"})).await;
+    let resp = nodes
+        .post(2, "/elsa/api/events/Approved/trigger", &token)
+        .json(&json!({"correlationId": "c1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    eventually(10, "the correlated instance resumed", || async {
+        (state(first.clone()).await == "Finished").then_some(())
+    })
+    .await;
+    assert_eq!(state(second.clone()).await, "Suspended");
+    assert_eq!(nodes.executions("Approved").await, (1, 1));
+
+    // A request on node 2 resumes the HTTP bookmark of an instance that suspended on node 0,
+    // and gets that instance's response.
+    nodes
+        .publish(
+            0,
+            &token,
+            "door",
+            sequence(vec![
+                http_endpoint("Knock", "/door", false),
+                respond("Open", "opened"),
+            ]),
+        )
+        .await;
+    let door = execute(0, "door", json!({})).await;
+    let resp = nodes
+        .client
+        .get(nodes.servers[2].url("/workflows/door"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "opened");
+    assert_eq!(state(door).await, "Finished");
+
+    // An HTTP-started workflow that suspends answers its caller when it suspends, as Elsa's
+    // does (200, nothing written yet); its resumption — on whichever node claims the timer —
+    // finishes it, and what it writes then has no caller left to read it.
+    nodes
+        .publish(
+            1,
+            &token,
+            "later",
+            sequence(vec![
+                http_endpoint("Ask", "/later", true),
+                delay("Pause", "00:00:01"),
+                respond("Late", "too late"),
+            ]),
+        )
+        .await;
+    let resp = nodes
+        .client
+        .get(nodes.servers[1].url("/workflows/later"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), "");
+    eventually(15, "the HTTP workflow resumed after its delay", || async {
+        (nodes
+            .count("\"Elsa_WorkflowInstances\" WHERE definition_id = 'later' AND sub_status = 'Finished'")
+            .await
+            == 1)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(nodes.executions("Late").await, (1, 1));
 }
 
 #[tokio::test]
@@ -676,14 +797,8 @@ async fn a_node_killed_mid_work_loses_nothing_and_its_work_runs_once_on_the_othe
             &token,
             "work",
             sequence(vec![
-                json!({"id": "Work", "type": "Elsa.HttpEndpoint",
-                       "customProperties": {"canStartWorkflow": true},
-                       "path": literal("String", json!("/work")),
-                       "supportedMethods": {"typeName": "String[]",
-                           "expression": {"type": "Object", "value": "[\"GET\"]"}}}),
-                json!({"id": "Done", "type": "Elsa.WriteHttpResponse",
-                       "statusCode": literal("HttpStatusCode", json!("OK")),
-                       "content": literal("String", json!("done"))}),
+                http_endpoint("Work", "/work", true),
+                respond("Done", "done"),
             ]),
         )
         .await;
