@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 /// How often the change sequence is read: a publish on one node is served by every other
 /// within this, even with notifications lost.
-pub const CHANGE_POLL: Duration = Duration::from_millis(500);
+const CHANGE_POLL: Duration = Duration::from_millis(500);
 /// Wait before listening again after the database refused.
 const RELISTEN: Duration = Duration::from_secs(1);
 

@@ -33,7 +33,6 @@ mod triggers;
 mod work;
 mod worker;
 
-pub use changes::CHANGE_POLL;
 pub use cluster_secrets::ClusterSecret;
 pub use console::escape_controls;
 pub use definition_files::{definition_input, parse_definition_file};

@@ -31,7 +31,7 @@ pub(crate) fn follow_hosts(p: &PgSettings) -> PgPool {
     let pool = pg_pool(p)
         .after_connect(move |conn, _| {
             Box::pin(async move {
-                match matches(conn, target).await? {
+                match is_target(conn, target).await? {
                     true => Ok(()),
                     false => Err(sqlx::Error::Protocol(format!(
                         "the server is not a {} one (Target Session Attributes); waiting for one that is",
@@ -51,7 +51,7 @@ pub(crate) fn follow_hosts(p: &PgSettings) -> PgPool {
 }
 
 /// Whether a connected server is what `target` asks for.
-async fn matches(conn: &mut PgConnection, target: TargetSession) -> Result<bool, sqlx::Error> {
+async fn is_target(conn: &mut PgConnection, target: TargetSession) -> Result<bool, sqlx::Error> {
     let sql = match target {
         TargetSession::Any => return Ok(true),
         TargetSession::Primary => "SELECT NOT pg_is_in_recovery()",
@@ -70,7 +70,7 @@ async fn probe(p: &PgSettings, host: &(String, u16)) -> Option<PgConnection> {
         let mut conn = PgConnection::connect_with(&host_options(p, host))
             .await
             .ok()?;
-        matches(&mut conn, p.target_session)
+        is_target(&mut conn, p.target_session)
             .await
             .ok()
             .filter(|ok| *ok)
@@ -94,7 +94,7 @@ async fn watch(pool: PgPool, p: PgSettings, switched: Arc<Mutex<Option<Instant>>
         }
         let still = match watching.as_mut() {
             Some(conn) => matches!(
-                tokio::time::timeout(PROBE_TIMEOUT, matches(conn, p.target_session)).await,
+                tokio::time::timeout(PROBE_TIMEOUT, is_target(conn, p.target_session)).await,
                 Ok(Ok(true))
             ),
             None => false,
