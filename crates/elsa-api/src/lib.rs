@@ -16,6 +16,7 @@ pub mod http_workflows;
 pub mod identity;
 mod instances;
 pub mod json;
+pub mod metrics;
 mod nodes;
 mod openapi;
 pub mod problem;

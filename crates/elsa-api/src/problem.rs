@@ -154,6 +154,9 @@ impl From<StoreError> for ApiError {
 }
 
 fn store_error(e: &StoreError) -> ApiError {
+    if e.is_connection() {
+        metrics::counter!("elsa_database_connection_errors_total").increment(1);
+    }
     match e {
         StoreError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, e.to_string()),
         StoreError::CommitOutcomeUnknown(cause) => {

@@ -642,6 +642,10 @@ impl Runtime {
                 fence: basis.done.map(|id| self.fence(&id)),
             })
             .await?;
+        metrics::counter!("elsa_workflow_executions_total").increment(1);
+        if instance.sub_status == WorkflowSubStatus::Faulted {
+            metrics::counter!("elsa_workflow_execution_failed_total").increment(1);
+        }
         // Released before the work this run queued runs inline, which may need an engine
         // thread that waits for this memory.
         drop(held);

@@ -67,14 +67,18 @@ impl NodeCounters {
             .fetch_add(claim.items.len() as u64, Ordering::Relaxed);
         self.expired_leases
             .fetch_add(claim.expired_leases as u64, Ordering::Relaxed);
+        metrics::counter!("elsa_work_claims_total").increment(claim.items.len() as u64);
+        metrics::counter!("elsa_work_expired_leases_total").increment(claim.expired_leases as u64);
         for item in &claim.items {
             self.work.record(item.due_at, now);
+            metrics::histogram!("elsa_work_lateness_seconds").record(seconds(item.due_at, now));
         }
     }
 
     /// A scheduled trigger's tick (cron, timer, start-at) fired.
     pub(crate) fn tick_fired(&self, scheduled: Timestamp, now: Timestamp) {
         self.ticks.record(scheduled, now);
+        metrics::histogram!("elsa_tick_lateness_seconds").record(seconds(scheduled, now));
     }
 
     fn report(&self) -> NodeFigures {
@@ -85,6 +89,11 @@ impl NodeCounters {
             tick_lateness: self.ticks.report(),
         }
     }
+}
+
+/// How late something due at `due` was taken up at `now`, in seconds (0 when early).
+fn seconds(due: Timestamp, now: Timestamp) -> f64 {
+    (now - due).num_milliseconds().max(0) as f64 / 1000.0
 }
 
 /// How late work was taken up.

@@ -95,6 +95,8 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         },
     )
     .merge(crate::studio::router(&settings.studio_path.value))
+    .merge(elsa_api::metrics::router(metrics_render(&databases)?))
+    .layer(axum::middleware::from_fn(elsa_api::metrics::track))
     .layer(elsa_api::cors::layer(&settings.cors_origins.value));
     // Before routing, so either spelling of a route matches.
     let app = Router::new()
@@ -210,6 +212,33 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
     }
     databases.close().await;
     Ok(())
+}
+
+/// Installs the process's metrics recorder and returns how `/metrics` renders it: with the
+/// connections each module's pool has checked out at that moment.
+fn metrics_render(databases: &ModuleDatabases) -> anyhow::Result<elsa_api::metrics::Render> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    // Durations as histograms with Prometheus' default buckets, so `histogram_quantile` works
+    // across replicas (the exporter's default, a per-process summary, cannot be aggregated).
+    const BUCKETS: [f64; 11] = [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ];
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &BUCKETS)
+        .and_then(PrometheusBuilder::install_recorder)
+        .map_err(|e| anyhow::anyhow!("cannot install the metrics recorder: {e}"))?;
+    let pools: Vec<(&'static str, elsa_store::Database)> = databases
+        .modules
+        .iter()
+        .map(|(module, _, db)| (module.name(), db.clone()))
+        .collect();
+    Ok(Arc::new(move || {
+        for (module, db) in &pools {
+            metrics::gauge!("elsa_database_connections_active", "module" => *module)
+                .set(db.connections_in_use() as f64);
+        }
+        handle.render()
+    }))
 }
 
 /// Token settings for the API.

@@ -106,6 +106,17 @@ impl Database {
         }
     }
 
+    /// Connections checked out of the pools right now (SQLite: the writer and the readers).
+    pub fn connections_in_use(&self) -> usize {
+        let in_use = |size: u32, idle: usize| (size as usize).saturating_sub(idle);
+        match self {
+            Self::Sqlite { write, read } => {
+                in_use(write.size(), write.num_idle()) + in_use(read.size(), read.num_idle())
+            }
+            Self::Postgres(pool) => in_use(pool.size(), pool.num_idle()),
+        }
+    }
+
     /// `SELECT 1`: is the database reachable?
     pub async fn ping(&self) -> Result<()> {
         with_pool!(self, read, |p| sqlx::query("SELECT 1")

@@ -1,0 +1,91 @@
+//! `/metrics` against the real server: anonymous Prometheus text whose counters move when
+//! workflows run and requests are served.
+
+mod common;
+
+use common::{API_KEY, Server};
+use serde_json::json;
+
+/// The sum of the samples of `name` whose labels contain `labels`; 0 when there is none (a
+/// counter that never moved is not rendered yet).
+fn sample(text: &str, name: &str, labels: &str) -> f64 {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter(|(series, _)| {
+            series
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('{'))
+                && series.contains(labels)
+        })
+        .map(|(_, value)| value.parse::<f64>().unwrap())
+        .sum()
+}
+
+async fn scrape(server: &Server) -> String {
+    let resp = reqwest::get(server.url("/metrics")).await.unwrap();
+    assert_eq!(resp.status(), 200, "anonymous, like the probes");
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    resp.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn counters_move_when_workflows_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[("Elsa__Identity__ApiKey", API_KEY)]);
+    server.wait_ready().await;
+    let before = scrape(&server).await;
+
+    for _ in 0..3 {
+        assert_eq!(server.execute_guide_request().await.status(), 200);
+    }
+    // A workflow that faults counts as an execution and a failure (Elsa answers its execute
+    // with 500 and the faulted state).
+    let faulting = json!({"workflow": {"root": {"id": "Boom", "type": "Elsa.RunJavaScript",
+        "script": {"typeName": "String", "expression": {"type": "Literal", "value": "throw new Error('boom')"}}}}});
+    let resp = server
+        .post("/elsa/api/workflow-definitions/execute")
+        .json(&faulting)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["workflowState"]["subStatus"], "Faulted");
+
+    let after = scrape(&server).await;
+    let moved =
+        |name: &str, labels: &str| sample(&after, name, labels) - sample(&before, name, labels);
+    assert_eq!(moved("elsa_workflow_executions_total", ""), 4.0, "{after}");
+    assert_eq!(
+        moved("elsa_workflow_execution_failed_total", ""),
+        1.0,
+        "{after}"
+    );
+    assert!(
+        moved("http_requests_total", "method=\"POST\",status=\"200\"") >= 3.0,
+        "{after}"
+    );
+    assert_eq!(
+        moved("http_requests_total", "method=\"POST\",status=\"500\""),
+        1.0,
+        "{after}"
+    );
+    assert!(
+        moved("http_request_duration_seconds_count", "method=\"POST\"") >= 4.0,
+        "{after}"
+    );
+    assert!(
+        after.contains("http_request_duration_seconds_bucket{"),
+        "a histogram, aggregable across replicas: {after}"
+    );
+    assert!(
+        after.contains("elsa_database_connections_active{module=\"Management\"}"),
+        "{after}"
+    );
+}
