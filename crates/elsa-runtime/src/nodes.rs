@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 /// A node not heard from for this long is reported lost (three missed beats).
 const LOST_AFTER: TimeDelta = TimeDelta::seconds(15);
-/// Rows of nodes not heard from for this long are removed.
+/// Rows of nodes not heard from for this long are removed, whenever a node starts.
 const FORGET_AFTER: TimeDelta = TimeDelta::days(1);
 
 /// How late things were taken up: count, total and longest, in milliseconds.
@@ -210,8 +210,13 @@ impl Runtime {
         }
     }
 
-    /// Logs the nodes sharing the database, once this node's row is written.
+    /// Once this node's row is written: removes the rows of nodes gone for good and logs the
+    /// nodes sharing the database.
     async fn announce(&self) {
+        let gone = self.clock.now() - FORGET_AFTER;
+        if let Err(error) = self.node_store.forget_silent(gone).await {
+            tracing::warn!(%error, "could not remove the rows of nodes gone for a day");
+        }
         match self.nodes().await {
             Ok(nodes) => {
                 let list: Vec<String> = nodes
@@ -242,7 +247,6 @@ impl Runtime {
                 data: serde_json::to_value(document).expect("node documents serialise"),
             })
             .await?;
-        self.node_store.forget_silent(now - FORGET_AFTER).await?;
         Ok(())
     }
 }

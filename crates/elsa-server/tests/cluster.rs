@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::workflows::{cron, delay, event, literal, send_http, sequence, write_line};
 use common::{Server, eventually, run, text};
 use elsa_store::testing::TestPg;
 use futures_util::future::join_all;
@@ -91,19 +92,9 @@ impl Nodes {
     }
 
     fn spawn_named(&self, hostname: &str, connection: &str) -> Server {
-        let env = [
+        let mut env = vec![
             ("ASPNETCORE_ENVIRONMENT", "Production"),
             ("ConnectionStrings__PostgreSql", connection),
-            ("Elsa__Persistence__Provider", "PostgreSql"),
-            ("Elsa__Persistence__ConnectionStringName", "PostgreSql"),
-            (
-                "Elsa__Modules__Management__Persistence__Provider",
-                "EntityFrameworkCore.PostgreSql",
-            ),
-            (
-                "Elsa__Modules__Runtime__Persistence__Provider",
-                "EntityFrameworkCore.PostgreSql",
-            ),
             ("Elsa__AutoMigrate", "true"),
             ("Elsa__Identity__AdminPassword", ADMIN_PASSWORD),
             // Unset: the harness would otherwise configure one.
@@ -111,6 +102,7 @@ impl Nodes {
             // Kubernetes names each pod's host.
             ("HOSTNAME", hostname),
         ];
+        env.extend(common::GUIDE_PERSISTENCE);
         Server::start(self.dir.path(), &env)
     }
 
@@ -140,16 +132,12 @@ impl Nodes {
 
     /// An access token, from a login on node `i`.
     async fn token(&self, i: usize) -> String {
-        let body: Value = self
-            .client
-            .post(self.servers[i].url("/elsa/api/identity/login"))
-            .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = common::json(
+            self.client
+                .post(self.servers[i].url("/elsa/api/identity/login"))
+                .json(&json!({"username": "admin", "password": ADMIN_PASSWORD})),
+        )
+        .await;
         body["accessToken"]
             .as_str()
             .unwrap_or_else(|| panic!("no token: {body}"))
@@ -181,22 +169,9 @@ impl Nodes {
 
     /// The nodes as node `i` lists them.
     async fn listed(&self, i: usize, token: &str) -> Vec<Value> {
-        let body: Value = self
-            .get(i, "/elsa/api/cluster/nodes", token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = common::json(self.get(i, "/elsa/api/cluster/nodes", token)).await;
         body["items"].as_array().unwrap().clone()
     }
-}
-
-/// The figures of every node as node `i` lists them, once a heartbeat after now has them.
-async fn figures(nodes: &Nodes, i: usize, token: &str) -> Vec<Value> {
-    tokio::time::sleep(elsa_runtime::HEARTBEAT + Duration::from_millis(500)).await;
-    nodes.listed(i, token).await
 }
 
 fn sum_of(listed: &[Value], figure: &str) -> u64 {
@@ -304,22 +279,6 @@ async fn pipe(
             return;
         }
     }
-}
-
-fn literal(type_name: &str, value: Value) -> Value {
-    json!({"typeName": type_name, "expression": {"type": "Literal", "value": value}})
-}
-
-fn write_line(id: &str, text: &str) -> Value {
-    json!({"id": id, "type": "Elsa.WriteLine", "text": literal("String", json!(text))})
-}
-
-fn delay(id: &str, span: &str) -> Value {
-    json!({"id": id, "type": "Elsa.Delay", "timeSpan": literal("TimeSpan", json!(span))})
-}
-
-fn sequence(activities: Vec<Value>) -> Value {
-    json!({"id": "Seq", "type": "Elsa.Sequence", "activities": activities})
 }
 
 #[tokio::test]
@@ -485,7 +444,7 @@ async fn events_and_http_requests_at_any_node_resume_instances_wherever_they_ran
             )
             .json(&body);
         async move {
-            let body: Value = request.send().await.unwrap().json().await.unwrap();
+            let body = common::json(request).await;
             assert_eq!(body["workflowState"]["subStatus"], "Suspended", "{body}");
             body["workflowState"]["id"].as_str().unwrap().to_owned()
         }
@@ -493,7 +452,7 @@ async fn events_and_http_requests_at_any_node_resume_instances_wherever_they_ran
     let state = |id: String| {
         let request = nodes.get(1, &format!("/elsa/api/workflow-instances/{id}"), &token);
         async move {
-            let body: Value = request.send().await.unwrap().json().await.unwrap();
+            let body = common::json(request).await;
             body["subStatus"].as_str().unwrap_or_default().to_owned()
         }
     };
@@ -506,7 +465,7 @@ async fn events_and_http_requests_at_any_node_resume_instances_wherever_they_ran
             &token,
             "approval",
             sequence(vec![
-                json!({"id": "Wait", "type": "Elsa.Event", "eventName": literal("String", json!("Approved"))}),
+                event("Wait", "Approved"),
                 write_line("Approved", "approved"),
             ]),
         )
@@ -716,9 +675,7 @@ async fn timers_and_cron_ticks_fire_once_cluster_wide() {
             &token,
             "ticks",
             sequence(vec![
-                json!({"id": "Tick", "type": "Elsa.Cron",
-                       "customProperties": {"canStartWorkflow": true},
-                       "cronExpression": literal("String", json!("* * * * * *"))}),
+                cron("Tick", "* * * * * *"),
                 write_line("Ticked", "tick"),
             ]),
         )
@@ -756,9 +713,36 @@ async fn timers_and_cron_ticks_fire_once_cluster_wide() {
     .await;
 }
 
-fn send_http(id: &str, url: &str) -> Value {
-    json!({"id": id, "type": "Elsa.SendHttpRequest",
-           "url": literal("Uri", json!(url)), "method": literal("String", json!("GET"))})
+/// Publishes `calls` (a `SendHttpRequest` to `remote`, then `Called`) and executes it on node
+/// 2, which holds the request's lease while it waits for the slow remote; returns the
+/// caller's answer to come, once the remote has the request.
+async fn hold_a_call_on_node_2(
+    nodes: &Nodes,
+    token: &str,
+    remote: &SlowRemote,
+) -> tokio::task::JoinHandle<reqwest::Result<reqwest::Response>> {
+    nodes
+        .publish(
+            0,
+            token,
+            "calls",
+            sequence(vec![
+                send_http("Call", &remote.url(), json!({})),
+                write_line("Called", "called"),
+            ]),
+        )
+        .await;
+    let call = tokio::spawn(
+        nodes
+            .post(2, "/elsa/api/workflow-definitions/calls/execute", token)
+            .json(&json!({}))
+            .send(),
+    );
+    eventually(10, "node 2 calling the remote", || async {
+        (remote.hits() == 1).then_some(())
+    })
+    .await;
+    call
 }
 
 #[tokio::test]
@@ -784,17 +768,6 @@ async fn a_node_killed_mid_work_loses_nothing_and_its_work_runs_once_on_the_othe
         .publish(
             0,
             &token,
-            "calls",
-            sequence(vec![
-                send_http("Call", &remote.url()),
-                write_line("Called", "called"),
-            ]),
-        )
-        .await;
-    nodes
-        .publish(
-            0,
-            &token,
             "work",
             sequence(vec![
                 http_endpoint("Work", "/work", true),
@@ -802,18 +775,8 @@ async fn a_node_killed_mid_work_loses_nothing_and_its_work_runs_once_on_the_othe
             ]),
         )
         .await;
-    // Node 2 holds the lease of a SendHttpRequest while it waits for the slow remote: its
-    // caller is one of the killed node's.
-    let call = tokio::spawn(
-        nodes
-            .post(2, "/elsa/api/workflow-definitions/calls/execute", &token)
-            .json(&json!({}))
-            .send(),
-    );
-    eventually(10, "node 2 calling the remote", || async {
-        (remote.hits() == 1).then_some(())
-    })
-    .await;
+    // Node 2 holds the lease of a SendHttpRequest: its caller is one of the killed node's.
+    let call = hold_a_call_on_node_2(&nodes, &token, &remote).await;
     for i in 0..3 {
         let share = DELAYS / 3 + usize::from(i < DELAYS % 3);
         let resp = nodes
@@ -893,22 +856,30 @@ async fn a_node_killed_mid_work_loses_nothing_and_its_work_runs_once_on_the_othe
     })
     .await;
     assert_eq!(remote.hits(), 2);
-    let listed = figures(&nodes, 0, &token).await;
-    assert!(sum_of(&listed, "expiredLeases") >= 1, "{listed:?}");
+    // The figures are those of the last heartbeats.
+    eventually(
+        20,
+        "a survivor's heartbeat counting the expired lease",
+        || async {
+            let listed = nodes.listed(0, &token).await;
+            (sum_of(&listed, "expiredLeases") >= 1).then_some(())
+        },
+    )
+    .await;
+    let listed = nodes.listed(0, &token).await;
     assert_eq!(listed[2]["state"], "Lost", "{listed:?}");
     assert_eq!(nodes.count("\"Elsa_WorkItems\"").await, 0);
 }
 
 #[tokio::test]
 async fn a_node_cut_off_from_the_database_is_fenced_off_when_it_returns() {
-    let pg_address = {
-        let pg = TestPg::new().await;
-        format!("{}:{}", pg.settings.host, pg.settings.port)
-    };
-    let proxy = Proxy::start(pg_address).await;
+    let turn = ONE_AT_A_TIME.lock().await;
+    let pg = TestPg::new().await;
+    let proxy = Proxy::start(format!("{}:{}", pg.settings.host, pg.settings.port)).await;
     let port = proxy.port;
+    let (primary, direct) = (pg.settings.clone(), pg.connection_string());
     // Node 2 reaches PostgreSQL through the proxy.
-    let nodes = Nodes::start_with(3, |i, direct| match i {
+    let nodes = Nodes::launch(turn, Some(pg), primary, direct, 3, |i, direct| match i {
         2 => direct
             .split(';')
             .map(|part| match part.split_once('=') {
@@ -922,30 +893,10 @@ async fn a_node_cut_off_from_the_database_is_fenced_off_when_it_returns() {
     })
     .await;
     let token = nodes.token(0).await;
+    // The remote answers after 30 s: long after node 2's lease (20 s) ran out while it was
+    // cut off.
     let remote = SlowRemote::start(Duration::from_secs(30)).await;
-    nodes
-        .publish(
-            0,
-            &token,
-            "calls",
-            sequence(vec![
-                send_http("Call", &remote.url()),
-                write_line("Called", "called"),
-            ]),
-        )
-        .await;
-    // Node 2 takes the SendHttpRequest's lease and waits for the remote, which answers after
-    // 30 s: long after node 2's lease (20 s) ran out while it was cut off.
-    let call = tokio::spawn(
-        nodes
-            .post(2, "/elsa/api/workflow-definitions/calls/execute", &token)
-            .json(&json!({}))
-            .send(),
-    );
-    eventually(10, "node 2 calling the remote", || async {
-        (remote.hits() == 1).then_some(())
-    })
-    .await;
+    let call = hold_a_call_on_node_2(&nodes, &token, &remote).await;
     proxy.cut();
     let cut = Instant::now();
     // A survivor takes the item over once the lease runs out and sends the request again.

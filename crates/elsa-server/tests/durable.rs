@@ -10,6 +10,7 @@ mod common;
 use axum::Router;
 use axum::routing::get;
 use common::cluster::Cluster;
+use common::workflows::{cron, delay, event, send_http, sequence, write_line};
 use common::{Server, eventually, json as body_of};
 use futures_util::future::join_all;
 use serde_json::{Value, json};
@@ -29,25 +30,9 @@ on_both_databases!(
     sigterm_under_load_drains_and_exits_0,
 );
 
-fn literal(type_name: &str, value: Value) -> Value {
-    json!({"typeName": type_name, "expression": {"type": "Literal", "value": value}})
-}
-
-fn write_line(id: &str, text: &str) -> Value {
-    json!({"id": id, "type": "Elsa.WriteLine", "text": literal("String", json!(text))})
-}
-
 fn write_script(id: &str, script: &str) -> Value {
     json!({"id": id, "type": "Elsa.WriteLine",
            "text": {"typeName": "String", "expression": {"type": "JavaScript", "value": script}}})
-}
-
-fn delay(id: &str, span: &str) -> Value {
-    json!({"id": id, "type": "Elsa.Delay", "timeSpan": literal("TimeSpan", json!(span))})
-}
-
-fn sequence(activities: Vec<Value>) -> Value {
-    json!({"id": "Seq", "type": "Elsa.Sequence", "activities": activities})
 }
 
 /// Saves and publishes a definition.
@@ -149,19 +134,6 @@ impl Remote {
     }
 }
 
-fn send_http(name: &str, url: &str, cases: Value) -> Value {
-    let mut activity = json!({
-        "id": name, "name": name, "type": "Elsa.SendHttpRequest",
-        "url": literal("Uri", json!(url)),
-        "method": literal("String", json!("GET")),
-    });
-    activity
-        .as_object_mut()
-        .unwrap()
-        .extend(cases.as_object().unwrap().clone());
-    activity
-}
-
 async fn a_delay_resumes_on_time(cluster: Cluster) {
     let server = cluster.start().await;
     let started = Instant::now();
@@ -258,9 +230,7 @@ async fn a_cron_trigger_ticks_every_second_until_retracted(cluster: Cluster) {
         &server,
         "ticks",
         sequence(vec![
-            json!({"id": "Tick", "type": "Elsa.Cron",
-                   "customProperties": {"canStartWorkflow": true},
-                   "cronExpression": literal("String", json!("* * * * * *"))}),
+            cron("Tick", "* * * * * *"),
             write_line("Ticked", "tick"),
         ]),
     )
@@ -370,7 +340,7 @@ async fn an_event_resumes_exactly_the_correlated_instance(cluster: Cluster) {
         &server,
         "approval",
         sequence(vec![
-            json!({"id": "Wait", "type": "Elsa.Event", "eventName": literal("String", json!("Approved"))}),
+            event("Wait", "Approved"),
             write_line("After", "approved"),
         ]),
     )
@@ -461,10 +431,7 @@ async fn racing_stimuli_resume_a_bookmark_once(cluster: Cluster) {
     publish(
         &server,
         "race",
-        sequence(vec![
-            json!({"id": "Wait", "type": "Elsa.Event", "eventName": literal("String", json!("Go"))}),
-            write_line("After", "resumed"),
-        ]),
+        sequence(vec![event("Wait", "Go"), write_line("After", "resumed")]),
     )
     .await;
     let body = execute(&server, "race", json!({})).await;

@@ -125,20 +125,11 @@ async fn guide_option_a_and_option_b() {
     let connection = format!(
         "Host={host};Port={port};Database=elsa_workflows;Username=elsa_user;Password=$(POSTGRES_PASSWORD)"
     );
-    let option_a = [
+    let mut option_a = vec![
         ("ConnectionStrings__PostgreSql", connection.as_str()),
         ("POSTGRES_PASSWORD", PASSWORD),
-        ("Elsa__Persistence__Provider", "PostgreSql"),
-        ("Elsa__Persistence__ConnectionStringName", "PostgreSql"),
-        (
-            "Elsa__Modules__Management__Persistence__Provider",
-            "EntityFrameworkCore.PostgreSql",
-        ),
-        (
-            "Elsa__Modules__Runtime__Persistence__Provider",
-            "EntityFrameworkCore.PostgreSql",
-        ),
     ];
+    option_a.extend(common::GUIDE_PERSISTENCE);
     walkthrough(&pg, dir.path(), &option_a).await;
 
     // Option B: the ConfigMap mounted as /app/appsettings.Production.json.

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this harness
 
 pub mod cluster;
+pub mod workflows;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -15,6 +16,20 @@ pub const API_KEY: &str = "test-api-key-0123456789-0123456789-abcdef";
 /// The JWT signing key test servers get unless a test sets its own: the default environment is
 /// Production, which refuses to start without one.
 pub const SIGNING_KEY: &str = "test-signing-key-0123456789-0123456789-0123456789";
+
+/// The guide's Option A persistence keys, beside its connection string.
+pub const GUIDE_PERSISTENCE: [(&str, &str); 4] = [
+    ("Elsa__Persistence__Provider", "PostgreSql"),
+    ("Elsa__Persistence__ConnectionStringName", "PostgreSql"),
+    (
+        "Elsa__Modules__Management__Persistence__Provider",
+        "EntityFrameworkCore.PostgreSql",
+    ),
+    (
+        "Elsa__Modules__Runtime__Persistence__Provider",
+        "EntityFrameworkCore.PostgreSql",
+    ),
+];
 
 /// A command with a clean environment: only PATH and what the test gives.
 pub fn command(cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
