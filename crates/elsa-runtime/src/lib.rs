@@ -18,6 +18,7 @@ mod engine_pool;
 mod error;
 mod events;
 mod execution;
+mod gauges;
 mod http_workflows;
 mod instances;
 mod leases;

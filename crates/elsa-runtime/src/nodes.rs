@@ -1,7 +1,8 @@
 //! This node in the cluster: what it has done since it started (claims, leases it took over
 //! from nodes that stopped renewing them, how late due work and scheduled ticks were taken
 //! up), written to its `Elsa_Nodes` row at start and on every heartbeat, so any node can list
-//! every node with its figures.
+//! every node with its figures. The heartbeat also refreshes the database's gauges of
+//! `/metrics` (`gauges.rs`).
 
 use crate::{Runtime, RuntimeError};
 use chrono::TimeDelta;
@@ -202,6 +203,9 @@ impl Runtime {
             }
             if stopping {
                 return;
+            }
+            if let Err(error) = self.refresh_gauges().await {
+                tracing::debug!(%error, "could not read the figures of /metrics");
             }
             tokio::select! {
                 () = shutdown.cancelled() => {}

@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{API_KEY, Server};
+use common::workflows::{delay, sequence, write_line};
+use common::{API_KEY, Server, eventually};
 use serde_json::json;
 
 /// The sum of the samples of `name` whose labels contain `labels`; 0 when there is none (a
@@ -87,5 +88,44 @@ async fn counters_move_when_workflows_run() {
     assert!(
         after.contains("elsa_database_connections_active{module=\"Management\"}"),
         "{after}"
+    );
+}
+
+/// The database's gauges, refreshed at each heartbeat: a workflow waiting on a timer is a
+/// running workflow, and its timer a scheduled row of the work queue.
+#[tokio::test]
+async fn running_workflows_and_the_queue_are_gauged() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[("Elsa__Identity__ApiKey", API_KEY)]);
+    server.wait_ready().await;
+    let waiting = json!({"workflow": {"root": sequence(vec![
+        delay("Wait", "01:00:00"),
+        write_line("After", "an hour later"),
+    ])}});
+    for _ in 0..2 {
+        let resp = server
+            .post("/elsa/api/workflow-definitions/execute")
+            .json(&waiting)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let text = eventually(15, "the gauges counting both waiting workflows", || async {
+        let text = scrape(&server).await;
+        (sample(&text, "elsa_active_workflows_total", "") == 2.0
+            && sample(&text, "elsa_work_queue_depth", "state=\"scheduled\"") == 2.0)
+            .then_some(text)
+    })
+    .await;
+    assert_eq!(
+        sample(&text, "elsa_work_queue_depth", "state=\"due\""),
+        0.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "elsa_work_queue_oldest_due_seconds", ""),
+        0.0,
+        "{text}"
     );
 }

@@ -313,6 +313,18 @@ impl InstanceStore {
         }))
     }
 
+    /// How many instances are running (suspended ones included): started and not yet
+    /// finished, cancelled or faulted.
+    pub async fn count_running(&self) -> Result<i64> {
+        Ok(with_pool!(&self.db, read, |p| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM \"Elsa_WorkflowInstances\" WHERE status = 'Running'",
+            )
+            .fetch_one(p)
+            .await?
+        }))
+    }
+
     /// How many instances a definition has.
     pub async fn count_of_definition(&self, definition_id: &str) -> Result<i64> {
         Ok(with_pool!(&self.db, read, |p| {

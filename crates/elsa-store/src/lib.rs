@@ -46,4 +46,6 @@ pub use settings::{
     DbSettings, PgSettings, Provider, SqliteMode, SqliteSettings, SslMode, TargetSession,
 };
 pub use triggers::{StoredTrigger, TriggerStore};
-pub use work::{Claimed, Fence, Lease, NewWork, WorkFilter, WorkItem, WorkStatus, WorkStore};
+pub use work::{
+    Claimed, Fence, Lease, NewWork, QueueDepth, WorkFilter, WorkItem, WorkStatus, WorkStore,
+};

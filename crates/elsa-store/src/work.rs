@@ -197,6 +197,21 @@ pub struct Claimed {
     pub expired_leases: usize,
 }
 
+/// The queue's rows by what they wait for ([`WorkStore::depth`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// Pending, due and leased by nobody: waiting for a worker.
+    pub due: i64,
+    /// Being worked on: a node holds their lease.
+    pub leased: i64,
+    /// Pending and due later: timers, scheduled starts, retries after a back-off.
+    pub scheduled: i64,
+    /// Out of attempts, kept for inspection.
+    pub dead_lettered: i64,
+    /// When the longest-waiting due row fell due (none when nothing is due).
+    pub oldest_due_at: Option<Timestamp>,
+}
+
 #[derive(Clone, Debug)]
 pub struct WorkStore {
     db: Database,
@@ -277,6 +292,35 @@ impl WorkStore {
             .fetch_optional(p)
             .await?
         }))
+    }
+
+    /// How many rows the queue holds, by what each waits for, and since when the longest-waiting
+    /// due row has been due. One scan of the table: called once per heartbeat, not per request.
+    pub async fn depth(&self, now: Timestamp) -> Result<QueueDepth> {
+        let counts: Vec<(String, i64)> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as(
+                "SELECT CASE WHEN status <> 'Pending' THEN 'DeadLettered' \
+                 WHEN locked_until > $1 THEN 'Leased' \
+                 WHEN due_at <= $1 THEN 'Due' ELSE 'Scheduled' END, COUNT(*) \
+                 FROM \"Elsa_WorkItems\" GROUP BY 1",
+            )
+            .bind(now)
+            .fetch_all(p)
+            .await?
+        });
+        let mut depth = QueueDepth::default();
+        for (state, count) in counts {
+            match state.as_str() {
+                "Due" => depth.due = count,
+                "Leased" => depth.leased = count,
+                "Scheduled" => depth.scheduled = count,
+                _ => depth.dead_lettered = count,
+            }
+        }
+        if depth.due > 0 {
+            depth.oldest_due_at = self.next_due(now).await?.filter(|due| *due <= now);
+        }
+        Ok(depth)
     }
 
     /// Extends the lease of rows `owner` holds.
