@@ -134,7 +134,7 @@ export async function signIn(page, server, apiOrigin) {
         await page.locator('input[name=username]').fill(server.admin.username);
         await page.locator('input[name=password]').fill(server.admin.password);
     } else {
-        await page.locator('#shell-apikey summary').click();
+        await page.locator('#shell-apikey').click();
         await page.locator('input[name=apiKey]').fill(server.apiKey);
     }
     await page.locator('#shell-login button[type=submit]').click();
