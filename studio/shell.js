@@ -138,7 +138,8 @@
 
     async function signIn(event) {
         event.preventDefault();
-        // One request at a time: the disabled button already stops clicks and Enter.
+        // One request at a time: the disabled button stops clicks and Enter, this the rest
+        // (a script's requestSubmit).
         if (submitButton.disabled) return;
         const data = new FormData(form);
         const server = (data.get('server') || '').trim() || location.origin;
