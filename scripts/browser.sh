@@ -34,4 +34,4 @@ Elsa__Studio__Path="$ELSA_STUDIO_DIR" ./target/debug/elsa-server --content-root 
 cd tests/browser
 npm ci --no-audit --no-fund --silent
 export ELSA_SERVER_BIN="$PWD/../../target/debug/elsa-server"
-node --test --test-concurrency=1 --test-reporter=spec studio.test.mjs
+node --test --test-concurrency=1 --test-reporter=spec studio.test.mjs signin.test.mjs

@@ -20,8 +20,11 @@
     const REFRESH_MARGIN_MS = 2 * 60 * 1000;
 
     const bar = document.getElementById('shell-bar');
+    const signinPage = document.getElementById('shell-signin');
     const form = document.getElementById('shell-login');
     const loginError = document.getElementById('shell-login-error');
+    const submitButton = form.querySelector('button[type=submit]');
+    const modeSwitch = document.getElementById('shell-apikey');
     const view = document.getElementById('shell-view');
     const identity = document.getElementById('shell-identity');
 
@@ -79,27 +82,92 @@
 
     // --- Sign-in ---------------------------------------------------------------------------
 
+    /** A sign-in failure to show under the form; `fields` are the inputs it is about. */
+    class SignInError extends Error {
+        constructor(message, fields = []) {
+            super(message);
+            this.fields = fields;
+        }
+    }
+
+    const MISSING = {
+        username: 'Enter your username.',
+        password: 'Enter your password.',
+        apiKey: 'Enter an API key.',
+    };
+
+    /** With an API key instead of a user name and password. */
+    let apiKeyMode = false;
+
+    function credentialFields() {
+        const { username, password, apiKey } = form.elements;
+        return apiKeyMode ? [apiKey] : [username, password];
+    }
+
+    function setMode(useApiKey) {
+        apiKeyMode = useApiKey;
+        for (const group of form.querySelectorAll('.signin-credentials')) {
+            group.hidden = (group.dataset.mode === 'apiKey') !== useApiKey;
+        }
+        modeSwitch.textContent = useApiKey ? 'Use a username and password instead' : 'Use an API key instead';
+        showError(null);
+        credentialFields()[0].focus();
+    }
+
+    /**
+     * Fills the error line (a live region: screen readers read it out) and marks the fields it
+     * is about; focus goes to the field to fix, the last one named (the password, after wrong
+     * credentials), with its text selected so that typing replaces it.
+     */
+    function showError(error) {
+        for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+        loginError.textContent = error ? error.message : '';
+        const fields = error?.fields ?? [];
+        for (const input of fields) input.setAttribute('aria-invalid', 'true');
+        if (fields.length) {
+            fields[fields.length - 1].focus();
+            fields[fields.length - 1].select();
+        }
+    }
+
+    function setBusy(busy) {
+        form.setAttribute('aria-busy', String(busy));
+        submitButton.disabled = busy;
+        submitButton.querySelector('.signin-submit-label').textContent = busy ? 'Signing in…' : 'Sign in';
+    }
+
     async function signIn(event) {
         event.preventDefault();
+        // One request at a time: the disabled button stops clicks and Enter, this the rest
+        // (a script's requestSubmit).
+        if (submitButton.disabled) return;
         const data = new FormData(form);
         const server = (data.get('server') || '').trim() || location.origin;
-        const apiKey = (data.get('apiKey') || '').trim();
-        loginError.textContent = '';
+        const empty = credentialFields().find((input) => !input.value.trim());
+        if (empty) {
+            showError(new SignInError(MISSING[empty.name], [empty]));
+            return;
+        }
+        showError(null);
+        setBusy(true);
         try {
-            if (apiKey) {
+            if (apiKeyMode) {
+                const apiKey = data.get('apiKey').trim();
                 await checkApiKey(server, apiKey);
                 saveSession({ server, apiKey });
             } else {
                 const tokens = await post(server, '/identity/login', {
-                    username: (data.get('username') || '').trim(),
-                    password: data.get('password') || '',
+                    username: data.get('username').trim(),
+                    password: data.get('password'),
                 });
-                if (!tokens.isAuthenticated) throw new Error('Wrong username or password.');
+                if (!tokens.isAuthenticated) throw new SignInError('Wrong username or password.', credentialFields());
                 saveSession({ server, ...tokenSession(tokens) });
             }
         } catch (error) {
-            loginError.textContent = error.message;
+            showError(error);
             return;
+        } finally {
+            setBusy(false);
         }
         form.reset();
         await start();
@@ -125,14 +193,45 @@
                 body: body === undefined ? undefined : JSON.stringify(body),
             });
         } catch {
-            throw new Error(`Cannot reach the server at ${server}.`);
+            throw new SignInError(`Cannot reach the server at ${server}.`);
         }
         if (response.status === 404) {
-            throw new Error('This server has no sign-in endpoint; use an API key.');
+            throw new SignInError('This server has no sign-in endpoint; use an API key.');
         }
-        if (response.status === 401) throw new Error('Your session has expired; sign in again.');
-        if (!response.ok) throw new Error(`Sign-in failed (HTTP ${response.status}).`);
+        if (response.status === 401) throw new SignInError('Your session has expired; sign in again.');
+        if (response.status === 429) throw new SignInError(await lockoutMessage(response));
+        if (!response.ok) {
+            const detail = await problemDetail(response);
+            throw new SignInError(detail ? sentence(detail) : `Sign-in failed (HTTP ${response.status}).`);
+        }
         return response.json();
+    }
+
+    /** The message of a problem+json answer (ours and Elsa's), or ''. */
+    async function problemDetail(response) {
+        try {
+            const problem = await response.json();
+            return problem.detail || problem.errors?.generalErrors?.[0] || '';
+        } catch {
+            return '';
+        }
+    }
+
+    function sentence(text) {
+        const capitalised = text.charAt(0).toUpperCase() + text.slice(1);
+        return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
+    }
+
+    /**
+     * Locked out after failed sign-ins. Our server's message already names the wait; another
+     * server's may not, and then Retry-After (readable across origins only when exposed) does.
+     */
+    async function lockoutMessage(response) {
+        const wait = Number(response.headers.get('Retry-After'));
+        const retry = wait > 0 ? ` Try again in ${wait}\u00a0s.` : '';
+        const detail = await problemDetail(response);
+        if (!detail) return `Too many failed sign-ins.${retry}`;
+        return sentence(detail) + (/try again/i.test(detail) ? '' : retry);
     }
 
     async function checkApiKey(server, apiKey) {
@@ -142,12 +241,13 @@
                 headers: { Authorization: `ApiKey ${apiKey}` },
             });
         } catch {
-            throw new Error(`Cannot reach the server at ${server}.`);
+            throw new SignInError(`Cannot reach the server at ${server}.`);
         }
         if (response.status === 401 || response.status === 403) {
-            throw new Error('The API key was not accepted.');
+            throw new SignInError('The API key was not accepted.', credentialFields());
         }
-        if (!response.ok) throw new Error(`The server answered HTTP ${response.status}.`);
+        if (response.status === 429) throw new SignInError(await lockoutMessage(response));
+        if (!response.ok) throw new SignInError(`The server answered HTTP ${response.status}.`);
     }
 
     // --- Token refresh ---------------------------------------------------------------------
@@ -232,7 +332,7 @@
     }
 
     async function start() {
-        form.hidden = true;
+        signinPage.hidden = true;
         bar.hidden = false;
         identity.textContent = session.apiKey ? 'API key' : session.user;
         if (!session.apiKey && (tokenClaims(session.accessToken).exp || 0) * 1000 - REFRESH_MARGIN_MS < Date.now()) {
@@ -247,6 +347,9 @@
     // A new view is a new page (see the top): never two Studio roots at once.
     window.addEventListener('hashchange', () => location.reload());
     form.addEventListener('submit', signIn);
+    // A field being corrected is no longer marked wrong.
+    form.addEventListener('input', (event) => event.target.removeAttribute('aria-invalid'));
+    modeSwitch.addEventListener('click', () => setMode(!apiKeyMode));
     document.getElementById('shell-logout').addEventListener('click', () => signOut());
 
     if (session) {
@@ -255,6 +358,8 @@
         form.elements.server.value = location.origin;
         loginError.textContent = sessionStorage.getItem('elsa-studio-signout') || '';
         sessionStorage.removeItem('elsa-studio-signout');
-        form.hidden = false;
+        signinPage.hidden = false;
+        // `autofocus` cannot do this: the page was hidden when the document loaded.
+        form.elements.username.focus();
     }
 })();

@@ -33,9 +33,10 @@ async function freePort() {
 
 /**
  * Starts elsa-server on two ports of 127.0.0.1 (the second is the "other origin" of the
- * cross-origin run, whose CORS list allows only the first), with a fresh SQLite database.
+ * cross-origin run, whose CORS list allows only the first), with a fresh SQLite database;
+ * `settings` are further environment variables (configuration keys) for it.
  */
-export async function startServer() {
+export async function startServer(settings = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'elsa-browser-'));
     const [uiPort, apiPort] = [await freePort(), await freePort()];
     const apiKey = secret();
@@ -50,6 +51,7 @@ export async function startServer() {
             Elsa__Identity__Tokens__SigningKey: secret() + secret(),
             Elsa__Studio__Path: STUDIO_DIR,
             Elsa__Cors__AllowedOrigins: `http://127.0.0.1:${uiPort}`,
+            ...settings,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -134,7 +136,7 @@ export async function signIn(page, server, apiOrigin) {
         await page.locator('input[name=username]').fill(server.admin.username);
         await page.locator('input[name=password]').fill(server.admin.password);
     } else {
-        await page.locator('#shell-apikey summary').click();
+        await page.locator('#shell-apikey').click();
         await page.locator('input[name=apiKey]').fill(server.apiKey);
     }
     await page.locator('#shell-login button[type=submit]').click();
