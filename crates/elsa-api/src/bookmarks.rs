@@ -7,8 +7,9 @@ use crate::problem::ApiError;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use elsa_runtime::RuntimeError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Largest resume input accepted (Elsa's limit).
@@ -19,7 +20,8 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(resume_get, resume))
 }
 
-#[derive(Deserialize, Default)]
+/// `{input}`: values by name (free-form) for the resumed activity.
+#[derive(Deserialize, Serialize, Default, ToSchema)]
 #[serde(default)]
 struct ResumeBody {
     input: Option<Map<String, Value>>,
@@ -49,7 +51,7 @@ pub async fn resume_get(state: State<AppState>, raw: RawQuery) -> Result<StatusC
     params(("t" = String, Query, description = "The token"),
         ("in" = Option<String>, Query, description = "The input as a URL-encoded JSON object"),
         ("async" = Option<bool>, Query)),
-    request_body(content = Object, description = "`{input: {...}}` (at most 1 MiB)"),
+    request_body(content = ResumeBody, description = "At most 1 MiB"),
     responses((status = 200, description = "Resumed, queued (`async=true`), or resumed already"),
         (status = 400, description = "The token or the input is invalid")))]
 pub async fn resume(

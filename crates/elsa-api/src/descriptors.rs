@@ -3,11 +3,14 @@
 
 use crate::AppState;
 use crate::json::Query;
+use crate::lists::ListResponse;
 use crate::problem::ApiError;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use elsa_engine::{ActivityDescriptor, PortType};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 mod catalog;
@@ -35,112 +38,177 @@ fn humanize(name: &str) -> String {
 }
 
 /// One descriptor in Elsa's JSON shape (elsa-api.md §3.7).
-pub fn descriptor_json(d: &ActivityDescriptor) -> Value {
-    let inputs: Vec<Value> = d
+/// An input of an activity type (Elsa's `InputDescriptor`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InputDescriptorModel {
+    pub name: &'static str,
+    pub type_name: &'static str,
+    pub display_name: String,
+    pub description: &'static str,
+    pub order: usize,
+    pub is_browsable: bool,
+    pub is_serializable: bool,
+    pub is_synthetic: bool,
+    pub is_wrapped: bool,
+    pub ui_hint: &'static str,
+    pub is_read_only: bool,
+    pub is_sensitive: bool,
+    pub auto_evaluate: bool,
+    /// Always empty.
+    pub ui_specifications: Map<String, Value>,
+    /// Present when the input has a default (free-form).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<Value>,
+}
+
+/// An output of an activity type (Elsa's `OutputDescriptor`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputDescriptorModel {
+    pub name: &'static str,
+    pub type_name: &'static str,
+    pub display_name: String,
+    pub description: &'static str,
+    pub is_browsable: bool,
+    pub is_serializable: bool,
+}
+
+/// A port of an activity type: where other activities hang.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PortModel {
+    pub name: &'static str,
+    pub display_name: String,
+    /// `Flow` or `Embedded`.
+    pub r#type: &'static str,
+    pub is_browsable: bool,
+}
+
+/// Elsa's `ActivityDescriptor`, the shape Studio builds its toolbox and property panels from.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityDescriptorModel {
+    pub type_name: &'static str,
+    pub namespace: &'static str,
+    pub name: &'static str,
+    pub version: i32,
+    pub category: &'static str,
+    pub display_name: &'static str,
+    pub description: &'static str,
+    /// `Action`, `Trigger`, `Task` or `Job`.
+    pub kind: &'static str,
+    pub run_asynchronously: bool,
+    pub inputs: Vec<InputDescriptorModel>,
+    pub outputs: Vec<OutputDescriptorModel>,
+    pub ports: Vec<PortModel>,
+    /// Always empty.
+    pub custom_properties: Map<String, Value>,
+    /// Always empty.
+    pub construction_properties: Map<String, Value>,
+    pub is_container: bool,
+    pub is_browsable: bool,
+    pub is_start: bool,
+    pub is_terminal: bool,
+}
+
+pub fn descriptor_model(d: &ActivityDescriptor) -> ActivityDescriptorModel {
+    let inputs = d
         .inputs
         .iter()
         .enumerate()
-        .map(|(order, input)| {
-            let mut v = json!({
-                "name": input.name,
-                "typeName": input.type_name,
-                "displayName": humanize(input.name),
-                "description": input.description,
-                "order": order,
-                "isBrowsable": true,
-                "isSerializable": true,
-                "isSynthetic": false,
-                "isWrapped": input.is_wrapped,
-                "uiHint": input.ui_hint,
-                "isReadOnly": false,
-                "isSensitive": false,
-                "autoEvaluate": true,
-                "uiSpecifications": {},
-            });
-            if let Some(default) = input.default {
-                v["defaultValue"] = default.to_json();
-            }
-            v
+        .map(|(order, input)| InputDescriptorModel {
+            name: input.name,
+            type_name: input.type_name,
+            display_name: humanize(input.name),
+            description: input.description,
+            order,
+            is_browsable: true,
+            is_serializable: true,
+            is_synthetic: false,
+            is_wrapped: input.is_wrapped,
+            ui_hint: input.ui_hint,
+            is_read_only: false,
+            is_sensitive: false,
+            auto_evaluate: true,
+            ui_specifications: Map::new(),
+            default_value: input.default.map(|default| default.to_json()),
         })
         .collect();
-    let outputs: Vec<Value> = d
+    let outputs = d
         .outputs
         .iter()
-        .map(|o| {
-            json!({
-                "name": o.name,
-                "typeName": o.type_name,
-                "displayName": humanize(o.name),
-                "description": o.description,
-                "isBrowsable": true,
-                "isSerializable": true,
-            })
+        .map(|o| OutputDescriptorModel {
+            name: o.name,
+            type_name: o.type_name,
+            display_name: humanize(o.name),
+            description: o.description,
+            is_browsable: true,
+            is_serializable: true,
         })
         .collect();
-    let ports: Vec<Value> = d
+    let ports = d
         .ports
         .iter()
-        .map(|p| {
-            json!({
-                "name": p.name,
-                "displayName": humanize(p.name),
-                "type": match p.port_type {
-                    PortType::Flow => "Flow",
-                    PortType::Embedded => "Embedded",
-                },
-                "isBrowsable": true,
-            })
+        .map(|p| PortModel {
+            name: p.name,
+            display_name: humanize(p.name),
+            r#type: match p.port_type {
+                PortType::Flow => "Flow",
+                PortType::Embedded => "Embedded",
+            },
+            is_browsable: true,
         })
         .collect();
-    json!({
-        "typeName": d.type_name,
-        "namespace": d.namespace(),
-        "name": d.name(),
-        "version": d.version,
-        "category": d.category,
-        "displayName": d.display_name,
-        "description": d.description,
-        "kind": d.kind.as_str(),
-        "runAsynchronously": false,
-        "inputs": inputs,
-        "outputs": outputs,
-        "ports": ports,
-        "customProperties": {},
-        "constructionProperties": {},
-        "isContainer": d.is_container,
-        "isBrowsable": d.is_browsable,
-        "isStart": d.is_start,
-        "isTerminal": d.is_terminal,
-    })
+    ActivityDescriptorModel {
+        type_name: d.type_name,
+        namespace: d.namespace(),
+        name: d.name(),
+        version: d.version,
+        category: d.category,
+        display_name: d.display_name,
+        description: d.description,
+        kind: d.kind.as_str(),
+        run_asynchronously: false,
+        inputs,
+        outputs,
+        ports,
+        custom_properties: Map::new(),
+        construction_properties: Map::new(),
+        is_container: d.is_container,
+        is_browsable: d.is_browsable,
+        is_start: d.is_start,
+        is_terminal: d.is_terminal,
+    }
 }
 
 /// `GET /descriptors/activities`.
 #[utoipa::path(get, path = "/descriptors/activities", tag = "descriptors",
     operation_id = "listActivityDescriptors",
     params(("refresh" = Option<bool>, Query)),
-    responses((status = 200, description = "`{items, count}`", body = Object)))]
-pub async fn list(State(state): State<AppState>) -> Json<Value> {
-    let items: Vec<Value> = state
+    responses((status = 200, description = "Every activity type", body = ListResponse<ActivityDescriptorModel>)))]
+pub async fn list(State(state): State<AppState>) -> Json<ListResponse<ActivityDescriptorModel>> {
+    let items: Vec<ActivityDescriptorModel> = state
         .runtime
         .engine()
         .registry()
         .descriptors()
-        .map(descriptor_json)
+        .map(descriptor_model)
         .collect();
-    Json(json!({"count": items.len(), "items": items}))
+    Json(items.into())
 }
 
 /// `GET /descriptors/activities/{typeName}?version=N`.
 #[utoipa::path(get, path = "/descriptors/activities/{type_name}", tag = "descriptors",
     operation_id = "getActivityDescriptor",
     params(("type_name" = String, Path), ("version" = Option<i32>, Query)),
-    responses((status = 200, description = "One activity descriptor", body = Object),
+    responses((status = 200, description = "One activity descriptor", body = ActivityDescriptorModel),
         (status = 404, description = "No such activity type")))]
 pub async fn get(
     State(state): State<AppState>,
     Path(type_name): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ActivityDescriptorModel>, ApiError> {
     let version = Query::parse(raw.as_deref()).parse_as::<i32>("version")?;
     state
         .runtime
@@ -150,7 +218,7 @@ pub async fn get(
         .find(|d| {
             d.type_name.eq_ignore_ascii_case(&type_name) && version.is_none_or(|v| v == d.version)
         })
-        .map(|d| Json(descriptor_json(d)))
+        .map(|d| Json(descriptor_model(d)))
         .ok_or_else(|| ApiError::not_found(format!("no activity type {type_name}")))
 }
 
@@ -168,13 +236,16 @@ mod tests {
     #[test]
     fn every_builtin_descriptor_has_elsas_shape() {
         let registry = elsa_engine::ActivityRegistry::builtin();
-        let write_line = descriptor_json(registry.find("Elsa.WriteLine").unwrap());
+        let descriptor = |name: &str| {
+            serde_json::to_value(descriptor_model(registry.find(name).unwrap())).unwrap()
+        };
+        let write_line = descriptor("Elsa.WriteLine");
         assert_eq!(write_line["typeName"], "Elsa.WriteLine");
         assert_eq!(write_line["namespace"], "Elsa");
         assert_eq!(write_line["name"], "WriteLine");
         assert_eq!(write_line["inputs"][0]["name"], "Text");
         assert_eq!(write_line["inputs"][0]["isWrapped"], true);
-        let decision = descriptor_json(registry.find("Elsa.FlowDecision").unwrap());
+        let decision = descriptor("Elsa.FlowDecision");
         let ports: Vec<&str> = decision["ports"]
             .as_array()
             .unwrap()

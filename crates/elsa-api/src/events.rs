@@ -10,8 +10,10 @@ use crate::problem::ApiError;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use elsa_runtime::{EventDelivery, EventTarget};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa::openapi::schema::Schema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The authenticated event and task routes.
@@ -26,14 +28,23 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(trigger_with_token))
 }
 
-#[derive(Deserialize, Default)]
+/// Which waiting instances the event is for, its input, and how to deliver it.
+#[derive(Deserialize, Serialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TriggerBody {
     correlation_id: Option<String>,
     workflow_instance_id: Option<String>,
     activity_instance_id: Option<String>,
+    /// The event's payload: free-form values by name.
     input: Option<Map<String, Value>>,
+    #[schema(schema_with = execution_mode_schema)]
     workflow_execution_mode: Option<Value>,
+}
+
+fn execution_mode_schema() -> Schema {
+    crate::openapi::name_or_number(
+        "Asynchronous (default: queued) or Synchronous (run in the request), or 1, 0",
+    )
 }
 
 /// `POST /events/{eventName}/trigger` with `{correlationId?, workflowInstanceId?,
@@ -42,7 +53,7 @@ pub struct TriggerBody {
 /// instances ran. 200 either way, also when nothing waits for the event (as Elsa).
 #[utoipa::path(post, path = "/events/{event_name}/trigger", tag = "events",
     params(("event_name" = String, Path)),
-    request_body(content = Object, description = "`{correlationId?, workflowInstanceId?, activityInstanceId?, input?, workflowExecutionMode?}`"),
+    request_body(content = TriggerBody),
     responses((status = 200, description = "Published"),
         (status = 400, description = "The body is invalid")))]
 pub async fn trigger(
@@ -93,7 +104,8 @@ pub async fn trigger_with_token(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize, Default)]
+/// `{result}`: what the task produced (free-form), the `RunTask` activity's output.
+#[derive(Deserialize, Serialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CompleteTaskBody {
     result: Value,
@@ -104,7 +116,7 @@ pub struct CompleteTaskBody {
 /// task of that id waits.
 #[utoipa::path(post, path = "/tasks/{task_id}/complete", tag = "tasks",
     params(("task_id" = String, Path)),
-    request_body(content = Object, description = "`{result}`"),
+    request_body(content = CompleteTaskBody),
     responses((status = 200, description = "Reported"),
         (status = 400, description = "The body is invalid")))]
 pub async fn complete_task(

@@ -3,10 +3,12 @@
 //! only features that really work are listed.
 
 use crate::AppState;
+use crate::lists::ListResponse;
 use crate::problem::ApiError;
 use axum::Json;
 use axum::extract::Path;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The Elsa server version whose API this server speaks.
@@ -48,14 +50,36 @@ const FEATURES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-fn descriptor((name, display, description): &(&str, &str, &str)) -> Value {
-    json!({
-        "name": name,
-        "namespace": "Elsa",
-        "fullName": format!("Elsa.{name}"),
-        "displayName": display,
-        "description": description,
-    })
+/// An installed feature (Elsa's `FeatureDescriptor`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FeatureDescriptor {
+    pub name: &'static str,
+    /// Always `Elsa`.
+    pub namespace: &'static str,
+    /// `Elsa.<name>`.
+    pub full_name: String,
+    pub display_name: &'static str,
+    pub description: &'static str,
+}
+
+fn descriptor(
+    &(name, display_name, description): &(&'static str, &'static str, &'static str),
+) -> FeatureDescriptor {
+    FeatureDescriptor {
+        name,
+        namespace: "Elsa",
+        full_name: format!("Elsa.{name}"),
+        display_name,
+        description,
+    }
+}
+
+/// `{packageVersion}`: the Elsa version this server answers as.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageVersion {
+    pub package_version: &'static str,
 }
 
 /// The feature routes (authenticated).
@@ -72,18 +96,19 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
 
 /// `GET /features/installed`.
 #[utoipa::path(get, path = "/features/installed", tag = "features",
-    responses((status = 200, description = "`{items: [{name, namespace, fullName, displayName, description}], count}`", body = Object)))]
-pub async fn installed() -> Json<Value> {
-    let items: Vec<Value> = FEATURES.iter().map(descriptor).collect();
-    Json(json!({"items": items, "count": items.len()}))
+    responses((status = 200, description = "The installed features", body = ListResponse<FeatureDescriptor>)))]
+pub async fn installed() -> Json<ListResponse<FeatureDescriptor>> {
+    Json(FEATURES.iter().map(descriptor).collect::<Vec<_>>().into())
 }
 
 /// `GET /features/installed/{fullName}`: one feature, or 404 when it is not installed.
 #[utoipa::path(get, path = "/features/installed/{full_name}", tag = "features",
     params(("full_name" = String, Path)),
-    responses((status = 200, description = "The feature", body = Object),
+    responses((status = 200, description = "The feature", body = FeatureDescriptor),
         (status = 404, description = "Not installed")))]
-pub async fn installed_one(Path(full_name): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn installed_one(
+    Path(full_name): Path<String>,
+) -> Result<Json<FeatureDescriptor>, ApiError> {
     FEATURES
         .iter()
         .find(|(name, ..)| format!("Elsa.{name}").eq_ignore_ascii_case(&full_name))
@@ -93,7 +118,9 @@ pub async fn installed_one(Path(full_name): Path<String>) -> Result<Json<Value>,
 
 /// `GET /package/version`.
 #[utoipa::path(get, path = "/package/version", tag = "features",
-    responses((status = 200, description = "`{packageVersion}`", body = Object)))]
-pub async fn package_version() -> Json<Value> {
-    Json(json!({"packageVersion": ELSA_VERSION}))
+    responses((status = 200, description = "The Elsa version", body = PackageVersion)))]
+pub async fn package_version() -> Json<PackageVersion> {
+    Json(PackageVersion {
+        package_version: ELSA_VERSION,
+    })
 }

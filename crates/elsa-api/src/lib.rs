@@ -16,6 +16,7 @@ pub mod http_workflows;
 pub mod identity;
 mod instances;
 pub mod json;
+mod lists;
 pub mod metrics;
 mod nodes;
 mod openapi;
@@ -149,6 +150,7 @@ pub fn router(
         .with_state(state.clone());
     let mut doc = doc;
     doc.merge(public_doc);
+    openapi::problem_bodies(&mut doc);
     let doc = Arc::new(nest_paths(doc, API_PREFIX));
     let docs = Router::new()
         .route(

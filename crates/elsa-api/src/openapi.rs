@@ -3,8 +3,11 @@
 //! cannot be served without being documented. Served at `/elsa/api/openapi.json`, with an
 //! offline Swagger UI at `/elsa/api/swagger`.
 
+use crate::problem::ProblemDetails;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{Content, Ref, RefOr};
+use utoipa::{Modify, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,6 +15,7 @@ use utoipa::{Modify, OpenApi};
         title = "elsa-rs",
         description = "Elsa Workflows 3 compatible REST API"
     ),
+    components(schemas(ProblemDetails)),
     modifiers(&Security),
     security(("ApiKey" = []), ("Bearer" = []))
 )]
@@ -40,4 +44,58 @@ impl Modify for Security {
             ),
         );
     }
+}
+
+/// Every error of the API is a [`ProblemDetails`] body (`problem.rs`): error responses the
+/// handlers document without a body get that schema, once, here. Applied to the merged
+/// document, after every route is in.
+pub fn problem_bodies(openapi: &mut utoipa::openapi::OpenApi) {
+    let problem = Content::new(Some(Ref::from_schema_name(ProblemDetails::name())));
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for (status, response) in operation.responses.responses.iter_mut() {
+                if let RefOr::T(response) = response
+                    && (status.starts_with('4') || status.starts_with('5'))
+                    && response.content.is_empty()
+                {
+                    response.content.insert(
+                        "application/problem+json".to_owned(),
+                        RefOr::T(problem.clone()),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A file as the document describes it: a zip archive sent, an uploaded definition. Never
+/// built; it names the schema of bodies handled as bytes.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct Binary(Vec<u8>);
+
+/// The multipart body of the import routes: JSON files or zip archives, in any field (`files`
+/// by convention). Never built, as [`Binary`].
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Upload {
+    files: Vec<Binary>,
+}
+
+/// The schema of a value Elsa binds from a name or from its number (enum values, version
+/// options): the fields holding one stay raw JSON until the handler reads them.
+pub fn name_or_number(description: &str) -> Schema {
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(ObjectBuilder::new().schema_type(Type::Integer))
+        .description(Some(description))
+        .into()
 }

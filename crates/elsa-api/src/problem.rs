@@ -5,7 +5,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use elsa_runtime::RuntimeError;
 use elsa_store::StoreError;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The `title` of a 503 whose change may or may not have been stored.
 pub const COMMIT_OUTCOME_UNKNOWN: &str = "Commit outcome unknown";
@@ -69,6 +70,29 @@ impl ApiError {
     }
 }
 
+/// Every error body (`application/problem+json`): RFC 9457's fields and FastEndpoints'.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemDetails {
+    /// `https://httpstatuses.io/<status>`.
+    pub r#type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The status again, as FastEndpoints writes it.
+    pub status_code: u16,
+    /// Always `One or more errors occurred!`.
+    pub message: String,
+    pub errors: ProblemErrors,
+}
+
+/// The messages of a problem.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemErrors {
+    pub general_errors: Vec<String>,
+}
+
 /// A problem body with several messages (`errors.generalErrors`), `detail` summing them up.
 pub fn problem(status: StatusCode, detail: &str, messages: &[String]) -> Response {
     titled_problem(status, None, detail, messages)
@@ -81,15 +105,20 @@ fn titled_problem(
     messages: &[String],
 ) -> Response {
     let code = status.as_u16();
-    let body = json!({
-        "type": format!("https://httpstatuses.io/{code}"),
-        "title": title.or(status.canonical_reason()).unwrap_or("Error"),
-        "status": code,
-        "detail": detail,
-        "statusCode": code,
-        "message": "One or more errors occurred!",
-        "errors": { "generalErrors": messages },
-    });
+    let body = ProblemDetails {
+        r#type: format!("https://httpstatuses.io/{code}"),
+        title: title
+            .or(status.canonical_reason())
+            .unwrap_or("Error")
+            .to_owned(),
+        status: code,
+        detail: detail.to_owned(),
+        status_code: code,
+        message: "One or more errors occurred!".to_owned(),
+        errors: ProblemErrors {
+            general_errors: messages.to_vec(),
+        },
+    };
     let mut response = (status, axum::Json(body)).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

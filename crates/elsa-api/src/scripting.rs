@@ -124,7 +124,7 @@ fn declarations(variables: &[Value], inputs: &[Value]) -> String {
 /// propertyName?}`.
 #[utoipa::path(post, path = "/scripting/javascript/type-definitions/{definition_id}", tag = "scripting",
     params(("definition_id" = String, Path)),
-    request_body(content = Object, description = "`{activityTypeName?, propertyName?}`"),
+    request_body(content = Map<String, Value>, description = "`{activityTypeName?, propertyName?}`: read, not used (the declarations cover the whole definition)"),
     responses((status = 200, description = "TypeScript declarations (application/x-typescript)", body = String),
         (status = 400, description = "No such definition, or the body is invalid")))]
 pub async fn type_definitions(

@@ -1,4 +1,4 @@
-use crate::Timestamp;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -8,6 +8,7 @@ use std::str::FromStr;
 /// `WorkflowDefinitionModel`). The activity tree is kept as the JSON the client sent, so that
 /// designer metadata and unknown properties round-trip untouched; the engine parses it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WorkflowDefinition {
     pub id: String,
@@ -16,29 +17,39 @@ pub struct WorkflowDefinition {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
     pub version: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_version: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub variables: Vec<Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub inputs: Vec<Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub outputs: Vec<Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub outcomes: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub custom_properties: Map<String, Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub is_readonly: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub is_system: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub is_latest: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub is_published: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub options: Map<String, Value>,
     pub root: Value,
 }
@@ -131,6 +142,7 @@ mod tests {
 /// A definition as a client sends it to be saved (`WorkflowDefinitionModel` on input): the
 /// server decides ids, version and flags, so every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkflowDefinitionInput {
     pub id: Option<String>,

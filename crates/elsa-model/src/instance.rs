@@ -1,9 +1,11 @@
-use crate::{Bookmark, Timestamp, WorkflowStatus, WorkflowSubStatus};
+use crate::{Bookmark, WorkflowStatus, WorkflowSubStatus};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A workflow instance as Elsa's `WorkflowInstanceModel` shows it, with its full state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WorkflowInstance {
     pub id: String,
@@ -15,19 +17,22 @@ pub struct WorkflowInstance {
     pub status: WorkflowStatus,
     pub sub_status: WorkflowSubStatus,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub is_executing: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub incident_count: i32,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub is_system: bool,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finished_at: Option<Timestamp>,
+    pub finished_at: Option<DateTime<Utc>>,
     pub workflow_state: WorkflowState,
 }
 
@@ -61,6 +66,7 @@ impl WorkflowInstance {
 /// The engine owns the meaning of `activityExecutionContexts`, `completionCallbacks` and
 /// `scheduledActivities`; other layers treat them as opaque JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WorkflowState {
     pub id: String,
@@ -76,35 +82,47 @@ pub struct WorkflowState {
     pub status: WorkflowStatus,
     pub sub_status: WorkflowSubStatus,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub is_executing: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub is_system: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub bookmarks: Vec<Bookmark>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub incidents: Vec<Incident>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub completion_callbacks: Vec<Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub activity_execution_contexts: Vec<Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub scheduled_activities: Vec<Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub execution_log_sequence: i64,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub input: Map<String, Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub output: Map<String, Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub properties: Map<String, Value>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finished_at: Option<Timestamp>,
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 /// A fault recorded against an activity (Elsa's `ActivityIncident`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Incident {
     pub activity_id: String,
@@ -114,11 +132,12 @@ pub struct Incident {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<ExceptionState>,
-    pub timestamp: Timestamp,
+    pub timestamp: DateTime<Utc>,
 }
 
 /// Elsa's `ExceptionState`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ExceptionState {
     #[serde(rename = "type")]
@@ -127,11 +146,14 @@ pub struct ExceptionState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack_trace: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    // A reference to itself: without this, collecting the schemas recurses forever.
+    #[cfg_attr(feature = "schema", schema(no_recursion))]
     pub inner_exception: Option<Box<ExceptionState>>,
 }
 
 /// The list view of an instance (Elsa's `WorkflowInstanceSummary`): no state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WorkflowInstanceSummary {
     pub id: String,
@@ -145,8 +167,8 @@ pub struct WorkflowInstanceSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub incident_count: i32,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finished_at: Option<Timestamp>,
+    pub finished_at: Option<DateTime<Utc>>,
 }

@@ -1,4 +1,4 @@
-use crate::Timestamp;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -11,25 +11,36 @@ use std::sync::Arc;
 /// up to the per-run budgets (tens of thousands), and a copy of each string per entry was most
 /// of that memory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WorkflowExecutionLogRecord {
     pub id: String,
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub workflow_definition_id: Arc<str>,
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub workflow_definition_version_id: Arc<str>,
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub workflow_instance_id: Arc<str>,
     pub workflow_version: i32,
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub activity_instance_id: Arc<str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub parent_activity_instance_id: Option<Arc<str>>,
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub activity_id: Arc<str>,
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub activity_type: Arc<str>,
     pub activity_type_version: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub activity_name: Option<Arc<str>>,
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub activity_node_id: Arc<str>,
-    pub timestamp: Timestamp,
+    pub timestamp: DateTime<Utc>,
     pub sequence: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub event_name: Option<Cow<'static, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -41,15 +52,21 @@ pub struct WorkflowExecutionLogRecord {
 
 /// One execution of one activity (Elsa's `ActivityExecutionRecord`), updated when it completes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityExecutionRecord {
     pub id: String,
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub workflow_instance_id: Arc<str>,
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub activity_id: Arc<str>,
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub activity_node_id: Arc<str>,
+    #[cfg_attr(feature = "schema", schema(value_type = String))]
     pub activity_type: Arc<str>,
     pub activity_type_version: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schema(value_type = Option<String>))]
     pub activity_name: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_state: Option<Value>,
@@ -59,11 +76,12 @@ pub struct ActivityExecutionRecord {
     pub payload: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<Value>,
-    pub started_at: Timestamp,
+    pub started_at: DateTime<Utc>,
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schema(required = true))]
     pub has_bookmarks: bool,
     /// `Running`, `Completed`, `Canceled` or `Faulted`, as Elsa's `ActivityStatus`.
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<Timestamp>,
+    pub completed_at: Option<DateTime<Utc>>,
 }

@@ -4,6 +4,7 @@ use std::str::FromStr;
 
 /// `status` of a workflow instance: Elsa only knows two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub enum WorkflowStatus {
     Running,
     Finished,
@@ -11,6 +12,7 @@ pub enum WorkflowStatus {
 
 /// `subStatus` of a workflow instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(utoipa::ToSchema))]
 pub enum WorkflowSubStatus {
     Pending,
     Executing,

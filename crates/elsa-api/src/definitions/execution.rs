@@ -2,7 +2,7 @@
 //! bulk dispatch (the instance is stored Pending and its run queued before the id is answered;
 //! the background worker runs it).
 
-use super::{idempotency, version_options_of};
+use super::{idempotency, version_options_of, version_options_schema};
 use crate::AppState;
 use crate::json::{LenientJson, Query, from_value};
 use crate::problem::ApiError;
@@ -10,23 +10,34 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use elsa_model::{VersionOptions, WorkflowDefinitionInput, WorkflowSubStatus};
+use elsa_model::{VersionOptions, WorkflowDefinitionInput, WorkflowState, WorkflowSubStatus};
 use elsa_runtime::{ExecuteOutcome, ExecuteRequest};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::future::Future;
+use utoipa::ToSchema;
 
 /// Most instances one bulk dispatch may start.
 const MAX_BULK_DISPATCH: u32 = 1_000;
 
-#[derive(Deserialize, Default)]
+/// How to run a definition: `{input, correlationId, versionOptions, name, triggerActivityId}`.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExecuteBody {
     correlation_id: Option<String>,
     name: Option<String>,
     trigger_activity_id: Option<String>,
+    #[schema(schema_with = version_options_schema)]
     version_options: Option<Value>,
+    /// The workflow's input: free-form values by name.
     input: Option<Map<String, Value>>,
+}
+
+/// Elsa's execute response: the instance's state after the run.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecuteResponse<'a> {
+    pub workflow_state: &'a WorkflowState,
 }
 
 impl ExecuteBody {
@@ -45,10 +56,10 @@ impl ExecuteBody {
 /// `POST /workflow-definitions/{definitionId}/execute`.
 #[utoipa::path(post, path = "/workflow-definitions/{definition_id}/execute", tag = "workflow-definitions",
     params(("definition_id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key answers the first request's instance instead of running again")),
-    request_body(content = Object, description = "`{input, correlationId, versionOptions, name, triggerActivityId}`, read when the content type is JSON"),
-    responses((status = 200, description = "`{workflowState}`; headers x-elsa-workflow-instance-id and x-elsa-workflow-cannot-start", body = Object),
+    request_body(content = ExecuteBody, description = "Read when the content type is JSON"),
+    responses((status = 200, description = "The state; headers x-elsa-workflow-instance-id and x-elsa-workflow-cannot-start", body = ExecuteResponse),
         (status = 404, description = "No such definition"),
-        (status = 500, description = "The workflow faulted; the body holds its state")))]
+        (status = 500, description = "The workflow faulted; the body holds its state", body = ExecuteResponse)))]
 pub async fn execute(
     State(state): State<AppState>,
     Path(definition_id): Path<String>,
@@ -110,10 +121,10 @@ where
         ("name" = Option<String>, Query),
         ("triggerActivityId" = Option<String>, Query),
         ("input" = Option<String>, Query, description = "A JSON object")),
-    responses((status = 200, description = "`{workflowState}`", body = Object),
+    responses((status = 200, description = "The state after the run", body = ExecuteResponse),
         (status = 400, description = "A query parameter is invalid"),
         (status = 404, description = "No such definition"),
-        (status = 500, description = "The workflow faulted; the body holds its state")))]
+        (status = 500, description = "The workflow faulted; the body holds its state", body = ExecuteResponse)))]
 pub async fn execute_get(
     State(state): State<AppState>,
     Path(definition_id): Path<String>,
@@ -143,9 +154,13 @@ pub async fn execute_get(
     Ok(execute_response(outcome))
 }
 
-#[derive(Deserialize)]
+/// A workflow to run without storing a definition, and how to run it.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InlineExecuteBody {
+    /// Bound (as a `WorkflowDefinitionInput`) after the envelope, so its errors name its own
+    /// fields; it needs `activities` or a `root`.
+    #[schema(value_type = WorkflowDefinitionInput, required = true)]
     workflow: Option<Value>,
     #[serde(flatten)]
     options: ExecuteBody,
@@ -155,9 +170,10 @@ pub struct InlineExecuteBody {
 /// guide does: `{"workflow":{"activities":[{"id":"1","type":"WriteLine","text":"..."}]}}`.
 #[utoipa::path(post, path = "/workflow-definitions/execute", tag = "workflow-definitions",
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key answers the first request's instance instead of running again")),
-    request_body(content = Object, description = "`{\"workflow\": {activities | root}, input, correlationId}`"),
-    responses((status = 200, description = "`{workflowState}`", body = Object),
-        (status = 400, description = "The workflow is missing or invalid")))]
+    request_body(content = InlineExecuteBody),
+    responses((status = 200, description = "The state after the run", body = ExecuteResponse),
+        (status = 400, description = "The workflow is missing or invalid"),
+        (status = 500, description = "The workflow faulted; the body holds its state", body = ExecuteResponse)))]
 pub async fn execute_inline(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -193,7 +209,10 @@ fn execute_response(outcome: ExecuteOutcome) -> Response {
     } else {
         StatusCode::OK
     };
-    let mut response = (status, Json(json!({"workflowState": state}))).into_response();
+    let body = ExecuteResponse {
+        workflow_state: state,
+    };
+    let mut response = (status, Json(body)).into_response();
     let headers = response.headers_mut();
     if let Ok(id) = HeaderValue::from_str(&outcome.instance.id) {
         headers.insert("x-elsa-workflow-instance-id", id);
@@ -212,15 +231,36 @@ fn execute_response(outcome: ExecuteOutcome) -> Response {
     response
 }
 
-#[derive(Deserialize, Default)]
+/// How to dispatch: `{instanceId, correlationId, triggerActivityId, versionOptions, input}`,
+/// and `count` for bulk dispatch.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DispatchBody {
     instance_id: Option<String>,
     correlation_id: Option<String>,
     trigger_activity_id: Option<String>,
+    /// Default `Published`.
+    #[schema(schema_with = version_options_schema)]
     version_options: Option<Value>,
+    /// The workflow's input: free-form values by name.
+    #[schema(value_type = Option<Map<String, Value>>)]
     input: Option<Value>,
+    /// Bulk dispatch only: how many instances (default 1, at most 1000).
     count: Option<u32>,
+}
+
+/// `{workflowInstanceId}`: the instance dispatched, Pending until the worker runs it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DispatchResponse {
+    pub workflow_instance_id: String,
+}
+
+/// `{workflowInstanceIds}`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkDispatchResponse {
+    pub workflow_instance_ids: Vec<String>,
 }
 
 impl DispatchBody {
@@ -257,8 +297,8 @@ async fn dispatch_one(
 /// `POST /workflow-definitions/{definitionId}/dispatch`.
 #[utoipa::path(post, path = "/workflow-definitions/{definition_id}/dispatch", tag = "workflow-definitions",
     params(("definition_id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key answers the first request's instance instead of running again")),
-    request_body(content = Object, description = "`{instanceId, correlationId, triggerActivityId, versionOptions, input}`"),
-    responses((status = 200, description = "`{workflowInstanceId}`; the run continues in the background", body = Object),
+    request_body(content = DispatchBody),
+    responses((status = 200, description = "The instance; the run continues in the background", body = DispatchResponse),
         (status = 400, description = "The body is invalid"),
         (status = 404, description = "No such definition")))]
 pub async fn dispatch(
@@ -266,31 +306,35 @@ pub async fn dispatch(
     Path(definition_id): Path<String>,
     headers: HeaderMap,
     LenientJson(body): LenientJson<DispatchBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DispatchResponse>, ApiError> {
     let mut request = body.request()?;
     // A retry under the same key answers the instance the first request queued.
     let keyed = idempotency::instance_id(&headers, "dispatch", &definition_id)?;
     if let Some(first) = idempotency::first(&state, keyed.as_deref()).await? {
-        return Ok(Json(json!({"workflowInstanceId": first.id})));
+        return Ok(Json(DispatchResponse {
+            workflow_instance_id: first.id,
+        }));
     }
     request.instance_id = keyed.clone().or_else(|| body.instance_id.clone());
     let outcome = dispatch_one(&state, &definition_id, request).await;
     let id = idempotency::settle(&state, keyed.as_deref(), outcome, |first| first.id).await?;
-    Ok(Json(json!({"workflowInstanceId": id})))
+    Ok(Json(DispatchResponse {
+        workflow_instance_id: id,
+    }))
 }
 
 /// `POST /workflow-definitions/{definitionId}/bulk-dispatch`: `count` instances (default 1).
 #[utoipa::path(post, path = "/workflow-definitions/{definition_id}/bulk-dispatch", tag = "workflow-definitions",
     params(("definition_id" = String, Path)),
-    request_body(content = Object, description = "`{versionOptions, triggerActivityId, input, count}`"),
-    responses((status = 200, description = "`{workflowInstanceIds}`", body = Object),
+    request_body(content = DispatchBody),
+    responses((status = 200, description = "The instances, Pending until the worker runs them", body = BulkDispatchResponse),
         (status = 400, description = "The body is invalid"),
         (status = 404, description = "No such definition")))]
 pub async fn bulk_dispatch(
     State(state): State<AppState>,
     Path(definition_id): Path<String>,
     LenientJson(body): LenientJson<DispatchBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BulkDispatchResponse>, ApiError> {
     let count = body.count.unwrap_or(1);
     if count > MAX_BULK_DISPATCH {
         return Err(ApiError::bad_request(format!(
@@ -304,5 +348,7 @@ pub async fn bulk_dispatch(
         .runtime
         .dispatch_many(&definition_id, requests)
         .await?;
-    Ok(Json(json!({"workflowInstanceIds": ids})))
+    Ok(Json(BulkDispatchResponse {
+        workflow_instance_ids: ids,
+    }))
 }

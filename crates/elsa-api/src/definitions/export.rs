@@ -1,19 +1,19 @@
 //! Export: one definition as a JSON file (Elsa's model with a leading `$schema`), or a zip of
 //! several — the requested versions and, when asked, every definition that consumes them.
 
-use super::models::model;
 use crate::AppState;
 use crate::json::{LenientJson, Query};
+use crate::openapi::Binary;
 use crate::problem::ApiError;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use elsa_model::{VersionOptions, WorkflowDefinition};
 use elsa_store::DefinitionFilter;
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::io::Write;
+use utoipa::ToSchema;
 
 /// The schema Elsa stamps on exported definitions.
 const SCHEMA: &str = "https://elsaworkflows.io/schemas/workflow-definition/v3.0.0/schema.json";
@@ -23,7 +23,8 @@ const SCHEMA: &str = "https://elsaworkflows.io/schemas/workflow-definition/v3.0.
     params(("definition_id" = String, Path),
         ("versionOptions" = Option<String>, Query, description = "Which version; empty means Latest"),
         ("includeConsumingWorkflows" = Option<bool>, Query, description = "True: a zip with every definition that uses this one")),
-    responses((status = 200, description = "The definition file (JSON), or a zip with its consumers", body = Object),
+    responses((status = 200, description = "The definition file, or a zip with its consumers", content(
+            (DefinitionFile = "application/json"), (Binary = "application/zip"))),
         (status = 400, description = "A query parameter is invalid"),
         (status = 404, description = "No such definition")))]
 pub async fn export(
@@ -64,7 +65,8 @@ pub async fn export(
     params(("definition_id" = String, Path),
         ("versionOptions" = Option<String>, Query, description = "Which version; empty means Latest"),
         ("includeConsumingWorkflows" = Option<bool>, Query, description = "True: a zip with every definition that uses this one")),
-    responses((status = 200, description = "The definition file (JSON), or a zip with its consumers", body = Object),
+    responses((status = 200, description = "The definition file, or a zip with its consumers", content(
+            (DefinitionFile = "application/json"), (Binary = "application/zip"))),
         (status = 400, description = "A query parameter is invalid"),
         (status = 404, description = "No such definition")))]
 pub async fn export_post(
@@ -75,9 +77,11 @@ pub async fn export_post(
     export(state, definition_id, query).await
 }
 
-#[derive(Deserialize)]
+/// `{ids, includeConsumingWorkflows}`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BulkExport {
+    /// Version ids.
     ids: Option<Vec<String>>,
     #[serde(default)]
     include_consuming_workflows: Option<bool>,
@@ -86,8 +90,8 @@ pub struct BulkExport {
 /// `POST /bulk-actions/export/workflow-definitions`: a zip of the given versions (by version
 /// id), with their consumers' latest versions when asked; 204 when none exists.
 #[utoipa::path(post, path = "/bulk-actions/export/workflow-definitions", tag = "workflow-definitions",
-    request_body(content = Object, description = "`{\"ids\": [version ids], \"includeConsumingWorkflows\": bool}`"),
-    responses((status = 200, description = "`workflow-definitions.zip`", body = Object),
+    request_body(content = BulkExport),
+    responses((status = 200, description = "`workflow-definitions.zip`", body = Binary, content_type = "application/zip"),
         (status = 204, description = "None of the versions exists"),
         (status = 400, description = "The body is invalid")))]
 pub async fn bulk_export(
@@ -139,12 +143,21 @@ async fn latest_of(
         .items)
 }
 
-/// The exported document: `$schema` first, then the model.
-fn file_json(d: &WorkflowDefinition) -> Result<Vec<u8>, ApiError> {
-    let mut document = Map::new();
-    document.insert("$schema".into(), SCHEMA.into());
-    document.append(&mut model(d));
-    serde_json::to_vec_pretty(&Value::Object(document))
+/// The exported document: `$schema` first, then the model (WorkflowDefinitionModel).
+#[derive(Serialize, ToSchema)]
+pub struct DefinitionFile<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    #[serde(flatten)]
+    definition: &'a WorkflowDefinition,
+}
+
+fn file_json(definition: &WorkflowDefinition) -> Result<Vec<u8>, ApiError> {
+    let document = DefinitionFile {
+        schema: SCHEMA,
+        definition,
+    };
+    serde_json::to_vec_pretty(&document)
         .map_err(|e| ApiError::bad_request(format!("the definition cannot be exported: {e}")))
 }
 

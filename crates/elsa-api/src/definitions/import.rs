@@ -1,16 +1,18 @@
 //! Import: a definition model (the body itself, not wrapped) stored as the latest draft, or
 //! several from uploaded JSON files and zip archives.
 
-use super::models::linked;
+use super::models::{LinkedDefinition, linked};
 use crate::AppState;
 use crate::json::{LenientJson, camel_case_keys};
+use crate::lists::Count;
 use crate::problem::ApiError;
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use elsa_model::WorkflowDefinitionInput;
 use elsa_runtime::{definition_input, parse_definition_file};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::{Cursor, Read};
 
 /// Most definitions one upload may carry (a zip can hold many small files).
@@ -23,9 +25,9 @@ const MAX_INFLATED: u64 = 64 << 20;
 /// `POST /workflow-definitions/import`.
 #[utoipa::path(post, path = "/workflow-definitions/import", tag = "workflow-definitions",
     operation_id = "import_workflow_definition",
-    request_body(content = Object, description = "A WorkflowDefinitionModel (e.g. an exported file)"),
-    responses((status = 201, description = "A new definition, stored as a draft", body = Object),
-        (status = 200, description = "A new draft version of an existing definition", body = Object),
+    request_body(content = WorkflowDefinitionInput, description = "A WorkflowDefinitionModel (e.g. an exported file)"),
+    responses((status = 201, description = "A new definition, stored as a draft", body = LinkedDefinition),
+        (status = 200, description = "A new draft version of an existing definition", body = LinkedDefinition),
         (status = 400, description = "The model is invalid"),
         (status = 403, description = "The definition is read-only")))]
 pub async fn import(
@@ -38,9 +40,9 @@ pub async fn import(
 /// `PUT /workflow-definitions/{definitionId}/import`: the model becomes that definition's draft.
 #[utoipa::path(put, path = "/workflow-definitions/{definition_id}/import", tag = "workflow-definitions",
     params(("definition_id" = String, Path)),
-    request_body(content = Object, description = "A WorkflowDefinitionModel"),
-    responses((status = 201, description = "A new definition, stored as a draft", body = Object),
-        (status = 200, description = "A new draft version of an existing definition", body = Object),
+    request_body(content = WorkflowDefinitionInput, description = "A WorkflowDefinitionModel"),
+    responses((status = 201, description = "A new definition, stored as a draft", body = LinkedDefinition),
+        (status = 200, description = "A new draft version of an existing definition", body = LinkedDefinition),
         (status = 400, description = "The model is invalid"),
         (status = 403, description = "The definition is read-only")))]
 pub async fn import_into(
@@ -66,14 +68,14 @@ async fn import_model(
         input.definition_id = definition_id;
     }
     let outcome = state.runtime.import(input).await?;
-    let body = Json(linked(&outcome.definition));
-    if !outcome.is_new {
-        return Ok(body.into_response());
-    }
     let location = format!(
         "/elsa/api/workflow-definitions/by-definition-id/{}",
         outcome.definition.definition_id
     );
+    let body = Json(linked(outcome.definition));
+    if !outcome.is_new {
+        return Ok(body.into_response());
+    }
     let mut response = (StatusCode::CREATED, body).into_response();
     if let Ok(value) = header::HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -84,13 +86,13 @@ async fn import_model(
 /// `POST /workflow-definitions/import-files`: multipart field `files`, each a JSON definition or
 /// a zip of them; every definition is imported as a draft.
 #[utoipa::path(post, path = "/workflow-definitions/import-files", tag = "workflow-definitions",
-    request_body(content = Object, content_type = "multipart/form-data", description = "Field `files`: JSON files or zip archives"),
-    responses((status = 200, description = "`{count}`: how many definitions were imported", body = Object),
+    request_body(content = crate::openapi::Upload, content_type = "multipart/form-data", description = "Field `files`: JSON files or zip archives"),
+    responses((status = 200, description = "How many definitions were imported", body = Count),
         (status = 400, description = "A file is not a workflow definition or a zip of them")))]
 pub async fn import_files(
     State(state): State<AppState>,
     mut multipart: Multipart,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Count>, ApiError> {
     let mut models = Vec::new();
     let mut budget = MAX_INFLATED;
     while let Some(field) = multipart
@@ -123,7 +125,7 @@ pub async fn import_files(
         state.runtime.import(input).await?;
         count += 1;
     }
-    Ok(Json(json!({"count": count})))
+    Ok(Json(Count { count }))
 }
 
 /// The definitions in one uploaded file: a zip's `.json` entries, or the file itself.

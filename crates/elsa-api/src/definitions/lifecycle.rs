@@ -1,9 +1,12 @@
 //! Changing definitions: save, publish, retract, revert, delete (one, a version, in bulk) and
 //! pointing consumers at a new version. Read-only definitions answer 403.
 
-use super::models::{linked, save_response, summary};
+use super::models::{
+    DefinitionSummary, LinkedDefinition, SaveResponse, linked, save_response, summary,
+};
 use crate::AppState;
 use crate::json::{LenientJson, from_value};
+use crate::lists::Deleted;
 use crate::problem::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -11,12 +14,17 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use elsa_model::{VersionOptions, WorkflowDefinitionInput};
 use elsa_runtime::RuntimeError;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+/// `{model, publish}`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SaveRequest {
+    /// The definition; bound (as a `WorkflowDefinitionInput`) after the envelope, so its errors
+    /// name its own fields.
+    #[schema(value_type = WorkflowDefinitionInput, required = true)]
     model: Option<Value>,
     #[serde(default)]
     publish: Option<bool>,
@@ -24,8 +32,8 @@ pub struct SaveRequest {
 
 /// `POST /workflow-definitions`.
 #[utoipa::path(post, path = "/workflow-definitions", tag = "workflow-definitions",
-    request_body(content = Object, description = "`{\"model\": WorkflowDefinition, \"publish\": bool}`"),
-    responses((status = 200, description = "The saved definition with its links", body = Object),
+    request_body(content = SaveRequest),
+    responses((status = 200, description = "The saved definition with its links", body = SaveResponse),
         (status = 400, description = "The model is missing or invalid"),
         (status = 403, description = "The definition is read-only")))]
 pub async fn save(
@@ -43,7 +51,7 @@ pub async fn save(
 /// `POST /workflow-definitions/{definitionId}/publish`.
 #[utoipa::path(post, path = "/workflow-definitions/{definition_id}/publish", tag = "workflow-definitions",
     params(("definition_id" = String, Path, description = "The definition id")),
-    responses((status = 200, description = "The published definition", body = Object),
+    responses((status = 200, description = "The published definition", body = SaveResponse),
         (status = 403, description = "The definition is read-only"),
         (status = 404, description = "No such definition")))]
 pub async fn publish(
@@ -56,22 +64,22 @@ pub async fn publish(
 /// `POST /workflow-definitions/{definitionId}/retract`.
 #[utoipa::path(post, path = "/workflow-definitions/{definition_id}/retract", tag = "workflow-definitions",
     params(("definition_id" = String, Path)),
-    responses((status = 200, description = "The retracted version with its links", body = Object),
+    responses((status = 200, description = "The retracted version with its links", body = LinkedDefinition),
         (status = 400, description = "The definition is not published"),
         (status = 403, description = "The definition is read-only"),
         (status = 404, description = "No such definition")))]
 pub async fn retract(
     State(state): State<AppState>,
     Path(definition_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(linked(&state.runtime.retract(&definition_id).await?)))
+) -> Result<Json<LinkedDefinition>, ApiError> {
+    Ok(Json(linked(state.runtime.retract(&definition_id).await?)))
 }
 
 /// `POST /workflow-definitions/{definitionId}/revert/{version}`: a copy of that version
 /// becomes the new latest draft.
 #[utoipa::path(post, path = "/workflow-definitions/{definition_id}/revert/{version}", tag = "workflow-definitions",
     params(("definition_id" = String, Path), ("version" = i32, Path)),
-    responses((status = 201, description = "Summary of the new draft", body = Object),
+    responses((status = 201, description = "Summary of the new draft", body = DefinitionSummary),
         (status = 403, description = "The definition is read-only"),
         (status = 404, description = "No such definition or version")))]
 pub async fn revert(
@@ -81,7 +89,7 @@ pub async fn revert(
     let version = parse_version(&version)?;
     let draft = state.runtime.revert(&definition_id, version).await?;
     let location = format!("/elsa/api/workflow-definitions/by-id/{}", draft.id);
-    let mut response = (StatusCode::CREATED, Json(summary(&draft))).into_response();
+    let mut response = (StatusCode::CREATED, Json(summary(draft))).into_response();
     if let Ok(value) = header::HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
@@ -149,9 +157,11 @@ pub async fn delete_version_by_number(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize)]
+/// `{definitionIds}`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DefinitionIds {
+    #[schema(required = true)]
     definition_ids: Option<Vec<String>>,
 }
 
@@ -165,22 +175,24 @@ impl DefinitionIds {
     }
 }
 
-#[derive(Deserialize)]
+/// `{ids}`: version ids.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionIds {
+    #[schema(required = true)]
     ids: Option<Vec<String>>,
 }
 
 /// `POST /bulk-actions/delete/workflow-definitions/by-definition-id`: read-only and unknown
 /// definitions are skipped.
 #[utoipa::path(post, path = "/bulk-actions/delete/workflow-definitions/by-definition-id", tag = "workflow-definitions",
-    request_body(content = Object, description = "`{\"definitionIds\": [..]}`"),
-    responses((status = 200, description = "`{deleted}`", body = Object),
+    request_body(content = DefinitionIds),
+    responses((status = 200, description = "How many definitions were deleted", body = Deleted),
         (status = 400, description = "The body is invalid")))]
 pub async fn bulk_delete_by_definition_id(
     State(state): State<AppState>,
     LenientJson(body): LenientJson<DefinitionIds>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     let mut deleted = 0;
     for id in body.required()? {
         match state.runtime.delete_definition(&id).await {
@@ -189,19 +201,19 @@ pub async fn bulk_delete_by_definition_id(
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Json(json!({"deleted": deleted})))
+    Ok(Json(Deleted { deleted }))
 }
 
 /// `POST /bulk-actions/delete/workflow-definitions/by-id`: versions by version id.
 #[utoipa::path(post, path = "/bulk-actions/delete/workflow-definitions/by-id", tag = "workflow-definitions",
     operation_id = "bulk_delete_workflow_definitions_by_id",
-    request_body(content = Object, description = "`{\"ids\": [..]}`"),
-    responses((status = 200, description = "`{deleted}`", body = Object),
+    request_body(content = VersionIds),
+    responses((status = 200, description = "How many versions were deleted", body = Deleted),
         (status = 400, description = "The body is invalid")))]
 pub async fn bulk_delete_by_id(
     State(state): State<AppState>,
     LenientJson(body): LenientJson<VersionIds>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     let ids = body.ids.ok_or_else(|| {
         ApiError::bad_request("the request body needs 'ids', a list of version ids")
     })?;
@@ -213,18 +225,42 @@ pub async fn bulk_delete_by_id(
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Json(json!({"deleted": deleted})))
+    Ok(Json(Deleted { deleted }))
+}
+
+/// What a bulk publish did with each definition id.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkPublishResponse {
+    pub published: Vec<String>,
+    pub already_published: Vec<String>,
+    pub not_found: Vec<String>,
+    /// Read-only definitions.
+    pub skipped: Vec<String>,
+    /// Always empty: consumers are updated through `update-references`.
+    pub updated_consumers: Vec<String>,
+    pub failed: Vec<PublishFailure>,
+    /// Always empty.
+    pub warnings: Map<String, Value>,
+}
+
+/// A definition a bulk publish could not publish.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishFailure {
+    pub definition_id: String,
+    pub errors: Vec<String>,
 }
 
 /// `POST /bulk-actions/publish/workflow-definitions/by-definition-ids`.
 #[utoipa::path(post, path = "/bulk-actions/publish/workflow-definitions/by-definition-ids", tag = "workflow-definitions",
-    request_body(content = Object, description = "`{\"definitionIds\": [..]}`"),
-    responses((status = 200, description = "`{published, alreadyPublished, notFound, skipped, updatedConsumers, failed, warnings}`", body = Object),
+    request_body(content = DefinitionIds),
+    responses((status = 200, description = "What became of each definition", body = BulkPublishResponse),
         (status = 400, description = "The body is invalid")))]
 pub async fn bulk_publish(
     State(state): State<AppState>,
     LenientJson(body): LenientJson<DefinitionIds>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BulkPublishResponse>, ApiError> {
     let (mut published, mut already, mut not_found, mut skipped, mut failed) =
         (vec![], vec![], vec![], vec![], vec![]);
     for id in body.required()? {
@@ -233,32 +269,46 @@ pub async fn bulk_publish(
             Ok(_) => published.push(id),
             Err(RuntimeError::DefinitionNotFound(_)) => not_found.push(id),
             Err(RuntimeError::ReadOnly(_)) => skipped.push(id),
-            Err(e @ RuntimeError::InvalidWorkflow { .. }) => {
-                failed.push(json!({"definitionId": id, "errors": [e.to_string()]}))
-            }
+            Err(e @ RuntimeError::InvalidWorkflow { .. }) => failed.push(PublishFailure {
+                definition_id: id,
+                errors: vec![e.to_string()],
+            }),
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Json(json!({
-        "published": published,
-        "alreadyPublished": already,
-        "notFound": not_found,
-        "skipped": skipped,
-        "updatedConsumers": [],
-        "failed": failed,
-        "warnings": {},
-    })))
+    Ok(Json(BulkPublishResponse {
+        published,
+        already_published: already,
+        not_found,
+        skipped,
+        updated_consumers: Vec::new(),
+        failed,
+        warnings: Map::new(),
+    }))
+}
+
+/// What a bulk retract did with each definition id.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkRetractResponse {
+    pub retracted: Vec<String>,
+    /// Always empty: a retracted definition counts as not published.
+    pub already_retracted: Vec<String>,
+    /// Read-only definitions.
+    pub skipped: Vec<String>,
+    pub not_published: Vec<String>,
+    pub not_found: Vec<String>,
 }
 
 /// `POST /bulk-actions/retract/workflow-definitions/by-definition-ids`.
 #[utoipa::path(post, path = "/bulk-actions/retract/workflow-definitions/by-definition-ids", tag = "workflow-definitions",
-    request_body(content = Object, description = "`{\"definitionIds\": [..]}`"),
-    responses((status = 200, description = "`{retracted, alreadyRetracted, skipped, notPublished, notFound}`", body = Object),
+    request_body(content = DefinitionIds),
+    responses((status = 200, description = "What became of each definition", body = BulkRetractResponse),
         (status = 400, description = "The body is invalid")))]
 pub async fn bulk_retract(
     State(state): State<AppState>,
     LenientJson(body): LenientJson<DefinitionIds>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BulkRetractResponse>, ApiError> {
     let (mut retracted, mut skipped, mut not_published, mut not_found) =
         (vec![], vec![], vec![], vec![]);
     for id in body.required()? {
@@ -270,25 +320,32 @@ pub async fn bulk_retract(
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Json(json!({
-        "retracted": retracted,
-        "alreadyRetracted": [],
-        "skipped": skipped,
-        "notPublished": not_published,
-        "notFound": not_found,
-    })))
+    Ok(Json(BulkRetractResponse {
+        retracted,
+        already_retracted: Vec::new(),
+        skipped,
+        not_published,
+        not_found,
+    }))
+}
+
+/// `{affectedWorkflows}`: the consumers by name, else by definition id.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AffectedWorkflows {
+    pub affected_workflows: Vec<String>,
 }
 
 /// `POST /workflow-definitions/{definitionId}/update-references`: consumers that name another
 /// version of this definition get a draft naming its latest version.
 #[utoipa::path(post, path = "/workflow-definitions/{definition_id}/update-references", tag = "workflow-definitions",
     params(("definition_id" = String, Path)),
-    responses((status = 200, description = "`{affectedWorkflows}`", body = Object),
+    responses((status = 200, description = "The consumers that got a new draft", body = AffectedWorkflows),
         (status = 404, description = "No such definition")))]
 pub async fn update_references(
     State(state): State<AppState>,
     Path(definition_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AffectedWorkflows>, ApiError> {
     // Elsa names the consumers by name, else by definition id.
     let affected: Vec<String> = state
         .runtime
@@ -297,5 +354,7 @@ pub async fn update_references(
         .into_iter()
         .map(|d| d.name.unwrap_or(d.definition_id))
         .collect();
-    Ok(Json(json!({"affectedWorkflows": affected})))
+    Ok(Json(AffectedWorkflows {
+        affected_workflows: affected,
+    }))
 }

@@ -70,6 +70,13 @@ pub fn page_request(q: &Query) -> Result<Option<PageRequest>, ApiError> {
     }
 }
 
+/// The schema of `versionOptions` in a body, as [`version_options_of`] reads it.
+pub(crate) fn version_options_schema() -> utoipa::openapi::schema::Schema {
+    crate::openapi::name_or_number(
+        "Latest, Published, LatestOrPublished, LatestAndPublished, Draft, AllVersions, or a version number",
+    )
+}
+
 /// A version-options value from a JSON body: a name, a number (that version), or empty/null
 /// (the caller's default).
 fn version_options_of(

@@ -6,15 +6,24 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use elsa_model::WorkflowDefinition;
-use elsa_runtime::{RuntimeError, SaveOutcome};
-use serde_json::{Map, Value, json};
+use elsa_runtime::{RuntimeError, SaveOutcome, ValidationError};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-fn link(href: String, rel: &str, method: &str) -> Value {
-    json!({"href": href, "rel": rel, "method": method})
+/// A HATEOAS link.
+#[derive(Serialize, ToSchema)]
+pub struct Link {
+    pub href: String,
+    pub rel: &'static str,
+    pub method: &'static str,
+}
+
+fn link(href: String, rel: &'static str, method: &'static str) -> Link {
+    Link { href, rel, method }
 }
 
 /// HATEOAS links of one definition; Studio treats a definition without `publish` as read-only.
-fn item_links(d: &WorkflowDefinition) -> Vec<Value> {
+fn item_links(d: &WorkflowDefinition) -> Vec<Link> {
     let base = format!("/workflow-definitions/{}", d.definition_id);
     let mut links = vec![
         link(base.clone(), "self", "GET"),
@@ -46,7 +55,7 @@ fn item_links(d: &WorkflowDefinition) -> Vec<Value> {
 }
 
 /// Links of the definition list; without `bulk-publish` Studio shows the list read-only.
-pub(super) fn list_links() -> Vec<Value> {
+pub(super) fn list_links() -> Vec<Link> {
     let base = "/workflow-definitions";
     vec![
         link(base.into(), "self", "GET"),
@@ -83,49 +92,112 @@ pub(super) fn list_links() -> Vec<Value> {
     ]
 }
 
-/// WorkflowDefinitionModel: the definition as Elsa's API writes it (and export files hold it).
-pub(super) fn model(d: &WorkflowDefinition) -> Map<String, Value> {
-    match serde_json::to_value(d) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
+/// LinkedWorkflowDefinitionModel: the definition (WorkflowDefinitionModel) with its links.
+#[derive(Serialize, ToSchema)]
+pub struct LinkedDefinition {
+    pub links: Vec<Link>,
+    #[serde(flatten)]
+    pub definition: WorkflowDefinition,
+}
+
+pub(super) fn linked(d: WorkflowDefinition) -> LinkedDefinition {
+    LinkedDefinition {
+        links: item_links(&d),
+        definition: d,
     }
 }
 
-/// LinkedWorkflowDefinitionModel: the definition with its links.
-pub(super) fn linked(d: &WorkflowDefinition) -> Value {
-    let mut out = Map::new();
-    out.insert("links".into(), Value::Array(item_links(d)));
-    out.append(&mut model(d));
-    Value::Object(out)
+/// A stored version as `/versions` lists it: the model with the stored-only fields.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredDefinition {
+    #[serde(flatten)]
+    pub definition: WorkflowDefinition,
+    /// Always `Json`.
+    pub materializer_name: &'static str,
+    /// Always `Default`.
+    pub provider_name: &'static str,
 }
 
-/// A stored version as `/versions` lists it: the model with the stored-only fields.
-pub(super) fn stored(d: &WorkflowDefinition) -> Value {
-    let mut out = model(d);
-    out.insert("materializerName".into(), "Json".into());
-    out.insert("providerName".into(), "Default".into());
-    Value::Object(out)
+pub(super) fn stored(definition: WorkflowDefinition) -> StoredDefinition {
+    StoredDefinition {
+        definition,
+        materializer_name: "Json",
+        provider_name: "Default",
+    }
 }
 
 /// WorkflowDefinitionSummary: a list row.
-pub(super) fn summary(d: &WorkflowDefinition) -> Value {
-    json!({
-        "links": item_links(d),
-        "id": d.id,
-        "definitionId": d.definition_id,
-        "name": d.name,
-        "description": d.description,
-        "version": d.version,
-        "toolVersion": d.tool_version,
-        "isLatest": d.is_latest,
-        "isPublished": d.is_published,
-        "providerName": "Default",
-        "materializerName": "Json",
-        "createdAt": d.created_at,
-        "isReadonly": d.is_readonly,
-        "isSystem": d.is_system,
-        "isMaterializerAvailable": true,
-    })
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DefinitionSummary {
+    pub links: Vec<Link>,
+    pub id: String,
+    pub definition_id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub version: i32,
+    pub tool_version: Option<String>,
+    pub is_latest: bool,
+    pub is_published: bool,
+    /// Always `Default`.
+    pub provider_name: &'static str,
+    /// Always `Json`.
+    pub materializer_name: &'static str,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: elsa_model::Timestamp,
+    pub is_readonly: bool,
+    pub is_system: bool,
+    pub is_materializer_available: bool,
+}
+
+pub(super) fn summary(d: WorkflowDefinition) -> DefinitionSummary {
+    DefinitionSummary {
+        links: item_links(&d),
+        id: d.id,
+        definition_id: d.definition_id,
+        name: d.name,
+        description: d.description,
+        version: d.version,
+        tool_version: d.tool_version,
+        is_latest: d.is_latest,
+        is_published: d.is_published,
+        provider_name: "Default",
+        materializer_name: "Json",
+        created_at: d.created_at,
+        is_readonly: d.is_readonly,
+        is_system: d.is_system,
+        is_materializer_available: true,
+    }
+}
+
+/// Elsa's `WorkflowValidationError`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationErrorModel {
+    pub message: String,
+    pub activity_id: Option<String>,
+}
+
+impl From<ValidationError> for ValidationErrorModel {
+    fn from(e: ValidationError) -> Self {
+        Self {
+            message: e.message,
+            activity_id: e.activity_id,
+        }
+    }
+}
+
+/// Elsa's save/publish response.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SaveResponse {
+    pub workflow_definition: LinkedDefinition,
+    pub already_published: bool,
+    /// Always 0: consumers are updated through `update-references`.
+    pub consuming_workflow_count: i32,
+    /// Warnings only: errors fail the publish with a 400 problem.
+    pub validation_errors: Vec<ValidationErrorModel>,
 }
 
 /// Elsa's save/publish response; a publish that validation failed is a 400 problem listing
@@ -145,11 +217,15 @@ pub(super) fn save_response(
         }
         Err(error) => return Err(error.into()),
     };
-    Ok(Json(json!({
-        "workflowDefinition": linked(&outcome.definition),
-        "alreadyPublished": outcome.already_published,
-        "consumingWorkflowCount": 0,
-        "validationErrors": outcome.validation_errors,
-    }))
+    Ok(Json(SaveResponse {
+        workflow_definition: linked(outcome.definition),
+        already_published: outcome.already_published,
+        consuming_workflow_count: 0,
+        validation_errors: outcome
+            .validation_errors
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    })
     .into_response())
 }

@@ -4,10 +4,13 @@
 
 use crate::AppState;
 use crate::json::Query;
+use crate::lists::{Items, ListResponse};
 use crate::problem::ApiError;
 use axum::Json;
 use axum::extract::RawQuery;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -23,21 +26,67 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(output_converters))
 }
 
-/// `{"items": [...], "count": N}`.
-fn list(items: Vec<Value>) -> Json<Value> {
-    Json(json!({"count": items.len(), "items": items}))
+/// An expression syntax (Elsa's `ExpressionDescriptor`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpressionDescriptor {
+    pub r#type: &'static str,
+    pub display_name: &'static str,
+    pub is_serializable: bool,
+    pub is_browsable: bool,
+    pub properties: ExpressionProperties,
+}
+
+/// What the designer's editor needs to know of an expression syntax.
+#[derive(Serialize, ToSchema)]
+pub struct ExpressionProperties {
+    /// The Monaco editor language, for syntaxes edited as code.
+    #[serde(rename = "MonacoLanguage", skip_serializing_if = "Option::is_none")]
+    pub monaco_language: Option<&'static str>,
+}
+
+/// A variable type the designer offers (Elsa's `VariableDescriptor`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VariableDescriptor {
+    pub type_name: &'static str,
+    pub display_name: &'static str,
+    pub category: &'static str,
+    /// Always empty.
+    pub description: &'static str,
+}
+
+/// Where variables may be stored (Elsa's `StorageDriverDescriptor`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageDriverDescriptor {
+    pub type_name: &'static str,
+    pub display_name: &'static str,
+    pub priority: i32,
+    pub deprecated: bool,
+}
+
+/// A strategy the designer offers (activation, incident, log persistence).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StrategyDescriptor {
+    pub display_name: &'static str,
+    pub description: &'static str,
+    pub type_name: &'static str,
 }
 
 /// `GET /descriptors/expression-descriptors`: the expression types the engine evaluates.
 #[utoipa::path(get, path = "/descriptors/expression-descriptors", tag = "descriptors",
-    responses((status = 200, description = "`{items: [{type, displayName, isSerializable, isBrowsable, properties}], count}`", body = Object)))]
-pub async fn expression_descriptors() -> Json<Value> {
-    let d = |ty: &str, serializable: bool, browsable: bool, monaco: Option<&str>| {
-        let properties = monaco.map_or_else(|| json!({}), |m| json!({"MonacoLanguage": m}));
-        json!({"type": ty, "displayName": ty, "isSerializable": serializable,
-               "isBrowsable": browsable, "properties": properties})
+    responses((status = 200, description = "The expression syntaxes", body = ListResponse<ExpressionDescriptor>)))]
+pub async fn expression_descriptors() -> Json<ListResponse<ExpressionDescriptor>> {
+    let d = |ty, serializable, browsable, monaco_language| ExpressionDescriptor {
+        r#type: ty,
+        display_name: ty,
+        is_serializable: serializable,
+        is_browsable: browsable,
+        properties: ExpressionProperties { monaco_language },
     };
-    list(vec![
+    Json(ListResponse::from(vec![
         d("Literal", true, false, None),
         d("Object", true, false, Some("json")),
         d("Json", true, false, Some("json")),
@@ -46,7 +95,7 @@ pub async fn expression_descriptors() -> Json<Value> {
         d("Input", true, false, None),
         d("JavaScript", true, true, Some("javascript")),
         d("Liquid", true, true, Some("liquid")),
-    ])
+    ]))
 }
 
 /// Variable types Studio offers, by category (the engine's type aliases).
@@ -76,47 +125,76 @@ const VARIABLE_TYPES: &[(&str, &str, &str)] = &[
 
 /// `GET /descriptors/variables` (no `count`, as Elsa answers).
 #[utoipa::path(get, path = "/descriptors/variables", tag = "descriptors",
-    responses((status = 200, description = "`{items: [{typeName, displayName, category, description}]}`", body = Object)))]
-pub async fn variables() -> Json<Value> {
-    let items: Vec<Value> = VARIABLE_TYPES
+    responses((status = 200, description = "The variable types", body = Items<VariableDescriptor>)))]
+pub async fn variables() -> Json<Items<VariableDescriptor>> {
+    let items = VARIABLE_TYPES
         .iter()
-        .map(|(type_name, display, category)| {
-            json!({"typeName": type_name, "displayName": display, "category": category, "description": ""})
+        .map(|&(type_name, display_name, category)| VariableDescriptor {
+            type_name,
+            display_name,
+            category,
+            description: "",
         })
         .collect();
-    Json(json!({"items": items}))
+    Json(Items { items })
 }
 
 /// `GET /descriptors/storage-drivers`, by priority, highest first (no `count`).
 #[utoipa::path(get, path = "/descriptors/storage-drivers", tag = "descriptors",
-    responses((status = 200, description = "`{items: [{typeName, displayName, priority, deprecated}]}`", body = Object)))]
-pub async fn storage_drivers() -> Json<Value> {
-    Json(json!({"items": [
-        {"typeName": "Elsa.Workflows.WorkflowInstanceStorageDriver, Elsa.Workflows.Core",
-         "displayName": "Workflow Instance", "priority": 5, "deprecated": false},
-        {"typeName": "Elsa.Workflows.MemoryStorageDriver, Elsa.Workflows.Core",
-         "displayName": "Memory", "priority": 0, "deprecated": false},
-        {"typeName": "Elsa.Workflows.Services.WorkflowStorageDriver, Elsa.Workflows.Core",
-         "displayName": "Workflow", "priority": -1, "deprecated": true},
-    ]}))
+    responses((status = 200, description = "The storage drivers", body = Items<StorageDriverDescriptor>)))]
+pub async fn storage_drivers() -> Json<Items<StorageDriverDescriptor>> {
+    let driver = |type_name, display_name, priority, deprecated| StorageDriverDescriptor {
+        type_name,
+        display_name,
+        priority,
+        deprecated,
+    };
+    Json(Items {
+        items: vec![
+            driver(
+                "Elsa.Workflows.WorkflowInstanceStorageDriver, Elsa.Workflows.Core",
+                "Workflow Instance",
+                5,
+                false,
+            ),
+            driver(
+                "Elsa.Workflows.MemoryStorageDriver, Elsa.Workflows.Core",
+                "Memory",
+                0,
+                false,
+            ),
+            driver(
+                "Elsa.Workflows.Services.WorkflowStorageDriver, Elsa.Workflows.Core",
+                "Workflow",
+                -1,
+                true,
+            ),
+        ],
+    })
 }
 
 /// `{displayName, description, typeName}` items.
-fn strategies(items: &[(&str, &str, &str)]) -> Json<Value> {
-    list(
+fn strategies(
+    items: &[(&'static str, &'static str, &'static str)],
+) -> Json<ListResponse<StrategyDescriptor>> {
+    Json(ListResponse::from(
         items
             .iter()
-            .map(|(display, description, type_name)| {
-                json!({"displayName": display, "description": description, "typeName": type_name})
-            })
-            .collect(),
-    )
+            .map(
+                |&(display_name, description, type_name)| StrategyDescriptor {
+                    display_name,
+                    description,
+                    type_name,
+                },
+            )
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// `GET /descriptors/workflow-activation-strategies`, sorted by display name.
 #[utoipa::path(get, path = "/descriptors/workflow-activation-strategies", tag = "descriptors",
-    responses((status = 200, description = "`{items: [{displayName, description, typeName}], count}`", body = Object)))]
-pub async fn activation_strategies() -> Json<Value> {
+    responses((status = 200, description = "The activation strategies", body = ListResponse<StrategyDescriptor>)))]
+pub async fn activation_strategies() -> Json<ListResponse<StrategyDescriptor>> {
     strategies(&[
         (
             "Always",
@@ -143,8 +221,8 @@ pub async fn activation_strategies() -> Json<Value> {
 
 /// `GET /descriptors/incident-strategies`.
 #[utoipa::path(get, path = "/descriptors/incident-strategies", tag = "descriptors",
-    responses((status = 200, description = "`{items: [{displayName, description, typeName}], count}`", body = Object)))]
-pub async fn incident_strategies() -> Json<Value> {
+    responses((status = 200, description = "The incident strategies", body = ListResponse<StrategyDescriptor>)))]
+pub async fn incident_strategies() -> Json<ListResponse<StrategyDescriptor>> {
     strategies(&[
         (
             "Continue With Incidents",
@@ -161,8 +239,8 @@ pub async fn incident_strategies() -> Json<Value> {
 
 /// `GET /descriptors/log-persistence-strategies`.
 #[utoipa::path(get, path = "/descriptors/log-persistence-strategies", tag = "descriptors",
-    responses((status = 200, description = "`{items: [{displayName, description, typeName}], count}`", body = Object)))]
-pub async fn log_persistence_strategies() -> Json<Value> {
+    responses((status = 200, description = "The log persistence strategies", body = ListResponse<StrategyDescriptor>)))]
+pub async fn log_persistence_strategies() -> Json<ListResponse<StrategyDescriptor>> {
     strategies(&[
         (
             "Configuration",
@@ -190,25 +268,27 @@ pub async fn log_persistence_strategies() -> Json<Value> {
 /// `GET /descriptors/commit-strategies/workflows`: none are registered (every run commits
 /// once, at its end).
 #[utoipa::path(get, path = "/descriptors/commit-strategies/workflows", tag = "descriptors",
-    responses((status = 200, description = "`{items: [{name, displayName, description}], count}`", body = Object)))]
-pub async fn workflow_commit_strategies() -> Json<Value> {
-    list(Vec::new())
+    responses((status = 200, description = "Always empty: commits happen when a run ends", body = ListResponse<Value>)))]
+pub async fn workflow_commit_strategies() -> Json<ListResponse<Value>> {
+    Json(Vec::new().into())
 }
 
 /// `GET /descriptors/commit-strategies/activities`: none are registered.
 #[utoipa::path(get, path = "/descriptors/commit-strategies/activities", tag = "descriptors",
-    responses((status = 200, description = "`{items: [{name, displayName, description}], count}`", body = Object)))]
-pub async fn activity_commit_strategies() -> Json<Value> {
-    list(Vec::new())
+    responses((status = 200, description = "Always empty: commits happen when a run ends", body = ListResponse<Value>)))]
+pub async fn activity_commit_strategies() -> Json<ListResponse<Value>> {
+    Json(Vec::new().into())
 }
 
 /// `GET /descriptors/output-converters?sourceType=&destinationType=`: both are required; no
 /// converters are registered.
 #[utoipa::path(get, path = "/descriptors/output-converters", tag = "descriptors",
     params(("sourceType" = String, Query), ("destinationType" = String, Query)),
-    responses((status = 200, description = "`{items, count}`", body = Object),
+    responses((status = 200, description = "Always empty: no output converters", body = ListResponse<Value>),
         (status = 400, description = "A type is missing")))]
-pub async fn output_converters(RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+pub async fn output_converters(
+    RawQuery(raw): RawQuery,
+) -> Result<Json<ListResponse<Value>>, ApiError> {
     let q = Query::parse(raw.as_deref());
     for key in ["sourceType", "destinationType"] {
         if q.get(key).is_none_or(|v| v.trim().is_empty()) {
@@ -217,5 +297,5 @@ pub async fn output_converters(RawQuery(raw): RawQuery) -> Result<Json<Value>, A
             )));
         }
     }
-    Ok(list(Vec::new()))
+    Ok(Json(Vec::new().into()))
 }

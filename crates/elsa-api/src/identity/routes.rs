@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use elsa_store::{Application, Role, User};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The largest identity body read: names, passwords, tokens and role lists, with room to
@@ -31,7 +31,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>(identity: SharedIdentity) -> Ope
         .with_state(identity)
 }
 
-#[derive(Serialize)]
+/// `{isAuthenticated, accessToken, refreshToken}`; the tokens only when authenticated.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct LoginResponse {
     is_authenticated: bool,
@@ -51,17 +52,20 @@ impl From<Option<super::IssuedTokens>> for LoginResponse {
     }
 }
 
-#[derive(Deserialize)]
+/// `{username, password}`.
+#[derive(Deserialize, ToSchema)]
 struct LoginRequest {
+    #[schema(required = true)]
     username: Option<String>,
+    #[schema(required = true)]
     password: Option<String>,
 }
 
 /// 200 whatever the outcome (`isAuthenticated` says it), as Elsa answers; 429 while the client
 /// address or the user name is locked out after failed attempts.
 #[utoipa::path(post, path = "/identity/login", tag = "identity", security(()),
-    request_body(content = Object, description = "`{username, password}`"),
-    responses((status = 200, description = "`{isAuthenticated, accessToken, refreshToken}`", body = Object),
+    request_body(content = LoginRequest),
+    responses((status = 200, description = "Whether the credentials are right, and the tokens if so", body = LoginResponse),
         (status = 400, description = "username or password missing"),
         (status = 429, description = "Too many failed attempts from this address or for this user name; see Retry-After")))]
 async fn login(
@@ -83,7 +87,7 @@ async fn login(
 }
 
 #[utoipa::path(post, path = "/identity/refresh-token", tag = "identity", security(("Bearer" = [])),
-    responses((status = 200, description = "A new token pair", body = Object),
+    responses((status = 200, description = "A new token pair", body = LoginResponse),
         (status = 401, description = "The bearer is not a valid refresh token"),
         (status = 429, description = "Too many failed attempts from this address; see Retry-After")))]
 async fn refresh_token(
@@ -95,20 +99,42 @@ async fn refresh_token(
     Ok(Json(identity.refresh(client, header).await?.into()))
 }
 
-fn user_summary(u: &User) -> Value {
-    json!({"id": u.id, "name": u.name, "roles": u.roles, "tenantId": u.tenant_id})
+/// A user, without its password.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct UserModel {
+    id: String,
+    name: String,
+    roles: Vec<String>,
+    tenant_id: Option<String>,
+}
+
+fn user_summary(u: User) -> UserModel {
+    UserModel {
+        id: u.id,
+        name: u.name,
+        roles: u.roles,
+        tenant_id: u.tenant_id,
+    }
+}
+
+/// `{users}`.
+#[derive(Serialize, ToSchema)]
+struct UserList {
+    users: Vec<UserModel>,
 }
 
 #[utoipa::path(get, path = "/identity/users", tag = "identity",
-    responses((status = 200, description = "`{users}`", body = Object)))]
-async fn list_users(State(identity): State<SharedIdentity>) -> Result<Json<Value>, ApiError> {
+    responses((status = 200, description = "Every user", body = UserList)))]
+async fn list_users(State(identity): State<SharedIdentity>) -> Result<Json<UserList>, ApiError> {
     let users = identity.store.users().await?;
-    Ok(Json(
-        json!({"users": users.iter().map(user_summary).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(UserList {
+        users: users.into_iter().map(user_summary).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+/// `{name, password?, roles?}`; an update reads `password` and `roles` only.
+#[derive(Deserialize, ToSchema)]
 struct UserBody {
     name: Option<String>,
     password: Option<String>,
@@ -129,15 +155,28 @@ fn password_or_generated(password: Option<String>) -> String {
         .unwrap_or_else(|| random::secret(32))
 }
 
+/// A new user as Elsa answers it: with its password (given or generated), this once.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct CreatedUser {
+    id: String,
+    name: String,
+    password: String,
+    roles: Vec<String>,
+    tenant_id: Option<String>,
+    hashed_password: String,
+    hashed_password_salt: String,
+}
+
 /// Creates a user; the response carries the (possibly generated) password, once.
 #[utoipa::path(post, path = "/identity/users", tag = "identity",
-    request_body(content = Object, description = "`{name, password?, roles?}`"),
-    responses((status = 200, description = "The user, with its password once", body = Object),
+    request_body(content = UserBody, description = "Without a password, one is generated"),
+    responses((status = 200, description = "The user, with its password once", body = CreatedUser),
         (status = 400, description = "Invalid user"), (status = 409, description = "The name is taken")))]
 async fn create_user(
     State(identity): State<SharedIdentity>,
     LenientJson(body): LenientJson<UserBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CreatedUser>, ApiError> {
     let name = body
         .name
         .map(|n| n.trim().to_owned())
@@ -159,26 +198,26 @@ async fn create_user(
             user.name
         )));
     }
-    Ok(Json(json!({
-        "id": user.id,
-        "name": user.name,
-        "password": password,
-        "roles": user.roles,
-        "tenantId": user.tenant_id,
-        "hashedPassword": user.hashed_password,
-        "hashedPasswordSalt": user.hashed_password_salt,
-    })))
+    Ok(Json(CreatedUser {
+        id: user.id,
+        name: user.name,
+        password,
+        roles: user.roles,
+        tenant_id: user.tenant_id,
+        hashed_password: user.hashed_password,
+        hashed_password_salt: user.hashed_password_salt,
+    }))
 }
 
 #[utoipa::path(put, path = "/identity/users/{id}", tag = "identity",
     params(("id" = String, Path)),
-    request_body(content = Object, description = "`{password?, roles?}`"),
-    responses((status = 200, description = "The user", body = Object), (status = 404, description = "No such user")))]
+    request_body(content = UserBody, description = "`password` and `roles`; absent ones stay"),
+    responses((status = 200, description = "The user", body = UserModel), (status = 404, description = "No such user")))]
 async fn update_user(
     State(identity): State<SharedIdentity>,
     Path(id): Path<String>,
     LenientJson(body): LenientJson<UserBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<UserModel>, ApiError> {
     let mut user = identity
         .store
         .user_by_id(&id)
@@ -195,7 +234,7 @@ async fn update_user(
     if !identity.store.update_user(&user).await? {
         return Err(ApiError::not_found(format!("no user with id '{id}'")));
     }
-    Ok(Json(user_summary(&user)))
+    Ok(Json(user_summary(user)))
 }
 
 #[utoipa::path(delete, path = "/identity/users/{id}", tag = "identity",
@@ -211,20 +250,42 @@ async fn delete_user(
     }
 }
 
-fn role_json(r: &Role) -> Value {
-    json!({"id": r.id, "name": r.name, "permissions": r.permissions, "tenantId": r.tenant_id})
+/// A role and the permissions it grants.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct RoleModel {
+    id: String,
+    name: String,
+    permissions: Vec<String>,
+    tenant_id: Option<String>,
+}
+
+fn role_json(r: Role) -> RoleModel {
+    RoleModel {
+        id: r.id,
+        name: r.name,
+        permissions: r.permissions,
+        tenant_id: r.tenant_id,
+    }
+}
+
+/// `{roles}`.
+#[derive(Serialize, ToSchema)]
+struct RoleList {
+    roles: Vec<RoleModel>,
 }
 
 #[utoipa::path(get, path = "/identity/roles", tag = "identity",
-    responses((status = 200, description = "`{roles}`", body = Object)))]
-async fn list_roles(State(identity): State<SharedIdentity>) -> Result<Json<Value>, ApiError> {
+    responses((status = 200, description = "Every role", body = RoleList)))]
+async fn list_roles(State(identity): State<SharedIdentity>) -> Result<Json<RoleList>, ApiError> {
     let roles = identity.store.roles().await?;
-    Ok(Json(
-        json!({"roles": roles.iter().map(role_json).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(RoleList {
+        roles: roles.into_iter().map(role_json).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+/// `{id?, name, permissions?}`; an update reads `name` and `permissions` only.
+#[derive(Deserialize, ToSchema)]
 struct RoleBody {
     id: Option<String>,
     name: Option<String>,
@@ -262,14 +323,14 @@ fn role_id(name: &str) -> String {
 }
 
 #[utoipa::path(post, path = "/identity/roles", tag = "identity",
-    request_body(content = Object, description = "`{id?, name, permissions?}`"),
-    responses((status = 200, description = "The role", body = Object),
+    request_body(content = RoleBody, description = "Without an id, one is made from the name"),
+    responses((status = 200, description = "The role", body = RoleModel),
         (status = 400, description = "Invalid role"), (status = 409, description = "The id is taken")))]
 async fn create_role(
     State(identity): State<SharedIdentity>,
     principal: Option<Extension<Principal>>,
     LenientJson(body): LenientJson<RoleBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RoleModel>, ApiError> {
     let name = body
         .name
         .map(|n| n.trim().to_owned())
@@ -299,19 +360,19 @@ async fn create_role(
             role.id
         )));
     }
-    Ok(Json(role_json(&role)))
+    Ok(Json(role_json(role)))
 }
 
 #[utoipa::path(put, path = "/identity/roles/{id}", tag = "identity",
     params(("id" = String, Path)),
-    request_body(content = Object, description = "`{name?, permissions?}`"),
-    responses((status = 200, description = "The role", body = Object), (status = 404, description = "No such role")))]
+    request_body(content = RoleBody, description = "`name` and `permissions`; absent ones stay"),
+    responses((status = 200, description = "The role", body = RoleModel), (status = 404, description = "No such role")))]
 async fn update_role(
     State(identity): State<SharedIdentity>,
     principal: Option<Extension<Principal>>,
     Path(id): Path<String>,
     LenientJson(body): LenientJson<RoleBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RoleModel>, ApiError> {
     let mut role = identity
         .store
         .role_by_id(&id)
@@ -327,7 +388,7 @@ async fn update_role(
     if !identity.store.update_role(&role).await? {
         return Err(ApiError::not_found(format!("no role with id '{id}'")));
     }
-    Ok(Json(role_json(&role)))
+    Ok(Json(role_json(role)))
 }
 
 #[utoipa::path(delete, path = "/identity/roles/{id}", tag = "identity",
@@ -343,21 +404,38 @@ async fn delete_role(
     }
 }
 
-#[derive(Deserialize)]
+/// `{name, roles?}`.
+#[derive(Deserialize, ToSchema)]
 struct ApplicationBody {
     name: Option<String>,
     roles: Option<Vec<String>>,
 }
 
+/// A new application as Elsa answers it: with its client secret and API key, this once.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct CreatedApplication {
+    id: String,
+    name: String,
+    roles: Vec<String>,
+    client_id: String,
+    client_secret: String,
+    api_key: String,
+    hashed_api_key: String,
+    hashed_api_key_salt: String,
+    hashed_client_secret: String,
+    hashed_client_secret_salt: String,
+}
+
 /// Creates an API-key client; the response shows its client secret and API key, once.
 #[utoipa::path(post, path = "/identity/applications", tag = "identity",
-    request_body(content = Object, description = "`{name, roles?}`"),
-    responses((status = 200, description = "The application with its client secret and API key, once", body = Object),
+    request_body(content = ApplicationBody),
+    responses((status = 200, description = "The application with its client secret and API key, once", body = CreatedApplication),
         (status = 400, description = "Invalid application")))]
 async fn create_application(
     State(identity): State<SharedIdentity>,
     LenientJson(body): LenientJson<ApplicationBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CreatedApplication>, ApiError> {
     let name = body
         .name
         .map(|n| n.trim().to_owned())
@@ -384,18 +462,18 @@ async fn create_application(
             "an application with that id already exists",
         ));
     }
-    Ok(Json(json!({
-        "id": app.id,
-        "name": app.name,
-        "roles": app.roles,
-        "clientId": app.client_id,
-        "clientSecret": client_secret,
-        "apiKey": api_key,
-        "hashedApiKey": app.hashed_api_key,
-        "hashedApiKeySalt": app.hashed_api_key_salt,
-        "hashedClientSecret": app.hashed_client_secret,
-        "hashedClientSecretSalt": app.hashed_client_secret_salt,
-    })))
+    Ok(Json(CreatedApplication {
+        id: app.id,
+        name: app.name,
+        roles: app.roles,
+        client_id: app.client_id,
+        client_secret,
+        api_key,
+        hashed_api_key: app.hashed_api_key,
+        hashed_api_key_salt: app.hashed_api_key_salt,
+        hashed_client_secret: app.hashed_client_secret,
+        hashed_client_secret_salt: app.hashed_client_secret_salt,
+    }))
 }
 
 #[cfg(test)]

@@ -1,15 +1,18 @@
 //! Deleting and cancelling instances, one at a time or in bulk.
 
 use crate::AppState;
+use crate::definitions::version_options_schema;
 use crate::json::LenientJson;
+use crate::lists::Deleted;
 use crate::problem::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use elsa_model::{VersionOptions, WorkflowStatus};
 use elsa_store::{DefinitionFilter, InstanceFilter};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 /// `DELETE /workflow-instances/{id}`: the instance with its bookmarks, journal and records.
 #[utoipa::path(delete, path = "/workflow-instances/{id}", tag = "workflow-instances",
@@ -49,26 +52,35 @@ pub async fn cancel(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize, Default)]
+/// Which instances to cancel: by id, and the running ones of a version or of a definition.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BulkCancelBody {
     ids: Option<Vec<String>>,
     definition_version_id: Option<String>,
     definition_id: Option<String>,
+    /// The versions of `definitionId` (default all).
+    #[schema(schema_with = version_options_schema)]
     version_options: Option<Value>,
+}
+
+/// `{cancelled}`: how many instances a bulk cancel stopped.
+#[derive(Serialize, ToSchema)]
+pub struct Cancelled {
+    pub cancelled: u64,
 }
 
 /// `POST /bulk-actions/cancel/workflow-instances`: `{ids?, definitionVersionId?,
 /// definitionId?, versionOptions?}`; every selected instance that has not finished is
 /// cancelled.
 #[utoipa::path(post, path = "/bulk-actions/cancel/workflow-instances", tag = "workflow-instances",
-    request_body(content = Object, description = "`{ids?, definitionVersionId?, definitionId?, versionOptions?}`"),
-    responses((status = 200, description = "`{cancelled}`", body = Object),
+    request_body(content = BulkCancelBody),
+    responses((status = 200, description = "How many instances were cancelled", body = Cancelled),
         (status = 400, description = "The body is invalid")))]
 pub async fn bulk_cancel(
     State(state): State<AppState>,
     LenientJson(body): LenientJson<BulkCancelBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Cancelled>, ApiError> {
     let options = match body.version_options {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
@@ -122,10 +134,11 @@ pub async fn bulk_cancel(
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Json(json!({"cancelled": cancelled})))
+    Ok(Json(Cancelled { cancelled }))
 }
 
-#[derive(Deserialize, Default)]
+/// Which instances to delete: by id, and every instance of the definitions named.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct BulkDeleteBody {
     ids: Option<Vec<String>>,
@@ -136,29 +149,32 @@ pub struct BulkDeleteBody {
 /// `POST /bulk-actions/delete/workflow-instances`: `{ids?, workflowDefinitionId?,
 /// workflowDefinitionIds?}`; a body selecting nothing deletes nothing.
 #[utoipa::path(post, path = "/bulk-actions/delete/workflow-instances", tag = "workflow-instances",
-    request_body(content = Object, description = "`{ids?, workflowDefinitionId?, workflowDefinitionIds?}`"),
-    responses((status = 200, description = "`{deleted}`", body = Object),
+    request_body(content = BulkDeleteBody),
+    responses((status = 200, description = "How many instances were deleted", body = Deleted),
         (status = 400, description = "The body is invalid")))]
 pub async fn bulk_delete(
     State(state): State<AppState>,
     body: LenientJson<BulkDeleteBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     delete_selected(&state, body.0).await
 }
 
 /// `POST /bulk-actions/delete/workflow-instances/by-id`: the deprecated alias Studio calls.
 #[utoipa::path(post, path = "/bulk-actions/delete/workflow-instances/by-id", tag = "workflow-instances",
-    request_body(content = Object, description = "`{ids?, workflowDefinitionId?, workflowDefinitionIds?}`"),
-    responses((status = 200, description = "`{deleted}`", body = Object),
+    request_body(content = BulkDeleteBody),
+    responses((status = 200, description = "How many instances were deleted", body = Deleted),
         (status = 400, description = "The body is invalid")))]
 pub async fn bulk_delete_by_id(
     State(state): State<AppState>,
     body: LenientJson<BulkDeleteBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     delete_selected(&state, body.0).await
 }
 
-async fn delete_selected(state: &AppState, body: BulkDeleteBody) -> Result<Json<Value>, ApiError> {
+async fn delete_selected(
+    state: &AppState,
+    body: BulkDeleteBody,
+) -> Result<Json<Deleted>, ApiError> {
     let mut ids = body.ids.unwrap_or_default();
     let definition_ids: Vec<String> = body
         .workflow_definition_id
@@ -175,5 +191,5 @@ async fn delete_selected(state: &AppState, body: BulkDeleteBody) -> Result<Json<
     ids.sort();
     ids.dedup();
     let deleted = state.runtime.delete_instances(&ids).await?;
-    Ok(Json(json!({"deleted": deleted})))
+    Ok(Json(Deleted { deleted }))
 }

@@ -5,6 +5,8 @@
 
 use crate::AppState;
 use crate::json::{Query, camel_case_keys, parse_body};
+use crate::lists::Count;
+use crate::openapi::{Binary, Upload};
 use crate::problem::ApiError;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
@@ -12,14 +14,16 @@ use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use elsa_model::{
-    ActivityExecutionRecord, WorkflowExecutionLogRecord, WorkflowInstance, WorkflowState,
+    ActivityExecutionRecord, Bookmark, WorkflowExecutionLogRecord, WorkflowInstance, WorkflowState,
 };
 use elsa_runtime::ImportedInstance;
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::io::{Cursor, Read, Write};
+use utoipa::ToSchema;
 
-#[derive(Deserialize, Default)]
+/// Which instances, and what to export with each (query parameters of the same names win).
+#[derive(Deserialize, Serialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExportBody {
     id: Option<String>,
@@ -56,6 +60,19 @@ impl ExportBody {
     }
 }
 
+/// An exported instance, with PascalCase keys as Elsa writes the file; the records asked for.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceFile {
+    workflow_state: WorkflowState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bookmarks: Option<Vec<Bookmark>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activity_execution_records: Option<Vec<ActivityExecutionRecord>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workflow_execution_log_records: Option<Vec<WorkflowExecutionLogRecord>>,
+}
+
 /// One instance as an export file's JSON.
 async fn exported(
     state: &AppState,
@@ -63,33 +80,23 @@ async fn exported(
     b: &ExportBody,
 ) -> Result<Vec<u8>, ApiError> {
     let store = state.runtime.instances();
-    let id = instance.id.clone();
-    let mut file = Map::new();
-    file.insert(
-        "WorkflowState".into(),
-        serde_json::to_value(instance.workflow_state).unwrap_or_default(),
-    );
-    if b.include_bookmarks == Some(true) {
-        file.insert(
-            "Bookmarks".into(),
-            serde_json::to_value(store.bookmarks(&id).await?).unwrap_or_default(),
-        );
-    }
-    if b.include_activity_execution_log == Some(true) {
-        let records = store.activity_records(&id).await?;
-        file.insert(
-            "ActivityExecutionRecords".into(),
-            serde_json::to_value(records).unwrap_or_default(),
-        );
-    }
-    if b.include_workflow_execution_log == Some(true) {
-        let journal = store.journal(&id, 0, i64::MAX).await?.items;
-        file.insert(
-            "WorkflowExecutionLogRecords".into(),
-            serde_json::to_value(journal).unwrap_or_default(),
-        );
-    }
-    Ok(serde_json::to_vec(&Value::Object(file)).unwrap_or_default())
+    let id = instance.id;
+    let file = InstanceFile {
+        workflow_state: instance.workflow_state,
+        bookmarks: match b.include_bookmarks {
+            Some(true) => Some(store.bookmarks(&id).await?),
+            _ => None,
+        },
+        activity_execution_records: match b.include_activity_execution_log {
+            Some(true) => Some(store.activity_records(&id).await?),
+            _ => None,
+        },
+        workflow_execution_log_records: match b.include_workflow_execution_log {
+            Some(true) => Some(store.journal(&id, 0, i64::MAX).await?.items),
+            _ => None,
+        },
+    };
+    Ok(serde_json::to_vec(&file).unwrap_or_default())
 }
 
 fn file_name(id: &str) -> String {
@@ -152,7 +159,7 @@ async fn export(state: &AppState, b: ExportBody) -> Result<Response, ApiError> {
     operation_id = "exportWorkflowInstanceGet",
     params(("id" = String, Path), ("includeBookmarks" = Option<bool>, Query),
         ("includeActivityExecutionLog" = Option<bool>, Query), ("includeWorkflowExecutionLog" = Option<bool>, Query)),
-    responses((status = 200, description = "The instance file (application/json)"),
+    responses((status = 200, description = "The instance file", body = InstanceFile),
         (status = 400, description = "A parameter is invalid"),
         (status = 404, description = "No such instance")))]
 pub async fn export_one_get(
@@ -168,8 +175,8 @@ pub async fn export_one_get(
     operation_id = "exportWorkflowInstancePost",
     params(("id" = String, Path), ("includeBookmarks" = Option<bool>, Query),
         ("includeActivityExecutionLog" = Option<bool>, Query), ("includeWorkflowExecutionLog" = Option<bool>, Query)),
-    request_body(content = Object, description = "`{includeBookmarks?, includeActivityExecutionLog?, includeWorkflowExecutionLog?}`"),
-    responses((status = 200, description = "The instance file (application/json)"),
+    request_body(content = ExportBody, description = "`id` and `ids` are ignored: the route names the instance"),
+    responses((status = 200, description = "The instance file", body = InstanceFile),
         (status = 400, description = "A parameter is invalid"),
         (status = 404, description = "No such instance")))]
 pub async fn export_one(
@@ -190,7 +197,8 @@ pub async fn export_one(
     operation_id = "exportWorkflowInstancesGet",
     params(("ids" = Option<Vec<String>>, Query), ("includeBookmarks" = Option<bool>, Query),
         ("includeActivityExecutionLog" = Option<bool>, Query), ("includeWorkflowExecutionLog" = Option<bool>, Query)),
-    responses((status = 200, description = "A JSON file or a zip of them"),
+    responses((status = 200, description = "The instance file, or a zip of them when there are several", content(
+            (InstanceFile = "application/json"), (Binary = "application/zip"))),
         (status = 204, description = "None of the instances exists"),
         (status = 400, description = "A parameter is invalid")))]
 pub async fn export_many_get(state: State<AppState>, raw: RawQuery) -> Result<Response, ApiError> {
@@ -202,8 +210,9 @@ pub async fn export_many_get(state: State<AppState>, raw: RawQuery) -> Result<Re
     operation_id = "exportWorkflowInstancesPost",
     params(("ids" = Option<Vec<String>>, Query), ("includeBookmarks" = Option<bool>, Query),
         ("includeActivityExecutionLog" = Option<bool>, Query), ("includeWorkflowExecutionLog" = Option<bool>, Query)),
-    request_body(content = Object, description = "`{ids, includeBookmarks?, includeActivityExecutionLog?, includeWorkflowExecutionLog?}`"),
-    responses((status = 200, description = "A JSON file or a zip of them"),
+    request_body(content = ExportBody),
+    responses((status = 200, description = "The instance file, or a zip of them when there are several", content(
+            (InstanceFile = "application/json"), (Binary = "application/zip"))),
         (status = 204, description = "None of the instances exists"),
         (status = 400, description = "A parameter is invalid")))]
 pub async fn export_many(
@@ -253,13 +262,13 @@ async fn import_file(state: &AppState, name: &str, bytes: &[u8]) -> Result<(), A
 /// `POST /bulk-actions/import/workflow-instances`: multipart field `files`, each an export
 /// file or a zip of them.
 #[utoipa::path(post, path = "/bulk-actions/import/workflow-instances", tag = "workflow-instances",
-    request_body(content = String, content_type = "multipart/form-data", description = "field `files`: JSON files or zips"),
-    responses((status = 200, description = "`{count}`", body = Object),
+    request_body(content = Upload, content_type = "multipart/form-data", description = "field `files`: JSON files or zips"),
+    responses((status = 200, description = "How many instances were imported", body = Count),
         (status = 400, description = "A file is not an exported instance")))]
 pub async fn import(
     State(state): State<AppState>,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<Count>, ApiError> {
     let mut multipart = multipart.map_err(|e| {
         ApiError::bad_request(format!(
             "the body must be multipart/form-data with field 'files': {e}"
@@ -286,7 +295,7 @@ pub async fn import(
             count += 1;
         }
     }
-    Ok(axum::Json(json!({"count": count})))
+    Ok(axum::Json(Count { count }))
 }
 
 /// The `.json` entries of a zip, with their names.

@@ -2,13 +2,15 @@
 
 use crate::AppState;
 use crate::json::{LenientJson, Query};
+use crate::lists::PagedList;
 use crate::problem::ApiError;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use elsa_model::WorkflowExecutionLogRecord;
 use elsa_store::JournalFilter;
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 /// Records returned when the request names no complete `skip`/`take` or `page`/`pageSize`.
 const DEFAULT_TAKE: i64 = 100;
@@ -32,35 +34,51 @@ fn paging(q: &Query) -> Result<(i64, i64), ApiError> {
     })
 }
 
-/// A journal record as Elsa's `ExecutionLogRecord` model shows it.
-fn log_record(r: WorkflowExecutionLogRecord) -> Value {
-    let mut v = Map::new();
-    let mut put = |key: &str, value: Value| {
-        if !value.is_null() {
-            v.insert(key.to_owned(), value);
-        }
-    };
-    put("id", r.id.into());
-    put("activityInstanceId", Value::from(&*r.activity_instance_id));
-    put(
-        "parentActivityInstanceId",
-        r.parent_activity_instance_id.as_deref().into(),
-    );
-    put("activityId", Value::from(&*r.activity_id));
-    put("activityType", Value::from(&*r.activity_type));
-    put("activityTypeVersion", r.activity_type_version.into());
-    put("activityName", r.activity_name.as_deref().into());
-    put("nodeId", Value::from(&*r.activity_node_id));
-    put(
-        "timestamp",
-        serde_json::to_value(r.timestamp).unwrap_or_default(),
-    );
-    put("sequence", r.sequence.into());
-    put("eventName", r.event_name.into());
-    put("message", r.message.into());
-    put("source", r.source.into());
-    put("payload", r.payload.unwrap_or_default());
-    Value::Object(v)
+/// A journal entry as Elsa's API shows it (`nodeId`, no workflow ids; absent values left out).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalRecord {
+    pub id: String,
+    pub activity_instance_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_activity_instance_id: Option<String>,
+    pub activity_id: String,
+    pub activity_type: String,
+    pub activity_type_version: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity_name: Option<String>,
+    pub node_id: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub timestamp: elsa_model::Timestamp,
+    pub sequence: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// What the entry carries (free-form).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Value>,
+}
+
+fn log_record(r: WorkflowExecutionLogRecord) -> JournalRecord {
+    JournalRecord {
+        id: r.id,
+        activity_instance_id: r.activity_instance_id.to_string(),
+        parent_activity_instance_id: r.parent_activity_instance_id.map(|p| p.to_string()),
+        activity_id: r.activity_id.to_string(),
+        activity_type: r.activity_type.to_string(),
+        activity_type_version: r.activity_type_version,
+        activity_name: r.activity_name.map(|n| n.to_string()),
+        node_id: r.activity_node_id.to_string(),
+        timestamp: r.timestamp,
+        sequence: r.sequence,
+        event_name: r.event_name.map(Into::into),
+        message: r.message,
+        source: r.source,
+        payload: r.payload.filter(|p| !p.is_null()),
+    }
 }
 
 async fn page(
@@ -68,17 +86,17 @@ async fn page(
     id: &str,
     filter: &JournalFilter,
     raw: Option<&str>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PagedList<JournalRecord>>, ApiError> {
     let (skip, take) = paging(&Query::parse(raw))?;
     let page = state
         .runtime
         .instances()
         .journal_filtered(id, filter, skip, take)
         .await?;
-    let items: Vec<Value> = page.items.into_iter().map(log_record).collect();
-    Ok(Json(
-        json!({"items": items, "totalCount": page.total_count}),
-    ))
+    Ok(Json(PagedList {
+        items: page.items.into_iter().map(log_record).collect(),
+        total_count: page.total_count,
+    }))
 }
 
 /// `GET /workflow-instances/{id}/journal?skip=&take=` (or `page`/`pageSize`).
@@ -86,23 +104,25 @@ async fn page(
     operation_id = "getJournal",
     params(("id" = String, Path), ("skip" = Option<i64>, Query), ("take" = Option<i64>, Query),
         ("page" = Option<i64>, Query), ("pageSize" = Option<i64>, Query)),
-    responses((status = 200, description = "`{items, totalCount}`", body = Object),
+    responses((status = 200, description = "A page of journal entries", body = PagedList<JournalRecord>),
         (status = 400, description = "Paging is invalid")))]
 pub async fn list(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PagedList<JournalRecord>>, ApiError> {
     page(&state, &id, &JournalFilter::default(), raw.as_deref()).await
 }
 
-#[derive(Deserialize, Default)]
+/// `{filter}`.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct FilteredBody {
     filter: Option<FilterBody>,
 }
 
-#[derive(Deserialize, Default)]
+/// Which entries: each list given narrows the journal.
+#[derive(Deserialize, Serialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 struct FilterBody {
     activity_ids: Option<Vec<String>>,
@@ -117,15 +137,15 @@ struct FilterBody {
     operation_id = "getFilteredJournal",
     params(("id" = String, Path), ("skip" = Option<i64>, Query), ("take" = Option<i64>, Query),
         ("page" = Option<i64>, Query), ("pageSize" = Option<i64>, Query)),
-    request_body(content = Object, description = "`{filter: {activityIds, activityNodeIds, excludedActivityTypes, eventNames}}`"),
-    responses((status = 200, description = "`{items, totalCount}`", body = Object),
+    request_body(content = FilteredBody),
+    responses((status = 200, description = "A page of journal entries", body = PagedList<JournalRecord>),
         (status = 400, description = "Paging or the body is invalid")))]
 pub async fn filtered(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     LenientJson(body): LenientJson<FilteredBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PagedList<JournalRecord>>, ApiError> {
     let f = body.filter.unwrap_or_default();
     let filter = JournalFilter {
         activity_ids: f.activity_ids.unwrap_or_default(),
@@ -140,12 +160,12 @@ pub async fn filtered(
 /// journal record.
 #[utoipa::path(get, path = "/workflow-instances/{workflow_instance_id}/journal/{activity_id}", tag = "workflow-instances",
     params(("workflow_instance_id" = String, Path), ("activity_id" = String, Path)),
-    responses((status = 200, description = "The last journal record of the activity", body = Object),
+    responses((status = 200, description = "The last journal record of the activity", body = JournalRecord),
         (status = 404, description = "The activity has no journal record")))]
 pub async fn last_of_activity(
     State(state): State<AppState>,
     Path((instance_id, activity_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<JournalRecord>, ApiError> {
     state
         .runtime
         .instances()

@@ -3,21 +3,28 @@
 use crate::AppState;
 use crate::definitions::page_request;
 use crate::json::{Query, parse_body};
+use crate::lists::PagedList;
+use crate::openapi::name_or_number;
 use crate::problem::ApiError;
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use elsa_model::{WorkflowStatus, WorkflowSubStatus};
+use elsa_model::{WorkflowInstanceSummary, WorkflowStatus, WorkflowSubStatus};
 use elsa_store::{
     InstanceFilter, InstanceOrder, PageRequest, TimestampColumn, TimestampFilter, TimestampOperator,
 };
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::Schema;
 
 /// One of Elsa's `timestampFilters`: enum names (any case) or their numbers.
-#[derive(Deserialize)]
+/// One condition on a timestamp column (`Serialize` for the schema's defaults of [`ListBody`]).
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TimestampFilterBody {
+    #[schema(schema_with = column_schema)]
     column: Value,
+    #[schema(schema_with = operator_schema)]
     operator: Value,
     timestamp: chrono::DateTime<chrono::FixedOffset>,
 }
@@ -81,7 +88,18 @@ fn enum_value(value: &Value, names: &[&str]) -> Option<usize> {
     }
 }
 
-#[derive(Deserialize, Default)]
+fn column_schema() -> Schema {
+    name_or_number("CreatedAt, UpdatedAt or FinishedAt (or 0, 1, 2)")
+}
+
+fn operator_schema() -> Schema {
+    name_or_number(
+        "Is, IsNot, LessThan, GreaterThan, LessThanOrEqual or GreaterThanOrEqual (or 0 to 5)",
+    )
+}
+
+/// The instance list's filter, paging and order.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ListBody {
     page: Option<i64>,
@@ -114,12 +132,12 @@ pub struct ListBody {
         ("status" = Option<String>, Query), ("statuses" = Option<Vec<String>>, Query),
         ("subStatus" = Option<String>, Query), ("subStatuses" = Option<Vec<String>>, Query),
         ("orderBy" = Option<String>, Query), ("orderDirection" = Option<String>, Query)),
-    responses((status = 200, description = "`{items, totalCount}`", body = Object),
+    responses((status = 200, description = "A page of instance summaries", body = PagedList<WorkflowInstanceSummary>),
         (status = 400, description = "A filter is invalid")))]
 pub async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PagedList<WorkflowInstanceSummary>>, ApiError> {
     respond(&state, from_query(&Query::parse(raw.as_deref()))?).await
 }
 
@@ -127,14 +145,14 @@ pub async fn list(
 /// query instead.
 #[utoipa::path(post, path = "/workflow-instances", tag = "workflow-instances",
     operation_id = "searchWorkflowInstances",
-    request_body(content = Object, description = "`{page, pageSize, searchTerm, definitionId, definitionIds, correlationId, name, version, hasIncidents, isSystem, status, statuses, subStatus, subStatuses, orderBy, orderDirection, timestampFilters: [{column, operator, timestamp}]}`"),
-    responses((status = 200, description = "`{items, totalCount}`", body = Object),
+    request_body(content = ListBody, description = "Without a body, the query string's filter"),
+    responses((status = 200, description = "A page of instance summaries", body = PagedList<WorkflowInstanceSummary>),
         (status = 400, description = "A filter is invalid")))]
 pub async fn search(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PagedList<WorkflowInstanceSummary>>, ApiError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) {
         from_query(&Query::parse(raw.as_deref()))?
     } else {
@@ -143,12 +161,12 @@ pub async fn search(
     respond(&state, body).await
 }
 
-async fn respond(state: &AppState, body: ListBody) -> Result<Json<Value>, ApiError> {
+async fn respond(
+    state: &AppState,
+    body: ListBody,
+) -> Result<Json<PagedList<WorkflowInstanceSummary>>, ApiError> {
     let filter = filter(body)?;
-    let page = state.runtime.instances().list(&filter).await?;
-    Ok(Json(
-        json!({"items": page.items, "totalCount": page.total_count}),
-    ))
+    Ok(Json(state.runtime.instances().list(&filter).await?.into()))
 }
 
 fn from_query(q: &Query) -> Result<ListBody, ApiError> {

@@ -11,8 +11,9 @@ use crate::AppState;
 use crate::problem::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
-use elsa_model::WorkflowInstance;
-use serde_json::{Value, json};
+use elsa_model::{WorkflowInstance, WorkflowStatus, WorkflowSubStatus};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The workflow-instance routes.
@@ -48,29 +49,38 @@ async fn instance(state: &AppState, id: &str) -> Result<WorkflowInstance, ApiErr
 #[utoipa::path(get, path = "/workflow-instances/{id}", tag = "workflow-instances",
     operation_id = "getWorkflowInstance",
     params(("id" = String, Path)),
-    responses((status = 200, description = "The workflow instance", body = Object),
+    responses((status = 200, description = "The workflow instance", body = WorkflowInstance),
         (status = 404, description = "No such instance")))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let instance = instance(&state, &id).await?;
-    Ok(Json(serde_json::to_value(instance).unwrap_or_default()))
+) -> Result<Json<WorkflowInstance>, ApiError> {
+    Ok(Json(instance(&state, &id).await?))
+}
+
+/// `{status, subStatus, updatedAt}`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionState {
+    pub status: WorkflowStatus,
+    pub sub_status: WorkflowSubStatus,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: elsa_model::Timestamp,
 }
 
 /// `GET /workflow-instances/{id}/execution-state`: what Studio polls while an instance runs.
 #[utoipa::path(get, path = "/workflow-instances/{id}/execution-state", tag = "workflow-instances",
     params(("id" = String, Path)),
-    responses((status = 200, description = "`{status, subStatus, updatedAt}`", body = Object),
+    responses((status = 200, description = "Where the instance stands", body = ExecutionState),
         (status = 404, description = "No such instance")))]
 pub async fn execution_state(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ExecutionState>, ApiError> {
     let i = instance(&state, &id).await?;
-    Ok(Json(json!({
-        "status": i.status,
-        "subStatus": i.sub_status,
-        "updatedAt": i.updated_at,
-    })))
+    Ok(Json(ExecutionState {
+        status: i.status,
+        sub_status: i.sub_status,
+        updated_at: i.updated_at,
+    }))
 }

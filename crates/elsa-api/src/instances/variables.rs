@@ -2,41 +2,57 @@
 
 use crate::AppState;
 use crate::json::LenientJson;
+use crate::lists::ListResponse;
 use crate::problem::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
 use elsa_runtime::ResolvedVariable;
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
-fn list_response(variables: Vec<ResolvedVariable>) -> Json<Value> {
-    let items: Vec<Value> = variables
+/// A variable of an instance and its value (free-form).
+#[derive(Serialize, ToSchema)]
+pub struct VariableModel {
+    pub id: String,
+    pub name: String,
+    pub value: Value,
+}
+
+fn list_response(variables: Vec<ResolvedVariable>) -> Json<ListResponse<VariableModel>> {
+    let items: Vec<VariableModel> = variables
         .into_iter()
-        .map(|v| json!({"id": v.id, "name": v.name, "value": v.value}))
+        .map(|v| VariableModel {
+            id: v.id,
+            name: v.name,
+            value: v.value,
+        })
         .collect();
-    Json(json!({"items": items, "count": items.len()}))
+    Json(items.into())
 }
 
 /// `GET /workflow-instances/{id}/variables`.
 #[utoipa::path(get, path = "/workflow-instances/{id}/variables", tag = "workflow-instances",
     operation_id = "getWorkflowInstanceVariables",
     params(("id" = String, Path)),
-    responses((status = 200, description = "`{items: [{id, name, value}], count}`", body = Object),
+    responses((status = 200, description = "The variables and their values", body = ListResponse<VariableModel>),
         (status = 404, description = "No such instance")))]
 pub async fn list(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListResponse<VariableModel>>, ApiError> {
     Ok(list_response(state.runtime.variables(&id).await?))
 }
 
-#[derive(Deserialize, Default)]
+/// `{variables: [{id, value}]}`.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct SetBody {
     variables: Vec<VariableValue>,
 }
 
-#[derive(Deserialize)]
+/// A variable's new value (free-form), by variable id.
+#[derive(Deserialize, Serialize, ToSchema)]
 struct VariableValue {
     #[serde(alias = "Id")]
     id: String,
@@ -48,8 +64,8 @@ struct VariableValue {
 #[utoipa::path(post, path = "/workflow-instances/{id}/variables", tag = "workflow-instances",
     operation_id = "setWorkflowInstanceVariables",
     params(("id" = String, Path)),
-    request_body(content = Object, description = "`{variables: [{id, value}]}`"),
-    responses((status = 200, description = "`{items: [{id, name, value}], count}`", body = Object),
+    request_body(content = SetBody),
+    responses((status = 200, description = "The variables and their values", body = ListResponse<VariableModel>),
         (status = 400, description = "The body is invalid"),
         (status = 404, description = "No such instance"),
         (status = 409, description = "The instance changed meanwhile")))]
@@ -57,7 +73,7 @@ pub async fn set(
     State(state): State<AppState>,
     Path(id): Path<String>,
     LenientJson(body): LenientJson<SetBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListResponse<VariableModel>>, ApiError> {
     let values: Map<String, Value> = body
         .variables
         .into_iter()
