@@ -96,12 +96,17 @@ pub struct BodyLimits {
     pub max_import: usize,
 }
 
+impl BodyLimits {
+    /// The defaults of the configuration keys (a const, so the configuration table can name them).
+    pub const DEFAULT: Self = Self {
+        max_body: 4 << 20,
+        max_import: 32 << 20,
+    };
+}
+
 impl Default for BodyLimits {
     fn default() -> Self {
-        Self {
-            max_body: 4 << 20,
-            max_import: 32 << 20,
-        }
+        Self::DEFAULT
     }
 }
 

@@ -69,6 +69,9 @@ pub enum Command {
 pub enum ConfigCommand {
     /// Print the effective settings and where each comes from; exit 1 on a misconfiguration.
     Check,
+    /// Print every configuration key the server reads, with its environment variable, type,
+    /// default and meaning, as Markdown (docs/configuration.md).
+    Reference,
 }
 
 #[derive(Debug, Subcommand)]

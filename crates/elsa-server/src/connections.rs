@@ -507,12 +507,15 @@ pub fn raise_open_file_limit() -> Option<u64> {
     None
 }
 
-/// The connection cap in force: the configured one (else 10,000), lowered so that the
-/// connections, the overflow pool and a reserve for database pools and files fit in the
-/// open-file limit — at the cap, new connections are refused instead of failing to accept.
+/// Connections served at once when `Kestrel:Limits:MaxConcurrentConnections` is not set.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+
+/// The connection cap in force: the configured one (else [`DEFAULT_MAX_CONNECTIONS`]), lowered
+/// so that the connections, the overflow pool and a reserve for database pools and files fit in
+/// the open-file limit — at the cap, new connections are refused instead of failing to accept.
 pub fn connection_cap(configured: Option<usize>, open_files: Option<u64>) -> usize {
     const RESERVE: u64 = 128;
-    let wanted = configured.unwrap_or(10_000);
+    let wanted = configured.unwrap_or(DEFAULT_MAX_CONNECTIONS);
     let Some(open_files) = open_files else {
         return wanted;
     };

@@ -29,6 +29,14 @@ fn main() -> ExitCode {
             until_end,
         });
     }
+    if let Some(Command::Config {
+        command: ConfigCommand::Reference,
+    }) = &cli.command
+    {
+        // Needs no configuration, so it works where loading it fails.
+        print!("{}", config::reference());
+        return ExitCode::SUCCESS;
+    }
     let content_root = match cli
         .content_root
         .clone()

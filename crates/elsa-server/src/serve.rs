@@ -319,7 +319,11 @@ async fn prepare_schema(
             }
             Err(e) => {
                 schema_current = false;
-                tracing::warn!("Could not read the {} schema version: {e}", module.name());
+                tracing::warn!(
+                    "Could not read the {} schema version: {}",
+                    module.name(),
+                    db.explain(e).await
+                );
             }
         }
     }

@@ -108,3 +108,18 @@ fn valid_configuration_prints_effective_settings_without_secrets() {
     assert!(stdout.contains("Password=***"), "{stdout}");
     assert!(!stdout.contains("s3cret"), "{stdout}");
 }
+
+/// docs/configuration.md is what the binary prints (the library's test keeps it current).
+#[test]
+fn config_reference_prints_the_checked_in_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    // Even where the configuration would not load.
+    let out = run(
+        dir.path(),
+        &[("Elsa__Persistence__Provider", "Oracle")],
+        &["config", "reference"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md");
+    assert_eq!(text(&out.stdout), std::fs::read_to_string(docs).unwrap());
+}

@@ -126,6 +126,40 @@ impl Database {
         Ok(())
     }
 
+    /// [`Self::ping`] within `budget`; when the pool hands out no connection in time, the error
+    /// says why a new one fails ([`Self::explain`]), so readiness can tell "Connection refused".
+    pub async fn ping_within(&self, budget: Duration) -> Result<()> {
+        let timed_out = || crate::StoreError::Database(sqlx::Error::PoolTimedOut);
+        match tokio::time::timeout(budget, self.ping()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(self.explain(error).await),
+            Err(_) => Err(self.explain(timed_out()).await),
+        }
+    }
+
+    /// When a PostgreSQL pool only says it timed out, why a new connection fails: the pool
+    /// retries a refused connection until its acquire timeout and then reports the timeout
+    /// alone, where an operator needs "Connection refused". Any other error, and a timeout
+    /// whose direct attempt connects (the pool was merely busy) or times out too, is returned
+    /// as it is.
+    pub async fn explain(&self, error: crate::StoreError) -> crate::StoreError {
+        let (Self::Postgres(pool), crate::StoreError::Database(sqlx::Error::PoolTimedOut)) =
+            (self, &error)
+        else {
+            return error;
+        };
+        let options = pool.connect_options();
+        let attempt = options.connect();
+        match tokio::time::timeout(pool.options().get_acquire_timeout(), attempt).await {
+            Ok(Err(cause)) => cause.into(),
+            Ok(Ok(connection)) => {
+                let _ = sqlx::Connection::close(connection).await;
+                error
+            }
+            Err(_) => error,
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Self::Sqlite { read, write } => {

@@ -37,7 +37,7 @@ pub fn render_check(loaded: &Loaded) -> String {
         "Log level: {}  ({})",
         log_level.value, log_level.origin
     ));
-    lines.push(match loaded.configuration.entry(super::identity::API_KEY) {
+    lines.push(match loaded.configuration.entry(&super::keys::API_KEY) {
         Some(entry) => format!(
             "API key: configured  ({}, from {})",
             entry.key, entry.source
@@ -192,7 +192,7 @@ fn runtime_lines(runtime: &super::RuntimeSettings) -> Vec<String> {
 }
 
 /// A size in bytes, in MiB or KiB when it is a whole number of them.
-fn bytes(n: usize) -> String {
+pub(super) fn bytes(n: usize) -> String {
     const KIB: usize = 1024;
     const MIB: usize = 1024 * KIB;
     match n {
@@ -205,7 +205,7 @@ fn bytes(n: usize) -> String {
 
 fn identity_lines(loaded: &Loaded) -> Vec<String> {
     let identity = &loaded.settings.identity;
-    let presence = |key: &str| match loaded.configuration.entry(key) {
+    let presence = |key: &super::keys::Key| match loaded.configuration.entry(key) {
         Some(entry) => format!("configured  ({}, from {})", entry.key, entry.source),
         None => "not configured".to_owned(),
     };
@@ -216,8 +216,8 @@ fn identity_lines(loaded: &Loaded) -> Vec<String> {
         ),
         format!(
             "Token signing key: {}",
-            match loaded.configuration.entry(super::identity::SIGNING_KEY) {
-                Some(_) => presence(super::identity::SIGNING_KEY),
+            match loaded.configuration.entry(&super::keys::SIGNING_KEY) {
+                Some(_) => presence(&super::keys::SIGNING_KEY),
                 None => "not configured: one is generated once per database and stored in Elsa_ServerSecrets, shared by every node".to_owned(),
             }
         ),
@@ -239,7 +239,7 @@ fn identity_lines(loaded: &Loaded) -> Vec<String> {
             "Admin user: {}  ({}); password: {}",
             identity.admin_user.value,
             identity.admin_user.origin,
-            presence(super::identity::ADMIN_PASSWORD)
+            presence(&super::keys::ADMIN_PASSWORD)
         ),
         format!(
             "Lockout after failed authentications: {} per client address  ({}); {} per user name  ({}); within {} s  ({})",

@@ -8,21 +8,20 @@ use axum::http::HeaderValue;
 use elsa_api::cors::AllowedOrigins;
 
 use super::ConfigError;
+use super::keys::{CORS_ALLOWED_ORIGIN_ITEMS, CORS_ALLOWED_ORIGINS as KEY};
 use super::settings::{Origin, Setting};
 use super::sources::{Configuration, Entry};
 
-const KEY: &str = "Elsa:Cors:AllowedOrigins";
-
 pub(super) fn resolve(config: &Configuration) -> Result<Setting<AllowedOrigins>, ConfigError> {
-    let mut entries: Vec<&Entry> = config.entry(KEY).into_iter().collect();
-    let mut items: Vec<(&str, &Entry)> = config.children(KEY).collect();
+    let mut entries: Vec<&Entry> = config.entry(&KEY).into_iter().collect();
+    let mut items: Vec<(&str, &Entry)> = config.children(&CORS_ALLOWED_ORIGIN_ITEMS).collect();
     // Array items in index order, whatever order the map keeps them in.
     items.sort_by_key(|(index, _)| index.parse::<usize>().unwrap_or(usize::MAX));
     entries.extend(items.into_iter().map(|(_, entry)| entry));
     if entries.is_empty() {
         return Ok(Setting {
             value: AllowedOrigins::Any,
-            origin: Origin::Derived(format!("default: {KEY} is not set")),
+            origin: Origin::Derived(format!("default: {} is not set", KEY.path())),
         });
     }
     let mut origins = Vec::new();

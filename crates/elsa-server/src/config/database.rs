@@ -13,8 +13,10 @@ use elsa_store::connection_string::{self, Parsed};
 use elsa_store::{DbSettings, Module, Provider, SqliteMode, SqliteSettings};
 
 use super::expand::expand;
+use super::keys::{self, Key};
 use super::settings::{Origin, Setting};
 use super::sources::{Configuration, Entry, Source};
+use super::values::parse_bool;
 use super::{ConfigError, Notice};
 
 /// One module's database.
@@ -87,15 +89,15 @@ impl fmt::Display for ConnectionOrigin {
 }
 
 /// The variables that compose a PostgreSQL connection string, with the keyword each fills.
-const DB_PARTS: [(&str, &str); 5] = [
-    ("DB_HOST", "Host"),
-    ("DB_PORT", "Port"),
-    ("DB_NAME", "Database"),
-    ("DB_USER", "Username"),
-    ("DB_PASSWORD", "Password"),
+const DB_PARTS: [(Key, &str); 5] = [
+    (keys::DB_HOST, "Host"),
+    (keys::DB_PORT, "Port"),
+    (keys::DB_NAME, "Database"),
+    (keys::DB_USER, "Username"),
+    (keys::DB_PASSWORD, "Password"),
 ];
 
-const DEFAULT_SQLITE_FILE: &str = "data/elsa.db";
+pub(super) const DEFAULT_SQLITE_FILE: &str = "data/elsa.db";
 
 /// Resolves one module. `env` is the process environment, for `$(VAR)` references.
 pub(super) fn resolve(
@@ -105,15 +107,14 @@ pub(super) fn resolve(
     content_root: &Path,
     notices: &mut Vec<Notice>,
 ) -> Result<ModuleDb, ConfigError> {
-    let section = format!("Elsa:Modules:{}:Persistence", module.name());
     let provider_entry = config
-        .entry(&format!("{section}:Provider"))
-        .or_else(|| config.entry("Elsa:Persistence:Provider"));
+        .entry_for(&keys::MODULE_PROVIDER, module.name())
+        .or_else(|| config.entry(&keys::PROVIDER));
     let configured = provider_entry
         .map(|entry| parse_provider(entry).map(|p| (p, entry)))
         .transpose()?;
 
-    let choice = choose(module, &section, config, configured.map(|(p, _)| p))?;
+    let choice = choose(module, config, configured.map(|(p, _)| p))?;
     let (connection, parsed) = open(choice, env, content_root)?;
     let db = parsed.settings;
     for warning in parsed.warnings {
@@ -151,8 +152,10 @@ pub(super) fn resolve(
                 }
                 other => {
                     notices.push(Notice::info(format!(
-                        "{}: neither {section}:Provider nor Elsa:Persistence:Provider is set; using {provider}, inferred from {other}",
-                        module.name()
+                        "{}: neither {} nor {} is set; using {provider}, inferred from {other}",
+                        module.name(),
+                        keys::MODULE_PROVIDER.path_for(module.name()),
+                        keys::PROVIDER.path()
                     )));
                     format!("inferred from {other}")
                 }
@@ -167,17 +170,8 @@ pub(super) fn resolve(
         )));
     }
 
-    let (auto_migrate, auto_migrate_origin) = match config.entry("Elsa:AutoMigrate") {
-        Some(entry) => {
-            let value = connection_string::parse_bool(&entry.value).ok_or_else(|| {
-                ConfigError::InvalidBool {
-                    key: entry.key.clone(),
-                    value: entry.value.clone(),
-                    from: entry.source.clone(),
-                }
-            })?;
-            (value, Origin::of(entry))
-        }
+    let (auto_migrate, auto_migrate_origin) = match config.entry(&keys::AUTO_MIGRATE) {
+        Some(entry) => (parse_bool(entry)?, Origin::of(entry)),
         // SQLite is a local file nobody else migrates; PostgreSQL is migrated by a Job or
         // init container, as the guide recommends, unless asked for.
         None => {
@@ -248,11 +242,10 @@ enum Choice<'c> {
 /// rather than a silent fall-back to SQLite.
 fn choose<'c>(
     module: Module,
-    section: &str,
     config: &'c Configuration,
     provider: Option<Provider>,
 ) -> Result<Choice<'c>, ConfigError> {
-    let strings: Vec<(&str, &Entry)> = config.children("ConnectionStrings").collect();
+    let strings: Vec<(&str, &Entry)> = config.children(&keys::CONNECTION_STRING).collect();
     let find = |wanted: &str| {
         strings
             .iter()
@@ -264,20 +257,18 @@ fn choose<'c>(
         chosen_by,
     };
 
-    for key in [
-        format!("{section}:ConnectionStringName"),
-        "Elsa:Persistence:ConnectionStringName".to_owned(),
-    ] {
-        if let Some(name_entry) = config.entry(&key) {
-            let wanted = name_entry.value.trim();
-            let found = find(wanted).ok_or_else(|| ConfigError::MissingConnectionString {
-                key: name_entry.key.clone(),
-                name: wanted.to_owned(),
-                from: name_entry.source.clone(),
-                configured: describe_names(&strings),
-            })?;
-            return Ok(named(found, Origin::of(name_entry)));
-        }
+    let name_entry = config
+        .entry_for(&keys::MODULE_CONNECTION_STRING_NAME, module.name())
+        .or_else(|| config.entry(&keys::CONNECTION_STRING_NAME));
+    if let Some(name_entry) = name_entry {
+        let wanted = name_entry.value.trim();
+        let found = find(wanted).ok_or_else(|| ConfigError::MissingConnectionString {
+            key: name_entry.key.clone(),
+            name: wanted.to_owned(),
+            from: name_entry.source.clone(),
+            configured: describe_names(&strings),
+        })?;
+        return Ok(named(found, Origin::of(name_entry)));
     }
 
     let by_provider = match provider {
@@ -318,10 +309,10 @@ fn choose<'c>(
             });
         }
     }
-    if config.entry("DB_HOST").is_some() {
+    if config.entry(&keys::DB_HOST).is_some() {
         let parts = DB_PARTS
             .iter()
-            .filter_map(|&(key, keyword)| Some((keyword, config.entry(key)?)))
+            .filter_map(|(key, keyword)| Some((*keyword, config.entry(key)?)))
             .collect();
         return Ok(Choice::Composed(parts));
     }

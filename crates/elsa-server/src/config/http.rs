@@ -9,20 +9,10 @@ use std::time::Duration;
 
 use super::check::{rows, secs};
 use super::error::ConfigError;
-use super::settings::{Origin, Setting};
+use super::keys::{self, MAX_CONNECTIONS};
+use super::settings::Setting;
 use super::sources::Configuration;
-use super::values::{count, lifetime};
-
-pub(super) const DEFAULTS: [(&str, &str); 6] = [
-    ("Kestrel:Limits:RequestHeadersTimeout", "00:00:30"),
-    ("Kestrel:Limits:KeepAliveTimeout", "00:02:10"),
-    ("Kestrel:Limits:MaxRequestBodySize", "4194304"),
-    ("Elsa:Http:MaxImportSize", "33554432"),
-    ("Elsa:Http:MaxJsonDepth", "64"),
-    ("Elsa:Http:MaxJsonElements", "100000"),
-];
-
-const MAX_CONNECTIONS: &str = "Kestrel:Limits:MaxConcurrentConnections";
+use super::values::{count, lifetime, optional, parse_count};
 
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
@@ -46,33 +36,15 @@ pub struct HttpSettings {
 }
 
 pub(super) fn resolve(config: &Configuration) -> Result<HttpSettings, ConfigError> {
-    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let bodies = elsa_api::BodyLimits::default();
-    let json = elsa_model::JsonLimits::DEFAULT;
-    let mut max_requests = count(config, "Elsa:Http:MaxConcurrentRequests", cpus * 128)?;
-    if let Origin::Derived(_) = max_requests.origin {
-        max_requests.origin = Origin::Derived("default: 128 per CPU".into());
-    }
     Ok(HttpSettings {
-        request_headers_timeout: lifetime(
-            config,
-            "Kestrel:Limits:RequestHeadersTimeout",
-            Duration::from_secs(30),
-        )?,
-        keep_alive_timeout: lifetime(
-            config,
-            "Kestrel:Limits:KeepAliveTimeout",
-            Duration::from_secs(130),
-        )?,
-        max_connections: config
-            .entry(MAX_CONNECTIONS)
-            .map(|_| count(config, MAX_CONNECTIONS, 10_000))
-            .transpose()?,
-        max_requests,
-        max_body: count(config, "Kestrel:Limits:MaxRequestBodySize", bodies.max_body)?,
-        max_import: count(config, "Elsa:Http:MaxImportSize", bodies.max_import)?,
-        max_json_depth: count(config, "Elsa:Http:MaxJsonDepth", json.max_depth)?,
-        max_json_elements: count(config, "Elsa:Http:MaxJsonElements", json.max_elements)?,
+        request_headers_timeout: lifetime(config, &keys::REQUEST_HEADERS_TIMEOUT)?,
+        keep_alive_timeout: lifetime(config, &keys::KEEP_ALIVE_TIMEOUT)?,
+        max_connections: optional(config, &MAX_CONNECTIONS, parse_count)?,
+        max_requests: count(config, &keys::MAX_REQUESTS)?,
+        max_body: count(config, &keys::MAX_BODY)?,
+        max_import: count(config, &keys::MAX_IMPORT)?,
+        max_json_depth: count(config, &keys::MAX_JSON_DEPTH)?,
+        max_json_elements: count(config, &keys::MAX_JSON_ELEMENTS)?,
     })
 }
 
@@ -84,7 +56,9 @@ pub(super) fn lines(http: &HttpSettings) -> Vec<String> {
             cap.value, cap.origin
         ),
         None => format!(
-            "Connections at most: 10000, fewer if the open-file limit is lower  ({MAX_CONNECTIONS} is not set)"
+            "Connections at most: {}, fewer if the open-file limit is lower  ({} is not set)",
+            crate::connections::DEFAULT_MAX_CONNECTIONS,
+            MAX_CONNECTIONS.path()
         ),
     };
     let mut lines = vec![connections];

@@ -4,32 +4,11 @@
 
 use std::time::Duration;
 
-use elsa_store::connection_string;
-
 use super::error::ConfigError;
+use super::keys::{self, ADMIN_PASSWORD, API_KEY, SIGNING_KEY};
 use super::settings::{Secret, Setting};
 use super::sources::Configuration;
-use super::values::{count, lifetime, text, typed};
-
-pub const SIGNING_KEY: &str = "Elsa:Identity:Tokens:SigningKey";
-pub const ADMIN_PASSWORD: &str = "Elsa:Identity:AdminPassword";
-pub const API_KEY: &str = "Elsa:Identity:ApiKey";
-const LOCKOUT_PER_ADDRESS: &str = "Elsa:Identity:Lockout:MaxFailuresPerAddress";
-const LOCKOUT_PER_USER: &str = "Elsa:Identity:Lockout:MaxFailuresPerUser";
-const LOCKOUT_WINDOW: &str = "Elsa:Identity:Lockout:Window";
-
-/// Defaults, added to the configuration so `config check` shows where each value came from.
-pub(super) const DEFAULTS: [(&str, &str); 9] = [
-    ("Elsa:Identity:Enabled", "true"),
-    ("Elsa:Identity:Tokens:Issuer", "http://elsa.api"),
-    ("Elsa:Identity:Tokens:Audience", "http://elsa.api"),
-    ("Elsa:Identity:Tokens:AccessTokenLifetime", "01:00:00"),
-    ("Elsa:Identity:Tokens:RefreshTokenLifetime", "02:00:00"),
-    ("Elsa:Identity:AdminUser", "admin"),
-    (LOCKOUT_PER_ADDRESS, "10"),
-    (LOCKOUT_PER_USER, "5"),
-    (LOCKOUT_WINDOW, "00:01:00"),
-];
+use super::values::{boolean, count, lifetime, text};
 
 /// Keys published in Elsa's docs and samples, or other obvious placeholders: a server signing
 /// with one of these accepts tokens anyone can forge.
@@ -68,31 +47,17 @@ pub struct IdentitySettings {
 
 pub(super) fn resolve(config: &Configuration) -> Result<IdentitySettings, ConfigError> {
     Ok(IdentitySettings {
-        enabled: typed(config, "Elsa:Identity:Enabled", true, |entry| {
-            connection_string::parse_bool(&entry.value).ok_or_else(|| ConfigError::InvalidBool {
-                key: entry.key.clone(),
-                value: entry.value.clone(),
-                from: entry.source.clone(),
-            })
-        })?,
-        signing_key: config.get(SIGNING_KEY).map(Secret::new),
-        issuer: text(config, "Elsa:Identity:Tokens:Issuer", "http://elsa.api"),
-        audience: text(config, "Elsa:Identity:Tokens:Audience", "http://elsa.api"),
-        access_token_lifetime: lifetime(
-            config,
-            "Elsa:Identity:Tokens:AccessTokenLifetime",
-            Duration::from_secs(3600),
-        )?,
-        refresh_token_lifetime: lifetime(
-            config,
-            "Elsa:Identity:Tokens:RefreshTokenLifetime",
-            Duration::from_secs(7200),
-        )?,
-        admin_user: text(config, "Elsa:Identity:AdminUser", "admin"),
-        admin_password: config.get(ADMIN_PASSWORD).map(Secret::new),
-        lockout_per_address: count(config, LOCKOUT_PER_ADDRESS, 10)?,
-        lockout_per_user: count(config, LOCKOUT_PER_USER, 5)?,
-        lockout_window: lifetime(config, LOCKOUT_WINDOW, Duration::from_secs(60))?,
+        enabled: boolean(config, &keys::IDENTITY_ENABLED)?,
+        signing_key: config.get(&SIGNING_KEY).map(Secret::new),
+        issuer: text(config, &keys::ISSUER),
+        audience: text(config, &keys::AUDIENCE),
+        access_token_lifetime: lifetime(config, &keys::ACCESS_TOKEN_LIFETIME)?,
+        refresh_token_lifetime: lifetime(config, &keys::REFRESH_TOKEN_LIFETIME)?,
+        admin_user: text(config, &keys::ADMIN_USER),
+        admin_password: config.get(&ADMIN_PASSWORD).map(Secret::new),
+        lockout_per_address: count(config, &keys::LOCKOUT_PER_ADDRESS)?,
+        lockout_per_user: count(config, &keys::LOCKOUT_PER_USER)?,
+        lockout_window: lifetime(config, &keys::LOCKOUT_WINDOW)?,
     })
 }
 
@@ -104,10 +69,12 @@ impl IdentitySettings {
         // No key is fine: the nodes share one generated and stored in the database.
         match &self.signing_key {
             Some(key) if is_well_known_key(key.expose()) => reasons.push(format!(
-                "{SIGNING_KEY} is a well-known example value: anyone could forge tokens; set Elsa__Identity__Tokens__SigningKey to a random secret (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and stored in the database"
+                "{} is a well-known example value: anyone could forge tokens; set Elsa__Identity__Tokens__SigningKey to a random secret (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and stored in the database",
+                SIGNING_KEY.path()
             )),
             Some(key) if key.expose().len() < MIN_SIGNING_KEY_BYTES => reasons.push(format!(
-                "{SIGNING_KEY} is shorter than {MIN_SIGNING_KEY_BYTES} characters; set Elsa__Identity__Tokens__SigningKey to a longer random secret (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and stored in the database"
+                "{} is shorter than {MIN_SIGNING_KEY_BYTES} characters; set Elsa__Identity__Tokens__SigningKey to a longer random secret (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and stored in the database",
+                SIGNING_KEY.path()
             )),
             _ => {}
         }
@@ -115,11 +82,13 @@ impl IdentitySettings {
             let password = password.expose().trim();
             if is_common_password(password) {
                 reasons.push(format!(
-                    "{ADMIN_PASSWORD} is a well-known default password or one of the most common passwords (compared ignoring case and trailing digits or symbols): it is among the first guesses; set Elsa__Identity__AdminPassword to a random secret of at least {MIN_ADMIN_PASSWORD_CHARS} characters (e.g. `openssl rand -base64 24`), or leave it unset to have one generated and shown once at first start"
+                    "{} is a well-known default password or one of the most common passwords (compared ignoring case and trailing digits or symbols): it is among the first guesses; set Elsa__Identity__AdminPassword to a random secret of at least {MIN_ADMIN_PASSWORD_CHARS} characters (e.g. `openssl rand -base64 24`), or leave it unset to have one generated and shown once at first start",
+                    ADMIN_PASSWORD.path()
                 ));
             } else if password.chars().count() < MIN_ADMIN_PASSWORD_CHARS {
                 reasons.push(format!(
-                    "{ADMIN_PASSWORD} is shorter than {MIN_ADMIN_PASSWORD_CHARS} characters; set Elsa__Identity__AdminPassword to a random secret of at least {MIN_ADMIN_PASSWORD_CHARS} characters (e.g. `openssl rand -base64 24`), or leave it unset to have one generated and shown once at first start"
+                    "{} is shorter than {MIN_ADMIN_PASSWORD_CHARS} characters; set Elsa__Identity__AdminPassword to a random secret of at least {MIN_ADMIN_PASSWORD_CHARS} characters (e.g. `openssl rand -base64 24`), or leave it unset to have one generated and shown once at first start",
+                    ADMIN_PASSWORD.path()
                 ));
             }
         }
@@ -132,11 +101,13 @@ impl IdentitySettings {
         let key = api_key?.expose().trim();
         if is_well_known_key(key) || is_common_password(key) {
             Some(format!(
-                "{API_KEY} is a well-known example value or a common password: anyone could call the API with every permission; set Elsa__Identity__ApiKey to a random secret of at least {MIN_API_KEY_CHARS} characters (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and shown once at first start"
+                "{} is a well-known example value or a common password: anyone could call the API with every permission; set Elsa__Identity__ApiKey to a random secret of at least {MIN_API_KEY_CHARS} characters (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and shown once at first start",
+                API_KEY.path()
             ))
         } else if key.chars().count() < MIN_API_KEY_CHARS {
             Some(format!(
-                "{API_KEY} is shorter than {MIN_API_KEY_CHARS} characters: a short key grants every permission to whoever guesses it; set Elsa__Identity__ApiKey to a random secret of at least {MIN_API_KEY_CHARS} characters (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and shown once at first start"
+                "{} is shorter than {MIN_API_KEY_CHARS} characters: a short key grants every permission to whoever guesses it; set Elsa__Identity__ApiKey to a random secret of at least {MIN_API_KEY_CHARS} characters (e.g. `openssl rand -base64 48`), or leave it unset to have one generated and shown once at first start",
+                API_KEY.path()
             ))
         } else {
             None

@@ -140,11 +140,14 @@ mod tests {
                  "ConnectionStrings": { "PostgreSql": "Host=x" } }"#,
         )
         .unwrap();
-        assert_eq!(config.get("elsa:automigrate"), Some("true"));
-        assert_eq!(config.get("Elsa:Workers"), Some("4"));
-        assert_eq!(config.get("Elsa:Tags:0"), Some("a"));
-        assert!(config.entry("Elsa:Tags:1:B").is_none());
-        let (name, entry) = config.children("ConnectionStrings").next().unwrap();
+        assert_eq!(config.get_path("elsa:automigrate"), Some("true"));
+        assert_eq!(config.get_path("Elsa:Workers"), Some("4"));
+        assert_eq!(config.get_path("Elsa:Tags:0"), Some("a"));
+        assert!(config.get_path("Elsa:Tags:1:B").is_none());
+        let (name, entry) = config
+            .children(&crate::config::keys::CONNECTION_STRING)
+            .next()
+            .unwrap();
         assert_eq!(
             (name, entry.key.as_str()),
             ("PostgreSql", "ConnectionStrings:PostgreSql")
@@ -158,15 +161,15 @@ mod tests {
             "{\n  // a comment with \"quotes\" and a, comma\n  \"A\": \"http://x/*not a comment*/\", /* block\n comment */\n  \"B\": [1, 2,],\n}\n",
         )
         .unwrap();
-        assert_eq!(config.get("A"), Some("http://x/*not a comment*/"));
-        assert_eq!(config.get("B:1"), Some("2"));
-        assert!(config.entry("B:2").is_none());
+        assert_eq!(config.get_path("A"), Some("http://x/*not a comment*/"));
+        assert_eq!(config.get_path("B:1"), Some("2"));
+        assert!(config.get_path("B:2").is_none());
     }
 
     #[test]
     fn escaped_quotes_stay_inside_strings() {
         let config = load(r#"{ "A": "say \"hi\" // not a comment", }"#).unwrap();
-        assert_eq!(config.get("A"), Some(r#"say "hi" // not a comment"#));
+        assert_eq!(config.get_path("A"), Some(r#"say "hi" // not a comment"#));
     }
 
     #[test]

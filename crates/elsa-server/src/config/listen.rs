@@ -4,8 +4,10 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+use super::keys::{HTTP_PORTS, HTTPS_PORTS, URLS};
 use super::settings::Origin;
 use super::sources::{Configuration, Entry, Source};
+use super::values::typed;
 use super::{ConfigError, Notice};
 
 /// The addresses to bind, in order, without duplicates.
@@ -19,37 +21,32 @@ pub(super) fn resolve(
     config: &Configuration,
     notices: &mut Vec<Notice>,
 ) -> Result<Listen, ConfigError> {
-    if let Some(https) = config.entry("https_ports") {
+    if let Some(https) = config.entry(&HTTPS_PORTS) {
         notices.push(Notice::warn(format!(
             "{} (from {}) is ignored: elsa-rs serves plain HTTP and TLS is terminated at the ingress",
             https.key, https.source
         )));
     }
-    let ports = config.entry("http_ports");
-    let (entry, addrs) = match config.entry("urls") {
-        Some(urls) => {
-            if let Some(ports) = ports.filter(|p| p.source != Source::Default) {
-                notices.push(Notice::info(format!(
-                    "{} (from {}) overrides {} (from {}), as in ASP.NET Core",
-                    urls.key, urls.source, ports.key, ports.source
-                )));
-            }
-            (urls, parse_list(urls, parse_url)?)
-        }
-        None => match ports {
-            Some(ports) => (ports, parse_list(ports, parse_port)?),
-            // Only reachable when `http_ports` was blanked out on purpose.
-            None => {
-                return Ok(Listen {
-                    addrs: vec![any(8080)],
-                    origin: Origin::Derived("default port 8080 on all interfaces".into()),
-                });
-            }
-        },
+    let Some(urls) = config.entry(&URLS) else {
+        // Its default (8080) also applies when a source blanked `http_ports` out.
+        let ports = typed(config, &HTTP_PORTS, |entry| parse_list(entry, parse_port))?;
+        return Ok(Listen {
+            addrs: ports.value,
+            origin: ports.origin,
+        });
     };
+    if let Some(ports) = config
+        .entry(&HTTP_PORTS)
+        .filter(|p| p.source != Source::Default)
+    {
+        notices.push(Notice::info(format!(
+            "{} (from {}) overrides {} (from {}), as in ASP.NET Core",
+            urls.key, urls.source, ports.key, ports.source
+        )));
+    }
     Ok(Listen {
-        addrs,
-        origin: Origin::of(entry),
+        addrs: parse_list(urls, parse_url)?,
+        origin: Origin::of(urls),
     })
 }
 

@@ -21,6 +21,7 @@ mod expand;
 mod http;
 mod identity;
 mod json;
+mod keys;
 mod listen;
 mod runtime;
 mod settings;
@@ -41,6 +42,7 @@ pub use database::{ConnectionOrigin, ModuleDb};
 pub use error::ConfigError;
 pub use http::HttpSettings;
 pub use identity::IdentitySettings;
+pub use keys::reference;
 pub use listen::Listen;
 pub use runtime::RuntimeSettings;
 pub use settings::{Origin, Secret, ServerSettings, Setting};
@@ -147,11 +149,11 @@ pub fn load(
         listen,
         management,
         runtime,
-        api_key: config.get("Elsa:Identity:ApiKey").map(Secret::new),
+        api_key: config.get(&keys::API_KEY).map(Secret::new),
         identity: identity::resolve(&config)?,
-        log_level: setting(&config, "Logging:LogLevel:Default", "Information"),
+        log_level: values::text(&config, &keys::LOG_LEVEL),
         flowchart_mode: flowchart_mode(&config)?,
-        fail_on_validation_errors: fail_on_validation_errors(&config)?,
+        fail_on_validation_errors: values::boolean(&config, &keys::FAIL_ON_VALIDATION_ERRORS)?,
         cors_origins: cors::resolve(&config)?,
         studio_path: studio::resolve(&config, content_root),
         runtime_settings: runtime::resolve(&config, env)?,
@@ -197,7 +199,9 @@ fn environment(env: &HashMap<String, String>, overrides: &[(String, String)]) ->
             },
         },
         None => Setting {
-            value: "Production".into(),
+            value: keys::ENVIRONMENT
+                .default_text()
+                .expect("the environment has a default"),
             origin: Origin::Derived(format!(
                 "default: none of {} is set",
                 ENVIRONMENT_VARIABLES.join(", ")
@@ -227,63 +231,15 @@ fn production_file_missing(path: &Path, environment: &Setting<String>) -> String
 
 /// `Elsa:Flowchart:DefaultExecutionMode`: `CounterBased` (default) or `TokenBased`, any case.
 fn flowchart_mode(config: &Configuration) -> Result<Setting<FlowchartMode>, ConfigError> {
-    const KEY: &str = "Elsa:Flowchart:DefaultExecutionMode";
-    let Some(entry) = config.entry(KEY) else {
-        return Ok(Setting {
-            value: FlowchartMode::CounterBased,
-            origin: Origin::Derived(format!("default: {KEY} is not set")),
-        });
-    };
-    let value = match entry.value.trim().to_ascii_lowercase().as_str() {
-        "counterbased" => FlowchartMode::CounterBased,
-        "tokenbased" => FlowchartMode::TokenBased,
-        _ => {
-            return Err(ConfigError::InvalidFlowchartMode {
+    values::typed(config, &keys::FLOWCHART_MODE, |entry| {
+        match entry.value.trim().to_ascii_lowercase().as_str() {
+            "counterbased" => Ok(FlowchartMode::CounterBased),
+            "tokenbased" => Ok(FlowchartMode::TokenBased),
+            _ => Err(ConfigError::InvalidFlowchartMode {
                 key: entry.key.clone(),
                 value: entry.value.clone(),
                 from: entry.source.clone(),
-            });
+            }),
         }
-    };
-    Ok(Setting {
-        value,
-        origin: Origin::of(entry),
     })
-}
-
-/// `Elsa:Management:FailOnValidationErrors`: a .NET boolean, `true` unless set.
-fn fail_on_validation_errors(config: &Configuration) -> Result<Setting<bool>, ConfigError> {
-    const KEY: &str = "Elsa:Management:FailOnValidationErrors";
-    let Some(entry) = config.entry(KEY) else {
-        return Ok(Setting {
-            value: true,
-            origin: Origin::Derived(format!("default: {KEY} is not set")),
-        });
-    };
-    let value = elsa_store::connection_string::parse_bool(&entry.value).ok_or_else(|| {
-        ConfigError::InvalidBool {
-            key: entry.key.clone(),
-            value: entry.value.clone(),
-            from: entry.source.clone(),
-        }
-    })?;
-    Ok(Setting {
-        value,
-        origin: Origin::of(entry),
-    })
-}
-
-/// A plain text setting; the default is in [`sources::add_defaults`], `fallback` only applies when
-/// a source blanked the key out.
-fn setting(config: &Configuration, key: &str, fallback: &str) -> Setting<String> {
-    match config.entry(key) {
-        Some(entry) => Setting {
-            value: entry.value.clone(),
-            origin: Origin::of(entry),
-        },
-        None => Setting {
-            value: fallback.to_owned(),
-            origin: Origin::Derived(format!("{key} is blank; using {fallback}")),
-        },
-    }
 }

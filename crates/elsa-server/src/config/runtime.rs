@@ -6,27 +6,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::error::ConfigError;
+use super::keys;
 use super::settings::{Origin, Setting};
 use super::sources::Configuration;
-use super::values::{count, lifetime};
-
-/// Defaults, added to the configuration so `config check` shows where each value came from.
-/// The per-run budgets' defaults are the engine's (`elsa_engine::DEFAULT_*`; a test keeps them
-/// equal): see there and docs/security.md for why these values.
-pub(super) const DEFAULTS: [(&str, &str); 12] = [
-    ("Elsa:Runtime:MaxRunDuration", "00:00:30"),
-    ("Elsa:Runtime:MaxActivityExecutionsPerRun", "100000"),
-    ("Elsa:Runtime:MaxJournalEntriesPerRun", "50000"),
-    ("Elsa:Runtime:MaxJournalBytesPerRun", "67108864"),
-    ("Elsa:Runtime:MaxActivityRecordsPerRun", "25000"),
-    ("Elsa:Runtime:MaxStateSize", "33554432"),
-    ("Elsa:Runtime:MaxUncommittedRunMemory", "67108864"),
-    ("Elsa:Runtime:ShutdownTimeout", "00:00:20"),
-    ("Elsa:Runtime:LeaseDuration", "00:00:20"),
-    ("Elsa:Runtime:MaxAttempts", "10"),
-    ("Elsa:Runtime:HttpRequestTimeout", "00:01:40"),
-    ("Elsa:Retention:SweepInterval", "01:00:00"),
-];
+use super::values::{count, lifetime, optional, parse_lifetime};
 
 #[derive(Debug, Clone)]
 pub struct RuntimeSettings {
@@ -74,8 +57,7 @@ pub(super) fn resolve(
     config: &Configuration,
     env: &HashMap<String, String>,
 ) -> Result<RuntimeSettings, ConfigError> {
-    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let node_id = match config.entry("Elsa:Runtime:NodeId") {
+    let node_id = match config.entry(&keys::NODE_ID) {
         Some(entry) => Setting {
             value: entry.value.trim().to_owned(),
             origin: Origin::of(entry),
@@ -84,77 +66,22 @@ pub(super) fn resolve(
     };
     Ok(RuntimeSettings {
         node_id,
-        engine_threads: per_cpu(count(config, "Elsa:Runtime:EngineThreads", cpus)?, "one"),
-        workers: per_cpu(count(config, "Elsa:Runtime:Workers", cpus * 16)?, "16"),
-        max_run_duration: lifetime(
-            config,
-            "Elsa:Runtime:MaxRunDuration",
-            Duration::from_secs(30),
-        )?,
-        max_activity_executions: count(
-            config,
-            "Elsa:Runtime:MaxActivityExecutionsPerRun",
-            elsa_engine::DEFAULT_MAX_ACTIVITY_EXECUTIONS,
-        )?,
-        max_journal_entries: count(
-            config,
-            "Elsa:Runtime:MaxJournalEntriesPerRun",
-            elsa_engine::DEFAULT_MAX_JOURNAL_ENTRIES_PER_RUN,
-        )?,
-        max_journal_bytes: count(
-            config,
-            "Elsa:Runtime:MaxJournalBytesPerRun",
-            elsa_engine::DEFAULT_MAX_JOURNAL_BYTES_PER_RUN,
-        )?,
-        max_activity_records: count(
-            config,
-            "Elsa:Runtime:MaxActivityRecordsPerRun",
-            elsa_engine::DEFAULT_MAX_ACTIVITY_RECORDS_PER_RUN,
-        )?,
-        max_state_size: count(
-            config,
-            "Elsa:Runtime:MaxStateSize",
-            elsa_engine::DEFAULT_MAX_STATE_SIZE,
-        )?,
-        max_uncommitted_run_memory: count(
-            config,
-            "Elsa:Runtime:MaxUncommittedRunMemory",
-            elsa_runtime::DEFAULT_MAX_UNCOMMITTED_RUN_MEMORY,
-        )?,
-        shutdown_timeout: lifetime(
-            config,
-            "Elsa:Runtime:ShutdownTimeout",
-            Duration::from_secs(20),
-        )?,
-        lease: lifetime(
-            config,
-            "Elsa:Runtime:LeaseDuration",
-            Duration::from_secs(20),
-        )?,
-        max_attempts: count(config, "Elsa:Runtime:MaxAttempts", 10)?,
-        http_timeout: lifetime(
-            config,
-            "Elsa:Runtime:HttpRequestTimeout",
-            Duration::from_secs(100),
-        )?,
-        finished_instance_ttl: config
-            .entry("Elsa:Retention:FinishedInstanceTtl")
-            .map(|_| lifetime(config, "Elsa:Retention:FinishedInstanceTtl", Duration::ZERO))
-            .transpose()?,
-        sweep_interval: lifetime(
-            config,
-            "Elsa:Retention:SweepInterval",
-            Duration::from_secs(3600),
-        )?,
+        engine_threads: count(config, &keys::ENGINE_THREADS)?,
+        workers: count(config, &keys::WORKERS)?,
+        max_run_duration: lifetime(config, &keys::MAX_RUN_DURATION)?,
+        max_activity_executions: count(config, &keys::MAX_ACTIVITY_EXECUTIONS)?,
+        max_journal_entries: count(config, &keys::MAX_JOURNAL_ENTRIES)?,
+        max_journal_bytes: count(config, &keys::MAX_JOURNAL_BYTES)?,
+        max_activity_records: count(config, &keys::MAX_ACTIVITY_RECORDS)?,
+        max_state_size: count(config, &keys::MAX_STATE_SIZE)?,
+        max_uncommitted_run_memory: count(config, &keys::MAX_UNCOMMITTED_RUN_MEMORY)?,
+        shutdown_timeout: lifetime(config, &keys::SHUTDOWN_TIMEOUT)?,
+        lease: lifetime(config, &keys::LEASE_DURATION)?,
+        max_attempts: count(config, &keys::MAX_ATTEMPTS)?,
+        http_timeout: lifetime(config, &keys::HTTP_REQUEST_TIMEOUT)?,
+        finished_instance_ttl: optional(config, &keys::FINISHED_INSTANCE_TTL, parse_lifetime)?,
+        sweep_interval: lifetime(config, &keys::SWEEP_INTERVAL)?,
     })
-}
-
-/// Says where a default that follows the machine comes from.
-fn per_cpu(mut setting: Setting<usize>, how_many: &str) -> Setting<usize> {
-    if let Origin::Derived(_) = setting.origin {
-        setting.origin = Origin::Derived(format!("default: {how_many} per CPU"));
-    }
-    setting
 }
 
 /// The pod name Kubernetes gives (`POD_NAME` from the downward API), else the host name (a

@@ -8,6 +8,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::ConfigError;
+use super::keys::{Key, SECTIONS};
 
 /// Where a configuration value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,25 +72,38 @@ impl Configuration {
         self.entries.insert(key.to_lowercase(), entry);
     }
 
-    /// The entry for `key` (any case), unless it is missing or blank: an empty environment
-    /// variable unsets a value from a file, as `string.IsNullOrEmpty` checks do in .NET.
-    pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.entries
-            .get(&key.to_lowercase())
-            .filter(|e| !e.value.trim().is_empty())
+    /// The entry for `key`, unless it is missing or blank: an empty environment variable unsets
+    /// a value from a file, as `string.IsNullOrEmpty` checks do in .NET.
+    ///
+    /// Keys come from the reference table only, so none can be read without being documented:
+    ///
+    /// ```compile_fail
+    /// fn read(config: &elsa_server::config::Configuration) {
+    ///     config.entry("Elsa:Undocumented");
+    /// }
+    /// ```
+    pub fn entry(&self, key: &Key) -> Option<&Entry> {
+        self.lookup(key.path())
     }
 
-    pub fn get(&self, key: &str) -> Option<&str> {
+    /// The entry for a key with a placeholder, e.g. `Elsa:Modules:{Module}:Persistence:Provider`
+    /// for one module.
+    pub fn entry_for(&self, key: &Key, segment: &str) -> Option<&Entry> {
+        self.lookup(&key.path_for(segment))
+    }
+
+    pub fn get(&self, key: &Key) -> Option<&str> {
         self.entry(key).map(|e| e.value.as_str())
     }
 
-    /// The non-blank values directly under `section`, by child name as spelled in their source.
-    pub fn children<'a>(&'a self, section: &str) -> impl Iterator<Item = (&'a str, &'a Entry)> {
-        let prefix = format!("{}:", section.to_lowercase());
+    /// The non-blank values a key with a trailing placeholder stands for (`ConnectionStrings:{Name}`),
+    /// by the placeholder's level as spelled in their source.
+    pub fn children<'a>(&'a self, key: &Key) -> impl Iterator<Item = (&'a str, &'a Entry)> {
+        let prefix = format!("{}:", key.parent().to_lowercase());
         self.entries
             .iter()
-            .filter(move |(key, e)| {
-                key.strip_prefix(&prefix)
+            .filter(move |(path, e)| {
+                path.strip_prefix(&prefix)
                     .is_some_and(|child| !child.contains(':'))
                     && !e.value.trim().is_empty()
             })
@@ -98,23 +112,32 @@ impl Configuration {
                 (name, e)
             })
     }
+
+    /// Keys compare case-insensitively, as in .NET. Private: the server reads keys of the
+    /// reference table only ([`Key`]).
+    fn lookup(&self, path: &str) -> Option<&Entry> {
+        self.entries
+            .get(&path.to_lowercase())
+            .filter(|e| !e.value.trim().is_empty())
+    }
+
+    /// Any path, for the tests of how sources flatten.
+    #[cfg(test)]
+    pub(super) fn get_path(&self, path: &str) -> Option<&str> {
+        self.lookup(path).map(|e| e.value.as_str())
+    }
 }
 
-/// Values that hold before any file is read. `http_ports` mirrors `ASPNETCORE_HTTP_PORTS=8080`,
-/// which the .NET 8 container images set and the guide's `containerPort: 8080` relies on.
+/// Values that hold before any file is read: each key's default from the reference table.
+/// (`http_ports = 8080` mirrors `ASPNETCORE_HTTP_PORTS=8080`, which the .NET 8 container images
+/// set and the guide's `containerPort: 8080` relies on.)
 pub(super) fn add_defaults(config: &mut Configuration) {
-    for (key, value) in [
-        ("http_ports", "8080"),
-        ("Logging:LogLevel:Default", "Information"),
-    ] {
-        config.set(key, value, Source::Default);
-    }
-    for (key, value) in super::identity::DEFAULTS
-        .into_iter()
-        .chain(super::runtime::DEFAULTS)
-        .chain(super::http::DEFAULTS)
-    {
-        config.set(key, value, Source::Default);
+    for (_, keys) in SECTIONS {
+        for key in *keys {
+            if let Some(value) = key.default_text() {
+                config.set(key.path(), &value, Source::Default);
+            }
+        }
     }
 }
 
@@ -185,6 +208,7 @@ pub fn command_line_overrides(args: &[String]) -> Result<Vec<(String, String)>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::keys::CONNECTION_STRING;
 
     fn env(vars: &[(&str, &str)]) -> HashMap<String, String> {
         vars.iter()
@@ -198,7 +222,7 @@ mod tests {
         add_defaults(&mut config);
         config.set("Elsa:AutoMigrate", "false", Source::File("a.json".into()));
         add_environment(&mut config, &env(&[("ELSA__AUTOMIGRATE", "true")]));
-        let entry = config.entry("elsa:automigrate").unwrap();
+        let entry = config.lookup("elsa:automigrate").unwrap();
         assert_eq!(entry.value, "true");
         assert_eq!(entry.key, "ELSA:AUTOMIGRATE");
         assert_eq!(
@@ -209,9 +233,13 @@ mod tests {
             &mut config,
             &[("--Elsa:AutoMigrate".into(), "false".into())],
         );
-        assert_eq!(config.get("ELSA:AUTOMIGRATE"), Some("false"));
+        assert_eq!(config.get_path("ELSA:AUTOMIGRATE"), Some("false"));
         assert_eq!(
-            config.entry("Elsa:AutoMigrate").unwrap().source.to_string(),
+            config
+                .lookup("Elsa:AutoMigrate")
+                .unwrap()
+                .source
+                .to_string(),
             "command line --Elsa:AutoMigrate"
         );
     }
@@ -228,9 +256,9 @@ mod tests {
                 ("HTTP_PORTS", "9000"),
             ]),
         );
-        assert_eq!(config.get("urls"), Some("http://+:1"));
-        assert_eq!(config.get("http_ports"), Some("9000"));
-        assert_eq!(config.get("ASPNETCORE_URLS"), Some("http://+:1"));
+        assert_eq!(config.get_path("urls"), Some("http://+:1"));
+        assert_eq!(config.get_path("http_ports"), Some("9000"));
+        assert_eq!(config.get_path("ASPNETCORE_URLS"), Some("http://+:1"));
     }
 
     #[test]
@@ -244,8 +272,8 @@ mod tests {
                 ("ConnectionStrings:A", "x"),
             ]),
         );
-        assert_eq!(config.get("Elsa:Persistence:Provider"), None);
-        assert_eq!(config.get("connectionstrings:a"), Some("x"));
+        assert_eq!(config.get_path("Elsa:Persistence:Provider"), None);
+        assert_eq!(config.get_path("connectionstrings:a"), Some("x"));
     }
 
     #[test]
@@ -256,7 +284,7 @@ mod tests {
         config.set("ConnectionStrings:Nested:X", "y", Source::Default);
         config.set("ConnectionStringsX", "z", Source::Default);
         let names: Vec<&str> = config
-            .children("connectionstrings")
+            .children(&CONNECTION_STRING)
             .map(|(n, _)| n)
             .collect();
         assert_eq!(names, ["PostgreSql"]);

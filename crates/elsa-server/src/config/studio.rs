@@ -2,15 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
+use super::keys::STUDIO_PATH as KEY;
 use super::settings::{Origin, Setting};
 use super::sources::Configuration;
-
-const KEY: &str = "Elsa:Studio:Path";
 
 /// The configured directory, relative paths against the content root; by default
 /// `data/studio/<version>` there, beside the default SQLite database.
 pub(super) fn resolve(config: &Configuration, content_root: &Path) -> Setting<PathBuf> {
-    match config.entry(KEY) {
+    match config.entry(&KEY) {
         Some(entry) => Setting {
             value: content_root.join(entry.value.trim()),
             origin: Origin::of(entry),
@@ -21,7 +20,8 @@ pub(super) fn resolve(config: &Configuration, content_root: &Path) -> Setting<Pa
                 .join("studio")
                 .join(crate::studio::VERSION),
             origin: Origin::Derived(format!(
-                "default: {KEY} is not set; data/studio/{} under the content root",
+                "default: {} is not set; data/studio/{} under the content root",
+                KEY.path(),
                 crate::studio::VERSION
             )),
         },

@@ -223,7 +223,7 @@ Lockout after failed authentications: 10 per client address  (Elsa:Identity:Lock
 CORS allowed origins: any origin  (default: Elsa:Cors:AllowedOrigins is not set)
 Studio: {root}/data/studio/3.8.2 (not installed; run: elsa-server studio install)  (default: Elsa:Studio:Path is not set; data/studio/3.8.2 under the content root)
 Node id: elsa-server-5d8f7c9b4-x2x7q  (from the HOSTNAME environment variable)
-Engine threads: {cpus}  (default: one per CPU)
+Engine threads: {cpus}  (default: 1 per CPU)
 Background worker slots: {slots}  (default: 16 per CPU)
 Run time budget: 30 s  (Elsa:Runtime:MaxRunDuration = 00:00:30, from the built-in defaults)
 Activity executions per run: 100000  (Elsa:Runtime:MaxActivityExecutionsPerRun = 100000, from the built-in defaults)
@@ -622,7 +622,7 @@ fn fail_on_validation_errors_defaults_to_true_and_can_be_turned_off() {
     assert!(loaded.settings.fail_on_validation_errors.value);
     assert_eq!(
         loaded.settings.fail_on_validation_errors.origin.to_string(),
-        "default: Elsa:Management:FailOnValidationErrors is not set"
+        "Elsa:Management:FailOnValidationErrors = true, from the built-in defaults"
     );
     let loaded = Fixture::new()
         .file(
@@ -661,7 +661,7 @@ fn flowchart_mode_defaults_to_counter_based_and_can_be_token_based() {
     );
     assert_eq!(
         loaded.settings.flowchart_mode.origin.to_string(),
-        "default: Elsa:Flowchart:DefaultExecutionMode is not set"
+        "Elsa:Flowchart:DefaultExecutionMode = CounterBased, from the built-in defaults"
     );
     let loaded = Fixture::new()
         .env("Elsa__Flowchart__DefaultExecutionMode", "TokenBased")

@@ -4,70 +4,124 @@
 use std::time::Duration;
 
 use super::error::ConfigError;
+use super::keys::{Fallback, Key};
 use super::settings::{Origin, Setting};
-use super::sources::{Configuration, Entry};
+use super::sources::{Configuration, Entry, Source};
 
-pub(super) fn text(config: &Configuration, key: &str, fallback: &str) -> Setting<String> {
-    typed(config, key, fallback.to_owned(), |entry| {
+/// Text as set, trimmed.
+pub(super) fn text(config: &Configuration, key: &Key) -> Setting<String> {
+    typed(config, key, |entry| {
         Ok::<_, std::convert::Infallible>(entry.value.trim().to_owned())
     })
     .unwrap_or_else(|e| match e {})
 }
 
-pub(super) fn typed<T, E>(
+/// The key's value, parsed; when a source blanked it out, its default from the table, parsed
+/// the same way (the table's tests check that every default parses).
+pub(super) fn typed<T, E: std::fmt::Display>(
     config: &Configuration,
-    key: &str,
-    fallback: T,
+    key: &Key,
     parse: impl Fn(&Entry) -> Result<T, E>,
 ) -> Result<Setting<T>, E> {
-    Ok(match config.entry(key) {
-        Some(entry) => Setting {
+    if let Some(entry) = config.entry(key) {
+        return Ok(Setting {
             value: parse(entry)?,
             origin: Origin::of(entry),
-        },
-        None => Setting {
-            value: fallback,
-            origin: Origin::Derived(format!("{key} is blank; using the default")),
-        },
+        });
+    }
+    let default = Entry {
+        key: key.path().to_owned(),
+        value: key
+            .default_text()
+            .unwrap_or_else(|| panic!("{} has no default value", key.path())),
+        source: Source::Default,
+    };
+    let value =
+        parse(&default).unwrap_or_else(|e| panic!("the default of {} is invalid: {e}", key.path()));
+    Ok(Setting {
+        value,
+        origin: Origin::Derived(format!("{} is blank; using the default", key.path())),
+    })
+}
+
+/// A key without a default value: `None` unless a source sets it.
+pub(super) fn optional<T>(
+    config: &Configuration,
+    key: &Key,
+    parse: impl Fn(&Entry) -> Result<T, ConfigError>,
+) -> Result<Option<Setting<T>>, ConfigError> {
+    config
+        .entry(key)
+        .map(|entry| {
+            Ok(Setting {
+                value: parse(entry)?,
+                origin: Origin::of(entry),
+            })
+        })
+        .transpose()
+}
+
+/// A .NET boolean (`true`, `False`, …).
+pub(super) fn boolean(config: &Configuration, key: &Key) -> Result<Setting<bool>, ConfigError> {
+    typed(config, key, parse_bool)
+}
+
+pub(super) fn parse_bool(entry: &Entry) -> Result<bool, ConfigError> {
+    elsa_store::connection_string::parse_bool(&entry.value).ok_or_else(|| {
+        ConfigError::InvalidBool {
+            key: entry.key.clone(),
+            value: entry.value.clone(),
+            from: entry.source.clone(),
+        }
     })
 }
 
 /// A positive .NET time span.
 pub(super) fn lifetime(
     config: &Configuration,
-    key: &str,
-    fallback: Duration,
+    key: &Key,
 ) -> Result<Setting<Duration>, ConfigError> {
-    typed(config, key, fallback, |entry| {
-        parse_timespan(&entry.value)
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| ConfigError::InvalidTimeSpan {
-                key: entry.key.clone(),
-                value: entry.value.clone(),
-                from: entry.source.clone(),
-            })
-    })
+    typed(config, key, parse_lifetime)
 }
 
-/// A positive whole number.
-pub(super) fn count(
-    config: &Configuration,
-    key: &str,
-    fallback: usize,
-) -> Result<Setting<usize>, ConfigError> {
-    typed(config, key, fallback, |entry| {
-        entry
-            .value
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| ConfigError::InvalidCount {
-                key: entry.key.clone(),
-                value: entry.value.clone(),
-                from: entry.source.clone(),
-            })
-    })
+pub(super) fn parse_lifetime(entry: &Entry) -> Result<Duration, ConfigError> {
+    parse_timespan(&entry.value)
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| ConfigError::InvalidTimeSpan {
+            key: entry.key.clone(),
+            value: entry.value.clone(),
+            from: entry.source.clone(),
+        })
+}
+
+/// A positive whole number; a key whose default follows the machine gets it per CPU.
+pub(super) fn count(config: &Configuration, key: &Key) -> Result<Setting<usize>, ConfigError> {
+    if let (None, Fallback::PerCpu(n)) = (config.entry(key), key.fallback()) {
+        return Ok(Setting {
+            value: cpus() * n,
+            origin: Origin::Derived(format!("default: {n} per CPU")),
+        });
+    }
+    typed(config, key, parse_count)
+}
+
+pub(super) fn parse_count(entry: &Entry) -> Result<usize, ConfigError> {
+    entry
+        .value
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ConfigError::InvalidCount {
+            key: entry.key.clone(),
+            value: entry.value.clone(),
+            from: entry.source.clone(),
+        })
+}
+
+/// CPUs this process may use (the container's CPU limit included).
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// .NET's TimeSpan constant format: `[d.]hh:mm[:ss[.fffffff]]` (`01:00:00`, `1.02:00:00`).
