@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace, PostgreSQL ones included (see scripts/postgres.sh), then
-# the browser suite (see scripts/browser.sh).
+# Runs the deployment's checks and builds the image's static binary (scripts/deploy-check.sh),
+# then every test of the workspace, PostgreSQL ones included (see scripts/postgres.sh) and the
+# Kubernetes manifests run with that binary (tests/kubernetes.rs), then the browser suite (see
+# scripts/browser.sh). The pinned tools come from scripts/tools.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/postgres.sh
+. scripts/tools.sh
+bash scripts/deploy-check.sh
+export ELSA_STATIC_BIN="$PWD/target/x86_64-unknown-linux-musl/release/elsa-server"
 cargo test --workspace "$@"
 bash scripts/browser.sh

@@ -7,6 +7,7 @@ pub mod config;
 pub mod connections;
 pub mod databases;
 pub mod logging;
+pub mod metrics;
 pub mod migrate;
 pub mod run;
 pub mod serve;

@@ -1,5 +1,6 @@
 //! Logs go to stderr (stdout carries workflow output), at the level `RUST_LOG` or
-//! `Logging:LogLevel:Default` gives.
+//! `Logging:LogLevel:Default` gives, as text or, with `Logging:Console:FormatterName=json`
+//! (ASP.NET's key), one JSON object per line for log collectors.
 
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
@@ -16,17 +17,22 @@ fn dotnet_level(level: &str) -> &'static str {
     }
 }
 
-pub fn init(level: &str) {
+pub fn init(level: &str, json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new(format!(
             "{},sqlx=warn,tower_http=warn,hyper=warn",
             dotnet_level(level)
         ))
     });
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
+    };
 }

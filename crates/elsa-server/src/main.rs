@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     }) = cli.command
     {
         // A one-off run reads no configuration and opens no configured database.
-        logging::init("Warning");
+        logging::init("Warning", false);
         return run_files(RunArgs {
             files,
             input,
@@ -64,7 +64,11 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
-    logging::init(&loaded.settings.log_level.value);
+    let settings = &loaded.settings;
+    logging::init(
+        &settings.log_level.value,
+        settings.log_format.value.eq_ignore_ascii_case("json"),
+    );
     for notice in &loaded.notices {
         notice.log();
     }

@@ -95,7 +95,9 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         },
     )
     .merge(crate::studio::router(&settings.studio_path.value))
-    .merge(elsa_api::metrics::router(metrics_render(&databases)?))
+    .merge(elsa_api::metrics::router(crate::metrics::install(
+        &databases,
+    )?))
     .layer(axum::middleware::from_fn(elsa_api::metrics::track))
     .layer(elsa_api::cors::layer(&settings.cors_origins.value));
     // Before routing, so either spelling of a route matches.
@@ -123,78 +125,56 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         let token = shutdown.clone();
         servers.spawn(connections::serve(listener, app, limits, token));
     }
-    // Listening comes first, so liveness answers at once; readiness stays 503 until the
-    // database answers and its schema is current.
-    let started = async {
-        let schema_current = prepare_schema(&settings, &databases).await?;
-        if settings.api_key.is_none() {
-            show_generated_key(&key_store, schema_current).await?;
-        }
-        if schema_current {
-            use_shared_signing_key(&identity, &runtime).await?;
-            let admin = &settings.identity;
-            let password = admin.admin_password.as_ref().map(|p| p.expose());
-            if let Some(generated) = identity
-                .ensure_admin(&admin.admin_user.value, password)
-                .await?
-            {
-                // Shown once, on the terminal only: the database keeps a hash, logs never see it.
-                let mut err = std::io::stderr().lock();
-                let _ = writeln!(
-                    err,
-                    "\n  Created user '{}' with role admin; generated password (shown once; keep it): {generated}\n  Log in with: POST /elsa/api/identity/login {{\"username\":\"{}\",\"password\":\"...\"}}\n",
-                    admin.admin_user.value, admin.admin_user.value
-                );
-            }
-            // Published versions stored before the trigger index existed get indexed before
-            // the node serves, so their HTTP routes, events and schedules work at once.
-            let indexed = runtime.index_unindexed().await?;
-            if indexed > 0 {
-                tracing::info!("Indexed the triggers of {indexed} published workflow version(s)");
-            }
-        } else {
-            tracing::warn!(
-                "No admin user can be created until the schema is migrated; restart after migrating"
-            );
-        }
-        anyhow::Ok(schema_current)
-    };
-    let schema_current = match started.await {
-        Ok(current) => current,
-        Err(e) => {
+    // Listening comes first, so liveness answers at once. Readiness stays 503 until the
+    // database answers, its schema is current and the start-up work is done, which waits for
+    // that: pods started before the migration Job finished start by themselves once it has.
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    let started = start_when_schema_current(&settings, &databases, &key_store, &identity, &runtime);
+    tokio::select! {
+        result = started => if let Err(e) = result {
             shutdown.cancel();
             return Err(e);
+        },
+        () = &mut signal => {
+            tracing::info!("Application is shutting down...");
+            shutdown.cancel();
+            while servers.join_next().await.is_some() {}
+            databases.close().await;
+            return Ok(());
         }
-    };
+    }
     health.started.store(true, Ordering::Relaxed);
     // Background work starts after readiness: past-due timers are caught up by a ready node,
     // at the pace its worker slots allow, never before it serves.
     let background = tokio_util::sync::CancellationToken::new();
     let mut workers = tokio::task::JoinSet::new();
-    if schema_current {
-        tracing::info!(
-            "Node {} runs background work: {} worker slots, {} engine threads",
-            rt.node_id.value,
-            rt.workers.value,
-            rt.engine_threads.value
-        );
-        workers.spawn(runtime.clone().run_worker(background.clone()));
-        workers.spawn(runtime.clone().run_heartbeat(background.clone()));
-        workers.spawn(runtime.clone().run_change_watch(background.clone()));
-        let retention = RetentionOptions {
-            finished_instance_ttl: rt.finished_instance_ttl.as_ref().map(|s| s.value),
-            sweep_interval: rt.sweep_interval.value,
-            ..RetentionOptions::default()
-        };
-        workers.spawn(runtime.clone().run_retention(retention, background.clone()));
-    }
+    tracing::info!(
+        "Node {} runs background work: {} worker slots, {} engine threads",
+        rt.node_id.value,
+        rt.workers.value,
+        rt.engine_threads.value
+    );
+    workers.spawn(runtime.clone().run_worker(background.clone()));
+    workers.spawn(runtime.clone().run_heartbeat(background.clone()));
+    workers.spawn(runtime.clone().run_change_watch(background.clone()));
+    let retention = RetentionOptions {
+        finished_instance_ttl: rt.finished_instance_ttl.as_ref().map(|s| s.value),
+        sweep_interval: rt.sweep_interval.value,
+        ..RetentionOptions::default()
+    };
+    workers.spawn(runtime.clone().run_retention(retention, background.clone()));
     tracing::info!("Application started. Press Ctrl+C to shut down.");
 
-    shutdown_signal().await;
+    signal.await;
     tracing::info!("Application is shutting down...");
-    // Not ready at once; no new work is claimed; requests and work in hand may finish.
+    // Not ready at once and no new work is claimed, but requests are still served for the
+    // shutdown delay: Kubernetes removes a terminating pod from its Services' endpoints while it
+    // sends SIGTERM, and requests routed before that lands must not be refused. Then the
+    // listeners close and requests and work in hand may finish.
     health.accepting.store(false, Ordering::Relaxed);
     background.cancel();
+    tokio::time::sleep(rt.shutdown_delay.value).await;
     shutdown.cancel();
     let drained = async {
         while let Some(result) = servers.join_next().await {
@@ -212,33 +192,6 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
     }
     databases.close().await;
     Ok(())
-}
-
-/// Installs the process's metrics recorder and returns how `/metrics` renders it: with the
-/// connections each module's pool has checked out at that moment.
-fn metrics_render(databases: &ModuleDatabases) -> anyhow::Result<elsa_api::metrics::Render> {
-    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
-    // Durations as histograms with Prometheus' default buckets, so `histogram_quantile` works
-    // across replicas (the exporter's default, a per-process summary, cannot be aggregated).
-    const BUCKETS: [f64; 11] = [
-        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-    ];
-    let handle = PrometheusBuilder::new()
-        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &BUCKETS)
-        .and_then(PrometheusBuilder::install_recorder)
-        .map_err(|e| anyhow::anyhow!("cannot install the metrics recorder: {e}"))?;
-    let pools: Vec<(&'static str, elsa_store::Database)> = databases
-        .modules
-        .iter()
-        .map(|(module, _, db)| (module.name(), db.clone()))
-        .collect();
-    Ok(Arc::new(move || {
-        for (module, db) in &pools {
-            metrics::gauge!("elsa_database_connections_active", "module" => *module)
-                .set(db.connections_in_use() as f64);
-        }
-        handle.render()
-    }))
 }
 
 /// Token settings for the API.
@@ -291,13 +244,75 @@ async fn use_shared_signing_key(identity: &Identity, runtime: &Runtime) -> anyho
 /// Name of the shared JWT signing key in `Elsa_ServerSecrets`.
 const SHARED_SIGNING_KEY: &str = "identity-token-signing-key";
 
-/// Migrates the modules that auto-migrate and checks the others; true when every schema is
-/// current. A failed migration stops the server (Kubernetes restarts it).
+/// How often a server whose schema is not current checks it again.
+const SCHEMA_RECHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Waits until every module's schema is current (migrating those that auto-migrate), then does
+/// what needs it: the API key and admin user of a first start, the shared signing key, the
+/// trigger index. Says once why it waits, and again whenever the reason changes.
+async fn start_when_schema_current(
+    settings: &ServerSettings,
+    databases: &ModuleDatabases,
+    key_store: &ApiKeyStore,
+    identity: &Identity,
+    runtime: &Runtime,
+) -> anyhow::Result<()> {
+    let mut reported: Vec<String> = Vec::new();
+    loop {
+        let waiting = prepare_schema(settings, databases).await?;
+        if waiting.is_empty() {
+            break;
+        }
+        for reason in waiting.iter().filter(|r| !reported.contains(r)) {
+            tracing::warn!("{reason}");
+        }
+        if reported.is_empty() {
+            tracing::warn!(
+                "Not ready until the schema is current: the server checks every {} s and starts by itself once it is",
+                SCHEMA_RECHECK.as_secs()
+            );
+        }
+        reported = waiting;
+        tokio::time::sleep(SCHEMA_RECHECK).await;
+    }
+    if !reported.is_empty() {
+        tracing::info!("The schema is current: starting");
+    }
+    if settings.api_key.is_none() {
+        show_generated_key(key_store).await?;
+    }
+    use_shared_signing_key(identity, runtime).await?;
+    let admin = &settings.identity;
+    let password = admin.admin_password.as_ref().map(|p| p.expose());
+    if let Some(generated) = identity
+        .ensure_admin(&admin.admin_user.value, password)
+        .await?
+    {
+        // Shown once, on the terminal only: the database keeps a hash, logs never see it.
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "\n  Created user '{}' with role admin; generated password (shown once; keep it): {generated}\n  Log in with: POST /elsa/api/identity/login {{\"username\":\"{}\",\"password\":\"...\"}}\n",
+            admin.admin_user.value, admin.admin_user.value
+        );
+    }
+    // Published versions stored before the trigger index existed get indexed before the node
+    // serves, so their HTTP routes, events and schedules work at once.
+    let indexed = runtime.index_unindexed().await?;
+    if indexed > 0 {
+        tracing::info!("Indexed the triggers of {indexed} published workflow version(s)");
+    }
+    Ok(())
+}
+
+/// Migrates the modules that auto-migrate and checks the others; returns why a schema is not
+/// current (nothing when every one is). A failed migration stops the server (Kubernetes
+/// restarts it).
 async fn prepare_schema(
     settings: &ServerSettings,
     databases: &ModuleDatabases,
-) -> anyhow::Result<bool> {
-    let mut schema_current = true;
+) -> anyhow::Result<Vec<String>> {
+    let mut waiting = Vec::new();
     for ((module, db_settings, db), configured) in databases.modules.iter().zip(settings.modules())
     {
         if configured.auto_migrate.value {
@@ -309,35 +324,23 @@ async fn prepare_schema(
         }
         match migrate::pending(db, *module).await {
             Ok(p) if p.is_empty() => {}
-            Ok(p) => {
-                schema_current = false;
-                tracing::warn!(
-                    "The {} schema is behind: {} migration(s) pending and Elsa:AutoMigrate is off; run: elsa-server migrate",
-                    module.name(),
-                    p.len()
-                );
-            }
-            Err(e) => {
-                schema_current = false;
-                tracing::warn!(
-                    "Could not read the {} schema version: {}",
-                    module.name(),
-                    db.explain(e).await
-                );
-            }
+            Ok(p) => waiting.push(format!(
+                "The {} schema is behind: {} migration(s) pending and Elsa:AutoMigrate is off; run: elsa-server migrate",
+                module.name(),
+                p.len()
+            )),
+            Err(e) => waiting.push(format!(
+                "Could not read the {} schema version: {}",
+                module.name(),
+                db.explain(e).await
+            )),
         }
     }
-    Ok(schema_current)
+    Ok(waiting)
 }
 
 /// With no configured API key, the first server to start makes one and shows it once.
-async fn show_generated_key(key_store: &ApiKeyStore, schema_current: bool) -> anyhow::Result<()> {
-    if !schema_current {
-        tracing::warn!(
-            "No API key is configured and none can be created until the schema is migrated"
-        );
-        return Ok(());
-    }
+async fn show_generated_key(key_store: &ApiKeyStore) -> anyhow::Result<()> {
     if let Some(key) = api_key::bootstrap(key_store).await? {
         // Shown once, on the terminal only: the database keeps a hash, logs never see it.
         let mut err = std::io::stderr().lock();

@@ -10,7 +10,7 @@
 mod common;
 mod kubelet;
 
-use common::{GUIDE_EXECUTE_BODY, text};
+use common::{GUIDE_EXECUTE_BODY, eventually, text};
 use elsa_store::testing::TestPg;
 use kubelet::{Kubelet, Running};
 use serde_json::Value;
@@ -232,8 +232,30 @@ async fn postgres_overlay_runs_as_written() {
             .expect("a liveness probe");
         let due = Duration::from_secs(probe.initial_delay_seconds);
         tokio::time::sleep(due.saturating_sub(started.elapsed())).await;
-        assert!(replica.probe(&probe).await, "{}", replica.log());
+        replica.assert_live().await;
     }
+
+    // Prometheus scrapes each replica anonymously, as the ServiceMonitor says.
+    let monitor = kubelet.manifests.get("ServiceMonitor", "elsa-server");
+    let path = monitor["spec"]["endpoints"][0]["path"].as_str().unwrap();
+    let metrics = reqwest::get(replicas[0].url(path)).await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    let metrics = metrics.text().await.unwrap();
+    assert!(
+        metrics.contains("elsa_workflow_executions_total 1"),
+        "{metrics}"
+    );
+
+    // SIGTERM: not ready at once, yet still serving through the manifest's shutdown delay,
+    // while the Service's endpoints drop the pod.
+    replicas[0].send_sigterm();
+    let readiness = replicas[0].container.readiness.clone().unwrap();
+    eventually(3, "readiness failing after SIGTERM", || async {
+        (!replicas[0].probe(&readiness).await).then_some(())
+    })
+    .await;
+    let body = execute_guide_request(&kubelet, &replicas[0]).await;
+    assert_eq!(body["workflowState"]["status"], "Finished", "{body}");
 
     terminate_all(replicas, kubelet.grace_period("elsa-server")).await;
 }

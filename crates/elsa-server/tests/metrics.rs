@@ -129,3 +129,65 @@ async fn running_workflows_and_the_queue_are_gauged() {
         "{text}"
     );
 }
+
+/// The alerts (deploy/kubernetes/overlays/postgres/monitoring.yaml) and the Grafana dashboard
+/// (deploy/grafana/elsa-dashboard.json) query only metrics the server exports: every `elsa_*`
+/// and `http_*` name in their expressions is a metric of a scrape taken after one request.
+#[tokio::test]
+async fn the_alerts_and_the_dashboard_query_only_exported_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[("Elsa__Identity__ApiKey", API_KEY)]);
+    server.wait_ready().await;
+    assert_eq!(server.execute_guide_request().await.status(), 200);
+    let text = scrape(&server).await;
+    let exported: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|line| line.split(' ').next())
+        .collect();
+
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut expressions = Vec::new();
+    let monitoring =
+        std::fs::read_to_string(repo.join("deploy/kubernetes/overlays/postgres/monitoring.yaml"))
+            .unwrap();
+    for doc in monitoring.split("\n---\n") {
+        let doc: serde_json::Value = serde_norway::from_str(doc).unwrap();
+        for group in doc["spec"]["groups"].as_array().into_iter().flatten() {
+            for rule in group["rules"].as_array().unwrap() {
+                expressions.push(rule["expr"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    let rules = expressions.len();
+    let dashboard: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.join("deploy/grafana/elsa-dashboard.json")).unwrap(),
+    )
+    .unwrap();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            expressions.push(target["expr"].as_str().unwrap().to_owned());
+        }
+    }
+    assert!(
+        rules >= 5 && expressions.len() > rules + 5,
+        "{expressions:?}"
+    );
+
+    for expression in &expressions {
+        let names = expression
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|word| word.starts_with("elsa_") || word.starts_with("http_"));
+        for name in names {
+            let metric = ["_bucket", "_count", "_sum"]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix))
+                .filter(|base| exported.contains(base))
+                .unwrap_or(name);
+            assert!(
+                exported.contains(&metric),
+                "{name} (in {expression}) is not exported:\n{text}"
+            );
+        }
+    }
+}

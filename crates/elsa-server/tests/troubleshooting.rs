@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{API_KEY, GUIDE_PERSISTENCE, Server, run, text};
+use common::{API_KEY, GUIDE_PERSISTENCE, Server, eventually, run, text};
 use elsa_store::testing::TestPg;
 use std::path::Path;
 
@@ -235,7 +235,16 @@ async fn tables_not_created_readiness_and_log_say_run_elsa_server_migrate() {
         "{stdout}"
     );
     assert!(stdout.ends_with("Done.\n"), "{stdout}");
+    // The server that waited starts by itself: ready, and its background work runs (its
+    // heartbeat lists it among the nodes), with no restart.
     server.wait_ready().await;
+    server.wait_for_log("The schema is current: starting");
+    let nodes = eventually(15, "the node's heartbeat", || async {
+        let nodes = common::json(server.get("/elsa/api/cluster/nodes")).await;
+        (nodes["items"].as_array().is_some_and(|n| n.len() == 1)).then_some(nodes)
+    })
+    .await;
+    assert_eq!(nodes["items"][0]["state"], "Alive", "{nodes}");
 }
 
 // ---- Problem: Missing Environment Variables ----

@@ -37,6 +37,11 @@ pub fn render_check(loaded: &Loaded) -> String {
         "Log level: {}  ({})",
         log_level.value, log_level.origin
     ));
+    let log_format = &settings.log_format;
+    lines.push(format!(
+        "Log format: {}  ({})",
+        log_format.value, log_format.origin
+    ));
     lines.push(match loaded.configuration.entry(&super::keys::API_KEY) {
         Some(entry) => format!(
             "API key: configured  ({}, from {})",
@@ -168,6 +173,11 @@ fn runtime_lines(runtime: &super::RuntimeSettings) -> Vec<String> {
             "HTTP request timeout",
             secs(&runtime.http_timeout.value),
             &runtime.http_timeout.origin,
+        ),
+        (
+            "Shutdown delay",
+            secs(&runtime.shutdown_delay.value),
+            &runtime.shutdown_delay.origin,
         ),
         (
             "Shutdown timeout",

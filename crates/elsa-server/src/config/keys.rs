@@ -142,6 +142,8 @@ keys! {
             "Ignored with a warning: elsa-rs serves plain HTTP";
         LOG_LEVEL = "Logging:LogLevel:Default", OneOf("`Trace`, `Debug`, `Information`, `Warning`, `Error`, `Critical`, `None`"), Value("Information"),
             "Least severe log level written to stderr";
+        LOG_FORMAT = "Logging:Console:FormatterName", OneOf("`simple`, `json`"), Value("simple"),
+            "How log lines are written: `simple` text, or `json`, one object per line for log collectors (the Kubernetes manifests set it)";
     }
     "Persistence (the guide's keys)" {
         CONNECTION_STRING = "ConnectionStrings:{Name}", ConnectionString, Rule("none: SQLite at `data/elsa.db` under the content root"),
@@ -232,6 +234,8 @@ keys! {
             "Estimated size of the workflow state a run may leave";
         MAX_UNCOMMITTED_RUN_MEMORY = "Elsa:Runtime:MaxUncommittedRunMemory", Bytes, Number(elsa_runtime::DEFAULT_MAX_UNCOMMITTED_RUN_MEMORY),
             "Memory finished runs may hold until their commits before no new run starts";
+        SHUTDOWN_DELAY = "Elsa:Runtime:ShutdownDelay", TimeSpan, Value("00:00:00"),
+            "After SIGTERM, how long the server stays up not ready and serving while load balancers drop it (Kubernetes: 5 s), before it drains";
         SHUTDOWN_TIMEOUT = "Elsa:Runtime:ShutdownTimeout", TimeSpan, Value("00:00:20"),
             "How long SIGTERM waits for requests and work in hand (below Kubernetes' 30 s grace period)";
         LEASE_DURATION = "Elsa:Runtime:LeaseDuration", TimeSpan, Value("00:00:20"),

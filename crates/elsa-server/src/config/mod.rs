@@ -152,6 +152,7 @@ pub fn load(
         api_key: config.get(&keys::API_KEY).map(Secret::new),
         identity: identity::resolve(&config)?,
         log_level: values::text(&config, &keys::LOG_LEVEL),
+        log_format: values::text(&config, &keys::LOG_FORMAT),
         flowchart_mode: flowchart_mode(&config)?,
         fail_on_validation_errors: values::boolean(&config, &keys::FAIL_ON_VALIDATION_ERRORS)?,
         cors_origins: cors::resolve(&config)?,

@@ -9,7 +9,7 @@ use super::error::ConfigError;
 use super::keys;
 use super::settings::{Origin, Setting};
 use super::sources::Configuration;
-use super::values::{count, lifetime, optional, parse_lifetime};
+use super::values::{count, lifetime, optional, parse_lifetime, wait};
 
 #[derive(Debug, Clone)]
 pub struct RuntimeSettings {
@@ -37,6 +37,9 @@ pub struct RuntimeSettings {
     /// `Elsa:Runtime:MaxUncommittedRunMemory`: estimated bytes finished runs may hold until
     /// their commits before the engine starts no new run.
     pub max_uncommitted_run_memory: Setting<usize>,
+    /// `Elsa:Runtime:ShutdownDelay`: how long after SIGTERM the server keeps serving while
+    /// readiness fails, so load balancers drop it before it closes its listeners.
+    pub shutdown_delay: Setting<Duration>,
     /// `Elsa:Runtime:ShutdownTimeout`: how long SIGTERM waits for work in hand, below
     /// Kubernetes' 30 s grace period.
     pub shutdown_timeout: Setting<Duration>,
@@ -75,6 +78,7 @@ pub(super) fn resolve(
         max_activity_records: count(config, &keys::MAX_ACTIVITY_RECORDS)?,
         max_state_size: count(config, &keys::MAX_STATE_SIZE)?,
         max_uncommitted_run_memory: count(config, &keys::MAX_UNCOMMITTED_RUN_MEMORY)?,
+        shutdown_delay: wait(config, &keys::SHUTDOWN_DELAY)?,
         shutdown_timeout: lifetime(config, &keys::SHUTDOWN_TIMEOUT)?,
         lease: lifetime(config, &keys::LEASE_DURATION)?,
         max_attempts: count(config, &keys::MAX_ATTEMPTS)?,

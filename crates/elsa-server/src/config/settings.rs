@@ -23,6 +23,8 @@ pub struct ServerSettings {
     pub identity: super::IdentitySettings,
     /// `Logging:LogLevel:Default`, as .NET writes it (`Information`, `Debug`, …).
     pub log_level: Setting<String>,
+    /// `Logging:Console:FormatterName`: `json` writes one JSON object per log line.
+    pub log_format: Setting<String>,
     /// `Elsa:Flowchart:DefaultExecutionMode` (`CounterBased`, Elsa's default, or `TokenBased`):
     /// how flowcharts join. Elsa can also choose per run; its REST API cannot, so this is it.
     pub flowchart_mode: Setting<elsa_engine::FlowchartMode>,

@@ -213,6 +213,7 @@ Configuration files:
   {root}/appsettings.Production.json: not found
 Listen: http://0.0.0.0:8080  (http_ports = 8080, from the built-in defaults)
 Log level: Information  (Logging:LogLevel:Default = Information, from the built-in defaults)
+Log format: simple  (Logging:Console:FormatterName = simple, from the built-in defaults)
 API key: not configured
 Identity enabled: true  (Elsa:Identity:Enabled = true, from the built-in defaults)
 Token signing key: not configured: one is generated once per database and stored in Elsa_ServerSecrets, shared by every node
@@ -235,6 +236,7 @@ Memory of runs awaiting their commits: 64 MiB  (Elsa:Runtime:MaxUncommittedRunMe
 Work lease: 20 s  (Elsa:Runtime:LeaseDuration = 00:00:20, from the built-in defaults)
 Attempts before dead-lettering: 10  (Elsa:Runtime:MaxAttempts = 10, from the built-in defaults)
 HTTP request timeout: 100 s  (Elsa:Runtime:HttpRequestTimeout = 00:01:40, from the built-in defaults)
+Shutdown delay: 0 s  (Elsa:Runtime:ShutdownDelay = 00:00:00, from the built-in defaults)
 Shutdown timeout: 20 s  (Elsa:Runtime:ShutdownTimeout = 00:00:20, from the built-in defaults)
 Retention: finished instances are kept (Elsa:Retention:FinishedInstanceTtl is not set)
 Connections at most: 10000, fewer if the open-file limit is lower  (Kestrel:Limits:MaxConcurrentConnections is not set)

@@ -84,6 +84,17 @@ pub(super) fn lifetime(
     typed(config, key, parse_lifetime)
 }
 
+/// A `TimeSpan` that may be zero (a wait that can be turned off).
+pub(super) fn wait(config: &Configuration, key: &Key) -> Result<Setting<Duration>, ConfigError> {
+    typed(config, key, |entry| {
+        parse_timespan(&entry.value).ok_or_else(|| ConfigError::InvalidTimeSpan {
+            key: entry.key.clone(),
+            value: entry.value.clone(),
+            from: entry.source.clone(),
+        })
+    })
+}
+
 pub(super) fn parse_lifetime(entry: &Entry) -> Result<Duration, ConfigError> {
     parse_timespan(&entry.value)
         .filter(|d| !d.is_zero())

@@ -175,8 +175,15 @@ impl Running {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    /// kubelet's probe: an HTTP GET within the timeout, success for 200–399.
+    /// kubelet's probe: an HTTP GET within the timeout, success for 200–399. The probe must
+    /// target a port the container declares (the one it listens on: here, its own host port).
     pub async fn probe(&self, probe: &Probe) -> bool {
+        assert!(
+            self.container.ports.values().any(|p| *p == probe.port),
+            "{} probes port {}, which the container does not declare",
+            self.pod_name,
+            probe.port
+        );
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(probe.timeout_seconds))
             .build()
@@ -186,6 +193,23 @@ impl Running {
             .send()
             .await
             .is_ok_and(|r| (200..400).contains(&r.status().as_u16()))
+    }
+
+    /// The liveness probe as the kubelet judges it: the container is restarted after
+    /// `failureThreshold` failures in a row, `periodSeconds` apart.
+    pub async fn assert_live(&self) {
+        let probe = self.container.liveness.clone().expect("a liveness probe");
+        for _ in 0..probe.failure_threshold {
+            if self.probe(&probe).await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(probe.period_seconds)).await;
+        }
+        panic!(
+            "{} would be restarted: liveness failed\n{}",
+            self.pod_name,
+            self.log()
+        );
     }
 
     /// Probes readiness as the kubelet does: first after `initialDelaySeconds`, then every
@@ -211,11 +235,16 @@ impl Running {
         }
     }
 
+    /// SIGTERM, as the kubelet sends when the pod is deleted.
+    pub fn send_sigterm(&self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+    }
+
     /// SIGTERM, then what the kubelet allows: `terminationGracePeriodSeconds` until SIGKILL.
     /// Returns the exit status, how long it took and the log.
     pub async fn terminate(mut self, grace: Duration) -> (ExitStatus, Duration, String) {
         let started = Instant::now();
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.send_sigterm();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return (status, started.elapsed(), self.log());
