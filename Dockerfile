@@ -19,7 +19,10 @@ RUN apt-get update \
  && rustup target add x86_64-unknown-linux-musl
 WORKDIR /src
 COPY . .
+# e.g. --build-arg CARGO_FEATURES=otlp for OpenTelemetry traces over OTLP
+ARG CARGO_FEATURES=""
 RUN cargo build --release --locked --target x86_64-unknown-linux-musl --bin elsa-server \
+      --features "${CARGO_FEATURES}" \
  && install -D target/x86_64-unknown-linux-musl/release/elsa-server /out/usr/local/bin/elsa-server
 COPY --from=studio /studio/studio.tgz /tmp/studio.tgz
 RUN mkdir -p /out/app/data \

@@ -34,6 +34,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// Work items one request does inline at most: a workflow that keeps starting itself ends
 /// with [`RuntimeError::FollowUpLimit`] instead of looping (what is left stays queued).
@@ -630,6 +631,14 @@ impl Runtime {
         let queued_later = rows.len() > inline.len();
         // The run's journal and records move to the writer: a runaway run's are its largest
         // part, and a copy would double them until the commit.
+        // A span per committed run, for traces (debug: no cost unless something collects it).
+        let span = tracing::debug_span!(
+            "workflow run",
+            workflow.definition_id = %instance.definition_id,
+            workflow.instance_id = %instance.id,
+            workflow.status = ?instance.status,
+            workflow.sub_status = ?instance.sub_status,
+        );
         self.instances
             .commit(InstanceChange {
                 instance: instance.clone(),
@@ -641,6 +650,7 @@ impl Runtime {
                 done_work: done,
                 fence: basis.done.map(|id| self.fence(&id)),
             })
+            .instrument(span)
             .await?;
         metrics::counter!("elsa_workflow_executions_total").increment(1);
         if instance.sub_status == WorkflowSubStatus::Faulted {

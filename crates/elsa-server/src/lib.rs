@@ -9,6 +9,8 @@ pub mod databases;
 pub mod logging;
 pub mod metrics;
 pub mod migrate;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 pub mod run;
 pub mod serve;
 pub mod studio;

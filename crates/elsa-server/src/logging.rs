@@ -1,9 +1,12 @@
 //! Logs go to stderr (stdout carries workflow output), at the level `RUST_LOG` or
 //! `Logging:LogLevel:Default` gives, as text or, with `Logging:Console:FormatterName=json`
-//! (ASP.NET's key), one JSON object per line for log collectors.
+//! (ASP.NET's key), one JSON object per line for log collectors. With the `otlp` feature, spans
+//! also go to an OpenTelemetry collector (`otlp.rs`), filtered apart from the log.
 
 use std::io::IsTerminal;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// Maps .NET level names onto tracing's.
 fn dotnet_level(level: &str) -> &'static str {
@@ -17,22 +20,41 @@ fn dotnet_level(level: &str) -> &'static str {
     }
 }
 
-pub fn init(level: &str, json: bool) {
+/// Keeps what logging needs until the process ends (the span exporter, which flushes on drop).
+pub struct Guard {
+    #[cfg(feature = "otlp")]
+    _exporter: Option<crate::otlp::Exporter>,
+}
+
+pub fn init(level: &str, json: bool) -> Guard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new(format!(
             "{},sqlx=warn,tower_http=warn,hyper=warn",
             dotnet_level(level)
         ))
     });
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let log = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false);
-    let _ = if json {
-        builder.json().flatten_event(true).try_init()
+    let log = if json {
+        log.json().flatten_event(true).boxed()
     } else {
-        builder
-            .with_ansi(std::io::stderr().is_terminal())
-            .try_init()
+        log.with_ansi(std::io::stderr().is_terminal()).boxed()
     };
+    let registry = tracing_subscriber::registry().with(log.with_filter(filter));
+    #[cfg(feature = "otlp")]
+    {
+        let (layer, exporter) = crate::otlp::layer().unzip();
+        // Request spans (tower-http's, at debug) and run spans whatever the log's level.
+        let spans = EnvFilter::new("info,tower_http=debug,elsa_runtime=debug");
+        let _ = registry.with(layer.with_filter(spans)).try_init();
+        Guard {
+            _exporter: exporter,
+        }
+    }
+    #[cfg(not(feature = "otlp"))]
+    {
+        let _ = registry.try_init();
+        Guard {}
+    }
 }

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     }) = cli.command
     {
         // A one-off run reads no configuration and opens no configured database.
-        logging::init("Warning", false);
+        let _log = logging::init("Warning", false);
         return run_files(RunArgs {
             files,
             input,
@@ -65,7 +65,7 @@ fn main() -> ExitCode {
     }
 
     let settings = &loaded.settings;
-    logging::init(
+    let _log = logging::init(
         &settings.log_level.value,
         settings.log_format.value.eq_ignore_ascii_case("json"),
     );
