@@ -45,9 +45,12 @@ pub fn init(level: &str, json: bool) -> Guard {
     #[cfg(feature = "otlp")]
     {
         let (layer, exporter) = crate::otlp::layer().unzip();
-        // Request spans (tower-http's, at debug) and run spans whatever the log's level.
-        let spans = EnvFilter::new("info,tower_http=debug,elsa_runtime=debug");
-        let _ = registry.with(layer.with_filter(spans)).try_init();
+        // Request spans (tower-http's, at debug) and run spans whatever the log's level; the
+        // filter sits inside the option so that without an exporter no debug span is made.
+        let spans = layer.map(|layer| {
+            layer.with_filter(EnvFilter::new("info,tower_http=debug,elsa_runtime=debug"))
+        });
+        let _ = registry.with(spans).try_init();
         Guard {
             _exporter: exporter,
         }

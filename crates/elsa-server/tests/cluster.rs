@@ -8,7 +8,7 @@
 mod common;
 
 use common::workflows::{cron, delay, event, literal, send_http, sequence, write_line};
-use common::{Server, eventually, run, text};
+use common::{Server, eventually, free_port, run, text};
 use elsa_store::testing::TestPg;
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
@@ -1078,14 +1078,6 @@ impl Drop for Pair {
     fn drop(&mut self) {
         Self::run(&["stop", &self.path()]);
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[tokio::test]

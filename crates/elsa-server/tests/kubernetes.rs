@@ -204,15 +204,12 @@ async fn postgres_overlay_runs_as_written() {
 
     // Each replica is a node named by its pod (POD_NAME from the downward API).
     let key = kubelet.manifests.secret("elsa-server-secret", "api-key");
-    let nodes: Value = reqwest::Client::new()
-        .get(replicas[1].url("/elsa/api/cluster/nodes"))
-        .header("Authorization", format!("ApiKey {key}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let nodes = common::json(
+        reqwest::Client::new()
+            .get(replicas[1].url("/elsa/api/cluster/nodes"))
+            .header("Authorization", format!("ApiKey {key}")),
+    )
+    .await;
     for replica in &replicas {
         let node = nodes["items"]
             .as_array()

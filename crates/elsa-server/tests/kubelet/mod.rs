@@ -22,6 +22,8 @@ use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::common::free_port;
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -405,12 +407,4 @@ const POD_SUFFIXES: [&str; 5] = ["q4zlm", "w8rtn", "b2xkd", "h7jvc", "p3ngs"];
 
 fn containers<'a>(pod: &'a Value, field: &str) -> impl Iterator<Item = &'a Value> {
     pod["spec"][field].as_array().into_iter().flatten()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
