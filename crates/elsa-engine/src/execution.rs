@@ -310,7 +310,7 @@ impl<'w> Execution<'w> {
     fn new_context(&self, item: WorkItem) -> ExecutionContext {
         let node = self.workflow.node(item.node);
         ExecutionContext {
-            id: self.ids.new_id().into(),
+            id: self.ids.new_activity_instance_id(&self.instance_id).into(),
             node: item.node,
             parent: item.owner,
             status: ActivityStatus::Running,

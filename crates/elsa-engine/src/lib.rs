@@ -101,7 +101,9 @@ mod workflow;
 pub use activities::http_endpoint::{access_of, endpoint_payload, normalize_route};
 pub use activities::timing::{bookmark_due_at, parse_time_span};
 pub use bookmarks::bookmark_hash;
-pub use clock::{Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock};
+pub use clock::{
+    Clock, FixedClock, IdGenerator, RandomIds, SequentialIds, SystemClock, TimeOrderedIds,
+};
 pub use cron::CronExpression;
 pub use effects::{
     CHILD_WORKFLOW_RESULT_INPUT, Effect, HTTP_FAILURE_INPUT, HTTP_FAULT_INPUT, HTTP_RESPONSE_INPUT,

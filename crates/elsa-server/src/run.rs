@@ -5,7 +5,7 @@
 //! else (logs go to stderr); the exit code tells how the run ended.
 
 use anyhow::{Context, bail};
-use elsa_engine::{Engine, EngineOptions, RandomIds, SystemClock};
+use elsa_engine::{Engine, EngineOptions, SystemClock, TimeOrderedIds};
 use elsa_model::{VersionOptions, WorkflowSubStatus};
 use elsa_runtime::{ExecuteRequest, Runtime, parse_definition_file};
 use serde_json::{Map, Value};
@@ -44,7 +44,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
     let runtime = Runtime::in_memory(
         Engine::new(EngineOptions::default()),
         Arc::new(SystemClock),
-        Arc::new(RandomIds),
+        Arc::new(TimeOrderedIds::new()),
         stdout,
     )
     .await?;

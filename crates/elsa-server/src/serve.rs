@@ -7,9 +7,9 @@ use crate::connections::{self, ConnectionLimits};
 use crate::databases::ModuleDatabases;
 use axum::Router;
 use elsa_api::{AppState, Health, Identity, IdentityOptions, TokenOptions};
-use elsa_engine::{Engine, EngineOptions, RandomIds, SystemClock};
+use elsa_engine::{Engine, EngineOptions, SystemClock, TimeOrderedIds};
 use elsa_runtime::{RetentionOptions, Runtime, RuntimeOptions};
-use elsa_store::{ApiKeyStore, IdentityStore, Module, migrate};
+use elsa_store::{ApiKeyStore, IdentityStore, Module, NodeStore, migrate};
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -41,6 +41,7 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         let _ = writeln!(out, "{}", elsa_runtime::escape_controls(line));
     });
     let rt = &settings.runtime_settings;
+    let ids = Arc::new(TimeOrderedIds::new());
     let runtime = Arc::new(
         Runtime::new(
             Engine::new(EngineOptions {
@@ -56,7 +57,7 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
             management,
             databases.get(Module::Runtime).clone(),
             Arc::new(SystemClock),
-            Arc::new(RandomIds),
+            ids.clone(),
             stdout,
         )
         .with_fail_on_validation_errors(settings.fail_on_validation_errors.value)
@@ -130,7 +131,8 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
     // that: pods started before the migration Job finished start by themselves once it has.
     let signal = shutdown_signal();
     tokio::pin!(signal);
-    let started = start_when_schema_current(&settings, &databases, &key_store, &identity, &runtime);
+    let started =
+        start_when_schema_current(&settings, &databases, &key_store, &identity, &runtime, &ids);
     tokio::select! {
         result = started => if let Err(e) = result {
             shutdown.cancel();
@@ -256,6 +258,7 @@ async fn start_when_schema_current(
     key_store: &ApiKeyStore,
     identity: &Identity,
     runtime: &Runtime,
+    ids: &TimeOrderedIds,
 ) -> anyhow::Result<()> {
     let mut reported: Vec<String> = Vec::new();
     loop {
@@ -278,6 +281,9 @@ async fn start_when_schema_current(
     if !reported.is_empty() {
         tracing::info!("The schema is current: starting");
     }
+    // From here on this node's ids differ from those of every other node (see TimeOrderedIds).
+    let runtime_db = databases.get(Module::Runtime).clone();
+    ids.set_tag(NodeStore::new(runtime_db).take_id_tag().await?);
     if settings.api_key.is_none() {
         show_generated_key(key_store).await?;
     }

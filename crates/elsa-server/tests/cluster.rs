@@ -121,13 +121,14 @@ impl Nodes {
         n
     }
 
-    /// How many times activity `activity_id` ran, in how many distinct instances.
+    /// How many times activity `activity_id` ran, in how many distinct instances (read on the
+    /// primary).
     async fn executions(&self, activity_id: &str) -> (i64, i64) {
-        let of = format!("\"Elsa_ActivityExecutionRecords\" WHERE activity_id = '{activity_id}'");
-        let distinct = format!(
-            "(SELECT DISTINCT workflow_instance_id FROM \"Elsa_ActivityExecutionRecords\" WHERE activity_id = '{activity_id}') AS t"
-        );
-        (self.count(&of).await, self.count(&distinct).await)
+        let primary = self.primary.lock().unwrap().clone();
+        let db = elsa_store::Database::connect(&elsa_store::DbSettings::PostgreSql(primary))
+            .await
+            .unwrap();
+        common::executions(db, activity_id).await
     }
 
     /// An access token, from a login on node `i`.

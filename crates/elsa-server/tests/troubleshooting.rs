@@ -218,7 +218,7 @@ async fn tables_not_created_readiness_and_log_say_run_elsa_server_migrate() {
     );
     assert_eq!(
         body["entries"]["Runtime"],
-        "the database schema of Runtime is behind: 3 migration(s) pending; run: elsa-server migrate",
+        "the database schema of Runtime is behind: 5 migration(s) pending; run: elsa-server migrate",
         "{body}"
     );
     server.wait_for_log(" WARN The Management schema is behind: 5 migration(s) pending and Elsa:AutoMigrate is off; run: elsa-server migrate\n");

@@ -11,6 +11,7 @@
 //! fails, each commit in it is retried on its own, so one conflicting commit never takes the
 //! others down and every caller gets its own answer.
 
+use crate::encoding::encode;
 use crate::work::{Fence, NewWork, delete_work, insert_work};
 use crate::{Database, Result, StoreError, with_pool};
 use elsa_model::{ActivityExecutionRecord, Bookmark, WorkflowExecutionLogRecord, WorkflowInstance};
@@ -97,15 +98,59 @@ impl From<InstanceCommit<'_>> for InstanceChange {
     }
 }
 
+/// What a commit stores as documents — the workflow state, its journal and activity records
+/// as one segment each — encoded before the commit is queued, so JSON and compression run
+/// on the callers' threads in parallel rather than on the (for SQLite, single) writer.
+#[derive(Debug)]
+pub(crate) struct Encoded {
+    state: Vec<u8>,
+    journal: Option<JournalSegment>,
+    records: Option<Vec<u8>>,
+}
+
+/// The journal records one commit appends, as one row.
+#[derive(Debug)]
+struct JournalSegment {
+    first_sequence: i64,
+    record_count: i64,
+    data: Vec<u8>,
+}
+
+impl Encoded {
+    pub(crate) fn of(c: &InstanceCommit<'_>) -> Result<Self> {
+        let journal = match c.journal.iter().map(|r| r.sequence).min() {
+            Some(first_sequence) => Some(JournalSegment {
+                first_sequence,
+                record_count: c.journal.len() as i64,
+                data: encode(c.journal)?,
+            }),
+            None => None,
+        };
+        let records = match c.activity_records {
+            [] => None,
+            records => Some(encode(records)?),
+        };
+        Ok(Self {
+            state: encode(&c.instance.workflow_state)?,
+            journal,
+            records,
+        })
+    }
+}
+
+/// A commit ready for a writer.
+pub(crate) type Prepared<'a> = (InstanceCommit<'a>, &'a Encoded);
+
 /// A change waiting for a writer.
 struct Job {
     change: InstanceChange,
+    encoded: Encoded,
     reply: oneshot::Sender<Result<i64>>,
 }
 
 impl Job {
-    fn commit(&self) -> InstanceCommit<'_> {
-        self.change.commit()
+    fn prepared(&self) -> Prepared<'_> {
+        (self.change.commit(), &self.encoded)
     }
 }
 
@@ -135,8 +180,13 @@ impl Batcher {
     /// Queues a commit and waits for its outcome. The write completes even if the caller
     /// stops waiting, so a dropped request never leaves half a change behind.
     pub(crate) async fn submit(&self, change: InstanceChange) -> Result<i64> {
+        let encoded = Encoded::of(&change.commit())?;
         let (reply, answer) = oneshot::channel();
-        let job = Job { change, reply };
+        let job = Job {
+            change,
+            encoded,
+            reply,
+        };
         let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
         self.queue.send(job).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -159,11 +209,11 @@ async fn run_writer(db: Database, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
             }
             jobs
         };
-        let commits: Vec<InstanceCommit<'_>> = jobs.iter().map(Job::commit).collect();
+        let commits: Vec<Prepared<'_>> = jobs.iter().map(Job::prepared).collect();
         match write(&db, &commits).await {
             Ok(()) => {
                 for job in jobs {
-                    let version = job.commit().new_version();
+                    let version = job.change.commit().new_version();
                     let _ = job.reply.send(Ok(version));
                 }
             }
@@ -182,8 +232,10 @@ async fn run_writer(db: Database, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
             }
             Err(_) => {
                 for job in jobs {
-                    let commit = job.commit();
-                    let outcome = write(&db, &[commit]).await.map(|()| commit.new_version());
+                    let prepared = job.prepared();
+                    let outcome = write(&db, &[prepared])
+                        .await
+                        .map(|()| prepared.0.new_version());
                     let _ = job.reply.send(outcome);
                 }
             }
@@ -192,26 +244,44 @@ async fn run_writer(db: Database, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) {
 }
 
 /// Writes the commits in one transaction: all of them, or none.
-pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Result<()> {
-    let creates: Vec<&WorkflowInstance> = commits
+pub(crate) async fn write(db: &Database, commits: &[Prepared<'_>]) -> Result<()> {
+    let creates: Vec<&Prepared<'_>> = commits
         .iter()
-        .filter(|c| c.expected_version.is_none())
-        .map(|c| c.instance)
+        .filter(|(c, _)| c.expected_version.is_none())
         .collect();
-    let updates: Vec<&InstanceCommit<'_>> = commits
+    let updates: Vec<&Prepared<'_>> = commits
         .iter()
-        .filter(|c| c.expected_version.is_some())
+        .filter(|(c, _)| c.expected_version.is_some())
         .collect();
     let bookmarks: Vec<(&WorkflowInstance, &Bookmark)> = commits
         .iter()
-        .flat_map(|c| c.bookmarks.iter().map(move |b| (c.instance, b)))
+        .flat_map(|(c, _)| c.bookmarks.iter().map(move |b| (c.instance, b)))
         .collect();
-    let journal: Vec<&WorkflowExecutionLogRecord> =
-        commits.iter().flat_map(|c| c.journal).collect();
-    let records: Vec<&ActivityExecutionRecord> =
-        commits.iter().flat_map(|c| c.activity_records).collect();
-    let done_work: Vec<String> = commits.iter().flat_map(|c| c.done_work).cloned().collect();
-    let fences: Vec<&Fence> = commits.iter().filter_map(|c| c.fence).collect();
+    let journal: Vec<(&str, &JournalSegment)> = commits
+        .iter()
+        .filter_map(|(c, e)| Some((c.instance.id.as_str(), e.journal.as_ref()?)))
+        .collect();
+    let records: Vec<(&str, i64, &[u8])> = commits
+        .iter()
+        .filter_map(|(c, e)| {
+            Some((
+                c.instance.id.as_str(),
+                c.new_version(),
+                e.records.as_deref()?,
+            ))
+        })
+        .collect();
+    let loose_ids: Vec<&ActivityExecutionRecord> = commits
+        .iter()
+        .flat_map(|(c, _)| c.activity_records)
+        .filter(|r| !crate::records::id_names_instance(&r.id, &r.workflow_instance_id))
+        .collect();
+    let done_work: Vec<String> = commits
+        .iter()
+        .flat_map(|(c, _)| c.done_work)
+        .cloned()
+        .collect();
+    let fences: Vec<&Fence> = commits.iter().filter_map(|(c, _)| c.fence).collect();
 
     with_pool!(db, write, |p| {
         let mut tx = p.begin().await?;
@@ -221,16 +291,17 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
                  parent_workflow_instance_id, status, sub_status, correlation_id, name, incident_count, is_system, \
                  is_executing, created_at, updated_at, finished_at, version, data) ",
             );
-            q.push_values(chunk, |mut row, i| {
-                row.push_bind(i.id.clone())
-                    .push_bind(i.definition_id.clone())
-                    .push_bind(i.definition_version_id.clone())
+            q.push_values(chunk, |mut row, (c, e)| {
+                let i = c.instance;
+                row.push_bind(i.id.as_str())
+                    .push_bind(i.definition_id.as_str())
+                    .push_bind(i.definition_version_id.as_str())
                     .push_bind(i.version)
-                    .push_bind(i.parent_workflow_instance_id.clone())
+                    .push_bind(i.parent_workflow_instance_id.as_deref())
                     .push_bind(i.status.as_str())
                     .push_bind(i.sub_status.as_str())
-                    .push_bind(i.correlation_id.clone())
-                    .push_bind(i.name.clone())
+                    .push_bind(i.correlation_id.as_deref())
+                    .push_bind(i.name.as_deref())
                     .push_bind(i.incident_count)
                     .push_bind(i.is_system)
                     .push_bind(i.is_executing)
@@ -238,7 +309,7 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
                     .push_bind(i.updated_at)
                     .push_bind(i.finished_at)
                     .push_bind(1_i64)
-                    .push_bind(Json(*i));
+                    .push_bind(e.state.as_slice());
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -250,19 +321,19 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
                  correlation_id = v.column3, name = v.column4, incident_count = v.column5, is_executing = v.column6, \
                  updated_at = v.column7, finished_at = v.column8, version = v.column9, data = v.column10 FROM (",
             );
-            q.push_values(chunk, |mut row, c| {
+            q.push_values(chunk, |mut row, (c, e)| {
                 let i = c.instance;
                 row.push_bind(i.status.as_str())
                     .push_bind(i.sub_status.as_str())
-                    .push_bind(i.correlation_id.clone())
-                    .push_bind(i.name.clone())
+                    .push_bind(i.correlation_id.as_deref())
+                    .push_bind(i.name.as_deref())
                     .push_bind(i.incident_count)
                     .push_bind(i.is_executing)
                     .push_bind(i.updated_at)
                     .push_bind(i.finished_at)
                     .push_bind(c.new_version())
-                    .push_bind(Json(i.clone()))
-                    .push_bind(i.id.clone())
+                    .push_bind(e.state.as_slice())
+                    .push_bind(i.id.as_str())
                     .push_bind(c.expected_version.unwrap_or_default());
             });
             q.push(") AS v WHERE t.id = v.column11 AND t.version = v.column12");
@@ -270,7 +341,7 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
             if written.rows_affected() != chunk.len() as u64 {
                 // With several, which one is not known here; the group is retried change by
                 // change, and each gets its own answer.
-                let first = chunk[0];
+                let first = chunk[0].0;
                 return Err(StoreError::Conflict {
                     id: first.instance.id.clone(),
                     expected: first.expected_version.unwrap_or_default(),
@@ -282,8 +353,8 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
             let mut q =
                 QueryBuilder::new("DELETE FROM \"Elsa_Bookmarks\" WHERE workflow_instance_id IN (");
             let mut ids = q.separated(", ");
-            for c in &updates {
-                ids.push_bind(c.instance.id.clone());
+            for (c, _) in &updates {
+                ids.push_bind(c.instance.id.as_str());
             }
             q.push(")");
             q.build().execute(&mut *tx).await?;
@@ -294,14 +365,14 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
                  activity_node_id, activity_instance_id, created_at, data) ",
             );
             q.push_values(chunk, |mut row, (i, b)| {
-                row.push_bind(b.id.clone())
-                    .push_bind(i.id.clone())
-                    .push_bind(i.correlation_id.clone())
-                    .push_bind(b.name.clone())
-                    .push_bind(b.hash.clone())
-                    .push_bind(b.activity_id.clone())
-                    .push_bind(b.activity_node_id.clone())
-                    .push_bind(b.activity_instance_id.clone())
+                row.push_bind(b.id.as_str())
+                    .push_bind(i.id.as_str())
+                    .push_bind(i.correlation_id.as_deref())
+                    .push_bind(b.name.as_str())
+                    .push_bind(b.hash.as_str())
+                    .push_bind(b.activity_id.as_str())
+                    .push_bind(b.activity_node_id.as_str())
+                    .push_bind(b.activity_instance_id.as_str())
                     .push_bind(b.created_at)
                     .push_bind(Json(*b));
             });
@@ -309,44 +380,37 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
         }
         for chunk in journal.chunks(ROWS_PER_INSERT) {
             let mut q = QueryBuilder::new(
-                "INSERT INTO \"Elsa_WorkflowExecutionLogRecords\" (id, workflow_instance_id, sequence, \"timestamp\", \
-                 activity_id, activity_node_id, activity_type, event_name, data) ",
+                "INSERT INTO \"Elsa_WorkflowExecutionLogRecords\" (workflow_instance_id, first_sequence, \
+                 record_count, data) ",
             );
-            q.push_values(chunk, |mut row, r| {
-                row.push_bind(r.id.clone())
-                    .push_bind(r.workflow_instance_id.clone())
-                    .push_bind(r.sequence)
-                    .push_bind(r.timestamp)
-                    .push_bind(r.activity_id.clone())
-                    .push_bind(r.activity_node_id.clone())
-                    .push_bind(r.activity_type.clone())
-                    .push_bind(r.event_name.clone())
-                    .push_bind(Json(*r));
+            q.push_values(chunk, |mut row, (instance, segment)| {
+                row.push_bind(*instance)
+                    .push_bind(segment.first_sequence)
+                    .push_bind(segment.record_count)
+                    .push_bind(segment.data.as_slice());
             });
             q.build().execute(&mut *tx).await?;
         }
         for chunk in records.chunks(ROWS_PER_INSERT) {
             let mut q = QueryBuilder::new(
-                "INSERT INTO \"Elsa_ActivityExecutionRecords\" (id, workflow_instance_id, activity_id, activity_node_id, \
-                 activity_type, activity_name, status, has_bookmarks, started_at, completed_at, data) ",
+                "INSERT INTO \"Elsa_ActivityExecutionRecords\" (workflow_instance_id, version, data) ",
+            );
+            q.push_values(chunk, |mut row, (instance, version, data)| {
+                row.push_bind(*instance)
+                    .push_bind(*version)
+                    .push_bind(*data);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in loose_ids.chunks(ROWS_PER_INSERT) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO \"Elsa_ActivityExecutionRecordIds\" (id, workflow_instance_id) ",
             );
             q.push_values(chunk, |mut row, r| {
-                row.push_bind(r.id.clone())
-                    .push_bind(r.workflow_instance_id.clone())
-                    .push_bind(r.activity_id.clone())
-                    .push_bind(r.activity_node_id.clone())
-                    .push_bind(r.activity_type.clone())
-                    .push_bind(r.activity_name.clone())
-                    .push_bind(r.status.clone())
-                    .push_bind(r.has_bookmarks)
-                    .push_bind(r.started_at)
-                    .push_bind(r.completed_at)
-                    .push_bind(Json(*r));
+                row.push_bind(r.id.as_str())
+                    .push_bind(&*r.workflow_instance_id);
             });
-            q.push(
-                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, has_bookmarks = excluded.has_bookmarks, \
-                 completed_at = excluded.completed_at, data = excluded.data",
-            );
+            q.push(" ON CONFLICT (id) DO NOTHING");
             q.build().execute(&mut *tx).await?;
         }
         // Fewer fenced rows removed than given: some node lost its lease on one of them (which,
@@ -372,7 +436,7 @@ pub(crate) async fn write(db: &Database, commits: &[InstanceCommit<'_>]) -> Resu
             }
         }
         delete_work!(tx, done_work);
-        for c in commits {
+        for (c, _) in commits {
             insert_work!(tx, db, c.work, c.instance.updated_at);
         }
         tx.commit()

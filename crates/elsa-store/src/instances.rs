@@ -3,7 +3,8 @@
 //!
 //! Writes go through [`crate::commit`]; this module reads, lists and deletes.
 
-use crate::commit::{Batcher, InstanceChange, InstanceCommit};
+use crate::commit::{Batcher, Encoded, InstanceChange, InstanceCommit};
+use crate::encoding::decode;
 use crate::query::{Arg, Conditions, ListQuery, Page, PageRequest, bind_args, contains_pattern};
 use crate::{Database, Result, StoreError, with_pool};
 use std::sync::{Arc, OnceLock};
@@ -84,14 +85,34 @@ pub struct InstanceStore {
 }
 
 /// The tables whose rows belong to an instance (by `workflow_instance_id`) and go with it.
-const INSTANCE_TABLES: [&str; 4] = [
+const INSTANCE_TABLES: [&str; 5] = [
     "Elsa_Bookmarks",
     "Elsa_WorkflowExecutionLogRecords",
     "Elsa_ActivityExecutionRecords",
+    "Elsa_ActivityExecutionRecordIds",
     "Elsa_WorkItems",
 ];
 
 const SUMMARY_COLUMNS: &str = "id, definition_id, definition_version_id, definition_version, status, sub_status, correlation_id, name, incident_count, created_at, updated_at, finished_at";
+
+/// The summary columns, then `is_system`, the version and the stored workflow state.
+type InstanceRow = (
+    String,
+    String,
+    String,
+    i32,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i32,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::Utc>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    bool,
+    i64,
+    Vec<u8>,
+);
 
 type SummaryRow = (
     String,
@@ -128,18 +149,27 @@ impl InstanceStore {
     /// Writes several changes in one transaction: all of them, or none (a bulk dispatch's
     /// new instances). Unlike [`InstanceStore::commit`], one failing change fails them all.
     pub async fn commit_all(&self, commits: &[InstanceCommit<'_>]) -> Result<()> {
-        crate::commit::write(&self.db, commits).await
+        let encoded = commits
+            .iter()
+            .map(Encoded::of)
+            .collect::<Result<Vec<_>>>()?;
+        let prepared: Vec<_> = commits.iter().copied().zip(&encoded).collect();
+        crate::commit::write(&self.db, &prepared).await
     }
 
     /// An instance with its current version.
     pub async fn get(&self, id: &str) -> Result<Option<(WorkflowInstance, i64)>> {
-        let row: Option<(Json<WorkflowInstance>, i64)> = with_pool!(&self.db, read, |p| {
-            sqlx::query_as("SELECT data, version FROM \"Elsa_WorkflowInstances\" WHERE id = $1")
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, is_system, version, data \
+             FROM \"Elsa_WorkflowInstances\" WHERE id = $1"
+        );
+        let row: Option<InstanceRow> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as(AssertSqlSafe(sql))
                 .bind(id)
                 .fetch_optional(p)
                 .await?
         });
-        Ok(row.map(|(Json(i), v)| (i, v)))
+        row.map(instance).transpose()
     }
 
     pub async fn list(&self, filter: &InstanceFilter) -> Result<Page<WorkflowInstanceSummary>> {
@@ -367,6 +397,34 @@ fn stored_bookmark(
         correlation_id,
         bookmark,
     }
+}
+
+/// The instance and its version from its row: the summary fields from the columns, the
+/// workflow state from `data`, and what only the state holds (the parent, whether it is
+/// executing) from the state, as [`WorkflowInstance::from_state`] derived them when written.
+fn instance(r: InstanceRow) -> Result<(WorkflowInstance, i64)> {
+    let (is_system, version, data) = (r.12, r.13, r.14);
+    let s = summary((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11))?;
+    let workflow_state: elsa_model::WorkflowState = decode(&data)?;
+    let instance = WorkflowInstance {
+        id: s.id,
+        definition_id: s.definition_id,
+        definition_version_id: s.definition_version_id,
+        version: s.version,
+        parent_workflow_instance_id: workflow_state.parent_workflow_instance_id.clone(),
+        status: s.status,
+        sub_status: s.sub_status,
+        is_executing: workflow_state.is_executing,
+        correlation_id: s.correlation_id,
+        name: s.name,
+        incident_count: s.incident_count,
+        is_system,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        finished_at: s.finished_at,
+        workflow_state,
+    };
+    Ok((instance, version))
 }
 
 fn summary(r: SummaryRow) -> Result<WorkflowInstanceSummary> {

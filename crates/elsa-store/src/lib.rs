@@ -9,6 +9,7 @@ mod api_keys;
 pub mod commit;
 pub mod connection_string;
 pub mod definitions;
+mod encoding;
 mod error;
 mod failover;
 pub mod identity;
@@ -43,7 +44,8 @@ pub use query::{Page, PageRequest};
 pub use records::{ActivityRecordFilter, JournalFilter};
 pub use secrets::SecretStore;
 pub use settings::{
-    DbSettings, PgSettings, Provider, SqliteMode, SqliteSettings, SslMode, TargetSession,
+    DbSettings, PgSettings, Provider, SqliteMode, SqliteSettings, SqliteSync, SslMode,
+    TargetSession,
 };
 pub use triggers::{StoredTrigger, TriggerStore};
 pub use work::{

@@ -79,6 +79,8 @@ static PG_RUNTIME: &[Migration] = migrations!(
     "postgres/runtime": "20261128000000_InitialCreate",
     "20261203000000_AddWorkQueue",
     "20261204000000_AddNodes",
+    "20261205000000_CompactRunRecords",
+    "20261205000100_NodeTags",
 );
 static SQLITE_MANAGEMENT: &[Migration] = migrations!(
     "sqlite/management": "20261128000000_InitialCreate",
@@ -91,6 +93,8 @@ static SQLITE_RUNTIME: &[Migration] = migrations!(
     "sqlite/runtime": "20261128000000_InitialCreate",
     "20261203000000_AddWorkQueue",
     "20261204000000_AddNodes",
+    "20261205000000_CompactRunRecords",
+    "20261205000100_NodeTags",
 );
 
 /// Written to `"ProductVersion"`, as EF Core writes its own version there.
@@ -168,6 +172,19 @@ pub async fn migrate(
     module: Module,
     on_apply: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Vec<&'static str>> {
+    migrate_to(settings, db, module, None, on_apply).await
+}
+
+/// [`migrate`], stopping after the migration `last` when given: a database of an earlier
+/// schema, as an earlier server left it (the tests of a migration start from one).
+pub async fn migrate_to(
+    settings: &DbSettings,
+    db: &Database,
+    module: Module,
+    last: Option<&str>,
+    on_apply: &mut (dyn FnMut(&str) + Send),
+) -> Result<Vec<&'static str>> {
+    let wanted = |id: &str| last.is_none_or(|last| id <= last);
     match settings {
         DbSettings::PostgreSql(pg) => {
             let mut conn = sqlx::PgConnection::connect_with(&pg_options(pg)).await?;
@@ -175,7 +192,7 @@ pub async fn migrate(
                 .bind(MIGRATION_LOCK_KEY)
                 .execute(&mut conn)
                 .await?;
-            let result = apply_pg(&mut conn, module, on_apply).await;
+            let result = apply_pg(&mut conn, module, &wanted, on_apply).await;
             // Closing the session releases the lock even when a migration failed.
             let _ = conn.close().await;
             result
@@ -184,7 +201,7 @@ pub async fn migrate(
             let Database::Sqlite { write, .. } = db else {
                 unreachable!("SQLite settings always open a SQLite database")
             };
-            apply_sqlite(write, module, on_apply).await
+            apply_sqlite(write, module, &wanted, on_apply).await
         }
     }
 }
@@ -206,6 +223,7 @@ fn insert_history_sql(module: Module) -> String {
 async fn apply_pg(
     conn: &mut sqlx::PgConnection,
     module: Module,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
     on_apply: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Vec<&'static str>> {
     sqlx::raw_sql(AssertSqlSafe(create_history_sql(module)))
@@ -214,7 +232,7 @@ async fn apply_pg(
     let applied = applied_ids!(&mut *conn, module);
     let mut done = Vec::new();
     for m in module.migrations(true) {
-        if applied.iter().any(|a| a == m.id) {
+        if applied.iter().any(|a| a == m.id) || !wanted(m.id) {
             continue;
         }
         on_apply(m.id);
@@ -229,6 +247,7 @@ async fn apply_pg(
 async fn apply_sqlite(
     pool: &sqlx::SqlitePool,
     module: Module,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
     on_apply: &mut (dyn FnMut(&str) + Send),
 ) -> Result<Vec<&'static str>> {
     // BEGIN IMMEDIATE takes SQLite's write lock up front: two processes migrating one file run
@@ -240,7 +259,7 @@ async fn apply_sqlite(
     let applied = applied_ids!(&mut *tx, module);
     let mut done = Vec::new();
     for m in module.migrations(false) {
-        if applied.iter().any(|a| a == m.id) {
+        if applied.iter().any(|a| a == m.id) || !wanted(m.id) {
             continue;
         }
         on_apply(m.id);

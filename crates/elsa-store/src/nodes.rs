@@ -27,6 +27,17 @@ impl NodeStore {
         Self { db }
     }
 
+    /// A tag for the ids this node makes, different from the tags of the 1,023 nodes that
+    /// started before it (ids use its low 10 bits): one counter row, incremented atomically.
+    pub async fn take_id_tag(&self) -> Result<u64> {
+        let tag: i64 = with_pool!(&self.db, write, |p| {
+            sqlx::query_scalar("UPDATE \"Elsa_NodeTags\" SET next = next + 1 RETURNING next")
+                .fetch_one(p)
+                .await?
+        });
+        Ok(tag as u64)
+    }
+
     /// Writes a node's row, at its start (a node restarting under its id replaces the row of
     /// its previous life) and on each heartbeat.
     pub async fn beat(&self, node: &NodeRow) -> Result<()> {

@@ -1,10 +1,14 @@
 //! Opening a database: sqlx pools built from [`DbSettings`].
 //!
 //! SQLite gets one *writer* connection and a small pool of readers: WAL lets readers run beside
-//! the writer, and a single writer never meets `SQLITE_BUSY` on a lock upgrade.
+//! the writer, and a single writer never meets `SQLITE_BUSY` on a lock upgrade. A third
+//! connection checkpoints the WAL in the background ([`checkpoint_wal`]), so no commit pays for
+//! copying the WAL into the database file.
 
 use crate::Result;
-use crate::settings::{DbSettings, PgSettings, SqliteMode, SqliteSettings, SslMode, TargetSession};
+use crate::settings::{
+    DbSettings, PgSettings, SqliteMode, SqliteSettings, SqliteSync, SslMode, TargetSession,
+};
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{
@@ -77,10 +81,19 @@ impl Database {
                 write: pool,
             });
         }
+        // The writer never checkpoints itself (SQLite's default does so inside the COMMIT that
+        // crosses 1,000 pages, which made every such commit wait on a copy and an fsync).
         let write = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(base.clone().pragma("cache_size", WRITER_CACHE))
+            .connect_with(
+                base.clone()
+                    .pragma("cache_size", WRITER_CACHE)
+                    .pragma("wal_autocheckpoint", "0"),
+            )
             .await?;
+        if s.mode != SqliteMode::ReadOnly {
+            tokio::spawn(checkpoint_wal(base.clone(), write.clone()));
+        }
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(
@@ -179,6 +192,49 @@ const WRITER_CACHE: &str = "-65536";
 /// Page cache of each of the four SQLite readers.
 const READER_CACHE: &str = "-16384";
 
+/// How often the checkpointer copies committed WAL pages into the database file: often enough
+/// that each pass is short and the WAL stays small (readers search it on every page they read).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// Checkpoints the WAL on a connection of its own until the writer's pool closes.
+///
+/// Each pass is `PASSIVE`: it copies what no reader still needs and never waits for, or
+/// blocks, the writer or a reader. Once a pass finds nothing new since the one before (the
+/// database is idle), one `TRUNCATE` checkpoint empties the WAL file, so an idle server's WAL
+/// takes no disk space and the next writes start at its beginning.
+async fn checkpoint_wal(options: SqliteConnectOptions, writer: SqlitePool) {
+    let mut conn = match options.connect().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            tracing::warn!("SQLite WAL checkpoints fall back to the writer: {e}");
+            let _ = sqlx::query("PRAGMA wal_autocheckpoint = 1000")
+                .execute(&writer)
+                .await;
+            return;
+        }
+    };
+    let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let (mut last_frames, mut truncated) = (0, true);
+    while !writer.is_closed() {
+        ticks.tick().await;
+        // (busy, frames in the WAL, frames checkpointed)
+        let pass: Result<(i64, i64, i64), _> = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&mut conn)
+            .await;
+        let Ok((_, frames, _)) = pass else { continue };
+        if frames != last_frames {
+            (last_frames, truncated) = (frames, false);
+        } else if !truncated && frames > 0 {
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut conn)
+                .await;
+            (last_frames, truncated) = (0, true);
+        }
+    }
+    let _ = sqlx::Connection::close(conn).await;
+}
+
 fn sqlite_options(s: &SqliteSettings) -> SqliteConnectOptions {
     let memory = s.filename == ":memory:" || s.mode == SqliteMode::Memory;
     let opts = if memory {
@@ -192,7 +248,12 @@ fn sqlite_options(s: &SqliteSettings) -> SqliteConnectOptions {
         .read_only(s.mode == SqliteMode::ReadOnly)
         .shared_cache(s.shared_cache)
         .busy_timeout(s.busy_timeout)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(match s.synchronous {
+            SqliteSync::Normal => SqliteSynchronous::Normal,
+            SqliteSync::Full => SqliteSynchronous::Full,
+        })
+        // Sorts and statement journals in memory, not in temporary files.
+        .pragma("temp_store", "MEMORY")
         .foreign_keys(true)
         .disable_statement_logging()
 }

@@ -44,18 +44,6 @@ impl Conditions {
         );
     }
 
-    /// `col NOT IN ($a, ...)`; an empty list excludes nothing.
-    pub(crate) fn push_not_in(&mut self, column: &str, values: &[String]) {
-        if values.is_empty() {
-            return;
-        }
-        let marks = vec!["?"; values.len()].join(", ");
-        self.push(
-            &format!("{column} NOT IN ({marks})"),
-            values.iter().cloned().map(Arg::Text),
-        );
-    }
-
     pub(crate) fn where_sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()

@@ -1,13 +1,23 @@
 //! Reading what runs leave behind besides the instance: the journal
 //! (`Elsa_WorkflowExecutionLogRecords`) and activity execution records
-//! (`Elsa_ActivityExecutionRecords`). Both are written by [`crate::commit`].
+//! (`Elsa_ActivityExecutionRecords`). Both are written by [`crate::commit`], one row (a
+//! *segment*) per commit and table: a run appends its journal as one segment keyed by the
+//! sequence of its first record, and the records it created or changed as one segment keyed
+//! by the instance version it wrote. A record changed by a later commit appears again in that
+//! commit's segment, and the latest copy is the record.
+//!
+//! Queries read an instance's segments and filter in memory; queries not narrowed to one
+//! instance walk the instances in batches. A record is found by its id alone through the id
+//! itself — the server makes record ids as the instance id followed by 16 hex digits — or,
+//! for ids of another shape (converted from the row-per-record layout, or imported), through
+//! `Elsa_ActivityExecutionRecordIds`.
 
+use crate::encoding::decode;
 use crate::instances::InstanceStore;
-use crate::query::{Arg, Conditions, Page, bind_args};
+use crate::query::Page;
 use crate::{Result, with_pool};
 use elsa_model::{ActivityExecutionRecord, WorkflowExecutionLogRecord};
-use sqlx::AssertSqlSafe;
-use sqlx::types::Json;
+use std::collections::HashMap;
 
 /// Which journal records to return (Elsa's `JournalFilter`); empty lists filter nothing.
 #[derive(Debug, Clone, Default)]
@@ -16,6 +26,27 @@ pub struct JournalFilter {
     pub activity_node_ids: Vec<String>,
     pub excluded_activity_types: Vec<String>,
     pub event_names: Vec<String>,
+}
+
+impl JournalFilter {
+    fn is_empty(&self) -> bool {
+        self.activity_ids.is_empty()
+            && self.activity_node_ids.is_empty()
+            && self.excluded_activity_types.is_empty()
+            && self.event_names.is_empty()
+    }
+
+    fn matches(&self, r: &WorkflowExecutionLogRecord) -> bool {
+        let listed = |list: &[String], value: &str| list.iter().any(|v| v == value);
+        (self.activity_ids.is_empty() || listed(&self.activity_ids, &r.activity_id))
+            && (self.activity_node_ids.is_empty()
+                || listed(&self.activity_node_ids, &r.activity_node_id))
+            && !listed(&self.excluded_activity_types, &r.activity_type)
+            && (self.event_names.is_empty()
+                || r.event_name
+                    .as_deref()
+                    .is_some_and(|e| listed(&self.event_names, e)))
+    }
 }
 
 /// Which activity execution records to return (Elsa's `ActivityExecutionRecordFilter`).
@@ -30,25 +61,32 @@ pub struct ActivityRecordFilter {
 }
 
 impl ActivityRecordFilter {
-    fn conditions(&self) -> Conditions {
-        let mut c = Conditions::default();
-        if let Some(id) = &self.workflow_instance_id {
-            c.push("workflow_instance_id = ?", [Arg::Text(id.clone())]);
-        }
-        if let Some(id) = &self.activity_id {
-            c.push("activity_id = ?", [Arg::Text(id.clone())]);
-        }
-        if let Some(nodes) = &self.activity_node_ids {
-            c.push_in("activity_node_id", nodes);
-        }
-        match self.completed {
-            Some(true) => c.push("completed_at IS NOT NULL", []),
-            Some(false) => c.push("completed_at IS NULL", []),
-            None => {}
-        }
-        c
+    fn matches(&self, r: &ActivityExecutionRecord) -> bool {
+        self.activity_id
+            .as_deref()
+            .is_none_or(|id| id == &*r.activity_id)
+            && self
+                .activity_node_ids
+                .as_ref()
+                .is_none_or(|nodes| nodes.iter().any(|n| n == &*r.activity_node_id))
+            && self
+                .completed
+                .is_none_or(|completed| completed == r.completed_at.is_some())
     }
 }
+
+/// Whether a record id has the shape the server gives them: its instance's id, then 16 hex
+/// digits. Such a record needs no entry in `Elsa_ActivityExecutionRecordIds`.
+pub(crate) fn id_names_instance(id: &str, instance_id: &str) -> bool {
+    id.len() == instance_id.len() + 16
+        && id.starts_with(instance_id)
+        && id[instance_id.len()..]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit())
+}
+
+/// Instances per batch when a query walks every instance's records.
+const INSTANCES_PER_BATCH: i64 = 256;
 
 impl InstanceStore {
     /// A slice of the instance's journal in sequence order, and its total length.
@@ -71,43 +109,82 @@ impl InstanceStore {
         skip: i64,
         take: i64,
     ) -> Result<Page<WorkflowExecutionLogRecord>> {
-        let mut c = Conditions::default();
-        c.push(
-            "workflow_instance_id = ?",
-            [Arg::Text(instance_id.to_owned())],
-        );
-        if !filter.activity_ids.is_empty() {
-            c.push_in("activity_id", &filter.activity_ids);
+        let (skip, take) = (skip.max(0), take.max(0));
+        if filter.is_empty() {
+            return self.journal_slice(instance_id, skip, take).await;
         }
-        if !filter.activity_node_ids.is_empty() {
-            c.push_in("activity_node_id", &filter.activity_node_ids);
-        }
-        c.push_not_in("activity_type", &filter.excluded_activity_types);
-        if !filter.event_names.is_empty() {
-            c.push_in("event_name", &filter.event_names);
-        }
-        let where_sql = c.where_sql();
-        let list_sql = format!(
-            "SELECT data FROM \"Elsa_WorkflowExecutionLogRecords\"{where_sql} ORDER BY sequence LIMIT {} OFFSET {}",
-            take.max(0),
-            skip.max(0)
-        );
-        let count_sql =
-            format!("SELECT COUNT(*) FROM \"Elsa_WorkflowExecutionLogRecords\"{where_sql}");
-        let (rows, total): (Vec<(Json<WorkflowExecutionLogRecord>,)>, i64) =
-            with_pool!(&self.db, read, |p| {
-                let rows = bind_args!(sqlx::query_as(AssertSqlSafe(list_sql)), &c.args)
-                    .fetch_all(p)
-                    .await?;
-                let total = bind_args!(sqlx::query_scalar(AssertSqlSafe(count_sql)), &c.args)
-                    .fetch_one(p)
-                    .await?;
-                (rows, total)
+        let matching: Vec<WorkflowExecutionLogRecord> = self
+            .journal_segments(instance_id, 0, i64::MAX)
+            .await?
+            .into_iter()
+            .flat_map(|(_, records)| records)
+            .filter(|r| filter.matches(r))
+            .collect();
+        Ok(page_of(matching, skip, take))
+    }
+
+    /// An unfiltered slice: only the segments that hold part of it are read and decoded (each
+    /// segment's position is the sum of the record counts before it).
+    async fn journal_slice(
+        &self,
+        instance_id: &str,
+        skip: i64,
+        take: i64,
+    ) -> Result<Page<WorkflowExecutionLogRecord>> {
+        let total: Option<i64> = with_pool!(&self.db, read, |p| {
+            sqlx::query_scalar(
+                "SELECT CAST(SUM(record_count) AS BIGINT) FROM \"Elsa_WorkflowExecutionLogRecords\" \
+                 WHERE workflow_instance_id = $1",
+            )
+            .bind(instance_id)
+            .fetch_one(p)
+            .await?
+        });
+        let total = total.unwrap_or(0);
+        let end = skip.saturating_add(take).min(total);
+        if skip >= end {
+            return Ok(Page {
+                items: Vec::new(),
+                total_count: total,
             });
+        }
+        let segments = self.journal_segments(instance_id, skip, end).await?;
+        let mut items = Vec::with_capacity((end - skip) as usize);
+        for (position, records) in segments {
+            let from = (skip - position).max(0) as usize;
+            let to = (end - position).min(records.len() as i64).max(0) as usize;
+            items.extend(records.into_iter().take(to).skip(from));
+        }
         Ok(Page {
-            items: rows.into_iter().map(|(Json(r),)| r).collect(),
+            items,
             total_count: total,
         })
+    }
+
+    /// The decoded segments holding the records at positions `from..to` of the instance's
+    /// journal (in sequence order), each with the position of its first record.
+    async fn journal_segments(
+        &self,
+        instance_id: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, Vec<WorkflowExecutionLogRecord>)>> {
+        let rows: Vec<(i64, Vec<u8>)> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as(
+                "SELECT position, data FROM (SELECT data, record_count, \
+                 CAST(SUM(record_count) OVER (ORDER BY first_sequence) - record_count AS BIGINT) AS position \
+                 FROM \"Elsa_WorkflowExecutionLogRecords\" WHERE workflow_instance_id = $1) AS s \
+                 WHERE position < $3 AND position + record_count > $2 ORDER BY position",
+            )
+            .bind(instance_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(position, data)| Ok((position, decode(&data)?)))
+            .collect()
     }
 
     /// The instance's last journal record of one activity (by activity id).
@@ -116,17 +193,26 @@ impl InstanceStore {
         instance_id: &str,
         activity_id: &str,
     ) -> Result<Option<WorkflowExecutionLogRecord>> {
-        let row: Option<(Json<WorkflowExecutionLogRecord>,)> = with_pool!(&self.db, read, |p| {
+        let segments: Vec<(Vec<u8>,)> = with_pool!(&self.db, read, |p| {
             sqlx::query_as(
                 "SELECT data FROM \"Elsa_WorkflowExecutionLogRecords\" \
-                 WHERE workflow_instance_id = $1 AND activity_id = $2 ORDER BY sequence DESC LIMIT 1",
+                 WHERE workflow_instance_id = $1 ORDER BY first_sequence DESC",
             )
             .bind(instance_id)
-            .bind(activity_id)
-            .fetch_optional(p)
+            .fetch_all(p)
             .await?
         });
-        Ok(row.map(|(Json(r),)| r))
+        for (data,) in segments {
+            let records: Vec<WorkflowExecutionLogRecord> = decode(&data)?;
+            if let Some(last) = records
+                .into_iter()
+                .rev()
+                .find(|r| &*r.activity_id == activity_id)
+            {
+                return Ok(Some(last));
+            }
+        }
+        Ok(None)
     }
 
     /// The instance's activity execution records, in the order they started.
@@ -134,11 +220,16 @@ impl InstanceStore {
         &self,
         instance_id: &str,
     ) -> Result<Vec<ActivityExecutionRecord>> {
-        self.find_activity_records(&ActivityRecordFilter {
-            workflow_instance_id: Some(instance_id.to_owned()),
-            ..Default::default()
-        })
-        .await
+        let segments: Vec<(Vec<u8>,)> = with_pool!(&self.db, read, |p| {
+            sqlx::query_as(
+                "SELECT data FROM \"Elsa_ActivityExecutionRecords\" \
+                 WHERE workflow_instance_id = $1 ORDER BY version",
+            )
+            .bind(instance_id)
+            .fetch_all(p)
+            .await?
+        });
+        latest_records(segments.iter().map(|(data,)| data.as_slice()))
     }
 
     /// Activity execution records matching `filter`, in the order they started.
@@ -146,41 +237,139 @@ impl InstanceStore {
         &self,
         filter: &ActivityRecordFilter,
     ) -> Result<Vec<ActivityExecutionRecord>> {
-        let c = filter.conditions();
-        let sql = format!(
-            "SELECT data FROM \"Elsa_ActivityExecutionRecords\"{} ORDER BY started_at, id",
-            c.where_sql()
-        );
-        let rows: Vec<(Json<ActivityExecutionRecord>,)> = with_pool!(&self.db, read, |p| {
-            bind_args!(sqlx::query_as(AssertSqlSafe(sql)), &c.args)
-                .fetch_all(p)
-                .await?
-        });
-        Ok(rows.into_iter().map(|(Json(r),)| r).collect())
+        let mut found = Vec::new();
+        self.each_instance_records(filter, |records| {
+            found.extend(records.into_iter().filter(|r| filter.matches(r)));
+        })
+        .await?;
+        if filter.workflow_instance_id.is_none() {
+            sort_by_start(&mut found);
+        }
+        Ok(found)
     }
 
     /// How many activity execution records match `filter`.
     pub async fn count_activity_records(&self, filter: &ActivityRecordFilter) -> Result<i64> {
-        let c = filter.conditions();
-        let sql = format!(
-            "SELECT COUNT(*) FROM \"Elsa_ActivityExecutionRecords\"{}",
-            c.where_sql()
-        );
-        Ok(with_pool!(&self.db, read, |p| {
-            bind_args!(sqlx::query_scalar(AssertSqlSafe(sql)), &c.args)
-                .fetch_one(p)
+        let mut count = 0;
+        self.each_instance_records(filter, |records| {
+            count += records.iter().filter(|r| filter.matches(r)).count() as i64;
+        })
+        .await?;
+        Ok(count)
+    }
+
+    /// Calls `visit` with the records of the instance the filter names, or of every instance
+    /// in turn, a batch of instances at a time.
+    async fn each_instance_records(
+        &self,
+        filter: &ActivityRecordFilter,
+        mut visit: impl FnMut(Vec<ActivityExecutionRecord>),
+    ) -> Result<()> {
+        if let Some(id) = &filter.workflow_instance_id {
+            visit(self.activity_records(id).await?);
+            return Ok(());
+        }
+        let mut after = String::new();
+        loop {
+            let rows: Vec<(String, Vec<u8>)> = with_pool!(&self.db, read, |p| {
+                sqlx::query_as(
+                    "SELECT workflow_instance_id, data FROM \"Elsa_ActivityExecutionRecords\" \
+                     WHERE workflow_instance_id IN (SELECT DISTINCT workflow_instance_id \
+                     FROM \"Elsa_ActivityExecutionRecords\" WHERE workflow_instance_id > $1 \
+                     ORDER BY workflow_instance_id LIMIT $2) ORDER BY workflow_instance_id, version",
+                )
+                .bind(&after)
+                .bind(INSTANCES_PER_BATCH)
+                .fetch_all(p)
                 .await?
-        }))
+            });
+            let Some((last, _)) = rows.last() else {
+                return Ok(());
+            };
+            after = last.clone();
+            for instance in rows.chunk_by(|a, b| a.0 == b.0) {
+                visit(latest_records(instance.iter().map(|(_, d)| d.as_slice()))?);
+            }
+        }
     }
 
     /// One activity execution record by id.
     pub async fn activity_record(&self, id: &str) -> Result<Option<ActivityExecutionRecord>> {
-        let row: Option<(Json<ActivityExecutionRecord>,)> = with_pool!(&self.db, read, |p| {
-            sqlx::query_as("SELECT data FROM \"Elsa_ActivityExecutionRecords\" WHERE id = $1")
+        // The instance the id names, if it has the server's shape; else the one listed for it.
+        let named = id
+            .len()
+            .checked_sub(16)
+            .and_then(|at| id.get(..at))
+            .filter(|instance| id_names_instance(id, instance));
+        let instance = match named {
+            Some(instance) => Some(instance.to_owned()),
+            None => with_pool!(&self.db, read, |p| {
+                sqlx::query_scalar(
+                    "SELECT workflow_instance_id FROM \"Elsa_ActivityExecutionRecordIds\" WHERE id = $1",
+                )
                 .bind(id)
                 .fetch_optional(p)
                 .await?
-        });
-        Ok(row.map(|(Json(r),)| r))
+            }),
+        };
+        let Some(instance) = instance else {
+            return Ok(None);
+        };
+        Ok(self
+            .activity_records(&instance)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id))
+    }
+}
+
+/// The records of one instance's segments (oldest first): the latest copy of each, in the
+/// order they started.
+fn latest_records<'a>(
+    segments: impl Iterator<Item = &'a [u8]>,
+) -> Result<Vec<ActivityExecutionRecord>> {
+    let mut records: Vec<ActivityExecutionRecord> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for data in segments {
+        for record in decode::<Vec<ActivityExecutionRecord>>(data)? {
+            match at.get(&record.id) {
+                Some(&i) => records[i] = record,
+                None => {
+                    at.insert(record.id.clone(), records.len());
+                    records.push(record);
+                }
+            }
+        }
+    }
+    sort_by_start(&mut records);
+    Ok(records)
+}
+
+fn sort_by_start(records: &mut [ActivityExecutionRecord]) {
+    records.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
+}
+
+fn page_of<T>(items: Vec<T>, skip: i64, take: i64) -> Page<T> {
+    let total_count = items.len() as i64;
+    Page {
+        items: items
+            .into_iter()
+            .skip(skip as usize)
+            .take(take as usize)
+            .collect(),
+        total_count,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_names_instance;
+
+    #[test]
+    fn record_ids_name_their_instance_only_in_the_servers_shape() {
+        assert!(id_names_instance("wf-10123456789abcdef", "wf-1"));
+        assert!(!id_names_instance("wf-10123456789abcdeg", "wf-1"));
+        assert!(!id_names_instance("0123456789abcdef", "wf-1"));
+        assert!(!id_names_instance("wf-20123456789abcdef", "wf-1"));
     }
 }

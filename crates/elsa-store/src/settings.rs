@@ -100,6 +100,20 @@ pub struct SqliteSettings {
     pub mode: SqliteMode,
     pub shared_cache: bool,
     pub busy_timeout: Duration,
+    /// `Elsa:Sqlite:Synchronous`: when a commit reaches the disk.
+    pub synchronous: SqliteSync,
+}
+
+/// SQLite's `synchronous` in WAL mode: what a commit survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// The WAL is synced at checkpoints, not at each commit: a commit survives the process
+    /// crashing (the OS has its pages), not the machine losing power before the next sync.
+    #[default]
+    Normal,
+    /// Each commit syncs the WAL before it returns: it also survives a power loss, at the cost
+    /// of one `fsync` per commit (shared by the commits a group writes together).
+    Full,
 }
 
 /// Microsoft.Data.Sqlite's `Mode=` keyword.
@@ -163,6 +177,7 @@ impl Default for SqliteSettings {
             mode: SqliteMode::ReadWriteCreate,
             shared_cache: false,
             busy_timeout: Duration::from_secs(5),
+            synchronous: SqliteSync::Normal,
         }
     }
 }

@@ -44,6 +44,8 @@ async fn schema(settings: &DbSettings, db: &Database) {
                 "20261128000000_InitialCreate",
                 "20261203000000_AddWorkQueue",
                 "20261204000000_AddNodes",
+                "20261205000000_CompactRunRecords",
+                "20261205000100_NodeTags",
             ],
         };
         assert_eq!(migrate::pending(db, module).await.unwrap(), expected);
@@ -704,12 +706,12 @@ async fn postgres_concurrent_migrators() {
     for t in tasks {
         total += t.await.unwrap();
     }
-    // Management has five migrations, Runtime three.
-    assert_eq!(total, 8, "each migration ran exactly once");
+    // Management has five migrations, Runtime five.
+    assert_eq!(total, 10, "each migration ran exactly once");
     let rows = pg
         .admin_query(r#"SELECT "MigrationId" FROM "__EFMigrationsHistory_Management" UNION ALL SELECT "MigrationId" FROM "__EFMigrationsHistory_Runtime""#)
         .await;
-    assert_eq!(rows.len(), 8);
+    assert_eq!(rows.len(), 10);
 }
 
 fn record(
@@ -1379,4 +1381,207 @@ async fn work_queue(db: &Database) {
     queue.insert(&[own], at(0)).await.unwrap();
     assert_eq!(instances.delete_many(&["wq1".into()]).await.unwrap(), 1);
     assert!(queue.get("own").await.unwrap().is_none());
+}
+
+/// A database written in the row-per-record layout — by the statements that layout's server
+/// ran — reads the same after the migration to segments (`20261205000000_CompactRunRecords`),
+/// and takes new commits on top of the converted rows.
+async fn layout_migration(settings: DbSettings) {
+    const LAST_OF_ROW_LAYOUT: &str = "20261204000000_AddNodes";
+    let db = Database::connect(&settings).await.expect("connect");
+    migrate::migrate(&settings, &db, Module::Management, &mut |_| {})
+        .await
+        .unwrap();
+    migrate::migrate_to(
+        &settings,
+        &db,
+        Module::Runtime,
+        Some(LAST_OF_ROW_LAYOUT),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+
+    let instance =
+        WorkflowInstance::from_state(state("m1", WorkflowSubStatus::Suspended, 5), false);
+    let journal: Vec<WorkflowExecutionLogRecord> = (0..5)
+        .map(|n| {
+            let mut r = log("m1", n);
+            if n == 3 {
+                r.event_name = Some("Completed".into());
+            }
+            r
+        })
+        .collect();
+    let records = [
+        record("m1", "a1", "Workflow1:WriteLine1", 1, true),
+        record("m1", "a2", "Workflow1:Event1", 2, false),
+    ];
+    let other = record("m2", "b1", "Workflow1:WriteLine1", 3, true);
+    elsa_store::with_pool!(&db, write, |p| {
+        sqlx::query(
+            "INSERT INTO \"Elsa_WorkflowInstances\" (id, definition_id, definition_version_id, definition_version, \
+             parent_workflow_instance_id, status, sub_status, correlation_id, name, incident_count, is_system, \
+             is_executing, created_at, updated_at, finished_at, version, data) \
+             VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, NULL, 0, $8, $9, $10, $11, NULL, 3, $12)",
+        )
+        .bind(&instance.id)
+        .bind(&instance.definition_id)
+        .bind(&instance.definition_version_id)
+        .bind(instance.version)
+        .bind(instance.status.as_str())
+        .bind(instance.sub_status.as_str())
+        .bind(&instance.correlation_id)
+        .bind(instance.is_system)
+        .bind(instance.is_executing)
+        .bind(instance.created_at)
+        .bind(instance.updated_at)
+        .bind(sqlx::types::Json(&instance))
+        .execute(p)
+        .await
+        .unwrap();
+        // Out of order, as concurrent writers may leave them.
+        for i in [3, 0, 4, 1, 2] {
+            let r = &journal[i];
+            sqlx::query(
+                "INSERT INTO \"Elsa_WorkflowExecutionLogRecords\" (id, workflow_instance_id, sequence, \"timestamp\", \
+                 activity_id, activity_node_id, activity_type, event_name, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&r.id)
+            .bind(&*r.workflow_instance_id)
+            .bind(r.sequence)
+            .bind(r.timestamp)
+            .bind(&*r.activity_id)
+            .bind(&*r.activity_node_id)
+            .bind(&*r.activity_type)
+            .bind(r.event_name.as_deref())
+            .bind(sqlx::types::Json(r))
+            .execute(p)
+            .await
+            .unwrap();
+        }
+        for r in records.iter().rev().chain([&other]) {
+            sqlx::query(
+                "INSERT INTO \"Elsa_ActivityExecutionRecords\" (id, workflow_instance_id, activity_id, activity_node_id, \
+                 activity_type, activity_name, status, has_bookmarks, started_at, completed_at, data) \
+                 VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10)",
+            )
+            .bind(&r.id)
+            .bind(&*r.workflow_instance_id)
+            .bind(&*r.activity_id)
+            .bind(&*r.activity_node_id)
+            .bind(&*r.activity_type)
+            .bind(&r.status)
+            .bind(r.has_bookmarks)
+            .bind(r.started_at)
+            .bind(r.completed_at)
+            .bind(sqlx::types::Json(r))
+            .execute(p)
+            .await
+            .unwrap();
+        }
+    });
+
+    let applied = migrate::migrate(&settings, &db, Module::Runtime, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(applied[0], "20261205000000_CompactRunRecords");
+
+    let store = InstanceStore::new(db.clone());
+    assert_eq!(store.get("m1").await.unwrap(), Some((instance.clone(), 3)));
+    let page = store.journal("m1", 0, 100).await.unwrap();
+    assert_eq!((page.total_count, page.items), (5, journal.clone()));
+    let page = store.journal("m1", 1, 2).await.unwrap();
+    assert_eq!(page.items, journal[1..3]);
+    let completed = JournalFilter {
+        event_names: vec!["Completed".into()],
+        ..Default::default()
+    };
+    let page = store
+        .journal_filtered("m1", &completed, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(page.items, journal[3..4]);
+    assert_eq!(store.activity_records("m1").await.unwrap(), records);
+    assert_eq!(
+        store.activity_record("a2").await.unwrap().as_ref(),
+        Some(&records[1]),
+        "found by an id of the old shape"
+    );
+    assert_eq!(store.activity_record("b1").await.unwrap(), Some(other));
+    let running = ActivityRecordFilter {
+        completed: Some(false),
+        ..Default::default()
+    };
+    assert_eq!(store.count_activity_records(&running).await.unwrap(), 1);
+
+    // The next run of the converted instance: it completes a2, starts a record with an id of
+    // the server's shape and appends two journal records.
+    let mut resumed = instance.clone();
+    resumed.workflow_state.sub_status = WorkflowSubStatus::Finished;
+    resumed.workflow_state.status = WorkflowStatus::Finished;
+    let resumed = WorkflowInstance::from_state(resumed.workflow_state, false);
+    let mut a2 = record("m1", "a2", "Workflow1:Event1", 2, true);
+    a2.status = "Completed".into();
+    let a3 = record("m1", "m10123456789abcdef", "Workflow1:WriteLine1", 4, true);
+    let appended = [log("m1", 5), log("m1", 6)];
+    store
+        .commit(InstanceCommit {
+            instance: &resumed,
+            expected_version: Some(3),
+            bookmarks: &[],
+            journal: &appended,
+            activity_records: &[a2.clone(), a3.clone()],
+            work: &[],
+            done_work: &[],
+            fence: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.get("m1").await.unwrap(), Some((resumed, 4)));
+    assert_eq!(
+        store.activity_records("m1").await.unwrap(),
+        [records[0].clone(), a2.clone(), a3.clone()]
+    );
+    assert_eq!(store.activity_record("a2").await.unwrap(), Some(a2));
+    assert_eq!(
+        store.activity_record("m10123456789abcdef").await.unwrap(),
+        Some(a3)
+    );
+    let page = store.journal("m1", 4, 10).await.unwrap();
+    assert_eq!(page.total_count, 7);
+    assert_eq!(
+        page.items.iter().map(|r| r.sequence).collect::<Vec<_>>(),
+        [4, 5, 6],
+        "a page across the converted segment and the new one"
+    );
+    assert_eq!(
+        store
+            .last_journal_record("m1", "WriteLine1")
+            .await
+            .unwrap()
+            .map(|r| r.sequence),
+        Some(6)
+    );
+
+    assert!(store.delete("m1").await.unwrap());
+    assert_eq!(store.activity_record("a2").await.unwrap(), None);
+    assert!(store.activity_records("m1").await.unwrap().is_empty());
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_layout_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    layout_migration(DbSettings::Sqlite(SqliteSettings {
+        filename: dir.path().join("elsa.db").to_string_lossy().into_owned(),
+        ..Default::default()
+    }))
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_layout_migration() {
+    let pg = TestPg::new().await;
+    layout_migration(DbSettings::PostgreSql(pg.settings.clone())).await;
 }

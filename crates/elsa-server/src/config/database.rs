@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::Path;
 
 use elsa_store::connection_string::{self, Parsed};
-use elsa_store::{DbSettings, Module, Provider, SqliteMode, SqliteSettings};
+use elsa_store::{DbSettings, Module, Provider, SqliteMode, SqliteSettings, SqliteSync};
 
 use super::expand::expand;
 use super::keys::{self, Key};
@@ -116,7 +116,10 @@ pub(super) fn resolve(
 
     let choice = choose(module, config, configured.map(|(p, _)| p))?;
     let (connection, parsed) = open(choice, env, content_root)?;
-    let db = parsed.settings;
+    let mut db = parsed.settings;
+    if let DbSettings::Sqlite(sqlite) = &mut db {
+        sqlite.synchronous = sqlite_synchronous(config)?;
+    }
     for warning in parsed.warnings {
         push_once(notices, Notice::warn(format!("{connection}: {warning}")));
     }
@@ -196,6 +199,22 @@ pub(super) fn resolve(
             origin: auto_migrate_origin,
         },
     })
+}
+
+/// `Elsa:Sqlite:Synchronous`: `Normal` (default) or `Full`, any case.
+fn sqlite_synchronous(config: &Configuration) -> Result<SqliteSync, ConfigError> {
+    let Some(entry) = config.entry(&keys::SQLITE_SYNCHRONOUS) else {
+        return Ok(SqliteSync::default());
+    };
+    match entry.value.trim().to_ascii_lowercase().as_str() {
+        "normal" => Ok(SqliteSync::Normal),
+        "full" => Ok(SqliteSync::Full),
+        _ => Err(ConfigError::InvalidSqliteSynchronous {
+            key: entry.key.clone(),
+            value: entry.value.clone(),
+            from: entry.source.clone(),
+        }),
+    }
 }
 
 fn push_once(notices: &mut Vec<Notice>, notice: Notice) {

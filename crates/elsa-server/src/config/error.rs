@@ -124,6 +124,15 @@ pub enum ConfigError {
     },
 
     #[error(
+        "{key} = {value} (from {from}) is not a SQLite synchronous level; use Normal (a commit survives a crash of the process) or Full (it also survives a power loss)"
+    )]
+    InvalidSqliteSynchronous {
+        key: String,
+        value: String,
+        from: Source,
+    },
+
+    #[error(
         "{key} contains {value} (from {from}), which is not a browser origin; write origins as scheme://host[:port] (e.g. https://studio.example.com), separated by commas, or * for any"
     )]
     InvalidCorsOrigin {

@@ -165,6 +165,10 @@ keys! {
         DB_USER = "DB_USER", Text, Rule("unset"), "PostgreSQL user, with `DB_HOST`";
         DB_PASSWORD = "DB_PASSWORD", Secret, Rule("unset"), "PostgreSQL password, with `DB_HOST`";
     }
+    "SQLite" {
+        SQLITE_SYNCHRONOUS = "Elsa:Sqlite:Synchronous", OneOf("`Normal`, `Full`"), Value("Normal"),
+            "When a SQLite commit reaches the disk. `Normal`: the WAL is synced at checkpoints, so a commit survives a crash of the process but not a power loss in the next moments; `Full`: every commit is synced before it is answered (one `fsync` per group of concurrent commits)";
+    }
     "Identity" {
         IDENTITY_ENABLED = "Elsa:Identity:Enabled", Bool, Value("true"),
             "`false` makes the API anonymous (warned at every start)";

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use elsa_store::{DbSettings, PgSettings, Provider, SqliteSettings};
+use elsa_store::{DbSettings, PgSettings, Provider, SqliteSettings, SqliteSync};
 
 use super::*;
 
@@ -692,6 +692,27 @@ fn flowchart_mode_defaults_to_counter_based_and_can_be_token_based() {
     assert!(
         error.contains("Elsa:Flowchart:DefaultExecutionMode = Tokens")
             && error.contains("TokenBased"),
+        "{error}"
+    );
+}
+
+#[test]
+fn sqlite_commits_are_synced_at_checkpoints_unless_full_is_asked_for() {
+    let loaded = Fixture::new().loaded();
+    for module in loaded.settings.modules() {
+        assert_eq!(sqlite(module).synchronous, SqliteSync::Normal);
+    }
+    let loaded = Fixture::new()
+        .env("Elsa__Sqlite__Synchronous", "full")
+        .loaded();
+    for module in loaded.settings.modules() {
+        assert_eq!(sqlite(module).synchronous, SqliteSync::Full);
+    }
+    let error = Fixture::new()
+        .env("Elsa__Sqlite__Synchronous", "OFF")
+        .error();
+    assert!(
+        error.contains("Elsa:Sqlite:Synchronous = OFF") && error.contains("Full"),
         "{error}"
     );
 }

@@ -85,13 +85,37 @@ impl Cluster {
         }
     }
 
+    /// The server's database, opened beside it to read what it stored.
+    pub async fn database(&self) -> elsa_store::Database {
+        let settings = match &self.backend {
+            Backend::Postgres(pg) => elsa_store::DbSettings::PostgreSql(pg.settings.clone()),
+            Backend::Sqlite => elsa_store::DbSettings::Sqlite(elsa_store::SqliteSettings {
+                filename: self
+                    .dir
+                    .path()
+                    .join("data/elsa.db")
+                    .to_string_lossy()
+                    .into_owned(),
+                mode: elsa_store::SqliteMode::ReadOnly,
+                ..Default::default()
+            }),
+        };
+        elsa_store::Database::connect(&settings).await.unwrap()
+    }
+
     /// How many times activity `activity_id` ran, in how many distinct instances.
     pub async fn executions(&self, activity_id: &str) -> (i64, i64) {
-        let from = format!("\"Elsa_ActivityExecutionRecords\" WHERE activity_id = '{activity_id}'");
-        let distinct = format!(
-            "(SELECT DISTINCT workflow_instance_id FROM \"Elsa_ActivityExecutionRecords\" WHERE activity_id = '{activity_id}') AS t"
-        );
-        (self.count(&from).await, self.count(&distinct).await)
+        super::executions(self.database().await, activity_id).await
+    }
+
+    /// How many journal entries and activity execution records the instance has stored.
+    pub async fn stored_records(&self, instance_id: &str) -> (i64, usize) {
+        let db = self.database().await;
+        let store = elsa_store::InstanceStore::new(db.clone());
+        let journal = store.journal(instance_id, 0, 0).await.unwrap().total_count;
+        let records = store.activity_records(instance_id).await.unwrap().len();
+        db.close().await;
+        (journal, records)
     }
 }
 

@@ -294,6 +294,23 @@ impl Drop for Server {
 }
 
 /// A TCP port free on 127.0.0.1 at the moment of asking.
+/// How many times activity `activity_id` ran, in how many distinct instances: its activity
+/// execution records as the database holds them (read through the store, which keeps the
+/// latest copy of each record), so a run done twice shows as two records.
+pub async fn executions(db: elsa_store::Database, activity_id: &str) -> (i64, i64) {
+    let records = elsa_store::InstanceStore::new(db.clone())
+        .find_activity_records(&elsa_store::ActivityRecordFilter {
+            activity_id: Some(activity_id.to_owned()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    db.close().await;
+    let instances: std::collections::HashSet<&str> =
+        records.iter().map(|r| &*r.workflow_instance_id).collect();
+    (records.len() as i64, instances.len() as i64)
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
