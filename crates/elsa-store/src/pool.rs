@@ -196,14 +196,20 @@ const READER_CACHE: &str = "-16384";
 /// that each pass is short and the WAL stays small (readers search it on every page they read).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
+/// Passes that find no new frames before the WAL counts as idle and is truncated.
+const IDLE_PASSES: u32 = 10;
+
 /// Checkpoints the WAL on a connection of its own until the writer's pool closes.
 ///
 /// Each pass is `PASSIVE`: it copies what no reader still needs and never waits for, or
-/// blocks, the writer or a reader. Once a pass finds nothing new since the one before (the
+/// blocks, the writer or a reader. Once passes have found nothing new for a second (the
 /// database is idle), one `TRUNCATE` checkpoint empties the WAL file, so an idle server's WAL
-/// takes no disk space and the next writes start at its beginning.
+/// takes no disk space and the next writes start at its beginning. `TRUNCATE` must hold the
+/// write lock and wait for readers; this connection never waits (no busy timeout), so when
+/// anyone is busy it gives up at once and tries again after the next idle second, rather than
+/// keep a writer waiting behind a long read.
 async fn checkpoint_wal(options: SqliteConnectOptions, writer: SqlitePool) {
-    let mut conn = match options.connect().await {
+    let mut conn = match options.busy_timeout(Duration::ZERO).connect().await {
         Ok(conn) => conn,
         Err(e) => {
             tracing::warn!("SQLite WAL checkpoints fall back to the writer: {e}");
@@ -215,7 +221,7 @@ async fn checkpoint_wal(options: SqliteConnectOptions, writer: SqlitePool) {
     };
     let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let (mut last_frames, mut truncated) = (0, true);
+    let (mut last_frames, mut quiet) = (0, 0);
     while !writer.is_closed() {
         ticks.tick().await;
         // (busy, frames in the WAL, frames checkpointed)
@@ -223,13 +229,21 @@ async fn checkpoint_wal(options: SqliteConnectOptions, writer: SqlitePool) {
             .fetch_one(&mut conn)
             .await;
         let Ok((_, frames, _)) = pass else { continue };
-        if frames != last_frames {
-            (last_frames, truncated) = (frames, false);
-        } else if !truncated && frames > 0 {
-            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&mut conn)
-                .await;
-            (last_frames, truncated) = (0, true);
+        if frames != last_frames || frames == 0 {
+            (last_frames, quiet) = (frames, 0);
+            continue;
+        }
+        quiet += 1;
+        if quiet >= IDLE_PASSES {
+            quiet = 0;
+            // (busy, frames, checkpointed); busy = 1 when it gave way to a reader or writer.
+            let truncate: Result<(i64, i64, i64), _> =
+                sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .fetch_one(&mut conn)
+                    .await;
+            if let Ok((0, _, _)) = truncate {
+                last_frames = 0;
+            }
         }
     }
     let _ = sqlx::Connection::close(conn).await;
