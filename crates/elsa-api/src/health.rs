@@ -15,12 +15,14 @@ pub struct Health {
     pub databases: Vec<(Module, Database)>,
     /// Cleared when shutdown begins, so the load balancer stops sending traffic first.
     pub accepting: AtomicBool,
-    /// Set once start-up work is done (e.g. the first admin user exists), so a login right after
-    /// readiness works.
+    /// Set once start-up work is done (the schema is current, the signing key is known), so a
+    /// login right after readiness works. The first admin user's password hash is not waited
+    /// for: logins wait for it instead (`Identity::ensure_admin`).
     pub started: AtomicBool,
-    /// The last database check and when it was made: probes arriving together share one check,
-    /// so a flood of `/health/ready` costs the database one query per [`CHECK_REUSE`].
-    last_check: tokio::sync::Mutex<Option<(tokio::time::Instant, DatabaseCheck)>>,
+    /// The last database check, when it was made and whether start-up was done then: probes
+    /// arriving together share one check, so a flood of `/health/ready` costs the database one
+    /// query per [`CHECK_REUSE`].
+    last_check: tokio::sync::Mutex<Option<(tokio::time::Instant, bool, DatabaseCheck)>>,
 }
 
 impl Health {
@@ -33,16 +35,20 @@ impl Health {
         }
     }
 
-    /// The databases' state, checked anew unless a check finished within [`CHECK_REUSE`].
+    /// The databases' state, checked anew unless a check finished within [`CHECK_REUSE`]. A
+    /// check made during start-up is not reused once start-up is done: it saw the schema before
+    /// the migrations, and reusing it kept a node not ready for up to [`CHECK_REUSE`] longer.
     async fn databases_state(&self) -> DatabaseCheck {
+        let started = self.started.load(Ordering::Relaxed);
         let mut last = self.last_check.lock().await;
-        if let Some((at, check)) = last.as_ref()
+        if let Some((at, started_then, check)) = last.as_ref()
             && at.elapsed() < CHECK_REUSE
+            && *started_then == started
         {
             return check.clone();
         }
         let check = self.check_databases().await;
-        *last = Some((tokio::time::Instant::now(), check.clone()));
+        *last = Some((tokio::time::Instant::now(), started, check.clone()));
         check
     }
 
@@ -125,4 +131,31 @@ fn unhealthy(entries: serde_json::Value) -> (StatusCode, Json<serde_json::Value>
         StatusCode::SERVICE_UNAVAILABLE,
         Json(json!({"status": "Unhealthy", "entries": entries})),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elsa_store::{DbSettings, SqliteSettings};
+
+    #[tokio::test]
+    async fn ready_as_soon_as_start_up_is_done() {
+        let settings = DbSettings::Sqlite(SqliteSettings {
+            filename: ":memory:".into(),
+            ..Default::default()
+        });
+        let db = Database::connect(&settings).await.unwrap();
+        let health = Arc::new(Health::new(vec![(Module::Management, db.clone())]));
+        let status = |health: &Arc<Health>| {
+            let health = health.clone();
+            async move { ready(State(health)).await.into_response().status() }
+        };
+        // Probed while the schema is still behind: that check must not outlive start-up.
+        assert_eq!(status(&health).await, StatusCode::SERVICE_UNAVAILABLE);
+        migrate::migrate(&settings, &db, Module::Management, &mut |_| {})
+            .await
+            .unwrap();
+        health.started.store(true, Ordering::Relaxed);
+        assert_eq!(status(&health).await, StatusCode::OK);
+    }
 }

@@ -24,9 +24,9 @@ pub mod problem;
 mod scripting;
 mod work_items;
 
+use axum::Router;
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
-use axum::{Json, Router};
 use elsa_runtime::Runtime;
 use std::sync::Arc;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -35,7 +35,6 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_swagger_ui::SwaggerUi;
 
 pub use health::Health;
 pub use identity::{Identity, IdentityOptions, TokenOptions};
@@ -156,19 +155,7 @@ pub fn router(
     let mut doc = doc;
     doc.merge(public_doc);
     openapi::problem_bodies(&mut doc);
-    let doc = Arc::new(nest_paths(doc, API_PREFIX));
-    let docs = Router::new()
-        .route(
-            &format!("{API_PREFIX}/openapi.json"),
-            get({
-                let doc = doc.clone();
-                move || std::future::ready(Json(doc.clone()))
-            }),
-        )
-        .merge(
-            SwaggerUi::new(SWAGGER_PATH)
-                .url(format!("{SWAGGER_PATH}/openapi.json"), (*doc).clone()),
-        );
+    let docs = openapi::routes(&nest_paths(doc, API_PREFIX));
     let health_routes = Router::new()
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))

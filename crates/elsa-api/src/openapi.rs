@@ -4,10 +4,15 @@
 //! offline Swagger UI at `/elsa/api/swagger`.
 
 use crate::problem::ProblemDetails;
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::header::CONTENT_TYPE;
+use axum::routing::get;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +25,23 @@ use utoipa::{Modify, OpenApi, ToSchema};
     security(("ApiKey" = []), ("Bearer" = []))
 )]
 pub struct ApiDoc;
+
+/// `/elsa/api/openapi.json`, and the Swagger UI with the same document beside it. The document is
+/// kept as its JSON text, written once here: the built document is a tree of many small
+/// allocations several times the size of its text, and the Swagger UI's own copy of it would
+/// double that. The Swagger UI's files stay in the binary, read only when asked for.
+pub fn routes(doc: &utoipa::openapi::OpenApi) -> Router {
+    let json = Bytes::from(serde_json::to_vec(doc).expect("an OpenAPI document always serialises"));
+    let serve = move || std::future::ready(([(CONTENT_TYPE, "application/json")], json.clone()));
+    let swagger_doc = format!("{}/openapi.json", crate::SWAGGER_PATH);
+    Router::new()
+        .route(
+            &format!("{}/openapi.json", crate::API_PREFIX),
+            get(serve.clone()),
+        )
+        .route(&swagger_doc, get(serve))
+        .merge(SwaggerUi::new(crate::SWAGGER_PATH).config(Config::new([swagger_doc])))
+}
 
 /// Elsa's two schemes: `Authorization: ApiKey <key>` and `Authorization: Bearer <jwt>`.
 struct Security;

@@ -222,7 +222,7 @@ impl Runtime {
         let (engine, workflow) = (self.engine.clone(), loaded.workflow.clone());
         let (clock, ids) = (self.clock.clone(), self.ids.clone());
         let (result, held) = self
-            .pool
+            .pool()
             .run_held(
                 move || engine.start(&workflow, request, clock.as_ref(), ids.as_ref()),
                 |result| result.held_bytes,
@@ -272,7 +272,7 @@ impl Runtime {
             let request = request.clone();
             let state = instance.workflow_state;
             let (result, held) = self
-                .pool
+                .pool()
                 .run_held(
                     move || engine.resume(&workflow, &state, request, clock.as_ref(), ids.as_ref()),
                     |result| result.as_ref().map_or(0, |r| r.held_bytes),
@@ -309,7 +309,7 @@ impl Runtime {
         let (clock, ids) = (self.clock.clone(), self.ids.clone());
         let state = instance.workflow_state;
         let (result, held) = self
-            .pool
+            .pool()
             .run_held(
                 move || engine.cancel(&workflow, &state, clock.as_ref(), ids.as_ref()),
                 |result| result.as_ref().map_or(0, |r| r.held_bytes),
@@ -450,10 +450,7 @@ impl Runtime {
                     self.work.complete(&self.fence(id)).await?;
                     return Ok(None);
                 }
-                let client = self
-                    .http
-                    .as_ref()
-                    .map_err(|e| RuntimeError::HttpClient(e.clone()))?;
+                let client = self.http()?;
                 let input = client.send(&request).await;
                 let request = ResumeRequest { bookmark_id, input };
                 self.resume_once(&instance_id, request, Some(id)).await
@@ -807,7 +804,7 @@ impl Runtime {
             source,
         };
         let (engine, owned) = (self.engine.clone(), definition.clone());
-        match self.pool.run(move || engine.load(&owned)).await? {
+        match self.pool().run(move || engine.load(&owned)).await? {
             Ok(workflow) => Ok((workflow, false)),
             Err(LoadError::UnknownActivityType { .. }) => {
                 let all = self
@@ -820,7 +817,7 @@ impl Runtime {
                     .items;
                 let (engine, owned) = (self.engine.clone(), definition.clone());
                 let (loaded, used) = self
-                    .pool
+                    .pool()
                     .run(move || {
                         let candidates = Candidates::new(all);
                         let loaded = engine.load_with(&owned, &candidates);

@@ -136,9 +136,11 @@ pub struct Runtime {
     ids: Arc<dyn IdGenerator + Send + Sync>,
     console: ConsoleSink,
     options: RuntimeOptions,
-    pool: EnginePool,
-    /// Sends `SendHttpRequest` requests; its TLS setup failing is reported by each request.
-    http: Result<OutboundHttp, String>,
+    /// Started on first use ([`Runtime::pool`]), with the options then set.
+    pool: OnceLock<EnginePool>,
+    /// Sends `SendHttpRequest` requests, built on first use ([`Runtime::http`]): its TLS root
+    /// store is work and memory a node that sends no request never needs.
+    http: OnceLock<Result<OutboundHttp, String>>,
     /// Work items this node is doing (their leases are renewed while it does).
     leases: Leases,
     /// Wakes the background worker: work was queued, or a worker slot came free.
@@ -182,8 +184,8 @@ impl Runtime {
             clock,
             ids,
             console,
-            pool: EnginePool::new(options.engine_threads, options.max_uncommitted_run_memory),
-            http: outbound_client(options.http_timeout),
+            pool: OnceLock::new(),
+            http: OnceLock::new(),
             loaded: Mutex::new(BoundedCache::new(options.workflow_cache_size)),
             options,
             leases: Leases::default(),
@@ -203,11 +205,30 @@ impl Runtime {
 
     /// How this node runs work. The engine's own limits come with the [`Engine`].
     pub fn with_options(mut self, options: RuntimeOptions) -> Self {
-        self.pool = EnginePool::new(options.engine_threads, options.max_uncommitted_run_memory);
-        self.http = outbound_client(options.http_timeout);
         self.loaded = Mutex::new(BoundedCache::new(options.workflow_cache_size));
         self.options = options;
         self
+    }
+
+    /// The engine threads, started by the first run or load: a node that only serves reads
+    /// keeps none.
+    fn pool(&self) -> &EnginePool {
+        self.pool.get_or_init(|| {
+            EnginePool::new(
+                self.options.engine_threads,
+                self.options.max_uncommitted_run_memory,
+            )
+        })
+    }
+
+    /// The `SendHttpRequest` client; its TLS setup failing is reported by each request.
+    fn http(&self) -> Result<&OutboundHttp, RuntimeError> {
+        self.http
+            .get_or_init(|| {
+                OutboundHttp::new(self.options.http_timeout).map_err(|error| error.to_string())
+            })
+            .as_ref()
+            .map_err(|e| RuntimeError::HttpClient(e.clone()))
     }
 
     /// The engine, for its activity registry.
@@ -259,8 +280,4 @@ impl Runtime {
     pub fn work(&self) -> &WorkStore {
         &self.work
     }
-}
-
-fn outbound_client(timeout: Duration) -> Result<OutboundHttp, String> {
-    OutboundHttp::new(timeout).map_err(|error| error.to_string())
 }

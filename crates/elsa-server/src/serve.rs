@@ -290,17 +290,14 @@ async fn start_when_schema_current(
     use_shared_signing_key(identity, runtime).await?;
     let admin = &settings.identity;
     let password = admin.admin_password.as_ref().map(|p| p.expose());
-    if let Some(generated) = identity
+    if let Some(stored) = identity
         .ensure_admin(&admin.admin_user.value, password)
         .await?
     {
-        // Shown once, on the terminal only: the database keeps a hash, logs never see it.
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "\n  Created user '{}' with role admin; generated password (shown once; keep it): {generated}\n  Log in with: POST /elsa/api/identity/login {{\"username\":\"{}\",\"password\":\"...\"}}\n",
-            admin.admin_user.value, admin.admin_user.value
-        );
+        tokio::spawn(show_admin_once_stored(
+            admin.admin_user.value.clone(),
+            stored,
+        ));
     }
     // Published versions stored before the trigger index existed get indexed before the node
     // serves, so their HTTP routes, events and schedules work at once.
@@ -343,6 +340,31 @@ async fn prepare_schema(
         }
     }
     Ok(waiting)
+}
+
+/// Waits for the first-start admin user, being stored in the background while the server is
+/// ready, and shows its password if it was generated. A failure leaves no user stored, so the
+/// next start tries again.
+async fn show_admin_once_stored(
+    name: String,
+    stored: tokio::task::JoinHandle<elsa_store::Result<Option<String>>>,
+) {
+    match stored
+        .await
+        .map_err(anyhow::Error::from)
+        .and_then(|r| Ok(r?))
+    {
+        Ok(Some(generated)) => {
+            // Shown once, on the terminal only: the database keeps a hash, logs never see it.
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(
+                err,
+                "\n  Created user '{name}' with role admin; generated password (shown once; keep it): {generated}\n  Log in with: POST /elsa/api/identity/login {{\"username\":\"{name}\",\"password\":\"...\"}}\n"
+            );
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!("Could not store the admin user '{name}': {e}"),
+    }
 }
 
 /// With no configured API key, the first server to start makes one and shows it once.

@@ -15,6 +15,7 @@ use crate::problem::ApiError;
 use axum::http::StatusCode;
 use elsa_store::{ApiKeyStore, IdentityStore, Role, User};
 use std::sync::{Arc, LazyLock};
+use tokio::task::JoinHandle;
 
 pub use api_keys::hash_key;
 use elsa_secrets::HashedSecret;
@@ -69,6 +70,10 @@ pub struct Identity {
     store: IdentityStore,
     api_keys: api_keys::ApiKeys,
     lockout: lockout::Lockout,
+    /// Write-held while the first-start admin is being stored (its password hash takes a few
+    /// hundred milliseconds, which readiness does not wait for): logins wait on it, so the
+    /// admin's first login is judged against the stored user, never against a missing one.
+    admin_pending: Arc<tokio::sync::RwLock<()>>,
 }
 
 /// Compared against when a login names no stored user, so a wrong user name takes as long as a
@@ -91,6 +96,7 @@ impl Identity {
             ),
             store,
             lockout: lockout::Lockout::new(options.lockout),
+            admin_pending: Arc::default(),
         }
     }
 
@@ -190,6 +196,7 @@ impl Identity {
         // Admitted before the password check, so a locked-out client costs no hashing; the
         // attempt counts as a failure unless it succeeds.
         let attempt = self.lockout.admit_login(client, name)?;
+        drop(self.admin_pending.read().await);
         let user = match self.store.user_by_name(name).await {
             Ok(user) => user,
             Err(e) => {
@@ -259,13 +266,15 @@ impl Identity {
         })
     }
 
-    /// First start: with no user stored, creates role `admin` (permission `*`) and user `name`
-    /// in it. Returns the password when it was generated here, for the caller to show once.
+    /// First start: with no user stored, creates role `admin` (permission `*`) and starts
+    /// storing user `name` in it. Hashing the password is left to the returned task, so the
+    /// server can be ready meanwhile; logins wait for it. The task yields the password when it
+    /// was generated here and stored, for the caller to show once.
     pub async fn ensure_admin(
         &self,
         name: &str,
         password: Option<&str>,
-    ) -> elsa_store::Result<Option<String>> {
+    ) -> elsa_store::Result<Option<JoinHandle<elsa_store::Result<Option<String>>>>> {
         if !self.store.users().await?.is_empty() {
             return Ok(None);
         }
@@ -277,33 +286,39 @@ impl Identity {
                 tenant_id: None,
             })
             .await?;
+        // Held before this returns, so no login can slip in before the task starts; released
+        // when the task ends, however it ends.
+        let pending = self.admin_pending.clone().write_owned().await;
+        let store = self.store.clone();
+        let name = name.to_owned();
         let generated = password.is_none().then(|| random::secret(24));
         let clear = password
             .or(generated.as_deref())
             .unwrap_or_default()
             .to_owned();
-        let hashed = tokio::task::spawn_blocking(move || elsa_secrets::hash(&clear))
-            .await
-            .expect("hashing does not panic");
-        let stored = self
-            .store
-            .insert_user(&User {
-                id: random::id(),
-                name: name.to_owned(),
-                hashed_password: hashed.secret,
-                hashed_password_salt: hashed.salt,
-                roles: vec![ADMIN_ROLE.into()],
-                tenant_id: None,
-            })
-            .await?;
-        // Another node starting at the same time may have won; then its password stands.
-        Ok(generated.filter(|_| stored))
+        Ok(Some(tokio::spawn(async move {
+            let _pending = pending;
+            let hashed = tokio::task::spawn_blocking(move || elsa_secrets::hash(&clear))
+                .await
+                .expect("hashing does not panic");
+            let stored = store
+                .insert_user(&User {
+                    id: random::id(),
+                    name,
+                    hashed_password: hashed.secret,
+                    hashed_password_salt: hashed.salt,
+                    roles: vec![ADMIN_ROLE.into()],
+                    tenant_id: None,
+                })
+                .await?;
+            // Another node starting at the same time may have won; then its password stands.
+            Ok(generated.filter(|_| stored))
+        })))
     }
 }
 
 const ADMIN_ROLE: &str = "admin";
 
-/// Every permission the roles grant, each once.
 /// 503 while the server cannot judge tokens yet, else 401.
 fn token_error(rejection: tokens::TokenRejection) -> ApiError {
     if rejection.unavailable {
@@ -313,6 +328,7 @@ fn token_error(rejection: tokens::TokenRejection) -> ApiError {
     }
 }
 
+/// Every permission the roles grant, each once.
 fn permissions_of(roles: &[Role]) -> Vec<String> {
     let mut permissions: Vec<String> = Vec::new();
     for p in roles.iter().flat_map(|r| &r.permissions) {
@@ -325,3 +341,79 @@ fn permissions_of(roles: &[Role]) -> Vec<String> {
 
 /// Shared by the identity routes and the middleware.
 pub type SharedIdentity = Arc<Identity>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elsa_store::{Database, DbSettings, Module, SqliteSettings, migrate};
+
+    /// Identity over a fresh in-memory Management database.
+    async fn identity() -> Identity {
+        let settings = DbSettings::Sqlite(SqliteSettings {
+            filename: ":memory:".into(),
+            ..Default::default()
+        });
+        let db = Database::connect(&settings).await.unwrap();
+        migrate::migrate(&settings, &db, Module::Management, &mut |_| {})
+            .await
+            .unwrap();
+        Identity::new(
+            IdentityOptions {
+                enabled: true,
+                tokens: TokenOptions {
+                    signing_key: Some(b"test-signing-key-0123456789abcdefghijklmnop".to_vec()),
+                    issuer: "http://elsa.api".into(),
+                    audience: "http://elsa.api".into(),
+                    access_token_lifetime: std::time::Duration::from_secs(60),
+                    refresh_token_lifetime: std::time::Duration::from_secs(60),
+                },
+                api_key: None,
+                lockout: LockoutOptions::default(),
+            },
+            IdentityStore::new(db.clone()),
+            ApiKeyStore::new(db),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_login_while_the_first_admin_is_being_stored_waits_for_it() {
+        let identity = identity().await;
+        let stored = identity
+            .ensure_admin("admin", Some("Adm1n-pw"))
+            .await
+            .unwrap()
+            .expect("no user is stored yet");
+        // On this single-threaded runtime the task has not even started hashing.
+        assert!(!stored.is_finished());
+        let client = ClientAddr(None);
+        let (right, wrong, nobody) = tokio::join!(
+            identity.login(client, "admin", "Adm1n-pw"),
+            identity.login(client, "admin", "not-the-password"),
+            identity.login(client, "nobody", "Adm1n-pw"),
+        );
+        assert!(right.unwrap().is_some(), "the right password signs in");
+        assert!(wrong.unwrap().is_none(), "a wrong password never does");
+        assert!(nobody.unwrap().is_none());
+        assert_eq!(
+            stored.await.unwrap().unwrap(),
+            None,
+            "the password was given"
+        );
+        assert!(
+            identity
+                .ensure_admin("admin", None)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_generated_admin_password_is_yielded_once_stored() {
+        let identity = identity().await;
+        let stored = identity.ensure_admin("root", None).await.unwrap().unwrap();
+        let password = stored.await.unwrap().unwrap().expect("generated");
+        let tokens = identity.login(ClientAddr(None), "root", &password).await;
+        assert!(tokens.unwrap().is_some());
+    }
+}
