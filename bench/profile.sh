@@ -25,8 +25,8 @@ perf record -q -F 499 -e cpu-clock -g -p "$pid" -o "$OUT/perf.data" -- sleep "${
 perf_pid=$!
 wrk -t2 -c32 -d"$DURATION" -s bench/peers/post.lua "http://127.0.0.1:$port/elsa/api/workflow-definitions/execute" | grep RESULT | tee "$OUT/wrk.txt"
 wait $perf_pid
-perf report -q -i "$OUT/perf.data" --no-children --sort symbol --percent-limit 0.7 -g none 2>/dev/null \
-  | sed 's/ *$//' > "$OUT/symbols.txt"
-perf report -q -i "$OUT/perf.data" --no-children --sort comm -g none 2>/dev/null | sed 's/ *$//' > "$OUT/threads.txt"
+perf report -q -i "$OUT/perf.data" --no-children -F overhead,sym --percent-limit 0.7 -g none 2>/dev/null \
+  | sed 's/ *$//' | cut -c1-160 > "$OUT/symbols.txt"
+perf report -q -i "$OUT/perf.data" --no-children -F overhead,comm -g none 2>/dev/null | sed 's/ *$//' > "$OUT/threads.txt"
 echo "== threads"; cat "$OUT/threads.txt"
 echo "== symbols (self time, >= 0.7 %)"; head -40 "$OUT/symbols.txt"
