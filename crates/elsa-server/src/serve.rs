@@ -26,6 +26,10 @@ pub async fn run(settings: ServerSettings, databases: ModuleDatabases) -> anyhow
         );
     }
     let _sqlite_locks = databases.lock_sqlite_files()?;
+    // The metrics recorder's clock calibrates itself once per process by spinning (quanta: a few
+    // ms, over 10 ms on a busy machine); begun here on a thread of its own, it runs while the
+    // runtime and the routes are built, and the recorder finds it done.
+    std::thread::spawn(quanta::Clock::new);
     let management = databases.get(Module::Management).clone();
     let key_store = ApiKeyStore::new(management.clone());
     let identity = Arc::new(Identity::new(

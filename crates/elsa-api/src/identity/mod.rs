@@ -70,9 +70,9 @@ pub struct Identity {
     store: IdentityStore,
     api_keys: api_keys::ApiKeys,
     lockout: lockout::Lockout,
-    /// Write-held while the first-start admin is being stored (its password hash takes a few
-    /// hundred milliseconds, which readiness does not wait for): logins wait on it, so the
-    /// admin's first login is judged against the stored user, never against a missing one.
+    /// Write-held while the first-start admin is being stored (its password hash, 600,000
+    /// PBKDF2 rounds, is not waited for by readiness): logins wait on it, so the admin's first
+    /// login is judged against the stored user, never against a missing one.
     admin_pending: Arc<tokio::sync::RwLock<()>>,
 }
 
