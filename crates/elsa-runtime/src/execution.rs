@@ -133,12 +133,47 @@ impl Runtime {
         input: WorkflowDefinitionInput,
         request: ExecuteRequest,
     ) -> Result<ExecuteOutcome, RuntimeError> {
+        self.execute_inline_sent(input, None, request).await
+    }
+
+    /// An inline workflow run before whose JSON, as sent, hashes to `content`
+    /// ([`inline_content_key`]), ready to run again without its definition being built.
+    pub fn inline_workflow(&self, content: &str) -> Option<InlineWorkflow> {
+        let id = self.inline_ids.lock().expect("cache lock").get(content)?;
+        self.cached(&id).map(InlineWorkflow)
+    }
+
+    /// Runs an inline workflow found by [`Runtime::inline_workflow`].
+    pub async fn run_inline(
+        &self,
+        workflow: InlineWorkflow,
+        request: ExecuteRequest,
+    ) -> Result<ExecuteOutcome, RuntimeError> {
+        self.run_new(&workflow.0, request)
+            .await
+            .map(|settled| settled.outcome)
+    }
+
+    /// [`Runtime::execute_inline`] of a workflow whose JSON, as sent, hashes to `content`:
+    /// remembered, so the same JSON finds it with [`Runtime::inline_workflow`].
+    pub async fn execute_inline_sent(
+        &self,
+        input: WorkflowDefinitionInput,
+        content: Option<String>,
+        request: ExecuteRequest,
+    ) -> Result<ExecuteOutcome, RuntimeError> {
         // Without a client-given id the id is the content hash, so a cached entry under it is
         // this very workflow and the store need not be asked.
         let hashed = input.definition_id.is_none().then(|| {
             let digest = Sha256::digest(serde_json::to_vec(&input).unwrap_or_default());
             format!("{INLINE_PREFIX}{}", &hex::encode(digest)[..16])
         });
+        if let (Some(content), Some(id)) = (content, &hashed) {
+            self.inline_ids
+                .lock()
+                .expect("cache lock")
+                .insert(content, id.clone());
+        }
         if let Some(loaded) = hashed.as_deref().and_then(|id| self.cached(id)) {
             return self.run_new(&loaded, request).await.map(|s| s.outcome);
         }
@@ -862,6 +897,28 @@ pub(crate) fn timers(
 
 /// Definition ids of workflows run inline start with this (the rest is a content hash).
 pub(crate) const INLINE_PREFIX: &str = "inline-";
+
+/// An inline workflow, loaded (see [`Runtime::inline_workflow`]).
+pub struct InlineWorkflow(Loaded);
+
+/// The key an inline workflow is remembered by: SHA-256 of its JSON value as the request sent
+/// it, streamed into the hash (no copy of the text is made).
+pub fn inline_content_key(workflow: &Value) -> String {
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(Sha256::new());
+    // Writing a `Value` into a sink that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut hashing, workflow);
+    hex::encode(hashing.0.finalize())
+}
 
 /// Writes an `Elsa.Log` entry to the server's log, one line per entry.
 fn log(instance: &WorkflowInstance, entry: Effect) {

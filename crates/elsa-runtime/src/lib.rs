@@ -40,7 +40,7 @@ pub use definition_files::{definition_input, parse_definition_file};
 pub use definitions::SaveOutcome;
 pub use error::RuntimeError;
 pub use events::{EventDelivery, EventTarget};
-pub use execution::{ExecuteOutcome, ExecuteRequest};
+pub use execution::{ExecuteOutcome, ExecuteRequest, InlineWorkflow, inline_content_key};
 pub use http_workflows::{HttpOutcome, HttpRequest, WrittenResponse};
 pub use instances::{ImportedInstance, ResolvedVariable};
 pub use leases::generated_node_id;
@@ -148,6 +148,10 @@ pub struct Runtime {
     /// Loaded workflows of published versions, by version id. Published versions never change
     /// (saving over one creates a new version), so entries never go stale.
     loaded: Mutex<BoundedCache<Loaded>>,
+    /// Inline workflows run before, by the hash of their JSON as sent ([`inline_content_key`]):
+    /// the id of their definition, so a repeated request runs its loaded workflow without the
+    /// definition being parsed, serialised and hashed again.
+    inline_ids: Mutex<BoundedCache<String>>,
     /// Elsa's `FailOnValidationErrors`: a publish with validation errors fails (else they
     /// come back as warnings).
     fail_on_validation_errors: bool,
@@ -187,6 +191,7 @@ impl Runtime {
             pool: OnceLock::new(),
             http: OnceLock::new(),
             loaded: Mutex::new(BoundedCache::new(options.workflow_cache_size)),
+            inline_ids: Mutex::new(BoundedCache::new(options.workflow_cache_size)),
             options,
             leases: Leases::default(),
             wake: Notify::new(),
@@ -206,6 +211,7 @@ impl Runtime {
     /// How this node runs work. The engine's own limits come with the [`Engine`].
     pub fn with_options(mut self, options: RuntimeOptions) -> Self {
         self.loaded = Mutex::new(BoundedCache::new(options.workflow_cache_size));
+        self.inline_ids = Mutex::new(BoundedCache::new(options.workflow_cache_size));
         self.options = options;
         self
     }

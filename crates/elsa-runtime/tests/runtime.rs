@@ -79,6 +79,40 @@ async fn drafts_versions_and_publishing_follow_elsa() {
     assert_eq!(flags, [(2, true, true), (1, false, false)]);
 }
 
+/// A workflow sent again as the same JSON runs from its loaded form, under the definition the
+/// first request made; other JSON is not mistaken for it.
+#[tokio::test]
+async fn inline_workflows_are_found_again_by_the_json_sent() {
+    let (rt, lines) = runtime().await;
+    let sent = json!({"activities": [{"type": "WriteLine", "text": "again"}]});
+    let key = elsa_runtime::inline_content_key(&sent);
+    assert_eq!(key, elsa_runtime::inline_content_key(&sent.clone()));
+    let other = json!({"activities": [{"type": "WriteLine", "text": "other"}]});
+    assert_ne!(key, elsa_runtime::inline_content_key(&other));
+    assert!(rt.inline_workflow(&key).is_none(), "nothing sent yet");
+
+    let input: WorkflowDefinitionInput = serde_json::from_value(sent).unwrap();
+    let first = rt
+        .execute_inline_sent(input, Some(key.clone()), ExecuteRequest::default())
+        .await
+        .unwrap();
+    let known = rt
+        .inline_workflow(&key)
+        .expect("remembered after the first run");
+    let again = rt
+        .run_inline(known, ExecuteRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(again.instance.definition_id, first.instance.definition_id);
+    assert_eq!(again.instance.sub_status, WorkflowSubStatus::Finished);
+    assert_ne!(again.instance.id, first.instance.id);
+    assert_eq!(*lines.lock().unwrap(), ["again", "again"]);
+    assert!(
+        rt.inline_workflow(&elsa_runtime::inline_content_key(&other))
+            .is_none()
+    );
+}
+
 #[tokio::test]
 async fn inline_workflows_share_one_system_definition_and_bad_ones_store_nothing() {
     let (rt, lines) = runtime().await;

@@ -184,6 +184,19 @@ pub async fn execute_inline(
             "the request body needs a 'workflow' with 'activities' or a 'root' activity",
         )
     })?;
+    let request = body.options.into_request()?;
+    // A workflow sent before runs as loaded then, without being made a definition again.
+    let content = elsa_runtime::inline_content_key(&workflow);
+    if let Some(known) = state.runtime.inline_workflow(&content) {
+        return keyed_execute(
+            &state,
+            &headers,
+            ("execute-inline", ""),
+            request,
+            |request| state.runtime.run_inline(known, request),
+        )
+        .await;
+    }
     let input: WorkflowDefinitionInput = from_value(workflow)?;
     if input.root.is_none() && input.activities.is_none() {
         return Err(ApiError::bad_request(
@@ -194,8 +207,12 @@ pub async fn execute_inline(
         &state,
         &headers,
         ("execute-inline", ""),
-        body.options.into_request()?,
-        |request| state.runtime.execute_inline(input, request),
+        request,
+        |request| {
+            state
+                .runtime
+                .execute_inline_sent(input, Some(content), request)
+        },
     )
     .await
 }
