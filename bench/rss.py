@@ -6,18 +6,11 @@ Starts the binary on a fresh SQLite directory and runs bench/peers' 10-step work
 round the runs so far, the RSS and the database file's size.
 Usage: rss.py <path-to-elsa-server> [runs]     (needs wrk)
 """
-import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import json, os, re, subprocess, sys, tempfile, time
 
-API_KEY = "bench-api-key-0123456789abcdefghijklmnop"
+from elsa_server import API_KEY, TEN_STEP, started
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-TEN_STEP = {"workflow": {"root": {"type": "Elsa.Sequence", "activities": [
-    {"id": f"s{i}", "type": "Elsa.WriteLine", "text": f"Step {i}"} for i in range(1, 11)]}}}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_mb(pid):
@@ -26,31 +19,15 @@ def rss_mb(pid):
 
 
 binary, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
-with tempfile.TemporaryDirectory() as d:
-    port = free_port()
-    env = {"PATH": os.environ["PATH"], "ASPNETCORE_URLS": f"http://127.0.0.1:{port}",
-           "Elsa__Identity__ApiKey": API_KEY, "RUST_LOG": "warn",
-           "Elsa__Identity__Tokens__SigningKey": "bench-signing-key-0123456789abcdefghijklmnop"}
-    p = subprocess.Popen([binary], cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(1000):
-            try:
-                if urllib.request.urlopen(url + "/health/ready", timeout=1).status == 200:
-                    break
-            except Exception:
-                time.sleep(0.01)
-        time.sleep(2)
-        db = os.path.join(d, "data", "elsa.db")
-        print(f"runs=0 rss_mb={rss_mb(p.pid):.1f} db_mb={os.path.getsize(db) / 2**20:.1f}")
-        load_env = dict(os.environ, BENCH_BODY=json.dumps(TEN_STEP), BENCH_AUTH=f"ApiKey {API_KEY}")
-        done = 0
-        while done < runs:
-            out = subprocess.run(["wrk", "-t2", "-c32", "-d2s", "-s", os.path.join(HERE, "peers", "post.lua"),
-                                  url + "/elsa/api/workflow-definitions/execute"],
-                                 env=load_env, capture_output=True, text=True, check=True).stdout
-            done += int(re.search(r"RESULT requests=(\d+) errors=0", out).group(1))
-            print(f"runs={done} rss_mb={rss_mb(p.pid):.1f} db_mb={os.path.getsize(db) / 2**20:.1f}", flush=True)
-    finally:
-        p.send_signal(signal.SIGTERM)
-        p.wait()
+with tempfile.TemporaryDirectory() as d, started(binary, d) as (p, url):
+    time.sleep(2)
+    db = os.path.join(d, "data", "elsa.db")
+    print(f"runs=0 rss_mb={rss_mb(p.pid):.1f} db_mb={os.path.getsize(db) / 2**20:.1f}")
+    load_env = dict(os.environ, BENCH_BODY=json.dumps(TEN_STEP), BENCH_AUTH=f"ApiKey {API_KEY}")
+    done = 0
+    while done < runs:
+        out = subprocess.run(["wrk", "-t2", "-c32", "-d2s", "-s", os.path.join(HERE, "peers", "post.lua"),
+                              url + "/elsa/api/workflow-definitions/execute"],
+                             env=load_env, capture_output=True, text=True, check=True).stdout
+        done += int(re.search(r"RESULT requests=(\d+) errors=0", out).group(1))
+        print(f"runs={done} rss_mb={rss_mb(p.pid):.1f} db_mb={os.path.getsize(db) / 2**20:.1f}", flush=True)

@@ -9,20 +9,13 @@ bytes the server process wrote to disk per run (/proc/PID/io write_bytes: WAL, c
 all).
 Usage: storage.py <path-to-elsa-server> [runs]
 """
-import json, os, signal, socket, sqlite3, subprocess, sys, tempfile, time, urllib.request
+import json, os, sqlite3, sys, tempfile, time, urllib.request
 
-API_KEY = "bench-api-key-0123456789abcdefghijklmnop"
-TEN_STEP = {"workflow": {"root": {"type": "Elsa.Sequence", "activities": [
-    {"id": f"s{i}", "type": "Elsa.WriteLine", "text": f"Step {i}"} for i in range(1, 11)]}}}
+from elsa_server import API_KEY, TEN_STEP, started
+
 TABLES = ["Elsa_WorkflowInstances", "Elsa_WorkflowExecutionLogRecords",
           "Elsa_ActivityExecutionRecords", "Elsa_ActivityExecutionRecordIds", "Elsa_Bookmarks",
           "Elsa_WorkItems"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call(url, body=None):
@@ -39,31 +32,16 @@ def written(pid):
 
 binary, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 with tempfile.TemporaryDirectory() as d:
-    port = free_port()
-    env = {"PATH": os.environ["PATH"], "ASPNETCORE_URLS": f"http://127.0.0.1:{port}",
-           "Elsa__Identity__ApiKey": API_KEY, "RUST_LOG": "warn",
-           "Elsa__Identity__Tokens__SigningKey": "bench-signing-key-0123456789abcdefghijklmnop"}
-    p = subprocess.Popen([binary], cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(1000):
-            try:
-                if call(base + "/health/ready")[0] == 200:
-                    break
-            except Exception:
-                time.sleep(0.01)
+    with started(binary, d) as (p, base):
         body = json.dumps(TEN_STEP).encode()
         status, answer = call(base + "/elsa/api/workflow-definitions/execute", body)
         assert status == 200 and json.loads(answer)["workflowState"]["subStatus"] == "Finished", answer
         db = os.path.join(d, "data", "elsa.db")
-        before_rows, before_file, before_io = None, os.path.getsize(db), written(p.pid)
+        before_file, before_io = os.path.getsize(db), written(p.pid)
         for _ in range(runs):
             call(base + "/elsa/api/workflow-definitions/execute", body)
         time.sleep(0.5)
         io = written(p.pid) - before_io
-    finally:
-        p.send_signal(signal.SIGTERM)
-        p.wait()
     con = sqlite3.connect(db)
     total_rows = total_bytes = 0
     print(f"{runs} runs of the 10-step workflow, {binary}")

@@ -157,6 +157,12 @@ pub struct NodeReport {
 }
 
 impl Runtime {
+    /// A tag for the ids this node makes, different from every other live node's (see
+    /// `elsa_engine::TimeOrderedIds`).
+    pub async fn take_id_tag(&self) -> Result<u64, RuntimeError> {
+        Ok(self.node_store.take_id_tag().await?)
+    }
+
     /// Every node that wrote a row, by id.
     pub async fn nodes(&self) -> Result<Vec<NodeReport>, RuntimeError> {
         let now = self.clock.now();

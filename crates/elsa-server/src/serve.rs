@@ -9,7 +9,7 @@ use axum::Router;
 use elsa_api::{AppState, Health, Identity, IdentityOptions, TokenOptions};
 use elsa_engine::{Engine, EngineOptions, SystemClock, TimeOrderedIds};
 use elsa_runtime::{RetentionOptions, Runtime, RuntimeOptions};
-use elsa_store::{ApiKeyStore, IdentityStore, Module, NodeStore, migrate};
+use elsa_store::{ApiKeyStore, IdentityStore, Module, migrate};
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -286,8 +286,7 @@ async fn start_when_schema_current(
         tracing::info!("The schema is current: starting");
     }
     // From here on this node's ids differ from those of every other node (see TimeOrderedIds).
-    let runtime_db = databases.get(Module::Runtime).clone();
-    ids.set_tag(NodeStore::new(runtime_db).take_id_tag().await?);
+    ids.set_tag(runtime.take_id_tag().await?);
     if settings.api_key.is_none() {
         show_generated_key(key_store).await?;
     }
